@@ -1,0 +1,28 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "tracelet/tracer.h"
+
+namespace tracelet {
+
+/// Receives one formatted line (no trailing newline). nullptr = write to stdout.
+using LineWriter = void (*)(void* ctx, const char* line, std::size_t len);
+
+/// A debugging exporter in the spirit of OpenTelemetry's ConsoleSpanExporter: one readable
+/// line per span with trace id, span id, parent, name, kind, duration, status, attributes.
+struct ConsoleExporter {
+  LineWriter write = nullptr;
+  void* ctx = nullptr;
+};
+
+/// Prints every span buffered in `tracer`'s ring and removes it. Returns spans printed.
+/// Must not run concurrently with another consumer of the same ring.
+std::size_t export_to_console(Tracer& tracer, const ConsoleExporter& exporter = {}) noexcept;
+
+/// Formats one ring record as a line into `out` (always NUL-terminated, cut if too long).
+/// Returns the line length, or 0 if `record` is not a valid span record.
+std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* out,
+                             std::size_t cap) noexcept;
+
+}  // namespace tracelet

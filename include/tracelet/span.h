@@ -1,0 +1,129 @@
+#pragma once
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+
+#include "tracelet/attribute.h"
+#include "tracelet/config.h"
+#include "tracelet/ids.h"
+
+namespace tracelet {
+
+class Tracer;
+
+/// OTLP span kinds (same numbers as OTLP's Span.SpanKind).
+enum class SpanKind : std::uint8_t {
+  kInternal = 1,
+  kServer = 2,
+  kClient = 3,
+  kProducer = 4,
+  kConsumer = 5,
+};
+
+/// OTLP status codes (same numbers as OTLP's Status.StatusCode).
+enum class StatusCode : std::uint8_t { kUnset = 0, kOk = 1, kError = 2 };
+
+/// How a span starts. Zero-initialised = an internal span, child of the current span.
+struct StartOptions {
+  SpanKind kind = SpanKind::kInternal;
+  /// Explicit parent (local, or remote from an incoming traceparent); copied at start.
+  /// nullptr = the calling thread's current span, if any.
+  const SpanContext* parent = nullptr;
+  bool new_trace = false;     // ignore the current span: start a new trace
+  bool not_current = false;   // do not become the current span (for spans ended elsewhere)
+};
+
+namespace detail {
+/// Name, attributes, events and status message of a live span, in tracelet's compact record
+/// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
+struct SpanData {
+  std::uint16_t used = 0;
+  std::uint16_t dropped_attributes = 0;
+  std::uint16_t dropped_events = 0;
+  std::uint8_t attribute_count = 0;
+  std::uint8_t event_count = 0;
+  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES];  // not zeroed: only `used` bytes are read
+
+  void start(std::string_view name) noexcept;
+  void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
+  void add_event(std::string_view name, std::uint64_t time_unix_ns,
+                 const Attribute* attributes, std::size_t count) noexcept;
+  void set_status_message(std::string_view message) noexcept;
+};
+}  // namespace detail
+
+#if TRACELET_ENABLED
+
+/// A span being recorded. Ends when it goes out of scope or on end(); then it is one record
+/// in the tracer's ring. Not copyable or movable: it may be the thread's current span, which
+/// is tracked by address. All methods are noexcept, never allocate, and return nothing:
+/// limits are applied and counted in the span's dropped counts.
+class Span {
+ public:
+  /// A span that records nothing (what start_span returns when tracing is off or unsampled).
+  Span() noexcept {}
+  ~Span() { end(); }
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+
+  /// Sets or replaces the attribute `key`. Keys and string values longer than
+  /// TRACELET_MAX_STRING_BYTES are cut; past TRACELET_MAX_ATTRIBUTES it is dropped and counted.
+  void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
+  /// Adds a timestamped event. Past TRACELET_MAX_EVENTS, or when the span's data bytes are
+  /// used up, the event is dropped and counted in dropped_events_count.
+  void add_event(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept;
+  void add_event(std::string_view name, const Attribute* attributes, std::size_t count) noexcept;
+  /// OTLP status rules: kOk is final; kUnset is ignored; the message is kept only with kError.
+  void set_status(StatusCode code, std::string_view message = {}) noexcept;
+  /// Records an `exception` event (exception.type, exception.message and, if given,
+  /// exception.stacktrace, as in OpenTelemetry's semantic conventions) and sets the status to
+  /// kError with `message`.
+  void record_error(std::string_view type, std::string_view message,
+                    std::string_view stacktrace = {}) noexcept;
+  /// Ends the span and writes it to the ring. Later calls on this span do nothing.
+  void end() noexcept;
+
+  bool is_recording() const noexcept { return recording_; }
+  /// Ids of this span, valid also for a non-recording span that was sampled out.
+  const SpanContext& context() const noexcept { return context_; }
+
+ private:
+  friend class Tracer;
+  Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
+
+  Tracer* tracer_ = nullptr;         // set while started and not yet ended
+  void* previous_current_ = nullptr; // the thread's current span before this one
+  bool is_current_ = false;
+  bool recording_ = false;           // false when sampled out: no data kept, no record written
+  SpanKind kind_ = SpanKind::kInternal;
+  StatusCode status_ = StatusCode::kUnset;
+  bool parent_is_remote_ = false;
+  SpanContext context_{};
+  SpanId parent_span_id_{};
+  std::uint64_t start_unix_ns_ = 0;
+  detail::SpanData data_;
+};
+
+#else  // TRACELET_ENABLED == 0: the same API, and every call inlines to nothing.
+
+class Span {
+ public:
+  Span() noexcept {}
+  Span(const Span&) = delete;
+  Span& operator=(const Span&) = delete;
+  void set_attribute(std::string_view, const AttributeValue&) noexcept {}
+  void add_event(std::string_view, std::initializer_list<Attribute> = {}) noexcept {}
+  void add_event(std::string_view, const Attribute*, std::size_t) noexcept {}
+  void set_status(StatusCode, std::string_view = {}) noexcept {}
+  void record_error(std::string_view, std::string_view, std::string_view = {}) noexcept {}
+  void end() noexcept {}
+  bool is_recording() const noexcept { return false; }
+  const SpanContext& context() const noexcept { return context_; }
+
+ private:
+  SpanContext context_{};
+};
+
+#endif
+
+}  // namespace tracelet

@@ -1,0 +1,101 @@
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tracelet/attribute.h"
+#include "tracelet/config.h"
+#include "tracelet/ring.h"
+#include "tracelet/span.h"
+#include "tracelet/status.h"
+
+namespace tracelet {
+
+/// Init-time settings. Zero-initialised fields mean "default"; pointers are read during
+/// init() only (their contents are copied), except ring_memory, which must outlive the Tracer.
+struct Options {
+  const char* service_name = nullptr;     // required: resource attribute service.name
+  const char* service_version = nullptr;  // optional: service.version
+  const Attribute* resource_attributes = nullptr;  // extra resource attributes, e.g. device.id
+  std::size_t resource_attribute_count = 0;
+  ByteSpan ring_memory{};                  // required: caller-owned span storage
+  Overflow overflow = Overflow::kDropNewest;
+  bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
+};
+
+/// Self-telemetry of one tracer; every span started is exactly one of: recorded into the ring
+/// (then exported or dropped by the exporter), dropped by the ring, or not recorded
+/// (tracing disabled or sampled out).
+struct TracerCounters {
+  std::uint64_t spans_recorded = 0;       // records the ring accepted
+  std::uint64_t spans_dropped_full = 0;   // ring full (drop-newest)
+  std::uint64_t spans_dropped_overwritten = 0;  // evicted by overwrite-oldest
+  std::uint64_t spans_dropped_too_large = 0;    // bigger than the whole ring
+  std::uint64_t spans_acknowledged = 0;   // removed from the ring after delivery
+};
+
+/// A read-only view of the resource attributes the tracer copied at init, in record encoding.
+struct ResourceView {
+  const std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  std::uint8_t attribute_count = 0;
+  std::uint16_t dropped_attributes = 0;
+};
+
+/// Owns the span pipeline of one process or firmware: resource, id generator, ring.
+/// Constant-initialisable, so a global Tracer has no static-initialisation-order risk.
+class Tracer {
+ public:
+  constexpr Tracer() noexcept {}
+  Tracer(const Tracer&) = delete;  // owns a ring; copying would alias it
+  Tracer& operator=(const Tracer&) = delete;
+  ~Tracer() { shutdown(); }
+
+  /// Copies the resource, attaches the ring, seeds the id generator from port::entropy().
+  /// Never allocates.
+  /// Return values:
+  ///   kOk                 – ready
+  ///   kInvalidArgument    – service_name or ring_memory missing, or ring too small
+  ///   kFailedPrecondition – already initialised (call shutdown() first)
+  [[nodiscard]] Status init(const Options& options) noexcept;
+  /// Detaches the ring (buffered spans are forgotten: flush through an exporter first).
+  /// Idempotent; safe after a failed init. Spans must have ended before.
+  void shutdown() noexcept;
+  bool initialised() const noexcept { return initialised_; }
+
+  /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
+  Span start_span(std::string_view name, const StartOptions& options = {}) noexcept;
+
+  /// Runtime switch; off = every start_span returns a non-recording span.
+  void set_enabled(bool enabled) noexcept { enabled_.store(enabled, std::memory_order_relaxed); }
+  bool enabled() const noexcept { return enabled_.load(std::memory_order_relaxed); }
+
+  TracerCounters counters() const noexcept;
+  ResourceView resource() const noexcept;
+  /// The ring spans are recorded into; the exporter is its one consumer.
+  Ring& ring() noexcept { return ring_; }
+
+  /// Wall-clock Unix nanoseconds on the tracer's never-decreasing timeline.
+  std::uint64_t now_unix_ns() const noexcept;
+
+  /// New random ids (never all-zero). Thread- and IRQ-safe, lock-free.
+  TraceId new_trace_id() noexcept;
+  SpanId new_span_id() noexcept;
+
+ private:
+  friend class Span;
+  std::uint64_t next_random() noexcept;
+
+  std::atomic<bool> enabled_{false};
+  bool initialised_ = false;
+  std::atomic<std::uint64_t> id_state_{0};
+  std::int64_t unix_offset_ns_ = 0;
+  Ring ring_;
+  std::uint16_t resource_len_ = 0;
+  std::uint8_t resource_count_ = 0;
+  std::uint16_t resource_dropped_ = 0;
+  std::uint8_t resource_[TRACELET_RESOURCE_BYTES] = {};
+};
+
+}  // namespace tracelet

@@ -1,0 +1,138 @@
+#include "tracelet/console_exporter.h"
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "span_record.h"
+
+namespace tracelet {
+namespace {
+
+const char* kind_name(std::uint8_t kind) noexcept {
+  switch (kind) {
+    case 1: return "internal";
+    case 2: return "server";
+    case 3: return "client";
+    case 4: return "producer";
+    case 5: return "consumer";
+    default: return "unspecified";
+  }
+}
+
+// Appends printf-style text to a fixed buffer, cutting at its end.
+class LineBuilder {
+ public:
+  LineBuilder(char* out, std::size_t cap) noexcept : out_(out), cap_(cap) {
+    if (cap_ != 0) out_[0] = '\0';
+  }
+  void add(const char* format, ...) noexcept __attribute__((format(printf, 2, 3))) {
+    if (len_ + 1 >= cap_) return;
+    va_list args;
+    va_start(args, format);
+    int n = std::vsnprintf(out_ + len_, cap_ - len_, format, args);
+    va_end(args);
+    if (n < 0) return;
+    len_ += static_cast<std::size_t>(n);
+    if (len_ >= cap_) len_ = cap_ - 1;
+  }
+  void hex(const std::uint8_t* bytes, std::size_t n) noexcept {
+    for (std::size_t i = 0; i < n; ++i) add("%02x", bytes[i]);
+  }
+  void value(const AttributeValue& v) noexcept {
+    switch (v.type()) {
+      case AttributeValue::Type::kBool: add("%s", v.as_bool() ? "true" : "false"); break;
+      case AttributeValue::Type::kInt: add("%" PRId64, v.as_int()); break;
+      case AttributeValue::Type::kDouble: add("%g", v.as_double()); break;
+      case AttributeValue::Type::kString:
+        add("\"%.*s\"", static_cast<int>(v.as_string().size()), v.as_string().data());
+        break;
+    }
+  }
+  std::size_t length() const noexcept { return len_; }
+
+ private:
+  char* out_;
+  std::size_t cap_;
+  std::size_t len_ = 0;
+};
+
+void write_stdout(void*, const char* line, std::size_t len) noexcept {
+  std::fwrite(line, 1, len, stdout);
+  std::fputc('\n', stdout);
+}
+
+}  // namespace
+
+std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* out,
+                             std::size_t cap) noexcept {
+  detail::SpanRecordReader span;
+  if (cap == 0) return 0;
+  if (!span.parse(record, len)) {
+    out[0] = '\0';
+    return 0;
+  }
+  const detail::SpanRecordHead& head = span.head();
+  LineBuilder line(out, cap);
+  line.add("trace=");
+  line.hex(head.trace_id, 16);
+  line.add(" span=");
+  line.hex(head.span_id, 8);
+  line.add(" parent=");
+  if (SpanId parent; std::memcmp(parent.bytes, head.parent_span_id, 8) == 0) {
+    line.add("-");
+  } else {
+    line.hex(head.parent_span_id, 8);
+  }
+  line.add(" name=\"%.*s\" kind=%s", static_cast<int>(span.name().size()), span.name().data(),
+           kind_name(head.kind));
+  std::uint64_t duration = head.end_unix_ns >= head.start_unix_ns
+                               ? head.end_unix_ns - head.start_unix_ns
+                               : 0;
+  line.add(" duration=%" PRIu64 ".%03" PRIu64 "us", duration / 1000, duration % 1000);
+  if (head.status == 1) line.add(" status=ok");
+  if (head.status == 2) {
+    line.add(" status=error(\"%.*s\")", static_cast<int>(span.status_message().size()),
+             span.status_message().data());
+  }
+  line.add(" attrs={");
+  detail::AttributeReader attributes = span.attributes();
+  detail::AttributeEntry entry;
+  for (bool first = true; attributes.next(entry); first = false) {
+    line.add("%s%.*s=", first ? "" : ", ", static_cast<int>(entry.key.size()), entry.key.data());
+    line.value(entry.value);
+  }
+  line.add("}");
+  if (head.event_count != 0) line.add(" events=%u", head.event_count);
+  if (head.dropped_attributes != 0) line.add(" dropped_attrs=%u", head.dropped_attributes);
+  if (head.dropped_events != 0) line.add(" dropped_events=%u", head.dropped_events);
+  return line.length();
+}
+
+std::size_t export_to_console(Tracer& tracer, const ConsoleExporter& exporter) noexcept {
+  LineWriter write = exporter.write != nullptr ? exporter.write : write_stdout;
+  Ring& ring = tracer.ring();
+  std::size_t printed = 0;
+  Batch batch;
+  while (ring.peek_batch(batch, 64) == Status::kOk) {
+    RecordCursor cursor = ring.cursor(batch);
+    const std::uint8_t* record = nullptr;
+    std::size_t len = 0;
+    while (ring.next(cursor, record, len)) {
+      char line[512];
+      std::size_t n = format_span_line(record, len, line, sizeof line);
+      if (n == 0) {
+        static const char kCorrupt[] = "tracelet: skipped a corrupt span record";
+        write(exporter.ctx, kCorrupt, sizeof kCorrupt - 1);
+        continue;
+      }
+      write(exporter.ctx, line, n);
+      ++printed;
+    }
+    ring.commit(batch);
+  }
+  return printed;
+}
+
+}  // namespace tracelet

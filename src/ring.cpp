@@ -1,0 +1,201 @@
+#include "tracelet/ring.h"
+
+#include <cstring>
+
+#include "assert.h"
+#include "tracelet/port.h"
+
+namespace tracelet {
+namespace {
+
+// Each record starts with a 4-byte header word: (length << 2) | state. For a record the
+// length is its exact payload size; for padding it is the padding's whole size. Producers
+// publish a record by storing the header with kRecord after copying the payload (release);
+// the consumer reads headers with acquire, so it never sees a half-written payload.
+enum : std::uint32_t { kWriting = 0, kRecord = 1, kPadding = 2, kStateMask = 3 };
+
+std::uint32_t load_header(const std::uint8_t* at) noexcept {
+  return __atomic_load_n(reinterpret_cast<const std::uint32_t*>(at), __ATOMIC_ACQUIRE);
+}
+void store_header(std::uint8_t* at, std::uint32_t value) noexcept {
+  __atomic_store_n(reinterpret_cast<std::uint32_t*>(at), value, __ATOMIC_RELEASE);
+}
+std::size_t footprint_of(std::uint32_t header) noexcept {
+  std::size_t length = header >> 2;
+  return (header & kStateMask) == kPadding ? length : Ring::record_footprint(length);
+}
+
+class CriticalSection {
+ public:
+  CriticalSection() noexcept : state_(port::critical_enter()) {}
+  ~CriticalSection() { port::critical_exit(state_); }
+  CriticalSection(const CriticalSection&) = delete;
+  CriticalSection& operator=(const CriticalSection&) = delete;
+
+ private:
+  std::uint32_t state_;
+};
+
+}  // namespace
+
+Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
+  if (memory.data == nullptr) return Status::kInvalidArgument;
+  auto address = reinterpret_cast<std::uintptr_t>(memory.data);
+  std::size_t skip = static_cast<std::size_t>((8u - (address & 7u)) & 7u);
+  if (memory.size < skip + 64) return Status::kInvalidArgument;
+  CriticalSection lock;
+  memory_ = memory.data + skip;
+  capacity_ = (memory.size - skip) & ~static_cast<std::size_t>(7u);
+  overflow_ = overflow;
+  head_ = tail_ = used_ = claimed_ = 0;
+  counters_ = RingCounters{};
+  return Status::kOk;
+}
+
+void Ring::detach() noexcept {
+  CriticalSection lock;
+  memory_ = nullptr;
+  capacity_ = 0;
+  head_ = tail_ = used_ = claimed_ = 0;
+}
+
+bool Ring::make_room_locked(std::size_t needed) noexcept {
+  // Only unclaimed, fully written records at the tail may go: the consumer may be reading a
+  // claimed batch right now, and a record being written belongs to another producer.
+  while (capacity_ - used_ < needed) {
+    if (claimed_ != 0 || used_ == 0) return false;
+    std::uint32_t header = load_header(memory_ + tail_);
+    if ((header & kStateMask) == kWriting) return false;
+    std::size_t size = footprint_of(header);
+    if ((header & kStateMask) == kRecord) ++counters_.dropped_overwritten;
+    tail_ += size;
+    if (tail_ == capacity_) tail_ = 0;
+    used_ -= size;
+  }
+  return true;
+}
+
+bool Ring::push(const void* head, std::size_t head_len, const void* body,
+                std::size_t body_len) noexcept {
+  const std::size_t payload = head_len + body_len;
+  const std::size_t need = record_footprint(payload);
+  std::size_t at = 0;
+  {
+    CriticalSection lock;
+    if (capacity_ == 0) return false;
+    if (need > capacity_ || payload > (0xFFFFFFFFu >> 2)) {
+      ++counters_.dropped_too_large;
+      return false;
+    }
+    if (used_ == 0) head_ = tail_ = 0;  // empty: start over at 0 and avoid padding
+    std::size_t pad = (capacity_ - head_ < need) ? capacity_ - head_ : 0;
+    if (used_ + pad + need > capacity_) {
+      bool room = overflow_ == Overflow::kOverwriteOldest && make_room_locked(pad + need);
+      if (room && used_ == 0) {
+        head_ = tail_ = 0;
+        pad = 0;
+      }
+      if (!room) {
+        ++counters_.dropped_full;
+        return false;
+      }
+    }
+    at = head_;
+    if (pad != 0) {
+      store_header(memory_ + at, static_cast<std::uint32_t>(pad << 2) | kPadding);
+      at = 0;
+    }
+    store_header(memory_ + at, static_cast<std::uint32_t>(payload << 2) | kWriting);
+    head_ = at + need;
+    if (head_ == capacity_) head_ = 0;
+    used_ += pad + need;
+    ++counters_.written;
+  }
+  std::uint8_t* out = memory_ + at + kHeaderBytes;
+  if (head_len != 0) std::memcpy(out, head, head_len);
+  if (body_len != 0) std::memcpy(out + head_len, body, body_len);
+  store_header(memory_ + at, static_cast<std::uint32_t>(payload << 2) | kRecord);
+  return true;
+}
+
+Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_bytes) noexcept {
+  out = Batch{};
+  CriticalSection lock;
+  if (capacity_ == 0 || claimed_ != 0) return Status::kFailedPrecondition;
+  // Padding at the tail carries no data; free it now so a batch starts at a record.
+  while (used_ != 0) {
+    std::uint32_t header = load_header(memory_ + tail_);
+    if ((header & kStateMask) != kPadding) break;
+    std::size_t size = footprint_of(header);
+    tail_ = (tail_ + size == capacity_) ? 0 : tail_ + size;
+    used_ -= size;
+  }
+  std::size_t at = tail_;
+  std::size_t bytes = 0;
+  std::size_t count = 0;
+  while (count < max_records && bytes < used_) {
+    std::uint32_t header = load_header(memory_ + at);
+    std::uint32_t state = header & kStateMask;
+    if (state == kWriting) break;
+    std::size_t size = footprint_of(header);
+    if (state == kRecord && max_bytes != 0 && count != 0 && bytes + size > max_bytes) break;
+    bytes += size;
+    if (state == kRecord) ++count;
+    at = (at + size == capacity_) ? 0 : at + size;
+  }
+  if (count == 0) return Status::kUnavailable;
+  claimed_ = bytes;
+  out.begin = tail_;
+  out.bytes = bytes;
+  out.count = count;
+  return Status::kOk;
+}
+
+void Ring::commit(const Batch& batch) noexcept {
+  CriticalSection lock;
+  TRACELET_ASSERT(batch.count != 0 && batch.begin == tail_ && batch.bytes == claimed_);
+  tail_ = (tail_ + batch.bytes) % capacity_;
+  used_ -= batch.bytes;
+  claimed_ = 0;
+  counters_.committed += batch.count;
+  if (used_ == 0) head_ = tail_ = 0;
+}
+
+void Ring::release(const Batch& batch) noexcept {
+  CriticalSection lock;
+  TRACELET_ASSERT(batch.begin == tail_ && batch.bytes == claimed_);
+  claimed_ = 0;
+}
+
+RecordCursor Ring::cursor(const Batch& batch) const noexcept {
+  return RecordCursor{batch.begin, batch.bytes, batch.count};
+}
+
+bool Ring::next(RecordCursor& cursor, const std::uint8_t*& data, std::size_t& len) const noexcept {
+  while (cursor.remaining_records != 0 && cursor.remaining_bytes != 0) {
+    std::uint32_t header = load_header(memory_ + cursor.offset);
+    std::size_t size = footprint_of(header);
+    const std::uint8_t* record = memory_ + cursor.offset;
+    cursor.offset = (cursor.offset + size == capacity_) ? 0 : cursor.offset + size;
+    cursor.remaining_bytes -= size;
+    if ((header & kStateMask) == kRecord) {
+      --cursor.remaining_records;
+      data = record + kHeaderBytes;
+      len = header >> 2;
+      return true;
+    }
+  }
+  return false;
+}
+
+RingCounters Ring::counters() const noexcept {
+  CriticalSection lock;
+  return counters_;
+}
+
+std::size_t Ring::used_bytes() const noexcept {
+  CriticalSection lock;
+  return used_;
+}
+
+}  // namespace tracelet

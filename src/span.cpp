@@ -1,0 +1,105 @@
+#include "tracelet/span.h"
+
+#include <cstring>
+
+#include "span_record.h"
+#include "tracelet/port.h"
+#include "tracelet/tracer.h"
+
+#if TRACELET_ENABLED
+
+namespace tracelet {
+
+Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept {
+  void** slot = port::current_span_slot();
+  const SpanContext* parent = options.parent;
+  if (parent == nullptr && !options.new_trace && *slot != nullptr) {
+    parent = &static_cast<const Span*>(*slot)->context_;
+  }
+  if (parent != nullptr && parent->is_valid()) {
+    context_.trace_id = parent->trace_id;
+    context_.trace_flags = parent->trace_flags;
+    parent_span_id_ = parent->span_id;
+    parent_is_remote_ = parent->is_remote;
+  } else {
+    context_.trace_id = tracer.new_trace_id();
+    context_.trace_flags = kTraceFlagSampled;
+  }
+  context_.span_id = tracer.new_span_id();
+  tracer_ = &tracer;
+  kind_ = options.kind;
+  recording_ = context_.is_sampled();
+  if (!options.not_current) {
+    previous_current_ = *slot;
+    *slot = this;
+    is_current_ = true;
+  }
+  if (recording_) {
+    data_.start(name);
+    start_unix_ns_ = tracer.now_unix_ns();
+  }
+}
+
+void Span::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
+  if (recording_) data_.set_attribute(key, value);
+}
+
+void Span::add_event(std::string_view name, std::initializer_list<Attribute> attributes) noexcept {
+  add_event(name, attributes.begin(), attributes.size());
+}
+
+void Span::add_event(std::string_view name, const Attribute* attributes,
+                     std::size_t count) noexcept {
+  if (recording_) data_.add_event(name, tracer_->now_unix_ns(), attributes, count);
+}
+
+void Span::set_status(StatusCode code, std::string_view message) noexcept {
+  if (!recording_ || code == StatusCode::kUnset || status_ == StatusCode::kOk) return;
+  status_ = code;
+  if (code == StatusCode::kError && !message.empty()) data_.set_status_message(message);
+}
+
+void Span::record_error(std::string_view type, std::string_view message,
+                        std::string_view stacktrace) noexcept {
+  if (!recording_) return;
+  const Attribute attributes[] = {
+      {"exception.type", type},
+      {"exception.message", message},
+      {"exception.stacktrace", stacktrace},
+  };
+  data_.add_event("exception", tracer_->now_unix_ns(), attributes, stacktrace.empty() ? 2 : 3);
+  set_status(StatusCode::kError, message);
+}
+
+void Span::end() noexcept {
+  if (tracer_ == nullptr) return;
+  if (recording_) {
+    detail::SpanRecordHead head;
+    head.start_unix_ns = start_unix_ns_;
+    head.end_unix_ns = tracer_->now_unix_ns();
+    std::memcpy(head.trace_id, context_.trace_id.bytes, 16);
+    std::memcpy(head.span_id, context_.span_id.bytes, 8);
+    std::memcpy(head.parent_span_id, parent_span_id_.bytes, 8);
+    head.data_len = data_.used;
+    head.dropped_attributes = data_.dropped_attributes;
+    head.dropped_events = data_.dropped_events;
+    head.kind = static_cast<std::uint8_t>(kind_);
+    head.status = static_cast<std::uint8_t>(status_);
+    head.trace_flags = context_.trace_flags;
+    head.flags = parent_is_remote_ ? detail::kRecordFlagParentRemote : 0;
+    head.attribute_count = data_.attribute_count;
+    head.event_count = data_.event_count;
+    (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_.used);
+  }
+  if (is_current_) {
+    void** slot = port::current_span_slot();
+    if (*slot == this) *slot = previous_current_;
+    is_current_ = false;
+  }
+  tracer_ = nullptr;
+  recording_ = false;
+}
+
+}  // namespace tracelet
+
+#endif  // TRACELET_ENABLED

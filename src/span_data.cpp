@@ -1,0 +1,125 @@
+#include <cstring>
+
+#include "span_record.h"
+#include "tracelet/span.h"
+
+namespace tracelet::detail {
+namespace {
+
+constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
+
+// Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
+std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::string_view key,
+                           std::size_t& entry_size) noexcept {
+  const std::uint8_t* end = bytes + used;
+  const std::uint8_t* p = bytes + 1 + bytes[0];
+  while (p < end) {
+    std::size_t size = 0;
+    if (*p == kEventTag) {
+      EventEntry event;
+      size = read_event(p, end, event);
+    } else if (*p == kStatusMessageTag) {
+      size = 2u + p[1];
+    } else {
+      AttributeEntry entry;
+      size = read_attribute(p, end, entry);
+      if (size != 0 && !entry.replaced && entry.key == key) {
+        entry_size = size;
+        return static_cast<std::size_t>(p - bytes);
+      }
+    }
+    if (size == 0) break;
+    p += size;
+  }
+  return kCapacity;
+}
+
+}  // namespace
+
+void SpanData::start(std::string_view name) noexcept {
+  name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
+  bytes[0] = static_cast<std::uint8_t>(name.size());
+  std::memcpy(bytes + 1, name.data(), name.size());
+  used = static_cast<std::uint16_t>(1 + name.size());
+  dropped_attributes = 0;
+  dropped_events = 0;
+  attribute_count = 0;
+  event_count = 0;
+}
+
+void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
+  key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+  std::size_t at_used = used;
+  std::size_t old_size = 0;
+  std::size_t old = attribute_count == 0 ? kCapacity : find_attribute(bytes, used, key, old_size);
+  if (old == kCapacity && attribute_count >= TRACELET_MAX_ATTRIBUTES) {
+    ++dropped_attributes;
+    return;
+  }
+  if (old != kCapacity) {
+    // Same key again: the new value replaces the old one (OTLP keys are unique).
+    std::uint8_t scratch[2 + TRACELET_MAX_STRING_BYTES + 1 + TRACELET_MAX_STRING_BYTES];
+    std::size_t scratch_used = 0;
+    if (!append_attribute(scratch, sizeof scratch, scratch_used, key, value)) return;
+    if (scratch_used == old_size) {
+      std::memcpy(bytes + old, scratch, scratch_used);
+      return;
+    }
+    if (kCapacity - used < scratch_used) {  // the new value does not fit: keep the old one
+      ++dropped_attributes;
+      return;
+    }
+    bytes[old] = static_cast<std::uint8_t>(bytes[old] - ('a' - 'A'));  // mark replaced
+    std::memcpy(bytes + used, scratch, scratch_used);
+    used = static_cast<std::uint16_t>(used + scratch_used);
+    return;
+  }
+  if (!append_attribute(bytes, kCapacity, at_used, key, value)) {
+    ++dropped_attributes;
+    return;
+  }
+  used = static_cast<std::uint16_t>(at_used);
+  ++attribute_count;
+}
+
+void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
+                         const Attribute* attributes, std::size_t count) noexcept {
+  name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
+  const std::size_t header = 2 + name.size() + 10;
+  if (event_count >= TRACELET_MAX_EVENTS || kCapacity - used < header) {
+    ++dropped_events;
+    return;
+  }
+  std::uint8_t* p = bytes + used;
+  p[0] = kEventTag;
+  p[1] = static_cast<std::uint8_t>(name.size());
+  std::memcpy(p + 2, name.data(), name.size());
+  std::uint8_t* tail = p + 2 + name.size();
+  std::memcpy(tail, &time_unix_ns, 8);
+  std::size_t at_used = used + header;
+  std::uint8_t kept = 0;
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (kept >= TRACELET_MAX_EVENT_ATTRIBUTES ||
+        !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
+      ++dropped;
+      continue;
+    }
+    ++kept;
+  }
+  tail[8] = kept;
+  tail[9] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
+  used = static_cast<std::uint16_t>(at_used);
+  ++event_count;
+}
+
+void SpanData::set_status_message(std::string_view message) noexcept {
+  message = utf8_prefix(message, TRACELET_MAX_STRING_BYTES);
+  if (kCapacity - used < 2 + message.size()) return;  // the status code is kept regardless
+  bytes[used] = kStatusMessageTag;
+  bytes[used + 1] = static_cast<std::uint8_t>(message.size());
+  std::memcpy(bytes + used + 2, message.data(), message.size());
+  used = static_cast<std::uint16_t>(used + 2 + message.size());
+}
+
+}  // namespace tracelet::detail

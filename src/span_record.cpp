@@ -1,0 +1,227 @@
+#include "span_record.h"
+
+#include <cstring>
+
+#include "tracelet/config.h"
+
+namespace tracelet::detail {
+namespace {
+
+bool is_attribute_tag(std::uint8_t tag) noexcept {
+  return tag == 'b' || tag == 'i' || tag == 'd' || tag == 's';
+}
+bool is_replaced_tag(std::uint8_t tag) noexcept {
+  return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S';
+}
+
+}  // namespace
+
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+  if (text.size() <= max_bytes) return text;
+  std::size_t cut = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is not split.
+  while (cut > 0 && (static_cast<std::uint8_t>(text[cut]) & 0xC0u) == 0x80u) --cut;
+  return text.substr(0, cut);
+}
+
+bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
+                      std::string_view key, const AttributeValue& value) noexcept {
+  key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+  std::string_view text;
+  std::size_t value_size = 8;
+  switch (value.type()) {
+    case AttributeValue::Type::kBool: value_size = 1; break;
+    case AttributeValue::Type::kInt:
+    case AttributeValue::Type::kDouble: value_size = 8; break;
+    case AttributeValue::Type::kString:
+      text = utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES);
+      value_size = 1 + text.size();
+      break;
+  }
+  const std::size_t size = 2 + key.size() + value_size;
+  if (cap - used < size) return false;
+  std::uint8_t* p = buf + used;
+  *p++ = static_cast<std::uint8_t>(value.type());
+  *p++ = static_cast<std::uint8_t>(key.size());
+  std::memcpy(p, key.data(), key.size());
+  p += key.size();
+  switch (value.type()) {
+    case AttributeValue::Type::kBool: *p = value.as_bool() ? 1 : 0; break;
+    case AttributeValue::Type::kInt: {
+      std::int64_t v = value.as_int();
+      std::memcpy(p, &v, 8);
+      break;
+    }
+    case AttributeValue::Type::kDouble: {
+      double v = value.as_double();
+      std::memcpy(p, &v, 8);
+      break;
+    }
+    case AttributeValue::Type::kString:
+      *p++ = static_cast<std::uint8_t>(text.size());
+      std::memcpy(p, text.data(), text.size());
+      break;
+  }
+  used += size;
+  return true;
+}
+
+std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
+                           AttributeEntry& out) noexcept {
+  if (end - p < 2) return 0;
+  std::uint8_t tag = p[0];
+  bool replaced = is_replaced_tag(tag);
+  if (!is_attribute_tag(tag) && !replaced) return 0;
+  if (replaced) tag = static_cast<std::uint8_t>(tag + ('a' - 'A'));
+  std::size_t key_len = p[1];
+  const std::uint8_t* v = p + 2 + key_len;
+  if (v > end) return 0;
+  std::string_view key(reinterpret_cast<const char*>(p + 2), key_len);
+  std::size_t value_size = 0;
+  switch (tag) {
+    case 'b':
+      if (end - v < 1) return 0;
+      out.value = AttributeValue(v[0] != 0);
+      value_size = 1;
+      break;
+    case 'i': {
+      if (end - v < 8) return 0;
+      std::int64_t i = 0;
+      std::memcpy(&i, v, 8);
+      out.value = AttributeValue(i);
+      value_size = 8;
+      break;
+    }
+    case 'd': {
+      if (end - v < 8) return 0;
+      double d = 0;
+      std::memcpy(&d, v, 8);
+      out.value = AttributeValue(d);
+      value_size = 8;
+      break;
+    }
+    default: {  // 's'
+      if (end - v < 1) return 0;
+      std::size_t len = v[0];
+      if (static_cast<std::size_t>(end - v) < 1 + len) return 0;
+      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + 1), len));
+      value_size = 1 + len;
+      break;
+    }
+  }
+  out.key = key;
+  out.replaced = replaced;
+  return 2 + key_len + value_size;
+}
+
+bool AttributeReader::next(AttributeEntry& out) noexcept {
+  while (remaining_ != 0 && p_ < end_) {
+    std::size_t size = 0;
+    bool is_attribute = false;
+    if (*p_ == kEventTag) {  // an event with its own attributes: not ours, skip it whole
+      EventEntry event;
+      size = read_event(p_, end_, event);
+    } else if (*p_ == kStatusMessageTag) {
+      size = (end_ - p_ >= 2 && static_cast<std::size_t>(end_ - p_) >= 2u + p_[1]) ? 2u + p_[1] : 0;
+    } else {
+      size = read_attribute(p_, end_, out);
+      is_attribute = true;
+    }
+    if (size == 0) break;
+    p_ += size;
+    if (!is_attribute) continue;
+    --remaining_;
+    if (!out.replaced) return true;
+  }
+  remaining_ = 0;
+  return false;
+}
+
+std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntry& out) noexcept {
+  if (end - p < 2 || p[0] != kEventTag) return 0;
+  std::size_t name_len = p[1];
+  const std::uint8_t* q = p + 2 + name_len;
+  if (q > end || end - q < 10) return 0;
+  out.name = std::string_view(reinterpret_cast<const char*>(p + 2), name_len);
+  std::memcpy(&out.time_unix_ns, q, 8);
+  out.attribute_count = q[8];
+  out.dropped_attributes = q[9];
+  q += 10;
+  out.attributes = q;
+  AttributeEntry entry;
+  for (std::size_t i = 0; i < out.attribute_count; ++i) {
+    std::size_t size = read_attribute(q, end, entry);
+    if (size == 0) return 0;
+    q += size;
+  }
+  out.attributes_end = q;
+  return static_cast<std::size_t>(q - p);
+}
+
+bool SpanRecordReader::parse(const std::uint8_t* record, std::size_t len) noexcept {
+  if (len < sizeof(SpanRecordHead)) return false;
+  std::memcpy(&head_, record, sizeof head_);
+  if (sizeof(SpanRecordHead) + head_.data_len != len || head_.data_len < 1) return false;
+  const std::uint8_t* p = record + sizeof(SpanRecordHead);
+  end_ = p + head_.data_len;
+  std::size_t name_len = p[0];
+  if (static_cast<std::size_t>(end_ - p) < 1 + name_len) return false;
+  name_ = std::string_view(reinterpret_cast<const char*>(p + 1), name_len);
+  entries_ = p + 1 + name_len;
+  status_message_ = {};
+  span_attribute_entries_ = 0;
+  live_attributes_ = 0;
+  // One pass validates every entry and finds the last status message.
+  std::size_t events = 0;
+  for (const std::uint8_t* q = entries_; q < end_;) {
+    std::size_t size = 0;
+    if (*q == kEventTag) {
+      EventEntry event;
+      size = read_event(q, end_, event);
+      ++events;
+    } else if (*q == kStatusMessageTag) {
+      if (end_ - q >= 2 && static_cast<std::size_t>(end_ - q) >= 2u + q[1]) {
+        status_message_ = std::string_view(reinterpret_cast<const char*>(q + 2), q[1]);
+        size = 2u + q[1];
+      }
+    } else {
+      AttributeEntry entry;
+      size = read_attribute(q, end_, entry);
+      if (size != 0) {
+        ++span_attribute_entries_;
+        if (!entry.replaced) ++live_attributes_;
+      }
+    }
+    if (size == 0) return false;
+    q += size;
+  }
+  return events == head_.event_count && live_attributes_ == head_.attribute_count;
+}
+
+AttributeReader SpanRecordReader::attributes() const noexcept {
+  return AttributeReader(entries_, end_, span_attribute_entries_);
+}
+
+bool SpanRecordReader::next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept {
+  if (cursor == nullptr) cursor = entries_;
+  while (cursor < end_) {
+    if (*cursor == kEventTag) {
+      std::size_t size = read_event(cursor, end_, out);
+      if (size == 0) return false;
+      cursor += size;
+      return true;
+    }
+    std::size_t size = 0;
+    if (*cursor == kStatusMessageTag) {
+      size = 2u + cursor[1];
+    } else {
+      AttributeEntry entry;
+      size = read_attribute(cursor, end_, entry);
+    }
+    if (size == 0) return false;
+    cursor += size;
+  }
+  return false;
+}
+
+}  // namespace tracelet::detail

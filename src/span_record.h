@@ -1,0 +1,116 @@
+#pragma once
+// The byte layout of a span as it sits in the ring, and the reader the exporters use.
+//
+// A record is SpanRecordHead followed by `data_len` data bytes:
+//   name:        [len u8][bytes]
+//   then entries, each starting with a tag byte:
+//   attribute    'b' | 'i' | 'd' | 's'  [key_len u8][key][value]
+//                  value: bool 1 byte | int64 8 bytes | double 8 bytes | [len u8][bytes]
+//   replaced     the same tag in upper case ('B','I','D','S'): an attribute overwritten later
+//   event        'E' [name_len u8][name][time_unix_ns u64][attribute_count u8][dropped u8]
+//                  followed by its attribute entries
+//   status text  'M' [len u8][bytes] (the last one counts)
+// Multi-byte numbers are in the producer's byte order: records never leave the device raw.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "tracelet/attribute.h"
+
+namespace tracelet::detail {
+
+inline constexpr std::uint8_t kEventTag = 'E';
+inline constexpr std::uint8_t kStatusMessageTag = 'M';
+inline constexpr std::uint8_t kRecordFlagParentRemote = 0x01;
+
+struct SpanRecordHead {
+  std::uint64_t start_unix_ns;
+  std::uint64_t end_unix_ns;
+  std::uint8_t trace_id[16];
+  std::uint8_t span_id[8];
+  std::uint8_t parent_span_id[8];  // all zero: a root span
+  std::uint16_t data_len;
+  std::uint16_t dropped_attributes;
+  std::uint16_t dropped_events;
+  std::uint8_t kind;
+  std::uint8_t status;
+  std::uint8_t trace_flags;
+  std::uint8_t flags;
+  std::uint8_t attribute_count;
+  std::uint8_t event_count;
+};
+
+/// Appends one attribute entry to `buf` (keys and string values cut to
+/// TRACELET_MAX_STRING_BYTES at a UTF-8 boundary). Returns false, writing nothing, if it
+/// does not fit.
+bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
+                      std::string_view key, const AttributeValue& value) noexcept;
+
+/// Longest prefix of `text` of at most `max_bytes` bytes that does not split a UTF-8 sequence.
+std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+
+/// One attribute read back from record bytes.
+struct AttributeEntry {
+  std::string_view key;
+  AttributeValue value{false};
+  bool replaced = false;
+};
+
+/// Size of the attribute entry at `p` (0 if it is malformed or runs past `end`); fills `out`.
+std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
+                           AttributeEntry& out) noexcept;
+
+/// Walks attribute entries (a span's, an event's or the resource's), stepping over events
+/// and status entries between them.
+class AttributeReader {
+ public:
+  AttributeReader(const std::uint8_t* begin, const std::uint8_t* end, std::size_t count) noexcept
+      : p_(begin), end_(end), remaining_(count) {}
+  /// Next live (not replaced) attribute; false at the end or on malformed bytes.
+  bool next(AttributeEntry& out) noexcept;
+
+ private:
+  const std::uint8_t* p_;
+  const std::uint8_t* end_;
+  std::size_t remaining_;  // entries left, replaced ones included
+};
+
+struct EventEntry {
+  std::string_view name;
+  std::uint64_t time_unix_ns = 0;
+  std::uint8_t attribute_count = 0;  // entries, replaced ones included
+  std::uint8_t dropped_attributes = 0;
+  const std::uint8_t* attributes = nullptr;
+  const std::uint8_t* attributes_end = nullptr;
+};
+
+/// Validated view of one span record. parse() checks every length, so corrupt bytes (a ring
+/// adopted after a warm reset, a fuzzer) give false, never an out-of-bounds read.
+class SpanRecordReader {
+ public:
+  bool parse(const std::uint8_t* record, std::size_t len) noexcept;
+
+  const SpanRecordHead& head() const noexcept { return head_; }
+  std::string_view name() const noexcept { return name_; }
+  std::string_view status_message() const noexcept { return status_message_; }
+  /// Live span attributes (not event attributes), in the order they were set.
+  AttributeReader attributes() const noexcept;
+  std::size_t live_attribute_count() const noexcept { return live_attributes_; }
+  /// Events, in the order they were added.
+  bool next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept;
+  const std::uint8_t* first_entry() const noexcept { return entries_; }
+
+ private:
+  SpanRecordHead head_{};
+  std::string_view name_;
+  std::string_view status_message_;
+  const std::uint8_t* entries_ = nullptr;
+  const std::uint8_t* end_ = nullptr;
+  std::size_t span_attribute_entries_ = 0;
+  std::size_t live_attributes_ = 0;
+};
+
+/// Reads an event entry at `p` ('E' tag included); returns its whole size with attributes.
+std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntry& out) noexcept;
+
+}  // namespace tracelet::detail

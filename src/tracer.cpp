@@ -1,0 +1,145 @@
+#include "tracelet/tracer.h"
+
+#include <cstring>
+
+#include "span_record.h"
+#include "tracelet/port.h"
+#include "tracelet/tracelet.h"
+#include "tracelet/version.h"
+
+namespace tracelet {
+namespace {
+
+std::uint64_t mix64(std::uint64_t z) noexcept {  // splitmix64 finaliser
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
+
+Tracer g_default_tracer;
+
+}  // namespace
+
+Tracer& default_tracer() noexcept { return g_default_tracer; }
+
+Status Tracer::init(const Options& options) noexcept {
+  if (initialised_) return Status::kFailedPrecondition;
+  if (options.service_name == nullptr || options.service_name[0] == '\0') {
+    return Status::kInvalidArgument;
+  }
+  if (options.resource_attribute_count != 0 && options.resource_attributes == nullptr) {
+    return Status::kInvalidArgument;
+  }
+  if (ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
+    return Status::kInvalidArgument;
+  }
+
+  std::size_t used = 0;
+  resource_count_ = 0;
+  resource_dropped_ = 0;
+  auto add = [&](std::string_view key, const AttributeValue& value) {
+    if (resource_count_ < TRACELET_MAX_RESOURCE_ATTRIBUTES &&
+        detail::append_attribute(resource_, sizeof resource_, used, key, value)) {
+      ++resource_count_;
+    } else {
+      ++resource_dropped_;
+    }
+  };
+  add("service.name", options.service_name);
+  if (options.service_version != nullptr) add("service.version", options.service_version);
+  add("telemetry.sdk.name", "tracelet");
+  add("telemetry.sdk.language", "cpp");
+  add("telemetry.sdk.version", TRACELET_VERSION_STRING);
+  for (std::size_t i = 0; i < options.resource_attribute_count; ++i) {
+    add(options.resource_attributes[i].key, options.resource_attributes[i].value);
+  }
+  resource_len_ = static_cast<std::uint16_t>(used);
+
+  std::uint64_t seed = 0;
+  std::uint8_t seed_bytes[8];
+  if (port::entropy(seed_bytes, sizeof seed_bytes)) {
+    std::memcpy(&seed, seed_bytes, sizeof seed);
+  } else {
+    // No entropy source: ids stay unique per boot but become guessable across boots.
+    seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
+  }
+  id_state_.store(seed, std::memory_order_relaxed);
+  unix_offset_ns_ = port::unix_offset_ns();
+  initialised_ = true;
+  enabled_.store(!options.start_disabled, std::memory_order_relaxed);
+  return Status::kOk;
+}
+
+void Tracer::shutdown() noexcept {
+  enabled_.store(false, std::memory_order_relaxed);
+  if (!initialised_) return;
+  ring_.detach();
+  initialised_ = false;
+}
+
+Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
+#if TRACELET_ENABLED
+  if (!enabled()) return Span();
+  return Span(*this, name, options);
+#else
+  (void)name;
+  (void)options;
+  return Span();
+#endif
+}
+
+std::uint64_t Tracer::now_unix_ns() const noexcept {
+  return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
+}
+
+std::uint64_t Tracer::next_random() noexcept {
+  std::uint64_t state;
+  if constexpr (std::atomic<std::uint64_t>::is_always_lock_free) {
+    state = id_state_.fetch_add(kGolden, std::memory_order_relaxed) + kGolden;
+  } else {
+    // 32-bit cores without 64-bit atomics: the port's critical section guards the state.
+    std::uint32_t saved = port::critical_enter();
+    state = id_state_.load(std::memory_order_relaxed) + kGolden;
+    id_state_.store(state, std::memory_order_relaxed);
+    port::critical_exit(saved);
+  }
+  return mix64(state);
+}
+
+TraceId Tracer::new_trace_id() noexcept {
+  TraceId id;
+  do {
+    std::uint64_t hi = next_random();
+    std::uint64_t lo = next_random();
+    std::memcpy(id.bytes, &hi, 8);
+    std::memcpy(id.bytes + 8, &lo, 8);
+  } while (!id.is_valid());
+  return id;
+}
+
+SpanId Tracer::new_span_id() noexcept {
+  SpanId id;
+  do {
+    std::uint64_t v = next_random();
+    std::memcpy(id.bytes, &v, 8);
+  } while (!id.is_valid());
+  return id;
+}
+
+TracerCounters Tracer::counters() const noexcept {
+  RingCounters ring = ring_.counters();
+  TracerCounters out;
+  out.spans_recorded = ring.written;
+  out.spans_dropped_full = ring.dropped_full;
+  out.spans_dropped_overwritten = ring.dropped_overwritten;
+  out.spans_dropped_too_large = ring.dropped_too_large;
+  out.spans_acknowledged = ring.committed;
+  return out;
+}
+
+ResourceView Tracer::resource() const noexcept {
+  return ResourceView{resource_, resource_len_, resource_count_, resource_dropped_};
+}
+
+}  // namespace tracelet

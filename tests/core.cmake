@@ -1,0 +1,2 @@
+# Core: ring, span recording, tracer, encoding, console exporter.
+tracelet_add_test(ring_test SOURCES ring_test.cpp LIBS tracelet_core tracelet_port_fake)

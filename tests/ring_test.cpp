@@ -1,0 +1,193 @@
+#include "tracelet/ring.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+namespace tracelet {
+namespace {
+
+// Pushes a record whose payload is `len` copies of `fill`.
+bool push_filled(Ring& ring, std::uint8_t fill, std::size_t len) {
+  std::vector<std::uint8_t> payload(len, fill);
+  return ring.push(payload.data(), payload.size(), nullptr, 0);
+}
+
+// Reads every record of a claimed batch as (first byte, length) pairs.
+std::vector<std::pair<std::uint8_t, std::size_t>> read_batch(const Ring& ring, const Batch& batch) {
+  std::vector<std::pair<std::uint8_t, std::size_t>> out;
+  RecordCursor cursor = ring.cursor(batch);
+  const std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  while (ring.next(cursor, data, len)) {
+    for (std::size_t i = 0; i < len; ++i) EXPECT_EQ(data[i], data[0]) << "torn record";
+    out.emplace_back(data[0], len);
+  }
+  return out;
+}
+
+TEST(Ring, RejectsMissingOrTinyMemory) {
+  Ring ring;
+  EXPECT_EQ(ring.attach(ByteSpan{}), Status::kInvalidArgument);
+  alignas(8) std::uint8_t small[32];
+  EXPECT_EQ(ring.attach(ByteSpan{small, sizeof small}), Status::kInvalidArgument);
+  EXPECT_FALSE(ring.push("x", 1, nullptr, 0));
+  Batch batch;
+  EXPECT_EQ(ring.peek_batch(batch, 10), Status::kFailedPrecondition);
+}
+
+TEST(Ring, RecordsComeOutInOrderWithTheirExactLength) {
+  StaticRing<1024> ring;
+  EXPECT_TRUE(push_filled(ring, 1, 10));
+  EXPECT_TRUE(ring.push("ab", 2, "cde", 3));
+  EXPECT_TRUE(push_filled(ring, 3, 1));
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 10), Status::kOk);
+  EXPECT_EQ(batch.count, 3u);
+  RecordCursor cursor = ring.cursor(batch);
+  const std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  ASSERT_TRUE(ring.next(cursor, data, len));
+  EXPECT_EQ(len, 10u);
+  ASSERT_TRUE(ring.next(cursor, data, len));
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(data), len), "abcde");
+  ASSERT_TRUE(ring.next(cursor, data, len));
+  EXPECT_EQ(len, 1u);
+  EXPECT_FALSE(ring.next(cursor, data, len));
+  ring.commit(batch);
+  EXPECT_EQ(ring.used_bytes(), 0u);
+  EXPECT_EQ(ring.peek_batch(batch, 10), Status::kUnavailable);
+  EXPECT_EQ(ring.counters().committed, 3u);
+}
+
+TEST(Ring, ReleasedBatchIsReadAgainUntilCommitted) {
+  StaticRing<512> ring;
+  ASSERT_TRUE(push_filled(ring, 7, 20));
+  ASSERT_TRUE(push_filled(ring, 8, 20));
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 10), Status::kOk);
+  Batch second;
+  EXPECT_EQ(ring.peek_batch(second, 10), Status::kFailedPrecondition) << "one claim at a time";
+  ring.release(batch);  // e.g. the collector answered 503
+  ASSERT_EQ(ring.peek_batch(batch, 10), Status::kOk);
+  auto records = read_batch(ring, batch);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[0].first, 7);
+  EXPECT_EQ(records[1].first, 8);
+  ring.commit(batch);
+  EXPECT_EQ(ring.counters().committed, 2u);
+}
+
+TEST(Ring, BatchLimitsRecordsAndBytes) {
+  StaticRing<2048> ring;
+  for (std::uint8_t i = 0; i < 10; ++i) ASSERT_TRUE(push_filled(ring, i, 28));  // 32 B each
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 4), Status::kOk);
+  EXPECT_EQ(batch.count, 4u);
+  ring.commit(batch);
+  ASSERT_EQ(ring.peek_batch(batch, 100, 96), Status::kOk);
+  EXPECT_EQ(batch.count, 3u);
+  EXPECT_EQ(read_batch(ring, batch).front().first, 4);
+  ring.commit(batch);
+  ASSERT_EQ(ring.peek_batch(batch, 100, 8) , Status::kOk) << "one record always fits";
+  EXPECT_EQ(batch.count, 1u);
+}
+
+TEST(Ring, DropNewestWhenFullAndCountsIt) {
+  StaticRing<256> ring;
+  int accepted = 0;
+  for (int i = 0; i < 20; ++i) accepted += push_filled(ring, static_cast<std::uint8_t>(i), 28) ? 1 : 0;
+  EXPECT_EQ(accepted, 8);  // 256 / 32
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, 8u);
+  EXPECT_EQ(counters.dropped_full, 12u);
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 100), Status::kOk);
+  auto records = read_batch(ring, batch);
+  ASSERT_EQ(records.size(), 8u);
+  EXPECT_EQ(records.front().first, 0) << "the oldest survive";
+  EXPECT_EQ(records.back().first, 7);
+}
+
+TEST(Ring, OverwriteOldestKeepsTheNewest) {
+  StaticRing<256> ring(Overflow::kOverwriteOldest);
+  for (int i = 0; i < 20; ++i) EXPECT_TRUE(push_filled(ring, static_cast<std::uint8_t>(i), 28));
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, 20u);
+  EXPECT_EQ(counters.dropped_overwritten, 12u);
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 100), Status::kOk);
+  auto records = read_batch(ring, batch);
+  ASSERT_EQ(records.size(), 8u);
+  EXPECT_EQ(records.front().first, 12);
+  EXPECT_EQ(records.back().first, 19);
+}
+
+TEST(Ring, OverwriteNeverTouchesABatchBeingExported) {
+  StaticRing<256> ring(Overflow::kOverwriteOldest);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(push_filled(ring, static_cast<std::uint8_t>(i), 28));
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 8), Status::kOk);
+  EXPECT_FALSE(push_filled(ring, 99, 28)) << "claimed records must stay intact";
+  EXPECT_EQ(ring.counters().dropped_full, 1u);
+  auto records = read_batch(ring, batch);
+  ASSERT_EQ(records.size(), 8u);
+  EXPECT_EQ(records.front().first, 0);
+  ring.commit(batch);
+  EXPECT_TRUE(push_filled(ring, 100, 28));
+}
+
+TEST(Ring, WrapsAroundWithPaddingAndVariableSizes) {
+  StaticRing<512> ring;
+  std::vector<std::pair<std::uint8_t, std::size_t>> expected;
+  std::uint8_t next = 0;
+  std::size_t sizes[] = {5, 60, 13, 100, 1, 33, 77, 8, 120};
+  // Many rounds of produce/consume so head and tail pass the end of memory many times.
+  for (int round = 0; round < 200; ++round) {
+    for (int k = 0; k < 3; ++k) {
+      std::size_t len = sizes[(round + k) % 9];
+      if (push_filled(ring, next, len)) expected.emplace_back(next, len);
+      ++next;
+    }
+    Batch batch;
+    if (ring.peek_batch(batch, 2) == Status::kOk) {
+      auto got = read_batch(ring, batch);
+      ASSERT_LE(got.size(), expected.size());
+      for (std::size_t i = 0; i < got.size(); ++i) {
+        EXPECT_EQ(got[i], expected[i]) << "round " << round;
+      }
+      expected.erase(expected.begin(), expected.begin() + static_cast<long>(got.size()));
+      ring.commit(batch);
+    }
+  }
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, counters.committed + expected.size());
+  EXPECT_EQ(counters.written + counters.dropped_full, 600u);
+}
+
+TEST(Ring, RecordLargerThanTheRingIsRejectedAndCounted) {
+  StaticRing<256> ring;
+  EXPECT_FALSE(push_filled(ring, 1, 300));
+  EXPECT_EQ(ring.counters().dropped_too_large, 1u);
+  EXPECT_TRUE(push_filled(ring, 2, 200));
+}
+
+TEST(Ring, FootprintIsHeaderPlusPayloadRoundedToEight) {
+  EXPECT_EQ(Ring::record_footprint(0), 8u);
+  EXPECT_EQ(Ring::record_footprint(4), 8u);
+  EXPECT_EQ(Ring::record_footprint(5), 16u);
+  EXPECT_EQ(Ring::record_footprint(100), 104u);
+}
+
+TEST(Ring, UnalignedMemoryIsAlignedAndUsable) {
+  alignas(8) std::uint8_t memory[300];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory + 3, 290}), Status::kOk);
+  EXPECT_EQ(ring.capacity() % 8, 0u);
+  EXPECT_LE(ring.capacity(), 285u);
+  EXPECT_TRUE(push_filled(ring, 1, 20));
+}
+
+}  // namespace
+}  // namespace tracelet
