@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "assert.h"
+#include "contract_check.h"
 #include "tracelet/port.h"
 
 namespace tracelet {

@@ -1,0 +1,53 @@
+// ns per span for start + 2 attributes + end, on the posix port (real clock, real lock).
+#include <benchmark/benchmark.h>
+
+#include "tracelet/tracelet.h"
+
+namespace {
+
+tracelet::Tracer& bench_tracer() {
+  static std::uint8_t memory[1 << 20];
+  static tracelet::Tracer tracer;
+  if (!tracer.initialised()) {
+    tracelet::Options options;
+    options.service_name = "bench";
+    options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
+    options.overflow = tracelet::Overflow::kOverwriteOldest;  // a full ring must not change the cost
+    if (tracer.init(options) != tracelet::Status::kOk) std::abort();
+  }
+  return tracer;
+}
+
+void BM_SpanStartTwoAttributesEnd(benchmark::State& state) {
+  tracelet::Tracer& tracer = bench_tracer();
+  std::int64_t i = 0;
+  for (auto _ : state) {
+    auto span = tracer.start_span("read-sensor");
+    span.set_attribute("sensor.id", i++);
+    span.set_attribute("unit", "celsius");
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SpanStartTwoAttributesEnd)->Threads(1)->Threads(2)->UseRealTime();
+
+void BM_SpanDisabledAtRuntime(benchmark::State& state) {
+  static std::uint8_t memory[4096];
+  static tracelet::Tracer tracer;
+  if (!tracer.initialised()) {
+    tracelet::Options options;
+    options.service_name = "bench";
+    options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
+    options.start_disabled = true;
+    if (tracer.init(options) != tracelet::Status::kOk) std::abort();
+  }
+  for (auto _ : state) {
+    auto span = tracer.start_span("read-sensor");
+    span.set_attribute("sensor.id", 1);
+    span.set_attribute("unit", "celsius");
+  }
+}
+BENCHMARK(BM_SpanDisabledAtRuntime);
+
+}  // namespace
+
+BENCHMARK_MAIN();
