@@ -1,0 +1,116 @@
+#pragma once
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "tracelet/exporter_config.h"
+#include "tracelet/status.h"
+#include "tracelet/thread_port.h"
+#include "tracelet/tracer.h"
+#include "tracelet/transport.h"
+
+namespace tracelet {
+
+/// Opens the byte stream to the collector; the exporter stays ignorant of TCP, TLS or UART.
+/// src/net's NetConnector provides TCP+TLS; tests and bridges provide their own.
+struct Connector {
+  void* ctx = nullptr;
+  /// Connects (full TLS handshake included) to host:port. On success fills `out`; on failure
+  /// writes a one-line reason into `error` and returns a negative Status.
+  Status (*open)(void* ctx, const char* host, std::uint16_t port, bool tls,
+                 std::uint32_t timeout_ms, Transport* out, char* error,
+                 std::size_t error_cap) = nullptr;
+  /// Closes what open() opened. Idempotent.
+  void (*close)(void* ctx) = nullptr;
+};
+
+/// Self-telemetry of an exporter. Together with TracerCounters it explains every span:
+/// recorded = exported + rejected + dropped_non_retryable + still buffered (+ ring drops).
+struct ExporterCounters {
+  std::uint64_t export_attempts = 0;       // HTTP requests started
+  std::uint64_t exports_succeeded = 0;     // 2xx answers
+  std::uint64_t export_failures = 0;       // attempts that did not get a 2xx
+  std::uint64_t retries = 0;               // attempts that repeated a failed batch
+  std::uint64_t spans_exported = 0;        // acknowledged by the collector (2xx)
+  std::uint64_t spans_rejected = 0;        // 2xx with partial_success.rejected_spans
+  std::uint64_t spans_dropped_non_retryable = 0;  // removed after a non-retryable 4xx
+  std::uint64_t connects = 0;              // successful connection (and handshake) openings
+  std::uint64_t connect_failures = 0;      // failed connects or TLS handshakes
+  std::uint64_t bytes_sent = 0;            // request bodies, headers excluded
+  std::int32_t last_http_status = 0;       // of the last answer, 0 if none yet
+};
+
+/// Batch span processor + OTLP/HTTP client: takes batches from a tracer's ring, POSTs them as
+/// protobuf, commits a batch only when the collector acknowledged it, and retries the rest
+/// with exponential back-off and jitter (honouring Retry-After). Nothing here runs on the
+/// recording path. One thread drives an Exporter at a time: poll() from a firmware main loop,
+/// or start_background() on a platform with threads.
+class Exporter {
+ public:
+  constexpr Exporter() noexcept {}
+  Exporter(const Exporter&) = delete;
+  Exporter& operator=(const Exporter&) = delete;
+  ~Exporter() { (void)shutdown(1); }
+
+  /// Validates the endpoint and keeps the config (its pointers must outlive the Exporter).
+  /// Return values:
+  ///   kOk                 – ready; nothing was sent yet
+  ///   kInvalidArgument    – bad endpoint URL, plain http:// without allow_plain_http, bad
+  ///                         header, or a connector without open/close (logged with the reason)
+  ///   kFailedPrecondition – already initialised, or the tracer is not initialised
+  [[nodiscard]] Status init(Tracer& tracer, const ExporterConfig& config,
+                            Connector connector) noexcept;
+
+  /// Exports at most one batch if one is due (batch full, schedule delay passed, or a flush
+  /// asked for) and the back-off allows. Returns milliseconds until it wants to run again.
+  /// Blocks: up to the config's timeout_ms while talking to the collector.
+  std::uint32_t poll() noexcept;
+
+  /// Delivers everything buffered, retrying within `timeout_ms` (0 = export_timeout_ms).
+  /// Return values: kOk (ring empty), kTimeout (spans remain, counted), kFailedPrecondition.
+  [[nodiscard]] Status flush(std::uint32_t timeout_ms = 0) noexcept;
+
+  /// flush(timeout_ms), stops the background thread, closes the connection. Idempotent.
+  Status shutdown(std::uint32_t timeout_ms = 0) noexcept;
+
+  /// Runs poll() on a port-provided thread until shutdown().
+  /// Return values: kOk, kFailedPrecondition (not initialised or already running),
+  /// kUnavailable (the platform has no threads: call poll() yourself).
+  [[nodiscard]] Status start_background() noexcept;
+
+  ExporterCounters counters() const noexcept;
+  /// Spans waiting in the ring (recorded, not yet acknowledged or dropped).
+  std::uint64_t pending_spans() const noexcept;
+
+ private:
+  friend struct ExporterAccess;
+  enum class Outcome : std::uint8_t { kDelivered, kRetry, kDrop };
+  static void run_background(void* self) noexcept;
+  Outcome export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept;
+  void schedule_retry(std::uint32_t retry_after_ms) noexcept;
+  void logf(LogLevel level, const char* format, ...) const noexcept
+      __attribute__((format(printf, 3, 4)));
+  void update(void (*apply)(ExporterCounters&, std::uint64_t), std::uint64_t value) noexcept;
+
+  Tracer* tracer_ = nullptr;
+  ExporterConfig config_{};
+  Connector connector_{};
+  bool connected_ = false;
+  Transport transport_{};
+  bool tls_ = true;
+  std::uint16_t port_ = 0;
+  char host_[254] = {};
+  char path_[256] = {};
+  std::uint64_t last_export_ms_ = 0;
+  std::uint64_t next_attempt_ms_ = 0;
+  std::uint32_t backoff_ms_ = 0;
+  std::uint32_t failures_in_a_row_ = 0;
+  std::uint64_t jitter_state_ = 0;
+  ExporterCounters counters_{};
+  std::atomic<bool> flush_requested_{false};
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> background_{false};
+  port::Thread worker_{};
+};
+
+}  // namespace tracelet

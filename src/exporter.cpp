@@ -1,0 +1,422 @@
+#include "tracelet/exporter.h"
+
+#include <pb_decode.h>
+
+#include <cinttypes>
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+
+#include "http_request.h"
+#include "http_response.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "otlp/encode.h"
+#include "tracelet/net_port.h"
+#include "tracelet/port.h"
+#include "tracelet/version.h"
+#include "url.h"
+
+namespace tracelet {
+namespace {
+
+constexpr std::uint32_t kDefaultTimeoutMs = 10000;
+constexpr std::uint32_t kDefaultScheduleDelayMs = 5000;
+constexpr std::uint32_t kDefaultBatchSize = 512;
+constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
+constexpr std::uint32_t kDefaultInitialBackoffMs = 1000;
+constexpr std::uint32_t kDefaultMaxBackoffMs = 32000;
+
+std::uint32_t or_default(std::uint32_t value, std::uint32_t fallback) noexcept {
+  return value != 0 ? value : fallback;
+}
+
+bool is_retryable(int status) noexcept {
+  // OTLP/HTTP: only these answers mean "try the same data again later".
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+// Reads a length-delimited string field `wanted` of a protobuf message into `out` (cut to
+// cap - 1, NUL-terminated). Used for google.rpc.Status.message (field 2) in error answers.
+bool read_string_field(const std::uint8_t* data, std::size_t len, std::uint32_t wanted, char* out,
+                       std::size_t cap) noexcept {
+  pb_istream_t in = pb_istream_from_buffer(data, len);
+  pb_wire_type_t type;
+  std::uint32_t tag;
+  bool eof = false;
+  while (pb_decode_tag(&in, &type, &tag, &eof)) {
+    if (tag == wanted && type == PB_WT_STRING) {
+      std::uint32_t n = 0;
+      if (!pb_decode_varint32(&in, &n) || n > in.bytes_left) return false;
+      std::size_t keep = n < cap - 1 ? n : cap - 1;
+      if (!pb_read(&in, reinterpret_cast<pb_byte_t*>(out), keep)) return false;
+      out[keep] = '\0';
+      return pb_read(&in, nullptr, n - keep);
+    }
+    if (!pb_skip_field(&in, type)) return false;
+  }
+  return false;
+}
+
+bool capture_text(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* out = static_cast<char*>(*arg);
+  std::size_t n = stream->bytes_left;
+  std::size_t keep = n < 159 ? n : 159;
+  if (!pb_read(stream, reinterpret_cast<pb_byte_t*>(out), keep)) return false;
+  out[keep] = '\0';
+  return pb_read(stream, nullptr, n - keep);
+}
+
+// Printable copy of an error body for the log.
+void printable(const std::uint8_t* data, std::size_t len, char* out, std::size_t cap) noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < len && n + 1 < cap; ++i) {
+    char c = static_cast<char>(data[i]);
+    out[n++] = (c >= 0x20 && c < 0x7f) ? c : ' ';
+  }
+  out[n] = '\0';
+}
+
+}  // namespace
+
+void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
+  char line[256];
+  va_list args;
+  va_start(args, format);
+  std::vsnprintf(line, sizeof line, format, args);
+  va_end(args);
+  LogSink sink = config_.log != nullptr ? config_.log : log_to_stderr;
+  sink(config_.log_ctx, level, line);
+}
+
+void Exporter::update(void (*apply)(ExporterCounters&, std::uint64_t), std::uint64_t value) noexcept {
+  // Counters are read from other threads; the port's critical section keeps a copy coherent
+  // without 64-bit atomics (which small cores lack).
+  std::uint32_t state = port::critical_enter();
+  apply(counters_, value);
+  port::critical_exit(state);
+}
+
+Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector connector) noexcept {
+  if (tracer_ != nullptr || !tracer.initialised()) return Status::kFailedPrecondition;
+  config_ = config;
+  if (connector.open == nullptr || connector.close == nullptr) {
+    logf(LogLevel::kError, "exporter: the connector has no open/close functions");
+    return Status::kInvalidArgument;
+  }
+  const char* endpoint =
+      config.endpoint != nullptr ? config.endpoint : "https://localhost:4318/v1/traces";
+  detail::Url url;
+  char error[200];
+  if (detail::parse_url(endpoint, url, error, sizeof error) != Status::kOk) {
+    logf(LogLevel::kError, "exporter: %s", error);
+    return Status::kInvalidArgument;
+  }
+  if (!url.tls && !config.allow_plain_http) {
+    logf(LogLevel::kError,
+         "exporter: refusing plain-text endpoint %s: spans and headers would travel "
+         "unencrypted. Use https://, or allow it explicitly (TRACELET_ALLOW_PLAIN_HTTP=true)",
+         endpoint);
+    return Status::kInvalidArgument;
+  }
+  for (std::size_t i = 0; i < config.header_count; ++i) {
+    const HttpHeader& h = config.headers[i];
+    if (h.name == nullptr || h.value == nullptr || h.name[0] == '\0' ||
+        std::strpbrk(h.name, ":\r\n \t") != nullptr || std::strpbrk(h.value, "\r\n") != nullptr) {
+      logf(LogLevel::kError, "exporter: header %zu is malformed (empty, or contains CR/LF/':')", i);
+      return Status::kInvalidArgument;
+    }
+  }
+  std::memcpy(host_, url.host, sizeof host_);
+  std::memcpy(path_, url.path, sizeof path_);
+  port_ = url.port;
+  tls_ = url.tls;
+  connector_ = connector;
+  tracer_ = &tracer;
+  std::uint8_t seed[8];
+  if (!port::entropy(seed, sizeof seed)) std::memset(seed, 0x5a, sizeof seed);
+  std::memcpy(&jitter_state_, seed, sizeof seed);
+  jitter_state_ |= 1;
+  last_export_ms_ = detail::monotonic_ms();
+  next_attempt_ms_ = 0;
+  backoff_ms_ = 0;
+  failures_in_a_row_ = 0;
+  stop_.store(false);
+  return Status::kOk;
+}
+
+std::uint64_t Exporter::pending_spans() const noexcept {
+  if (tracer_ == nullptr) return 0;
+  RingCounters c = tracer_->ring().counters();
+  return c.written - c.committed - c.dropped_overwritten;
+}
+
+ExporterCounters Exporter::counters() const noexcept {
+  std::uint32_t state = port::critical_enter();
+  ExporterCounters copy = counters_;
+  port::critical_exit(state);
+  return copy;
+}
+
+void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
+  ++failures_in_a_row_;
+  std::uint32_t initial = or_default(config_.initial_backoff_ms, kDefaultInitialBackoffMs);
+  std::uint32_t max = or_default(config_.max_backoff_ms, kDefaultMaxBackoffMs);
+  backoff_ms_ = backoff_ms_ == 0 ? initial : (backoff_ms_ > max / 2 ? max : backoff_ms_ * 2);
+  // Jitter: a random wait in [backoff/2, backoff], so devices that lost the network together
+  // do not all come back in the same second.
+  jitter_state_ ^= jitter_state_ << 13;
+  jitter_state_ ^= jitter_state_ >> 7;
+  jitter_state_ ^= jitter_state_ << 17;
+  std::uint32_t wait = backoff_ms_ / 2 + static_cast<std::uint32_t>(jitter_state_ % (backoff_ms_ / 2 + 1));
+  if (retry_after_ms != 0) wait = retry_after_ms;  // the server said when
+  next_attempt_ms_ = detail::monotonic_ms() + wait;
+  logf(LogLevel::kInfo, "exporter: retry %u in %u ms", failures_in_a_row_, wait);
+}
+
+Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept {
+  retry_after_ms = 0;
+  const std::uint32_t timeout = or_default(config_.timeout_ms, kDefaultTimeoutMs);
+  const std::uint64_t deadline = detail::monotonic_ms() + timeout;
+  otlp::RequestSource source;
+  source.ring = &tracer_->ring();
+  source.batch = batch;
+  source.resource = tracer_->resource();
+  std::size_t body_size = 0;
+  if (!otlp::request_size(source, body_size)) {
+    logf(LogLevel::kError, "exporter: could not size a batch of %zu spans", batch.count);
+    return Outcome::kRetry;
+  }
+
+  update([](ExporterCounters& c, std::uint64_t) { ++c.export_attempts; }, 0);
+  if (failures_in_a_row_ != 0) update([](ExporterCounters& c, std::uint64_t) { ++c.retries; }, 0);
+
+  Transport transport{};
+  char error[160] = {};
+  if (!connected_) {
+    Status s = connector_.open(connector_.ctx, host_, port_, tls_, timeout, &transport, error,
+                               sizeof error);
+    if (s != Status::kOk) {
+      update([](ExporterCounters& c, std::uint64_t) { ++c.connect_failures; ++c.export_failures; }, 0);
+      logf(LogLevel::kWarning, "exporter: cannot reach %s:%u (%s): %s; %zu spans stay buffered",
+           host_, port_, to_string(s), error, batch.count);
+      return Outcome::kRetry;
+    }
+    connected_ = true;
+    transport_ = transport;
+    update([](ExporterCounters& c, std::uint64_t) { ++c.connects; }, 0);
+  }
+  transport = transport_;
+
+  detail::TransportWriter writer(transport, deadline);
+  const bool default_port = port_ == (tls_ ? 443 : 80);
+  const bool ipv6 = std::strchr(host_, ':') != nullptr;
+  char port_text[8] = {};
+  if (!default_port) std::snprintf(port_text, sizeof port_text, ":%u", static_cast<unsigned>(port_));
+  char length_text[48];
+  std::snprintf(length_text, sizeof length_text, "\r\nContent-Length: %zu\r\n", body_size);
+  bool ok = writer.write_text("POST ") && writer.write_text(path_) &&
+            writer.write_text(" HTTP/1.1\r\nHost: ") && writer.write_text(ipv6 ? "[" : "") &&
+            writer.write_text(host_) && writer.write_text(ipv6 ? "]" : "") &&
+            writer.write_text(port_text) &&
+            writer.write_text("\r\nUser-Agent: tracelet/" TRACELET_VERSION_STRING
+                              "\r\nContent-Type: application/x-protobuf") &&
+            writer.write_text(length_text);
+  for (std::size_t i = 0; ok && i < config_.header_count; ++i) {
+    ok = writer.write_text(config_.headers[i].name) && writer.write_text(": ") &&
+         writer.write_text(config_.headers[i].value) && writer.write_text("\r\n");
+  }
+  ok = ok && writer.write_text("\r\n");
+  pb_ostream_t body = writer.stream();
+  std::size_t skipped = 0;
+  ok = ok && otlp::encode_request(source, &body, &skipped) && writer.flush();
+  if (!ok) {
+    connector_.close(connector_.ctx);
+    connected_ = false;
+    update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+    logf(LogLevel::kWarning, "exporter: sending %zu spans failed (%s); will retry", batch.count,
+         to_string(writer.status()));
+    return Outcome::kRetry;
+  }
+  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, body_size);
+  if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %zu corrupt span records", skipped);
+
+  detail::HttpResponseParser response;
+  detail::HttpResponseParser::Result result = detail::HttpResponseParser::Result::kNeedMore;
+  std::uint8_t buffer[512];
+  while (result == detail::HttpResponseParser::Result::kNeedMore) {
+    std::uint64_t now = detail::monotonic_ms();
+    if (now >= deadline) break;
+    std::int32_t got = transport.recv(transport.ctx, buffer, sizeof buffer,
+                                      static_cast<std::uint32_t>(deadline - now));
+    if (got < 0) {
+      result = response.end_of_stream();
+      break;
+    }
+    std::size_t consumed = 0;
+    if (got > 0) result = response.feed(buffer, static_cast<std::size_t>(got), consumed);
+  }
+  if (result != detail::HttpResponseParser::Result::kDone) {
+    connector_.close(connector_.ctx);
+    connected_ = false;
+    update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+    logf(LogLevel::kWarning, "exporter: no valid answer for %zu spans within %u ms (%s); will retry",
+         batch.count, timeout,
+         result == detail::HttpResponseParser::Result::kError ? response.error() : "timeout");
+    return Outcome::kRetry;
+  }
+  if (response.connection_close()) {
+    connector_.close(connector_.ctx);
+    connected_ = false;
+  }
+  const int status = response.status();
+  update([](ExporterCounters& c, std::uint64_t s) { c.last_http_status = static_cast<std::int32_t>(s); },
+         static_cast<std::uint64_t>(status));
+
+  if (status >= 200 && status < 300) {
+    std::int64_t rejected = 0;
+    char message[160] = {};
+    if (response.body_len() != 0 && response.body_total() == response.body_len()) {
+      opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse decoded =
+          opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
+      decoded.partial_success.error_message.funcs.decode = capture_text;
+      decoded.partial_success.error_message.arg = message;
+      pb_istream_t in = pb_istream_from_buffer(response.body(), response.body_len());
+      if (pb_decode(&in, opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields,
+                    &decoded)) {
+        rejected = decoded.partial_success.rejected_spans;
+      } else {
+        logf(LogLevel::kWarning, "exporter: 2xx answer body is not an ExportTraceServiceResponse (%s)",
+             PB_GET_ERROR(&in));
+      }
+    }
+    update([](ExporterCounters& c, std::uint64_t) { ++c.exports_succeeded; }, 0);
+    update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count);
+    if (rejected > 0 || message[0] != '\0') {
+      update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; },
+             static_cast<std::uint64_t>(rejected > 0 ? rejected : 0));
+      logf(LogLevel::kWarning, "exporter: collector rejected %" PRId64 " of %zu spans: %s",
+           rejected, batch.count, message[0] != '\0' ? message : "(no message)");
+    }
+    return Outcome::kDelivered;
+  }
+
+  char reason[160] = {};
+  if (response.body_is_protobuf()) {
+    if (!read_string_field(response.body(), response.body_len(), 2, reason, sizeof reason)) {
+      reason[0] = '\0';
+    }
+  } else {
+    printable(response.body(), response.body_len(), reason, sizeof reason);
+  }
+  update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+  if (is_retryable(status)) {
+    std::uint32_t seconds = 0;
+    if (response.has_retry_after() &&
+        detail::parse_retry_after(response.retry_after(), tracer_->now_unix_ns() / 1000000000u,
+                                  seconds)) {
+      retry_after_ms = seconds == 0 ? 1 : seconds * 1000;
+    }
+    logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %zu spans stay buffered", status,
+         reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "", batch.count);
+    return Outcome::kRetry;
+  }
+  update([](ExporterCounters& c, std::uint64_t n) { c.spans_dropped_non_retryable += n; },
+         batch.count);
+  logf(LogLevel::kError, "exporter: collector answered %d%s%s%s; dropping %zu spans (not retryable)",
+       status, reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "", batch.count);
+  return Outcome::kDrop;
+}
+
+std::uint32_t Exporter::poll() noexcept {
+  if (tracer_ == nullptr) return 1000;
+  const std::uint64_t now = detail::monotonic_ms();
+  const std::uint32_t delay = or_default(config_.schedule_delay_ms, kDefaultScheduleDelayMs);
+  const std::uint32_t batch_size = or_default(config_.max_export_batch_size, kDefaultBatchSize);
+  if (now < next_attempt_ms_) return static_cast<std::uint32_t>(next_attempt_ms_ - now);
+  const std::uint64_t pending = pending_spans();
+  const bool flush = flush_requested_.load();
+  const bool due = pending >= batch_size || flush || (pending != 0 && now - last_export_ms_ >= delay);
+  if (!due) {
+    if (pending == 0) last_export_ms_ = now;  // the delay counts from the first waiting span
+    std::uint64_t since = now - last_export_ms_;
+    return since >= delay ? delay : static_cast<std::uint32_t>(delay - since);
+  }
+  Batch batch;
+  if (tracer_->ring().peek_batch(batch, batch_size) != Status::kOk) return delay;
+  std::uint32_t retry_after_ms = 0;
+  Outcome outcome = export_batch(batch, retry_after_ms);
+  if (outcome == Outcome::kRetry) {
+    tracer_->ring().release(batch);
+    schedule_retry(retry_after_ms);
+    return static_cast<std::uint32_t>(next_attempt_ms_ - detail::monotonic_ms());
+  }
+  tracer_->ring().commit(batch);  // delivered, or refused for good and counted
+  failures_in_a_row_ = 0;
+  backoff_ms_ = 0;
+  last_export_ms_ = detail::monotonic_ms();
+  return pending_spans() >= batch_size ? 0 : delay;
+}
+
+Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
+  if (tracer_ == nullptr) return Status::kFailedPrecondition;
+  const std::uint64_t deadline =
+      detail::monotonic_ms() + or_default(timeout_ms, or_default(config_.export_timeout_ms, kDefaultExportTimeoutMs));
+  flush_requested_.store(true);
+  while (pending_spans() != 0) {
+    std::uint64_t now = detail::monotonic_ms();
+    if (now >= deadline) break;
+    std::uint32_t wait;
+    if (background_.load()) {
+      wait = 5;
+    } else {
+      wait = poll();
+      if (wait == 0) continue;
+    }
+    std::uint64_t left = deadline - now;
+    port::sleep_ms(wait < left ? wait : static_cast<std::uint32_t>(left));
+  }
+  flush_requested_.store(false);
+  if (pending_spans() == 0) return Status::kOk;
+  logf(LogLevel::kWarning, "exporter: flush timed out with %" PRIu64 " spans still buffered",
+       pending_spans());
+  return Status::kTimeout;
+}
+
+void Exporter::run_background(void* self) noexcept {
+  auto* exporter = static_cast<Exporter*>(self);
+  while (!exporter->stop_.load()) {
+    std::uint32_t wait = exporter->poll();
+    // Wake at least every 20 ms so flush requests and shutdown are seen promptly.
+    port::sleep_ms(wait < 20 ? wait : 20);
+  }
+}
+
+Status Exporter::start_background() noexcept {
+  if (tracer_ == nullptr || background_.load()) return Status::kFailedPrecondition;
+  stop_.store(false);
+  Status s = port::thread_start(&worker_, &Exporter::run_background, this);
+  if (s == Status::kOk) background_.store(true);
+  return s;
+}
+
+Status Exporter::shutdown(std::uint32_t timeout_ms) noexcept {
+  if (tracer_ == nullptr) return Status::kOk;
+  Status result = flush(timeout_ms);
+  if (background_.load()) {
+    stop_.store(true);
+    port::thread_join(&worker_);
+    background_.store(false);
+  }
+  if (connected_) {
+    connector_.close(connector_.ctx);
+    connected_ = false;
+  }
+  if (result != Status::kOk) {
+    logf(LogLevel::kWarning, "exporter: shut down with %" PRIu64 " undelivered spans",
+         pending_spans());
+  }
+  tracer_ = nullptr;
+  return result;
+}
+
+}  // namespace tracelet
