@@ -85,6 +85,7 @@ Status parse_url(const char* text, Url& out, char* error, std::size_t cap) noexc
     if (static_cast<unsigned char>(*c) <= 0x20 || *c == 0x7f) {
       return fail(error, cap, "invalid character in path", text);
     }
+    if (*c == '#') return fail(error, cap, "fragment not allowed", text);
   }
   return Status::kOk;
 }
