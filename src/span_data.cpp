@@ -8,27 +8,45 @@ namespace {
 
 constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
 
+// Size of the entry at `p` (attribute, event with its attributes, or status text), or 0 if
+// it runs past `end`. Only the lengths are read: this runs on every set_attribute().
+std::size_t skip_entry(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  const std::size_t left = static_cast<std::size_t>(end - p);
+  if (left < 2) return 0;
+  std::size_t size = 0;
+  switch (p[0] | 0x20) {  // lower case: replaced attributes have the same layout
+    case 'b': size = 2u + p[1] + 1u; break;
+    case 'i':
+    case 'd': size = 2u + p[1] + 8u; break;
+    case 's':
+      size = 2u + p[1];
+      if (size >= left) return 0;
+      size += 1u + p[size];
+      break;
+    case 'm': size = 2u + p[1]; break;
+    case 'e': {
+      EventEntry event;
+      return read_event(p, end, event);
+    }
+    default: return 0;
+  }
+  return size <= left ? size : 0;
+}
+
 // Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
 std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::string_view key,
                            std::size_t& entry_size) noexcept {
   const std::uint8_t* end = bytes + used;
   const std::uint8_t* p = bytes + 1 + bytes[0];
   while (p < end) {
-    std::size_t size = 0;
-    if (*p == kEventTag) {
-      EventEntry event;
-      size = read_event(p, end, event);
-    } else if (*p == kStatusMessageTag) {
-      size = 2u + p[1];
-    } else {
-      AttributeEntry entry;
-      size = read_attribute(p, end, entry);
-      if (size != 0 && !entry.replaced && entry.key == key) {
-        entry_size = size;
-        return static_cast<std::size_t>(p - bytes);
-      }
-    }
+    std::size_t size = skip_entry(p, end);
     if (size == 0) break;
+    const std::uint8_t tag = p[0];
+    if ((tag == 'b' || tag == 'i' || tag == 'd' || tag == 's') && p[1] == key.size() &&
+        std::memcmp(p + 2, key.data(), key.size()) == 0) {
+      entry_size = size;
+      return static_cast<std::size_t>(p - bytes);
+    }
     p += size;
   }
   return kCapacity;

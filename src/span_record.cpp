@@ -16,8 +16,7 @@ bool is_replaced_tag(std::uint8_t tag) noexcept {
 
 }  // namespace
 
-std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
-  if (text.size() <= max_bytes) return text;
+std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept {
   std::size_t cut = max_bytes;
   // Step back over continuation bytes (10xxxxxx) so a multi-byte character is not split.
   while (cut > 0 && (static_cast<std::uint8_t>(text[cut]) & 0xC0u) == 0x80u) --cut;

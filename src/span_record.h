@@ -46,8 +46,11 @@ struct SpanRecordHead {
 bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
                       std::string_view key, const AttributeValue& value) noexcept;
 
+std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept;
 /// Longest prefix of `text` of at most `max_bytes` bytes that does not split a UTF-8 sequence.
-std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept;
+inline std::string_view utf8_prefix(std::string_view text, std::size_t max_bytes) noexcept {
+  return text.size() <= max_bytes ? text : utf8_cut(text, max_bytes);
+}
 
 /// One attribute read back from record bytes.
 struct AttributeEntry {

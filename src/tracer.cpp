@@ -93,25 +93,28 @@ std::uint64_t Tracer::now_unix_ns() const noexcept {
   return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
 }
 
-std::uint64_t Tracer::next_random() noexcept {
+std::uint64_t Tracer::next_random_pair(std::uint64_t& second) noexcept {
+  // One atomic step per id, however many words it needs: the state advances by two golden
+  // ratios and each word is the splitmix64 finaliser of one of them.
   std::uint64_t state;
   if constexpr (std::atomic<std::uint64_t>::is_always_lock_free) {
-    state = id_state_.fetch_add(kGolden, std::memory_order_relaxed) + kGolden;
+    state = id_state_.fetch_add(2 * kGolden, std::memory_order_relaxed);
   } else {
     // 32-bit cores without 64-bit atomics: the port's critical section guards the state.
     std::uint32_t saved = port::critical_enter();
-    state = id_state_.load(std::memory_order_relaxed) + kGolden;
-    id_state_.store(state, std::memory_order_relaxed);
+    state = id_state_.load(std::memory_order_relaxed);
+    id_state_.store(state + 2 * kGolden, std::memory_order_relaxed);
     port::critical_exit(saved);
   }
-  return mix64(state);
+  second = mix64(state + 2 * kGolden);
+  return mix64(state + kGolden);
 }
 
 TraceId Tracer::new_trace_id() noexcept {
   TraceId id;
   do {
-    std::uint64_t hi = next_random();
-    std::uint64_t lo = next_random();
+    std::uint64_t lo = 0;
+    std::uint64_t hi = next_random_pair(lo);
     std::memcpy(id.bytes, &hi, 8);
     std::memcpy(id.bytes + 8, &lo, 8);
   } while (!id.is_valid());
@@ -121,7 +124,8 @@ TraceId Tracer::new_trace_id() noexcept {
 SpanId Tracer::new_span_id() noexcept {
   SpanId id;
   do {
-    std::uint64_t v = next_random();
+    std::uint64_t unused = 0;
+    std::uint64_t v = next_random_pair(unused);
     std::memcpy(id.bytes, &v, 8);
   } while (!id.is_valid());
   return id;

@@ -85,7 +85,7 @@ class Tracer {
 
  private:
   friend class Span;
-  std::uint64_t next_random() noexcept;
+  std::uint64_t next_random_pair(std::uint64_t& second) noexcept;
 
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
