@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Runs all of tracelet's tests on a fresh Debian machine: installs what is missing, then
+#   1. host build (x86_64) + every CTest test (unit, OTLP checks against the official
+#      definitions, TLS/receiver end-to-end, interop, benchmark smoke runs)
+#   2. ASan+UBSan build + every C++ test again
+#   3. ThreadSanitizer build + the concurrency tests
+#   4. cross builds: aarch64 + armhf tests under qemu-user, Cortex-M4 firmware under
+#      qemu-system-arm, and the Cortex-M footprint report (tools/cross/run-all.sh)
+# Prints one line per stage and a closing "N passed, M failed" over all CTest runs.
+# Usage: tools/test.sh            (TRACELET_SKIP_CROSS=1 skips stage 4; TRACELET_JOBS=N)
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+jobs=${TRACELET_JOBS:-2}
+total_passed=0
+total_failed=0
+stages=()
+
+banner() { printf '\n===== %s =====\n' "$*"; }
+
+# ctest_stage NAME BUILD_DIR [ctest args...]: runs ctest, adds its counts to the totals.
+ctest_stage() {
+  local name=$1 dir=$2
+  shift 2
+  local log
+  log=$(mktemp)
+  local start=$SECONDS
+  ctest --test-dir "$dir" -j "$jobs" --output-on-failure --timeout 600 "$@" 2>&1 | tee "$log"
+  local summary passed=0 failed=0 count
+  summary=$(grep -E 'tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)
+  if [[ -n "$summary" ]]; then
+    failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$summary")
+    count=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$summary")
+    passed=$((count - failed))
+  else
+    failed=1  # ctest itself failed (no tests found, crashed...)
+  fi
+  rm -f "$log"
+  total_passed=$((total_passed + passed))
+  total_failed=$((total_failed + failed))
+  stages+=("$name: $passed passed, $failed failed ($((SECONDS - start)) s)")
+}
+
+build() {  # build DIR [cmake args...]: configure and build, output shows progress
+  local dir=$1
+  shift
+  mkdir -p "$dir"
+  cmake -S "$root" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 || {
+    cat "$dir/configure.log"
+    return 1
+  }
+  cmake --build "$dir" -j "$jobs"
+}
+
+banner "installing host packages"
+bash tools/install-deps.sh || { echo "cannot install host packages"; exit 1; }
+
+banner "1/4 host build and tests"
+start=$SECONDS
+if build build/host; then
+  ctest_stage "host" build/host
+else
+  stages+=("host: BUILD FAILED"); total_failed=$((total_failed + 1))
+fi
+
+banner "2/4 ASan+UBSan build and tests"
+sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+if build build/asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_C_FLAGS=$sanitize" \
+     "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"; then
+  # Node-based checks and benchmark smoke runs add nothing under a sanitizer.
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest_stage "asan+ubsan" build/asan -LE 'otlp|bench|cross'
+else
+  stages+=("asan+ubsan: BUILD FAILED"); total_failed=$((total_failed + 1))
+fi
+
+banner "3/4 ThreadSanitizer build and concurrency tests"
+if build build/tsan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS=-fsanitize=thread" \
+     "-DCMAKE_C_FLAGS=-fsanitize=thread" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"; then
+  TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan" build/tsan -L 'stress|concurrency'
+else
+  stages+=("tsan: BUILD FAILED"); total_failed=$((total_failed + 1))
+fi
+
+banner "4/4 cross builds: Raspberry Pi (qemu-user) and Cortex-M4 (qemu-system-arm)"
+if [[ "${TRACELET_SKIP_CROSS:-0}" == "1" ]]; then
+  stages+=("cross: skipped (TRACELET_SKIP_CROSS=1)")
+elif [[ -x tools/cross/run-all.sh || -f tools/cross/run-all.sh ]]; then
+  start=$SECONDS
+  cross_log=$(mktemp)
+  bash tools/cross/run-all.sh 2>&1 | tee "$cross_log"
+  cross_rc=${PIPESTATUS[0]}
+  # run-all.sh closes with its own "N passed, M failed" line over its CTest runs.
+  line=$(grep -E '^(cross: )?[0-9]+ passed, [0-9]+ failed' "$cross_log" | tail -1)
+  rm -f "$cross_log"
+  if [[ -n "$line" ]]; then
+    p=$(sed -E 's/^(cross: )?([0-9]+) passed.*/\2/' <<<"$line")
+    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
+  else
+    p=0
+    f=1
+  fi
+  [[ $cross_rc -ne 0 && $f -eq 0 ]] && f=1
+  total_passed=$((total_passed + p))
+  total_failed=$((total_failed + f))
+  stages+=("cross: $p passed, $f failed ($((SECONDS - start)) s)")
+fi
+
+banner "summary"
+for s in "${stages[@]}"; do echo "  $s"; done
+echo "$total_passed passed, $total_failed failed"
+[[ $total_failed -eq 0 ]]
