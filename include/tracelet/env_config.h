@@ -1,0 +1,126 @@
+#pragma once
+// Reading tracelet's configuration from the standard OTEL_* environment variables, for hosts
+// that have an environment (Linux, Raspberry Pi). Firmware without one fills ExporterConfig
+// and Options in code instead; nothing here is needed there.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <utility>
+
+#include "tracelet/attribute.h"
+#include "tracelet/config.h"
+#include "tracelet/exporter_config.h"
+#include "tracelet/log.h"
+#include "tracelet/tracer.h"
+
+#ifndef TRACELET_ENV_TEXT_BYTES
+#define TRACELET_ENV_TEXT_BYTES 2048  // bytes for every string read from the environment (NUL-terminated copies); a value that does not fit is logged and ignored
+#endif
+
+#ifndef TRACELET_ENV_MAX_HEADERS
+#define TRACELET_ENV_MAX_HEADERS 16  // export headers after merging code-set and OTEL_*_HEADERS ones; extras are logged and dropped
+#endif
+
+#ifndef TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES
+#define TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES TRACELET_MAX_RESOURCE_ATTRIBUTES  // resource attributes after merging; more = OTEL_RESOURCE_ATTRIBUTES is logged and ignored
+#endif
+
+static_assert(TRACELET_ENV_TEXT_BYTES >= 256,
+              "TRACELET_ENV_TEXT_BYTES must hold at least an endpoint URL: pick 256 or more.");
+static_assert(TRACELET_ENV_MAX_HEADERS >= 1, "TRACELET_ENV_MAX_HEADERS must be at least 1.");
+static_assert(TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES >= 1,
+              "TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES must be at least 1.");
+
+namespace tracelet {
+
+/// Looks up one environment variable; returns nullptr when it is unset. nullptr as the
+/// function itself means std::getenv. Tests inject their own to never touch the real one.
+using EnvLookup = const char* (*)(void* ctx, const char* name);
+
+namespace detail {
+class EnvLoader;
+template <std::size_t... I>
+constexpr std::array<Attribute, sizeof...(I)> blank_attributes(std::index_sequence<I...>) noexcept {
+  return {{(static_cast<void>(I), Attribute{std::string_view(), AttributeValue(false)})...}};
+}
+}  // namespace detail
+
+/// Storage for everything load_env_config() reads: the ExporterConfig and Options it fills
+/// point into it, so it must outlive them (Tracer::init copies what it needs; the Exporter
+/// keeps the pointers for its whole life, so keep this next to the exporter, e.g. static).
+/// Sizes are fixed at compile time (TRACELET_ENV_* above, about 3.3 KB by default); it never
+/// allocates. Constant-initialisable. Several load_env_config() calls on one EnvSettings
+/// append to it; earlier results stay valid.
+class EnvSettings {
+ public:
+  constexpr EnvSettings() noexcept {}
+  EnvSettings(const EnvSettings&) = delete;  // configs point into it; a copy would not be used
+  EnvSettings& operator=(const EnvSettings&) = delete;
+
+  /// Bytes of the text pool in use, out of TRACELET_ENV_TEXT_BYTES.
+  std::size_t text_used() const noexcept { return text_used_; }
+
+ private:
+  friend class detail::EnvLoader;
+  char text_[TRACELET_ENV_TEXT_BYTES] = {};
+  std::size_t text_used_ = 0;
+  HttpHeader headers_[TRACELET_ENV_MAX_HEADERS] = {};
+  std::array<Attribute, TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES> resource_ =
+      detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());
+};
+
+/// Fills `exporter` and `tracer` from the environment (OpenTelemetry SDK environment variable
+/// specification, OTLP exporter and resource SDK sections).
+///
+/// Values already in the structs are defaults: a variable that is unset or empty leaves its
+/// field as it is; a set one replaces it. Headers and resource attributes are merged by key
+/// with what the structs already hold (the environment wins on a duplicate key).
+///
+/// Variables read (the signal-specific OTEL_EXPORTER_OTLP_TRACES_* one wins over the generic
+/// OTEL_EXPORTER_OTLP_* one as a whole value; an invalid one counts as unset, so the generic
+/// one then applies):
+///   OTEL_SDK_DISABLED=true                  -> tracer.start_disabled (Boolean, see below)
+///   OTEL_SERVICE_NAME                       -> tracer.service_name (wins over service.name
+///                                              in OTEL_RESOURCE_ATTRIBUTES)
+///   OTEL_RESOURCE_ATTRIBUTES=k=v,k2=v2      -> tracer.resource_attributes (string values);
+///        service.name / service.version there -> tracer.service_name / service_version.
+///        Keys and values are trimmed of spaces/tabs and percent-decoded; `,` and `=` inside
+///        them must be written %2C and %3D. Any error (no '=', empty key, bad %-escape, %00,
+///        invalid UTF-8, too many attributes) discards the whole variable, as the spec says.
+///   OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT    -> exporter.endpoint. TRACES_ is used as-is (a
+///        missing path becomes "/"); the generic one gets "/v1/traces" appended with exactly
+///        one '/'. Must be http:// or https://, a host (IPv6 in [brackets]), an optional
+///        :port 1..65535; no user@, no #fragment (and no ?query on the generic one).
+///   TRACELET_ALLOW_PLAIN_HTTP=true          -> exporter.allow_plain_http (Boolean)
+///   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS     -> exporter.headers: name=value,... names are
+///        HTTP tokens, values percent-decoded; a member with a bad name, a ';', a bad escape
+///        or a control character (CR/LF: header injection) is logged and dropped alone.
+///   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE -> exporter.ca_file (a path, copied as-is)
+///   OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT     -> exporter.timeout_ms (Timeout: ms, 0 = no limit)
+///   OTEL_BSP_SCHEDULE_DELAY                 -> exporter.schedule_delay_ms (Duration, ms)
+///   OTEL_BSP_EXPORT_TIMEOUT                 -> exporter.export_timeout_ms (Timeout, ms)
+///   OTEL_BSP_MAX_EXPORT_BATCH_SIZE          -> exporter.max_export_batch_size (> 0)
+///   OTEL_BSP_MAX_QUEUE_SIZE                 -> ignored (info log): the queue is the span ring
+///                                              the caller sizes through Options::ring_memory
+///   OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION -> anything but "none" is warned about: tracelet
+///                                              sends uncompressed bodies
+///   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL    -> anything but "http/protobuf" is warned about
+/// Booleans: only case-insensitive "true" is true; "false" is false; anything else is false
+/// with a warning. Integers: decimal digits only (surrounding spaces/tabs allowed), 0 to
+/// 2147483647; a sign, junk or overflow is a warning and the field keeps its value. A Timeout
+/// of 0 means "no limit" and is stored as 2147483647 ms (0 in ExporterConfig means default);
+/// a Duration of 0 is stored as 1 ms for the same reason.
+///
+/// Every problem is one line to `log` (nullptr = log_to_stderr) naming the variable, the bad
+/// value (escaped and shortened; header values are never printed, they hold API keys) and
+/// the value kept. Returns the number of problems (warnings and errors; info lines such as
+/// the ignored queue size are not problems): 0 = everything set was applied.
+/// Allocates: never. Blocks: never (besides `log` and `lookup`). Not thread-safe with
+/// respect to other writers of `storage`, `exporter` or `tracer`.
+std::size_t load_env_config(EnvSettings& storage, ExporterConfig& exporter, Options& tracer,
+                            LogSink log, void* log_ctx, EnvLookup lookup = nullptr,
+                            void* lookup_ctx = nullptr) noexcept;
+
+}  // namespace tracelet

@@ -1,0 +1,923 @@
+#include "tracelet/env_config.h"
+
+#include <cstdlib>
+#include <cstring>
+
+// Rules implemented here come from the OpenTelemetry specification:
+//  - configuration/sdk-environment-variables.md: empty = unset; Boolean (only "true", any case,
+//    is true; other values except "false" warn); numeric values that do not parse or are out
+//    of range warn and count as unset; Integer range 0..2^31-1; Duration and Timeout are
+//    milliseconds, Timeout 0 = no limit; OTEL_SERVICE_NAME wins over service.name.
+//  - protocol/exporter.md: per-signal options override the generic ones; the per-signal
+//    endpoint is used as-is (an empty path becomes "/"), the generic one is a base URL to
+//    which "v1/traces" is appended after exactly one '/'; headers use the W3C Baggage format
+//    without ';' metadata.
+//  - resource/sdk.md: OTEL_RESOURCE_ATTRIBUTES values are strings; ',' and '=' in keys and
+//    values are percent-encoded; on any error the whole variable is discarded and reported.
+
+namespace tracelet {
+
+namespace {
+
+constexpr std::uint32_t kMaxInteger = 2147483647u;  // 2^31 - 1: the range the spec asks SDKs to accept
+constexpr std::uint32_t kNoLimitMs = kMaxInteger;   // what a Timeout of 0 ("indefinite") becomes
+
+// Defaults of ExporterConfig (exporter_config.h), quoted in log lines when a field is still 0.
+constexpr std::uint32_t kDefaultTimeoutMs = 10000;
+constexpr std::uint32_t kDefaultScheduleDelayMs = 5000;
+constexpr std::uint32_t kDefaultBatchSize = 512;
+constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
+constexpr const char* kDefaultEndpoint = "https://localhost:4318/v1/traces";
+constexpr std::string_view kTracesPath = "v1/traces";
+
+const char* getenv_lookup(void* /*ctx*/, const char* name) noexcept { return std::getenv(name); }
+
+// ---- characters and strings ----------------------------------------------------------------
+
+bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_alnum(char c) noexcept { return is_digit(c) || is_alpha(c); }
+bool is_ctl(char c) noexcept {
+  const auto u = static_cast<unsigned char>(c);
+  return u < 0x20 || u == 0x7F;
+}
+char to_lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool contains(std::string_view set, char c) noexcept {
+  return set.find(c) != std::string_view::npos;
+}
+
+// RFC 9110 token characters: what an HTTP header name may contain.
+bool is_tchar(char c) noexcept { return is_alnum(c) || contains("!#$%&'*+-.^_`|~", c); }
+
+int hex_value(char c) noexcept {
+  if (is_digit(c)) return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string_view trim(std::string_view s) noexcept {
+  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (to_lower(a[i]) != to_lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
+  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. OTLP carries
+// attribute strings as protobuf `string`, which receivers reject when it is not UTF-8.
+bool is_utf8(std::string_view s) noexcept {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    std::size_t extra = 0;
+    std::uint32_t cp = 0;
+    if (b < 0x80) {
+      ++i;
+      continue;
+    } else if (b >= 0xC2 && b <= 0xDF) {
+      extra = 1;
+      cp = b & 0x1Fu;
+    } else if (b >= 0xE0 && b <= 0xEF) {
+      extra = 2;
+      cp = b & 0x0Fu;
+    } else if (b >= 0xF0 && b <= 0xF4) {
+      extra = 3;
+      cp = b & 0x07u;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= extra) return false;
+    for (std::size_t k = 1; k <= extra; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0u) != 0x80u) return false;
+      cp = (cp << 6) | (c & 0x3Fu);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF)) {
+      return false;
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+// Decodes RFC 3986 %XX escapes (W3C Baggage values); '+' stays '+'. With out == nullptr it only
+// measures. Returns false on a '%' not followed by two hex digits.
+bool percent_decode(std::string_view in, char* out, std::size_t& out_len) noexcept {
+  out_len = 0;
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '%') {
+      if (in.size() - i < 3) return false;
+      const int hi = hex_value(in[i + 1]);
+      const int lo = hex_value(in[i + 2]);
+      if (hi < 0 || lo < 0) return false;
+      c = static_cast<char>(hi * 16 + lo);
+      i += 2;
+    }
+    if (out != nullptr) out[out_len] = c;
+    ++out_len;
+  }
+  return true;
+}
+
+// ---- integers --------------------------------------------------------------------------------
+
+enum class IntError : std::uint8_t { kOk, kNotNumber, kNegative, kTooLarge };
+
+// Decimal digits only, spaces/tabs around allowed; 0..kMaxInteger.
+IntError parse_integer(std::string_view text, std::uint32_t& out) noexcept {
+  text = trim(text);
+  bool negative = false;
+  if (!text.empty() && text.front() == '-') {
+    negative = true;
+    text.remove_prefix(1);
+  }
+  if (text.empty()) return IntError::kNotNumber;
+  std::uint64_t value = 0;
+  bool too_large = false;
+  for (char c : text) {
+    if (!is_digit(c)) return IntError::kNotNumber;
+    if (!too_large) {
+      value = value * 10 + static_cast<std::uint64_t>(c - '0');
+      if (value > kMaxInteger) too_large = true;
+    }
+  }
+  if (negative) return value == 0 ? IntError::kNotNumber : IntError::kNegative;
+  if (too_large) return IntError::kTooLarge;
+  out = static_cast<std::uint32_t>(value);
+  return IntError::kOk;
+}
+
+// ---- log lines -------------------------------------------------------------------------------
+
+// One log line built in place; text past the buffer is cut, never overflows.
+class Line {
+ public:
+  Line& text(std::string_view s) noexcept {
+    for (char c : s) put(c);
+    return *this;
+  }
+  // "value" with quotes, backslashes, control and non-ASCII bytes escaped (a value must never
+  // forge a second log line), cut after kMaxShown bytes.
+  Line& quoted(std::string_view s) noexcept {
+    static constexpr std::size_t kMaxShown = 96;
+    put('"');
+    const std::size_t shown = s.size() < kMaxShown ? s.size() : kMaxShown;
+    for (std::size_t i = 0; i < shown; ++i) {
+      const auto u = static_cast<unsigned char>(s[i]);
+      if (u == '"' || u == '\\') {
+        put('\\');
+        put(s[i]);
+      } else if (u < 0x20 || u >= 0x7F) {
+        static constexpr char kHex[] = "0123456789abcdef";
+        put('\\');
+        put('x');
+        put(kHex[u >> 4]);
+        put(kHex[u & 0x0F]);
+      } else {
+        put(s[i]);
+      }
+    }
+    put('"');
+    if (shown < s.size()) {
+      text("... (");
+      number(s.size());
+      text(" bytes)");
+    }
+    return *this;
+  }
+  Line& number(std::uint64_t v) noexcept {
+    char digits[20];
+    std::size_t n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0);
+    while (n != 0) put(digits[--n]);
+    return *this;
+  }
+  // " keeping the default (5000 ms)" or " keeping 2000 ms" for a field where 0 means default.
+  Line& keeping(std::uint32_t current, std::uint32_t default_value, const char* unit) noexcept {
+    if (current == 0) {
+      text("keeping the default (").number(default_value).text(unit).text(")");
+    } else {
+      text("keeping ").number(current).text(unit);
+    }
+    return *this;
+  }
+  const char* c_str() const noexcept { return buf_; }
+
+ private:
+  void put(char c) noexcept {
+    if (len_ + 1 < sizeof buf_) {
+      buf_[len_++] = c;
+      buf_[len_] = '\0';
+    }
+  }
+  char buf_[400] = {};
+  std::size_t len_ = 0;
+};
+
+// ---- URLs ------------------------------------------------------------------------------------
+
+struct UrlInfo {
+  std::size_t scheme_len = 0;  // "http://" or "https://"
+  std::size_t path_start = 0;  // first byte after the authority (the path, '?' or the end)
+  bool plain_http = false;
+  bool has_query = false;
+};
+
+// Returns nullptr when `url` is a usable OTLP/HTTP endpoint, else the reason it is not.
+const char* check_url(std::string_view url, UrlInfo& info) noexcept {
+  for (char c : url) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u <= 0x20 || u >= 0x7F) return "contains a space, control or non-ASCII character";
+  }
+  if (istarts_with(url, "https://")) {
+    info.scheme_len = 8;
+    info.plain_http = false;
+  } else if (istarts_with(url, "http://")) {
+    info.scheme_len = 7;
+    info.plain_http = true;
+  } else {
+    return "does not start with http:// or https://";
+  }
+  std::size_t end = url.find_first_of("/?#", info.scheme_len);
+  if (end == std::string_view::npos) end = url.size();
+  const std::string_view authority = url.substr(info.scheme_len, end - info.scheme_len);
+  if (authority.empty()) return "has no host";
+  if (contains(authority, '@')) {
+    return "has user credentials (user@host), which belong in OTEL_EXPORTER_OTLP_HEADERS";
+  }
+  std::string_view port;
+  bool has_port = false;
+  if (authority.front() == '[') {
+    const std::size_t close = authority.find(']');
+    if (close == std::string_view::npos) return "has an unterminated [IPv6 address]";
+    const std::string_view inner = authority.substr(1, close - 1);
+    if (inner.empty() || !contains(inner, ':')) return "has a malformed [IPv6 address]";
+    for (char c : inner) {
+      if (hex_value(c) < 0 && c != ':' && c != '.') return "has a malformed [IPv6 address]";
+    }
+    const std::string_view rest = authority.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return "has characters after the ] of its IPv6 address";
+      has_port = true;
+      port = rest.substr(1);
+    }
+  } else {
+    const std::size_t colon = authority.find(':');
+    if (colon != std::string_view::npos && authority.find(':', colon + 1) != std::string_view::npos) {
+      return "has an IPv6 address without [brackets]";
+    }
+    const std::string_view host = authority.substr(0, colon);
+    if (host.empty()) return "has no host";
+    for (char c : host) {
+      if (!is_alnum(c) && c != '-' && c != '.' && c != '_') {
+        return "has a character not allowed in a host name";
+      }
+    }
+    if (colon != std::string_view::npos) {
+      has_port = true;
+      port = authority.substr(colon + 1);
+    }
+  }
+  if (has_port) {
+    std::uint32_t value = 0;
+    bool ok = !port.empty() && port.size() <= 5;
+    for (char c : port) {
+      if (!is_digit(c)) ok = false;
+    }
+    if (ok) {
+      for (char c : port) value = value * 10 + static_cast<std::uint32_t>(c - '0');
+    }
+    if (!ok || value == 0 || value > 65535) return "has a port that is not a number from 1 to 65535";
+  }
+  for (std::size_t i = end; i < url.size(); ++i) {
+    const char c = url[i];
+    if (c == '#') return "has a #fragment (it is never sent to the server)";
+    if (c == '%') {
+      if (i + 2 >= url.size() || hex_value(url[i + 1]) < 0 || hex_value(url[i + 2]) < 0) {
+        return "has a malformed %-escape";
+      }
+      i += 2;
+      continue;
+    }
+    if (c == '?') info.has_query = true;
+    if (!is_alnum(c) && !contains("-._~!$&'()*+,;=:@/?", c)) {
+      return "has a character not allowed in a URL path or query";
+    }
+  }
+  info.path_start = end;
+  return nullptr;
+}
+
+}  // namespace
+
+// ---- the loader ------------------------------------------------------------------------------
+
+namespace detail {
+
+class EnvLoader {
+ public:
+  EnvLoader(EnvSettings& storage, LogSink log, void* log_ctx, EnvLookup lookup,
+            void* lookup_ctx) noexcept
+      : s_(storage),
+        log_(log != nullptr ? log : log_to_stderr),
+        log_ctx_(log_ctx),
+        lookup_(lookup != nullptr ? lookup : getenv_lookup),
+        lookup_ctx_(lookup_ctx) {}
+
+  std::size_t run(ExporterConfig& exporter, Options& tracer) noexcept {
+    load_boolean("OTEL_SDK_DISABLED", tracer.start_disabled);
+    load_resource_attributes(tracer);
+    load_service_name(tracer);
+    const bool endpoint_set = load_endpoint(exporter);
+    load_boolean("TRACELET_ALLOW_PLAIN_HTTP", exporter.allow_plain_http);
+    if (endpoint_set && istarts_with(exporter.endpoint, "http://") && !exporter.allow_plain_http) {
+      Line line;
+      line.text("the endpoint ").quoted(exporter.endpoint)
+          .text(" is plain http:// but TRACELET_ALLOW_PLAIN_HTTP is not true: the exporter will "
+                "refuse to send spans (and headers) unencrypted");
+      report(LogLevel::kWarning, line);
+    }
+    load_headers(exporter);
+    load_certificate(exporter);
+    load_number("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", Kind::kTimeout,
+                exporter.timeout_ms, kDefaultTimeoutMs);
+    load_number("OTEL_BSP_SCHEDULE_DELAY", nullptr, Kind::kDuration, exporter.schedule_delay_ms,
+                kDefaultScheduleDelayMs);
+    load_number("OTEL_BSP_EXPORT_TIMEOUT", nullptr, Kind::kTimeout, exporter.export_timeout_ms,
+                kDefaultExportTimeoutMs);
+    load_number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", nullptr, Kind::kPositive,
+                exporter.max_export_batch_size, kDefaultBatchSize);
+    note_queue_size();
+    check_protocol();
+    check_compression();
+    return problems_;
+  }
+
+ private:
+  enum class Kind : std::uint8_t { kTimeout, kDuration, kPositive };
+
+  // ---- plumbing ----
+
+  // The value of `name`; empty when unset or empty (the spec treats both the same).
+  std::string_view get(const char* name) noexcept {
+    const char* value = lookup_(lookup_ctx_, name);
+    return value != nullptr ? std::string_view(value) : std::string_view();
+  }
+
+  // Picks the signal-specific variable when set, else the generic one; `name` says which.
+  std::string_view get_either(const char* specific, const char* generic, const char*& name) noexcept {
+    name = specific;
+    std::string_view value = get(specific);
+    if (value.empty()) {
+      name = generic;
+      value = get(generic);
+    }
+    return value;
+  }
+
+  void report(LogLevel level, const Line& line) noexcept {
+    if (level >= LogLevel::kWarning) ++problems_;
+    log_(log_ctx_, level, line.c_str());
+  }
+
+  std::size_t text_left() const noexcept { return sizeof s_.text_ - s_.text_used_; }
+
+  // A NUL-terminated copy of `value` in the pool, or nullptr (and a log line) if it does not fit.
+  const char* store(const char* name, std::string_view value, const char* keeping) noexcept {
+    if (value.size() + 1 > text_left()) {
+      too_long(name, value.size() + 1, keeping);
+      return nullptr;
+    }
+    char* out = s_.text_ + s_.text_used_;
+    std::memcpy(out, value.data(), value.size());
+    out[value.size()] = '\0';
+    s_.text_used_ += value.size() + 1;
+    return out;
+  }
+
+  void too_long(const char* name, std::size_t needed, const char* keeping) noexcept {
+    Line line;
+    line.text(name).text(" is too long: it needs ").number(needed).text(" bytes but only ")
+        .number(text_left()).text(" of TRACELET_ENV_TEXT_BYTES (").number(sizeof s_.text_)
+        .text(") are left; ignored, ").text(keeping);
+    report(LogLevel::kError, line);
+  }
+
+  // ---- Booleans ----
+
+  void load_boolean(const char* name, bool& field) noexcept {
+    const std::string_view raw = get(name);
+    if (raw.empty()) return;
+    const std::string_view value = trim(raw);
+    if (iequals(value, "true")) {
+      field = true;
+    } else {
+      // The spec: every value but "true" is false; values other than "false" get a warning.
+      field = false;
+      if (!iequals(value, "false")) {
+        Line line;
+        line.text(name).text("=").quoted(raw)
+            .text(" is not true or false; treated as false, as the OpenTelemetry spec requires");
+        report(LogLevel::kWarning, line);
+      }
+    }
+  }
+
+  // ---- numbers ----
+
+  void load_number(const char* name, const char* fallback, Kind kind, std::uint32_t& field,
+                   std::uint32_t default_value) noexcept {
+    if (apply_number(name, fallback, kind, field, default_value)) return;
+    // An invalid signal-specific value counts as unset, so the generic variable applies.
+    if (fallback != nullptr) (void)apply_number(fallback, nullptr, kind, field, default_value);
+  }
+
+  // True when `name` was set and applied.
+  bool apply_number(const char* name, const char* fallback, Kind kind, std::uint32_t& field,
+                    std::uint32_t default_value) noexcept {
+    const std::string_view raw = get(name);
+    if (raw.empty()) return false;
+    const char* unit = kind == Kind::kPositive ? "" : " ms";
+    std::uint32_t value = 0;
+    const IntError error = parse_integer(raw, value);
+    const char* why = nullptr;
+    switch (error) {
+      case IntError::kOk: break;
+      case IntError::kNotNumber: why = " is not a decimal integer"; break;
+      case IntError::kNegative: why = " is negative"; break;
+      case IntError::kTooLarge: why = " is larger than 2147483647"; break;
+    }
+    if (why == nullptr && kind == Kind::kPositive && value == 0) why = " must be positive";
+    if (why != nullptr) {
+      Line line;
+      line.text(name).text("=").quoted(raw).text(why);
+      if (kind != Kind::kPositive) line.text(" (milliseconds)");
+      line.text("; ");
+      if (fallback != nullptr && !get(fallback).empty()) {
+        line.text("using ").text(fallback).text(" instead");
+      } else {
+        line.keeping(field, default_value, unit);
+      }
+      report(LogLevel::kWarning, line);
+      return false;
+    }
+    if (value == 0 && kind == Kind::kTimeout) {
+      // Timeout 0 means "no limit"; 0 in ExporterConfig means "default", so store the largest
+      // value the spec asks for instead (about 24.8 days), as the spec allows.
+      value = kNoLimitMs;
+      Line line;
+      line.text(name).text("=0 means no time limit; using 2147483647 ms");
+      report(LogLevel::kInfo, line);
+    } else if (value == 0 && kind == Kind::kDuration) {
+      // 0 in ExporterConfig means "default"; 1 ms is the closest value it can hold.
+      value = 1;
+      Line line;
+      line.text(name).text("=0: using 1 ms, the shortest delay tracelet can be given");
+      report(LogLevel::kInfo, line);
+    }
+    field = value;
+    return true;
+  }
+
+  // ---- service name and resource attributes ----
+
+  void load_service_name(Options& tracer) noexcept {
+    static constexpr const char* kName = "OTEL_SERVICE_NAME";
+    const std::string_view value = get(kName);
+    if (value.empty()) return;
+    if (!is_utf8(value)) {
+      Line line;
+      line.text(kName).text("=").quoted(value).text(" is not valid UTF-8; ignored, keeping ");
+      if (tracer.service_name != nullptr) {
+        line.quoted(tracer.service_name);
+      } else {
+        line.text("no service name");
+      }
+      report(LogLevel::kWarning, line);
+      return;
+    }
+    const char* copy = store(kName, value, "keeping the service name set before");
+    if (copy != nullptr) tracer.service_name = copy;
+  }
+
+  // Parses every member into the pool as "key\0value\0" pairs; returns nullptr or the reason
+  // the variable is rejected (`member` then holds the offending member).
+  const char* decode_resource_members(std::string_view value, std::size_t& pairs,
+                                      std::string_view& member, std::size_t& member_no) noexcept {
+    pairs = 0;
+    member_no = 0;
+    std::size_t pos = 0;
+    while (pos <= value.size()) {
+      std::size_t comma = value.find(',', pos);
+      if (comma == std::string_view::npos) comma = value.size();
+      member = trim(value.substr(pos, comma - pos));
+      pos = comma + 1;
+      ++member_no;
+      if (member.empty()) continue;  // ",," or a trailing comma (templated configs): nothing to read
+      for (char c : member) {
+        if (is_ctl(c) && c != '\t') return "contains a control character";
+      }
+      const std::size_t eq = member.find('=');
+      if (eq == std::string_view::npos) return "has no '=' (expected key=value)";
+      const std::string_view key = trim(member.substr(0, eq));
+      const std::string_view val = trim(member.substr(eq + 1));
+      if (contains(val, '=')) return "has a second '=' (write a literal '=' as %3D)";
+      if (key.empty()) return "has an empty key";
+      for (const std::string_view part : {key, val}) {
+        std::size_t len = 0;
+        if (!percent_decode(part, nullptr, len)) return "has a malformed %-escape (% must be followed by two hex digits)";
+        if (len + 1 > text_left()) return "does not fit in TRACELET_ENV_TEXT_BYTES";
+        char* out = s_.text_ + s_.text_used_;
+        (void)percent_decode(part, out, len);
+        out[len] = '\0';
+        const std::string_view decoded(out, len);
+        if (decoded.find('\0') != std::string_view::npos) return "decodes to a NUL byte (%00)";
+        if (!is_utf8(decoded)) return "does not decode to valid UTF-8";
+        s_.text_used_ += len + 1;
+      }
+      ++pairs;
+    }
+    return nullptr;
+  }
+
+  void load_resource_attributes(Options& tracer) noexcept {
+    static constexpr const char* kName = "OTEL_RESOURCE_ATTRIBUTES";
+    const std::string_view value = get(kName);
+    if (value.empty()) return;
+    const std::size_t mark = s_.text_used_;
+    auto reject = [&](Line& line) {
+      s_.text_used_ = mark;  // forget whatever was decoded
+      line.text("; the whole variable is ignored, as the OpenTelemetry resource spec asks");
+      report(LogLevel::kWarning, line);
+    };
+
+    std::size_t pairs = 0;
+    std::size_t member_no = 0;
+    std::string_view member;
+    if (const char* why = decode_resource_members(value, pairs, member, member_no)) {
+      Line line;
+      line.text(kName).text(": member ").number(member_no).text(" ").quoted(member).text(" ")
+          .text(why);
+      reject(line);
+      return;
+    }
+
+    const Attribute* existing = tracer.resource_attributes;
+    std::size_t existing_count = existing != nullptr ? tracer.resource_attribute_count : 0;
+    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES;
+    auto pair_at = [&](std::size_t index, std::string_view& key, std::string_view& val) {
+      const char* p = s_.text_ + mark;
+      for (std::size_t i = 0;; ++i) {
+        key = std::string_view(p);
+        p += key.size() + 1;
+        val = std::string_view(p);
+        p += val.size() + 1;
+        if (i == index) return;
+      }
+    };
+    auto is_service_key = [](std::string_view key) {
+      return key == "service.name" || key == "service.version";
+    };
+
+    // Count the attributes after the merge before changing anything: all or nothing.
+    std::size_t total = existing_count;
+    for (std::size_t i = 0; i < pairs; ++i) {
+      std::string_view key, val;
+      pair_at(i, key, val);
+      if (is_service_key(key)) continue;
+      bool seen = false;
+      for (std::size_t j = 0; j < existing_count && !seen; ++j) seen = existing[j].key == key;
+      for (std::size_t j = 0; j < i && !seen; ++j) {
+        std::string_view other, unused;
+        pair_at(j, other, unused);
+        seen = other == key;
+      }
+      if (!seen) ++total;
+    }
+    if (total > kCapacity) {
+      Line line;
+      line.text(kName).text(" would make ").number(total).text(" resource attributes (")
+          .number(existing_count).text(" set in code), more than TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES (")
+          .number(kCapacity).text(")");
+      reject(line);
+      return;
+    }
+
+    // Merge: code-set attributes first, the environment replaces equal keys.
+    Attribute* out = s_.resource_.data();
+    if (existing != out) {
+      for (std::size_t j = 0; j < existing_count; ++j) out[j] = existing[j];
+    }
+    std::size_t count = existing_count;
+    for (std::size_t i = 0; i < pairs; ++i) {
+      std::string_view key, val;
+      pair_at(i, key, val);
+      if (key == "service.name") {
+        if (val.empty()) {
+          Line line;
+          line.text(kName).text(": service.name is empty; not used (a service needs a name)");
+          report(LogLevel::kWarning, line);
+        } else {
+          tracer.service_name = val.data();  // NUL-terminated in the pool
+        }
+        continue;
+      }
+      if (key == "service.version") {
+        tracer.service_version = val.data();
+        continue;
+      }
+      std::size_t j = 0;
+      while (j < count && out[j].key != key) ++j;
+      out[j] = Attribute{key, AttributeValue(val)};
+      if (j == count) ++count;
+    }
+    tracer.resource_attributes = out;
+    tracer.resource_attribute_count = count;
+  }
+
+  // ---- endpoint ----
+
+  // True when exporter.endpoint was set from the environment.
+  bool load_endpoint(ExporterConfig& exporter) noexcept {
+    static constexpr const char* kTraces = "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT";
+    static constexpr const char* kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    const std::string_view generic = get(kGeneric);
+    const std::string_view traces = get(kTraces);
+    if (!traces.empty() && apply_endpoint(kTraces, traces, false, !generic.empty(), exporter)) {
+      return true;
+    }
+    return !generic.empty() && apply_endpoint(kGeneric, generic, true, false, exporter);
+  }
+
+  bool apply_endpoint(const char* name, std::string_view url, bool append_traces_path,
+                      bool fallback_set, ExporterConfig& exporter) noexcept {
+    UrlInfo info;
+    const char* why = check_url(url, info);
+    if (why == nullptr && append_traces_path && info.has_query) {
+      why = "has a ?query, which cannot be combined with the v1/traces path appended to it";
+    }
+    auto describe_kept = [&](Line& line) {
+      if (fallback_set) {
+        line.text("using OTEL_EXPORTER_OTLP_ENDPOINT instead");
+      } else if (exporter.endpoint != nullptr) {
+        line.text("keeping ").quoted(exporter.endpoint);
+      } else {
+        line.text("keeping the default (").text(kDefaultEndpoint).text(")");
+      }
+    };
+    if (why != nullptr) {
+      Line line;
+      line.text(name).text("=").quoted(url).text(" ").text(why).text("; ignored, ");
+      describe_kept(line);
+      report(LogLevel::kError, line);
+      return false;
+    }
+
+    // Build the final URL: scheme in lower case (an equivalent URL, RFC 3986 6.2.2.1, so the
+    // exporter's parser needs only one spelling); per-signal: as-is, but an empty path is "/";
+    // generic: base without trailing '/', then "/v1/traces".
+    std::string_view rest = url.substr(info.scheme_len);  // authority + path + query
+    const std::size_t authority_len = info.path_start - info.scheme_len;
+    std::string_view base = rest;
+    bool insert_slash = false;
+    if (append_traces_path) {
+      while (base.size() > authority_len && base.back() == '/') base.remove_suffix(1);
+    } else {
+      insert_slash = info.path_start == url.size() || url[info.path_start] == '?';
+    }
+    const std::size_t needed = info.scheme_len + base.size() + (insert_slash ? 1 : 0) +
+                               (append_traces_path ? 1 + kTracesPath.size() : 0) + 1;
+    if (needed > text_left()) {
+      Line line;
+      line.text("keeping ");
+      if (exporter.endpoint != nullptr) {
+        line.quoted(exporter.endpoint);
+      } else {
+        line.text(kDefaultEndpoint);
+      }
+      too_long(name, needed, line.c_str());
+      return false;
+    }
+    char* out = s_.text_ + s_.text_used_;
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < info.scheme_len; ++i) out[n++] = to_lower(url[i]);
+    const std::string_view authority = base.substr(0, authority_len);
+    std::memcpy(out + n, authority.data(), authority.size());
+    n += authority.size();
+    if (insert_slash) out[n++] = '/';
+    const std::string_view tail = base.substr(authority_len);
+    std::memcpy(out + n, tail.data(), tail.size());
+    n += tail.size();
+    if (append_traces_path) {
+      out[n++] = '/';
+      std::memcpy(out + n, kTracesPath.data(), kTracesPath.size());
+      n += kTracesPath.size();
+    }
+    out[n++] = '\0';
+    s_.text_used_ += n;
+    exporter.endpoint = out;
+    return true;
+  }
+
+  // ---- headers ----
+
+  void load_headers(ExporterConfig& exporter) noexcept {
+    // The spec makes Headers one option that the signal-specific variable overrides, so
+    // OTEL_EXPORTER_OTLP_TRACES_HEADERS replaces OTEL_EXPORTER_OTLP_HEADERS as a whole (as the
+    // Go, Java and Python SDKs do), rather than merging per key: a header meant for another
+    // backend (an API key) must not leak to the traces endpoint.
+    const char* name = nullptr;
+    const std::string_view value =
+        get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
+    if (value.empty()) return;
+    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_HEADERS;
+
+    const HttpHeader* existing = exporter.headers;
+    const std::size_t existing_count = existing != nullptr ? exporter.header_count : 0;
+    if (existing_count > kCapacity) {
+      Line line;
+      line.text(name).text(" is ignored: ExporterConfig already holds ").number(existing_count)
+          .text(" headers, more than TRACELET_ENV_MAX_HEADERS (").number(kCapacity).text(")");
+      report(LogLevel::kError, line);
+      return;
+    }
+    HttpHeader* out = s_.headers_;
+    if (existing != out) {
+      for (std::size_t j = 0; j < existing_count; ++j) out[j] = existing[j];
+    }
+    std::size_t count = existing_count;
+
+    std::size_t pos = 0;
+    std::size_t member_no = 0;
+    while (pos <= value.size()) {
+      std::size_t comma = value.find(',', pos);
+      if (comma == std::string_view::npos) comma = value.size();
+      const std::string_view member = trim(value.substr(pos, comma - pos));
+      pos = comma + 1;
+      ++member_no;
+      if (member.empty()) continue;
+      const std::size_t eq = member.find('=');
+      const std::string_view key = trim(member.substr(0, eq));
+      const std::string_view raw = eq == std::string_view::npos
+                                       ? std::string_view()
+                                       : trim(member.substr(eq + 1));
+      // Values are secrets (API keys): log lines name the header, never print its value.
+      auto drop = [&](const char* why) {
+        Line line;
+        line.text(name).text(": header ").number(member_no);
+        if (eq != std::string_view::npos) line.text(" ").quoted(key);
+        line.text(" ").text(why).text("; this header is not sent");
+        report(LogLevel::kError, line);
+      };
+      if (eq == std::string_view::npos) {
+        drop("has no '=' (expected name=value)");
+        continue;
+      }
+      bool token = !key.empty();
+      for (char c : key) token = token && is_tchar(c);
+      if (!token) {
+        drop("has a name that is not an HTTP token (letters, digits and !#$%&'*+-.^_`|~)");
+        continue;
+      }
+      bool raw_ctl = false;
+      for (char c : raw) raw_ctl = raw_ctl || (is_ctl(c) && c != '\t');
+      if (raw_ctl) {
+        drop("has a control character such as CR or LF in its value (header injection)");
+        continue;
+      }
+      if (contains(raw, ';')) {
+        drop("has ';' metadata, which OTLP headers do not support (write a literal ';' as %3B)");
+        continue;
+      }
+      std::size_t len = 0;
+      if (!percent_decode(raw, nullptr, len)) {
+        drop("has a malformed %-escape in its value (% must be followed by two hex digits)");
+        continue;
+      }
+      if (key.size() + 1 + len + 1 > text_left()) {
+        drop("does not fit in TRACELET_ENV_TEXT_BYTES");
+        continue;
+      }
+      char* name_out = s_.text_ + s_.text_used_;
+      std::memcpy(name_out, key.data(), key.size());
+      name_out[key.size()] = '\0';
+      char* value_out = name_out + key.size() + 1;
+      (void)percent_decode(raw, value_out, len);
+      value_out[len] = '\0';
+      bool decoded_ctl = false;
+      for (std::size_t i = 0; i < len; ++i) {
+        decoded_ctl = decoded_ctl || (is_ctl(value_out[i]) && value_out[i] != '\t');
+      }
+      if (decoded_ctl) {
+        drop("decodes to CR, LF, NUL or another control character (header injection)");
+        continue;  // nothing was committed to the pool
+      }
+      std::size_t j = 0;
+      while (j < count && !iequals(out[j].name != nullptr ? out[j].name : "", key)) ++j;
+      if (j == kCapacity) {
+        drop("is one more than TRACELET_ENV_MAX_HEADERS allows");
+        continue;
+      }
+      s_.text_used_ += key.size() + 1 + len + 1;
+      out[j] = HttpHeader{name_out, value_out};  // a repeated name: the later value wins
+      if (j == count) ++count;
+    }
+    exporter.headers = out;
+    exporter.header_count = count;
+  }
+
+  // ---- certificate, queue size, protocol, compression ----
+
+  void load_certificate(ExporterConfig& exporter) noexcept {
+    const char* name = nullptr;
+    const std::string_view value = get_either("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+                                              "OTEL_EXPORTER_OTLP_CERTIFICATE", name);
+    if (value.empty()) return;
+    const char* copy = store(name, value, "keeping the CA set before");
+    if (copy != nullptr) exporter.ca_file = copy;
+  }
+
+  void note_queue_size() noexcept {
+    static constexpr const char* kName = "OTEL_BSP_MAX_QUEUE_SIZE";
+    const std::string_view value = get(kName);
+    if (value.empty()) return;
+    Line line;
+    line.text(kName).text("=").quoted(value)
+        .text(" is ignored: tracelet queues spans in the ring the application sizes "
+              "(Options::ring_memory), not in a queue counted in spans");
+    report(LogLevel::kInfo, line);
+  }
+
+  void check_protocol() noexcept {
+    const char* name = nullptr;
+    const std::string_view raw =
+        get_either("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", name);
+    if (raw.empty()) return;
+    const std::string_view value = trim(raw);
+    if (iequals(value, "http/protobuf")) return;
+    Line line;
+    line.text(name).text("=").quoted(raw);
+    if (iequals(value, "grpc") || iequals(value, "http/json")) {
+      line.text(" is not supported: tracelet exports with http/protobuf only");
+    } else {
+      line.text(" is not a known protocol (grpc, http/protobuf, http/json); using http/protobuf");
+    }
+    report(LogLevel::kWarning, line);
+  }
+
+  void check_compression() noexcept {
+    const char* name = nullptr;
+    const std::string_view raw = get_either("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+                                            "OTEL_EXPORTER_OTLP_COMPRESSION", name);
+    if (raw.empty()) return;
+    const std::string_view value = trim(raw);
+    if (iequals(value, "none")) return;
+    Line line;
+    line.text(name).text("=").quoted(raw);
+    if (iequals(value, "gzip")) {
+      line.text(" is not supported: tracelet sends request bodies uncompressed");
+    } else {
+      line.text(" is not a known compression (none, gzip); tracelet sends request bodies "
+                "uncompressed");
+    }
+    report(LogLevel::kWarning, line);
+  }
+
+  EnvSettings& s_;
+  LogSink log_;
+  void* log_ctx_;
+  EnvLookup lookup_;
+  void* lookup_ctx_;
+  std::size_t problems_ = 0;
+};
+
+}  // namespace detail
+
+std::size_t load_env_config(EnvSettings& storage, ExporterConfig& exporter, Options& tracer,
+                            LogSink log, void* log_ctx, EnvLookup lookup,
+                            void* lookup_ctx) noexcept {
+  detail::EnvLoader loader(storage, log, log_ctx, lookup, lookup_ctx);
+  return loader.run(exporter, tracer);
+}
+
+}  // namespace tracelet
