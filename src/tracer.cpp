@@ -37,11 +37,27 @@ Status Tracer::init(const Options& options) noexcept {
 
   std::size_t used = 0;
   resource_count_ = 0;
+  resource_entries_ = 0;
   resource_dropped_ = 0;
   auto add = [&](std::string_view key, const AttributeValue& value) {
+    // Resource keys are unique: a later value for a key (e.g. from OTEL_RESOURCE_ATTRIBUTES)
+    // retires the earlier entry, as span attributes do.
+    std::string_view cut = detail::utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+    detail::AttributeEntry entry;
+    for (std::size_t at = 0; at < used;) {
+      std::size_t size = detail::read_attribute(resource_ + at, resource_ + used, entry);
+      if (size == 0) break;
+      if (!entry.replaced && entry.key == cut) {
+        resource_[at] = static_cast<std::uint8_t>(resource_[at] - ('a' - 'A'));
+        --resource_count_;
+        break;
+      }
+      at += size;
+    }
     if (resource_count_ < TRACELET_MAX_RESOURCE_ATTRIBUTES &&
         detail::append_attribute(resource_, sizeof resource_, used, key, value)) {
       ++resource_count_;
+      ++resource_entries_;
     } else {
       ++resource_dropped_;
     }
@@ -143,7 +159,7 @@ TracerCounters Tracer::counters() const noexcept {
 }
 
 ResourceView Tracer::resource() const noexcept {
-  return ResourceView{resource_, resource_len_, resource_count_, resource_dropped_};
+  return ResourceView{resource_, resource_len_, resource_entries_, resource_dropped_};
 }
 
 }  // namespace tracelet

@@ -347,12 +347,12 @@ TEST(TracerInit, RequiresServiceNameAndMemory) {
 TEST(TracerInit, ResourceHasServiceSdkAndUserAttributes) {
   Tracer tracer;
   alignas(8) std::uint8_t memory[512];
-  Attribute extra[] = {{"device.id", "node-7"}, {"host.arch", "arm64"}};
+  Attribute extra[] = {{"device.id", "node-7"}, {"host.arch", "arm64"}, {"device.id", "node-8"}};
   Options options;
   options.service_name = "svc";
   options.service_version = "1.2.3";
   options.resource_attributes = extra;
-  options.resource_attribute_count = 2;
+  options.resource_attribute_count = 3;
   options.ring_memory = ByteSpan{memory, sizeof memory};
   ASSERT_EQ(tracer.init(options), Status::kOk);
   ResourceView resource = tracer.resource();
@@ -360,13 +360,19 @@ TEST(TracerInit, ResourceHasServiceSdkAndUserAttributes) {
                                  resource.attribute_count);
   std::map<std::string, std::string> got;
   detail::AttributeEntry entry;
-  while (reader.next(entry)) got[std::string(entry.key)] = std::string(entry.value.as_string());
+  std::size_t live = 0;
+  while (reader.next(entry)) {
+    EXPECT_EQ(got.count(std::string(entry.key)), 0u) << "duplicate resource key " << entry.key;
+    got[std::string(entry.key)] = std::string(entry.value.as_string());
+    ++live;
+  }
+  EXPECT_EQ(live, 7u);
   EXPECT_EQ(got["service.name"], "svc");
   EXPECT_EQ(got["service.version"], "1.2.3");
   EXPECT_EQ(got["telemetry.sdk.name"], "tracelet");
   EXPECT_EQ(got["telemetry.sdk.language"], "cpp");
   EXPECT_EQ(got["telemetry.sdk.version"], TRACELET_VERSION_STRING);
-  EXPECT_EQ(got["device.id"], "node-7");
+  EXPECT_EQ(got["device.id"], "node-8") << "a later value for a key replaces the earlier one";
   EXPECT_EQ(got["host.arch"], "arm64");
   EXPECT_EQ(resource.dropped_attributes, 0u);
 }

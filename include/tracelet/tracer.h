@@ -39,7 +39,7 @@ struct TracerCounters {
 struct ResourceView {
   const std::uint8_t* data = nullptr;
   std::size_t len = 0;
-  std::uint8_t attribute_count = 0;
+  std::uint8_t attribute_count = 0;  // attribute entries in `data`, replaced ones included
   std::uint16_t dropped_attributes = 0;
 };
 
@@ -93,7 +93,8 @@ class Tracer {
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   std::uint16_t resource_len_ = 0;
-  std::uint8_t resource_count_ = 0;
+  std::uint8_t resource_count_ = 0;    // live attributes
+  std::uint8_t resource_entries_ = 0;  // entries written, replaced ones included
   std::uint16_t resource_dropped_ = 0;
   std::uint8_t resource_[TRACELET_RESOURCE_BYTES] = {};
 };
