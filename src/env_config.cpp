@@ -1,4 +1,5 @@
 #include "tracelet/env_config.h"
+#include "tracelet/sampler.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -367,6 +368,7 @@ class EnvLoader {
                 kDefaultExportTimeoutMs);
     load_number("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", nullptr, Kind::kPositive,
                 exporter.max_export_batch_size, kDefaultBatchSize);
+    load_sampler(tracer);
     note_queue_size();
     check_protocol();
     check_compression();
@@ -866,6 +868,26 @@ class EnvLoader {
         .text(" is ignored: tracelet queues spans in the ring the application sizes "
               "(Options::ring_memory), not in a queue counted in spans");
     report(LogLevel::kInfo, line);
+  }
+
+  // OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, parsed by the sampler module itself so
+  // firmware passing the same strings gets the same rules. A bad value keeps the default.
+  void load_sampler(Options& tracer) noexcept {
+    const std::string_view sampler = trim(get("OTEL_TRACES_SAMPLER"));
+    const std::string_view arg = trim(get("OTEL_TRACES_SAMPLER_ARG"));
+    if (sampler.empty() && arg.empty()) return;
+    SamplerConfig parsed;
+    char message[160] = {};
+    const Status status = parse_sampler_config(sampler, arg, parsed, message, sizeof message);
+    if (status == Status::kOk) {
+      tracer.sampling = parsed;
+      return;
+    }
+    Line line;
+    line.text("OTEL_TRACES_SAMPLER=").quoted(sampler).text(" OTEL_TRACES_SAMPLER_ARG=").quoted(arg)
+        .text(": ").text(message);
+    report(LogLevel::kWarning, line);
+    tracer.sampling = parsed;  // the spec's default for what could not be used
   }
 
   void check_protocol() noexcept {

@@ -16,19 +16,27 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
   if (parent == nullptr && !options.new_trace && *slot != nullptr) {
     parent = &static_cast<const Span*>(*slot)->context_;
   }
+  SamplingParams sampling;
   if (parent != nullptr && parent->is_valid()) {
     context_.trace_id = parent->trace_id;
-    context_.trace_flags = parent->trace_flags;
     parent_span_id_ = parent->span_id;
     parent_is_remote_ = parent->is_remote;
+    sampling.parent = parent;
   } else {
     context_.trace_id = tracer.new_trace_id();
-    context_.trace_flags = kTraceFlagSampled;
   }
   context_.span_id = tracer.new_span_id();
+  sampling.trace_id = context_.trace_id;
+  sampling.name = name;
+  sampling.kind = options.kind;
+  sampling.attributes = options.attributes;
+  sampling.attribute_count = options.attribute_count;
+  const SamplingDecision decision = tracer.decide(sampling);
+  // Children inherit this flag, so a trace is kept or dropped as a whole.
+  context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
+  recording_ = decision != SamplingDecision::kDrop;
   tracer_ = &tracer;
   kind_ = options.kind;
-  recording_ = context_.is_sampled();
   if (!options.not_current) {
     previous_current_ = *slot;
     *slot = this;
@@ -36,6 +44,9 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
   }
   if (recording_) {
     data_.start(name);
+    for (std::size_t i = 0; i < options.attribute_count; ++i) {
+      data_.set_attribute(options.attributes[i].key, options.attributes[i].value);
+    }
     start_unix_ns_ = tracer.now_unix_ns();
   }
 }
@@ -73,7 +84,8 @@ void Span::record_error(std::string_view type, std::string_view message,
 
 void Span::end() noexcept {
   if (tracer_ == nullptr) return;
-  if (recording_) {
+  // Record-only spans (sampled flag clear) served local decisions; only sampled ones are kept.
+  if (recording_ && context_.is_sampled()) {
     detail::SpanRecordHead head;
     head.start_unix_ns = start_unix_ns_;
     head.end_unix_ns = tracer_->now_unix_ns();

@@ -81,6 +81,18 @@ Status Tracer::init(const Options& options) noexcept {
     seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
   }
   id_state_.store(seed, std::memory_order_relaxed);
+  sampling_counters_.reset();
+  if (options.sampler.should_sample != nullptr) {
+    sampler_ = options.sampler;
+  } else if (options.sampling.kind == SamplerKind::kParentBasedAlwaysOn) {
+    sampler_ = Sampler{};  // the default needs no call: inherit the parent's flag, else sample
+  } else {
+    if (configured_sampler_.configure(options.sampling) != Status::kOk) {
+      ring_.detach();
+      return Status::kInvalidArgument;
+    }
+    sampler_ = configured_sampler_.sampler();
+  }
   unix_offset_ns_ = port::unix_offset_ns();
   initialised_ = true;
   enabled_.store(!options.start_disabled, std::memory_order_relaxed);
@@ -147,9 +159,25 @@ SpanId Tracer::new_span_id() noexcept {
   return id;
 }
 
+SamplingDecision Tracer::decide(const SamplingParams& params) noexcept {
+  if (sampler_.should_sample == nullptr) {
+    if (params.parent == nullptr || params.parent->is_sampled()) {
+      return SamplingDecision::kRecordAndSample;  // hot path: not counted, nothing to count
+    }
+    sampling_counters_.count(SamplingDecision::kDrop);
+    return SamplingDecision::kDrop;
+  }
+  SamplingParams timed = params;
+  timed.now_ns = port::monotonic_ns();  // reservoirs count per second
+  return sample(sampler_, timed, &sampling_counters_);
+}
+
 TracerCounters Tracer::counters() const noexcept {
   RingCounters ring = ring_.counters();
+  SamplerStats sampling = sampling_counters_.snapshot();
   TracerCounters out;
+  out.spans_sampled_out = sampling.dropped;
+  out.spans_record_only = sampling.record_only;
   out.spans_recorded = ring.written;
   out.spans_dropped_full = ring.dropped_full;
   out.spans_dropped_overwritten = ring.dropped_overwritten;

@@ -800,3 +800,33 @@ TEST(LogToStderr, IsTheDefaultSinkOfTheLoader) {
 
 }  // namespace
 }  // namespace tracelet
+
+namespace tracelet {
+namespace {
+
+TEST_F(EnvConfigTest, TracesSamplerAndArgSelectTheSampler) {
+  set("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
+  set("OTEL_TRACES_SAMPLER_ARG", "0.25");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kParentBasedTraceIdRatio);
+  EXPECT_DOUBLE_EQ(tracer.sampling.ratio, 0.25);
+}
+
+TEST_F(EnvConfigTest, MalformedSamplerArgIsNamedAndTheDefaultUsed) {
+  set("OTEL_TRACES_SAMPLER", "traceidratio");
+  set("OTEL_TRACES_SAMPLER_ARG", "half");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_TRUE(logs.has(LogLevel::kWarning, "OTEL_TRACES_SAMPLER_ARG=\"half\"")) << logs.all();
+  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kTraceIdRatio);
+  EXPECT_DOUBLE_EQ(tracer.sampling.ratio, 1.0);
+}
+
+TEST_F(EnvConfigTest, UnknownSamplerFallsBackToTheSpecDefault) {
+  set("OTEL_TRACES_SAMPLER", "sometimes");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_TRUE(logs.has("OTEL_TRACES_SAMPLER=\"sometimes\"")) << logs.all();
+  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kParentBasedAlwaysOn);
+}
+
+}  // namespace
+}  // namespace tracelet

@@ -406,3 +406,132 @@ TEST(TracerInit, TimesNeverGoBackwardsWhenTheWallClockSteps) {
 
 }  // namespace
 }  // namespace tracelet
+
+namespace tracelet {
+namespace {
+
+class SamplingTest : public ::testing::Test {
+ protected:
+  Status init(const Options& base) {
+    Options options = base;
+    options.service_name = "sampling";
+    options.ring_memory = ByteSpan{memory_, sizeof memory_};
+    return tracer_.init(options);
+  }
+  alignas(8) std::uint8_t memory_[256 * 1024];
+  Tracer tracer_;
+};
+
+TEST_F(SamplingTest, AlwaysOffRecordsNothingButKeepsContextAndCounts) {
+  Options options;
+  options.sampling.kind = SamplerKind::kAlwaysOff;
+  ASSERT_EQ(init(options), Status::kOk);
+  {
+    auto root = tracer_.start_span("root");
+    EXPECT_FALSE(root.is_recording());
+    EXPECT_TRUE(root.context().is_valid()) << "unsampled spans still propagate ids";
+    EXPECT_FALSE(root.context().is_sampled());
+    auto child = tracer_.start_span("child");
+    EXPECT_EQ(child.context().trace_id, root.context().trace_id);
+  }
+  EXPECT_TRUE(drain(tracer_).empty());
+  EXPECT_EQ(tracer_.ring().counters().written, 0u) << "a sampled-out span costs no ring space";
+  EXPECT_EQ(tracer_.counters().spans_sampled_out, 2u);
+}
+
+TEST_F(SamplingTest, DefaultParentBasedFollowsTheRemoteParentsFlag) {
+  ASSERT_EQ(init(Options{}), Status::kOk);
+  SpanContext remote;
+  remote.trace_id.bytes[0] = 1;
+  remote.span_id.bytes[0] = 2;
+  remote.is_remote = true;
+  remote.trace_flags = 0;  // the caller decided not to sample
+  {
+    StartOptions o;
+    o.parent = &remote;
+    auto server = tracer_.start_span("server", o);
+    EXPECT_FALSE(server.is_recording());
+    auto child = tracer_.start_span("child-of-unsampled");
+    EXPECT_FALSE(child.is_recording()) << "children of an unsampled span are unsampled";
+  }
+  remote.trace_flags = kTraceFlagSampled;
+  {
+    StartOptions o;
+    o.parent = &remote;
+    auto server = tracer_.start_span("server", o);
+    EXPECT_TRUE(server.is_recording());
+  }
+  auto spans = drain(tracer_);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(tracer_.counters().spans_sampled_out, 2u);
+}
+
+TEST_F(SamplingTest, TraceIdRatioKeepsWholeTracesAtTheRatio) {
+  Options options;
+  options.sampling.kind = SamplerKind::kParentBasedTraceIdRatio;
+  options.sampling.ratio = 0.25;
+  ASSERT_EQ(init(options), Status::kOk);
+  int recorded_roots = 0;
+  for (int i = 0; i < 4000; ++i) {
+    auto root = tracer_.start_span("root");
+    auto child = tracer_.start_span("child");
+    EXPECT_EQ(root.is_recording(), child.is_recording()) << "a trace is kept or dropped whole";
+    recorded_roots += root.is_recording() ? 1 : 0;
+  }
+  EXPECT_NEAR(recorded_roots / 4000.0, 0.25, 0.03);
+  EXPECT_EQ(tracer_.counters().spans_recorded, static_cast<std::uint64_t>(2 * recorded_roots));
+  EXPECT_EQ(tracer_.counters().spans_sampled_out, static_cast<std::uint64_t>(2 * (4000 - recorded_roots)));
+}
+
+struct SeenBySampler {
+  std::string name;
+  std::string method;
+  SamplingDecision answer = SamplingDecision::kRecordOnly;
+  static SamplingDecision decide(void* ctx, const SamplingParams& p) noexcept {
+    auto* self = static_cast<SeenBySampler*>(ctx);
+    self->name = std::string(p.name);
+    for (std::size_t i = 0; i < p.attribute_count; ++i) {
+      if (p.attributes[i].key == "http.request.method") {
+        self->method = std::string(p.attributes[i].value.as_string());
+      }
+    }
+    return self->answer;
+  }
+};
+
+TEST_F(SamplingTest, CustomSamplerSeesStartAttributesAndRecordOnlyIsNotExported) {
+  SeenBySampler seen;
+  Options options;
+  options.sampler = Sampler{&seen, &SeenBySampler::decide};
+  ASSERT_EQ(init(options), Status::kOk);
+  const Attribute start_attributes[] = {{"http.request.method", "POST"}};
+  StartOptions o;
+  o.kind = SpanKind::kServer;
+  o.attributes = start_attributes;
+  o.attribute_count = 1;
+  {
+    auto span = tracer_.start_span("POST /upload", o);
+    EXPECT_TRUE(span.is_recording());
+    EXPECT_FALSE(span.context().is_sampled());
+  }
+  EXPECT_EQ(seen.name, "POST /upload");
+  EXPECT_EQ(seen.method, "POST");
+  EXPECT_TRUE(drain(tracer_).empty()) << "record-only spans are not exported";
+  EXPECT_EQ(tracer_.counters().spans_record_only, 1u);
+  seen.answer = SamplingDecision::kRecordAndSample;
+  { auto span = tracer_.start_span("GET /", o); }
+  auto spans = drain(tracer_);
+  ASSERT_EQ(spans.size(), 1u);
+  ASSERT_NE(spans[0].attribute("http.request.method"), nullptr);
+  EXPECT_EQ(spans[0].attribute("http.request.method")->s, "POST");
+}
+
+TEST_F(SamplingTest, InvalidSamplerConfigFailsInit) {
+  Options options;
+  options.sampling.kind = SamplerKind::kTraceIdRatio;
+  options.sampling.ratio = 1.5;
+  EXPECT_EQ(init(options), Status::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace tracelet

@@ -53,7 +53,7 @@ build() {  # build DIR [cmake args...]: configure and build, output shows progre
 }
 
 banner "installing host packages"
-bash tools/install-deps.sh || { echo "cannot install host packages"; exit 1; }
+bash tools/install-deps.sh clang libclang-rt-14-dev || { echo "cannot install host packages"; exit 1; }
 
 banner "1/4 host build and tests"
 start=$SECONDS

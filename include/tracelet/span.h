@@ -31,6 +31,10 @@ struct StartOptions {
   const SpanContext* parent = nullptr;
   bool new_trace = false;     // ignore the current span: start a new trace
   bool not_current = false;   // do not become the current span (for spans ended elsewhere)
+  /// Attributes known at start (e.g. http.request.method): samplers see them, and the span
+  /// gets them as if set_attribute() were called. Read during start_span only.
+  const Attribute* attributes = nullptr;
+  std::size_t attribute_count = 0;
 };
 
 namespace detail {

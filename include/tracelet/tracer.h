@@ -7,6 +7,7 @@
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
 #include "tracelet/ring.h"
+#include "tracelet/sampler.h"
 #include "tracelet/span.h"
 #include "tracelet/status.h"
 
@@ -22,6 +23,11 @@ struct Options {
   ByteSpan ring_memory{};                  // required: caller-owned span storage
   Overflow overflow = Overflow::kDropNewest;
   bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
+  /// Which spans are recorded (OTEL_TRACES_SAMPLER / _ARG); default parentbased_always_on.
+  SamplerConfig sampling{};
+  /// A sampler of your own (e.g. a RuleSampler), used instead of `sampling` when set. Its
+  /// ctx must outlive the Tracer.
+  Sampler sampler{};
 };
 
 /// Self-telemetry of one tracer; every span started is exactly one of: recorded into the ring
@@ -33,6 +39,8 @@ struct TracerCounters {
   std::uint64_t spans_dropped_overwritten = 0;  // evicted by overwrite-oldest
   std::uint64_t spans_dropped_too_large = 0;    // bigger than the whole ring
   std::uint64_t spans_acknowledged = 0;   // removed from the ring after delivery
+  std::uint64_t spans_sampled_out = 0;    // not recorded: the sampler said drop
+  std::uint64_t spans_record_only = 0;    // recorded for local use, not sampled: never exported
 };
 
 /// A read-only view of the resource attributes the tracer copied at init, in record encoding.
@@ -87,11 +95,17 @@ class Tracer {
   friend class Span;
   std::uint64_t next_random_pair(std::uint64_t& second) noexcept;
 
+  /// Decides and counts, for Span's constructor.
+  SamplingDecision decide(const SamplingParams& params) noexcept;
+
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
   std::atomic<std::uint64_t> id_state_{0};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
+  ConfiguredSampler configured_sampler_;
+  Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
+  SamplerCounters sampling_counters_;
   std::uint16_t resource_len_ = 0;
   std::uint8_t resource_count_ = 0;    // live attributes
   std::uint8_t resource_entries_ = 0;  // entries written, replaced ones included
