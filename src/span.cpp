@@ -64,6 +64,10 @@ void Span::add_event(std::string_view name, const Attribute* attributes,
   if (recording_) data_.add_event(name, tracer_->now_unix_ns(), attributes, count);
 }
 
+void Span::add_link(const SpanContext& context, std::initializer_list<Attribute> attributes) noexcept {
+  if (recording_) data_.add_link(context, attributes.begin(), attributes.size());
+}
+
 void Span::set_status(StatusCode code, std::string_view message) noexcept {
   if (!recording_ || code == StatusCode::kUnset || status_ == StatusCode::kOk) return;
   status_ = code;
@@ -101,6 +105,8 @@ void Span::end() noexcept {
     head.flags = parent_is_remote_ ? detail::kRecordFlagParentRemote : 0;
     head.attribute_count = data_.attribute_count;
     head.event_count = data_.event_count;
+    head.link_count = data_.link_count;
+    head.dropped_links = data_.dropped_links;
     (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_.used);
   }
   if (is_current_) {

@@ -8,43 +8,18 @@ namespace {
 
 constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
 
-// Size of the entry at `p` (attribute, event with its attributes, or status text), or 0 if
-// it runs past `end`. Only the lengths are read: this runs on every set_attribute().
-std::size_t skip_entry(const std::uint8_t* p, const std::uint8_t* end) noexcept {
-  const std::size_t left = static_cast<std::size_t>(end - p);
-  if (left < 2) return 0;
-  std::size_t size = 0;
-  switch (p[0] | 0x20) {  // lower case: replaced attributes have the same layout
-    case 'b': size = 2u + p[1] + 1u; break;
-    case 'i':
-    case 'd': size = 2u + p[1] + 8u; break;
-    case 's':
-      size = 2u + p[1];
-      if (size >= left) return 0;
-      size += 1u + p[size];
-      break;
-    case 'm': size = 2u + p[1]; break;
-    case 'e': {
-      EventEntry event;
-      return read_event(p, end, event);
-    }
-    default: return 0;
-  }
-  return size <= left ? size : 0;
-}
-
 // Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
 std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::string_view key,
-                           std::size_t& entry_size) noexcept {
+                           std::size_t& found_size) noexcept {
   const std::uint8_t* end = bytes + used;
   const std::uint8_t* p = bytes + 1 + bytes[0];
   while (p < end) {
-    std::size_t size = skip_entry(p, end);
+    std::size_t size = entry_size(p, end);
     if (size == 0) break;
     const std::uint8_t tag = p[0];
     if ((tag == 'b' || tag == 'i' || tag == 'd' || tag == 's') && p[1] == key.size() &&
         std::memcmp(p + 2, key.data(), key.size()) == 0) {
-      entry_size = size;
+      found_size = size;
       return static_cast<std::size_t>(p - bytes);
     }
     p += size;
@@ -63,6 +38,8 @@ void SpanData::start(std::string_view name) noexcept {
   dropped_events = 0;
   attribute_count = 0;
   event_count = 0;
+  link_count = 0;
+  dropped_links = 0;
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
@@ -129,6 +106,36 @@ void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
   tail[9] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
   used = static_cast<std::uint16_t>(at_used);
   ++event_count;
+}
+
+void SpanData::add_link(const SpanContext& context, const Attribute* attributes,
+                        std::size_t count) noexcept {
+  const std::size_t header = 29;
+  if (!context.is_valid() || link_count >= TRACELET_MAX_LINKS || kCapacity - used < header) {
+    if (dropped_links < 255) ++dropped_links;
+    return;
+  }
+  std::uint8_t* p = bytes + used;
+  p[0] = kLinkTag;
+  std::memcpy(p + 1, context.trace_id.bytes, 16);
+  std::memcpy(p + 17, context.span_id.bytes, 8);
+  p[25] = context.trace_flags;
+  p[26] = context.is_remote ? kRecordFlagParentRemote : 0;
+  std::size_t at_used = used + header;
+  std::uint8_t kept = 0;
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (kept >= TRACELET_MAX_LINK_ATTRIBUTES ||
+        !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
+      ++dropped;
+      continue;
+    }
+    ++kept;
+  }
+  p[27] = kept;
+  p[28] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
+  used = static_cast<std::uint16_t>(at_used);
+  ++link_count;
 }
 
 void SpanData::set_status_message(std::string_view message) noexcept {

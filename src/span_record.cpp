@@ -115,17 +115,9 @@ std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
 
 bool AttributeReader::next(AttributeEntry& out) noexcept {
   while (remaining_ != 0 && p_ < end_) {
-    std::size_t size = 0;
-    bool is_attribute = false;
-    if (*p_ == kEventTag) {  // an event with its own attributes: not ours, skip it whole
-      EventEntry event;
-      size = read_event(p_, end_, event);
-    } else if (*p_ == kStatusMessageTag) {
-      size = (end_ - p_ >= 2 && static_cast<std::size_t>(end_ - p_) >= 2u + p_[1]) ? 2u + p_[1] : 0;
-    } else {
-      size = read_attribute(p_, end_, out);
-      is_attribute = true;
-    }
+    const bool is_attribute = is_attribute_tag(*p_) || is_replaced_tag(*p_);
+    // Events and links carry their own attributes, which are not ours: skip them whole.
+    std::size_t size = is_attribute ? read_attribute(p_, end_, out) : entry_size(p_, end_);
     if (size == 0) break;
     p_ += size;
     if (!is_attribute) continue;
@@ -134,6 +126,58 @@ bool AttributeReader::next(AttributeEntry& out) noexcept {
   }
   remaining_ = 0;
   return false;
+}
+
+std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept {
+  const std::size_t left = static_cast<std::size_t>(end - p);
+  if (left < 2) return 0;
+  std::size_t size = 0;
+  switch (p[0]) {
+    case 'b': case 'B': size = 2u + p[1] + 1u; break;
+    case 'i': case 'I': case 'd': case 'D': size = 2u + p[1] + 8u; break;
+    case 's': case 'S':
+      size = 2u + p[1];
+      if (size >= left) return 0;
+      size += 1u + p[size];
+      break;
+    case kStatusMessageTag: size = 2u + p[1]; break;
+    case kEventTag: {
+      EventEntry event;
+      return read_event(p, end, event);
+    }
+    case kLinkTag: {
+      LinkEntry link;
+      return read_link(p, end, link);
+    }
+    default: return 0;
+  }
+  return size <= left ? size : 0;
+}
+
+// Walks `count` attribute entries from `p`; returns where they end, or nullptr if malformed.
+static const std::uint8_t* skip_attributes(const std::uint8_t* p, const std::uint8_t* end,
+                                           std::size_t count) noexcept {
+  AttributeEntry entry;
+  for (std::size_t i = 0; i < count; ++i) {
+    std::size_t size = read_attribute(p, end, entry);
+    if (size == 0) return nullptr;
+    p += size;
+  }
+  return p;
+}
+
+std::size_t read_link(const std::uint8_t* p, const std::uint8_t* end, LinkEntry& out) noexcept {
+  if (end - p < 29 || p[0] != kLinkTag) return 0;
+  std::memcpy(out.context.trace_id.bytes, p + 1, 16);
+  std::memcpy(out.context.span_id.bytes, p + 17, 8);
+  out.context.trace_flags = p[25];
+  out.context.is_remote = (p[26] & kRecordFlagParentRemote) != 0;
+  out.attribute_count = p[27];
+  out.dropped_attributes = p[28];
+  out.attributes = p + 29;
+  out.attributes_end = skip_attributes(out.attributes, end, out.attribute_count);
+  if (out.attributes_end == nullptr) return 0;
+  return static_cast<std::size_t>(out.attributes_end - p);
 }
 
 std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntry& out) noexcept {
@@ -147,14 +191,9 @@ std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntr
   out.dropped_attributes = q[9];
   q += 10;
   out.attributes = q;
-  AttributeEntry entry;
-  for (std::size_t i = 0; i < out.attribute_count; ++i) {
-    std::size_t size = read_attribute(q, end, entry);
-    if (size == 0) return 0;
-    q += size;
-  }
-  out.attributes_end = q;
-  return static_cast<std::size_t>(q - p);
+  out.attributes_end = skip_attributes(q, end, out.attribute_count);
+  if (out.attributes_end == nullptr) return 0;
+  return static_cast<std::size_t>(out.attributes_end - p);
 }
 
 bool SpanRecordReader::parse(const std::uint8_t* record, std::size_t len) noexcept {
@@ -172,29 +211,24 @@ bool SpanRecordReader::parse(const std::uint8_t* record, std::size_t len) noexce
   live_attributes_ = 0;
   // One pass validates every entry and finds the last status message.
   std::size_t events = 0;
+  std::size_t links = 0;
   for (const std::uint8_t* q = entries_; q < end_;) {
-    std::size_t size = 0;
-    if (*q == kEventTag) {
-      EventEntry event;
-      size = read_event(q, end_, event);
-      ++events;
-    } else if (*q == kStatusMessageTag) {
-      if (end_ - q >= 2 && static_cast<std::size_t>(end_ - q) >= 2u + q[1]) {
-        status_message_ = std::string_view(reinterpret_cast<const char*>(q + 2), q[1]);
-        size = 2u + q[1];
-      }
-    } else {
-      AttributeEntry entry;
-      size = read_attribute(q, end_, entry);
-      if (size != 0) {
-        ++span_attribute_entries_;
-        if (!entry.replaced) ++live_attributes_;
-      }
-    }
+    std::size_t size = entry_size(q, end_);
     if (size == 0) return false;
+    if (*q == kEventTag) {
+      ++events;
+    } else if (*q == kLinkTag) {
+      ++links;
+    } else if (*q == kStatusMessageTag) {
+      status_message_ = std::string_view(reinterpret_cast<const char*>(q + 2), q[1]);
+    } else {
+      ++span_attribute_entries_;
+      if (is_attribute_tag(*q)) ++live_attributes_;
+    }
     q += size;
   }
-  return events == head_.event_count && live_attributes_ == head_.attribute_count;
+  return events == head_.event_count && links == head_.link_count &&
+         live_attributes_ == head_.attribute_count;
 }
 
 AttributeReader SpanRecordReader::attributes() const noexcept {
@@ -204,21 +238,23 @@ AttributeReader SpanRecordReader::attributes() const noexcept {
 bool SpanRecordReader::next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept {
   if (cursor == nullptr) cursor = entries_;
   while (cursor < end_) {
-    if (*cursor == kEventTag) {
-      std::size_t size = read_event(cursor, end_, out);
-      if (size == 0) return false;
-      cursor += size;
-      return true;
-    }
-    std::size_t size = 0;
-    if (*cursor == kStatusMessageTag) {
-      size = 2u + cursor[1];
-    } else {
-      AttributeEntry entry;
-      size = read_attribute(cursor, end_, entry);
-    }
+    std::size_t size = *cursor == kEventTag ? read_event(cursor, end_, out) : entry_size(cursor, end_);
     if (size == 0) return false;
+    const bool found = *cursor == kEventTag;
     cursor += size;
+    if (found) return true;
+  }
+  return false;
+}
+
+bool SpanRecordReader::next_link(const std::uint8_t*& cursor, LinkEntry& out) const noexcept {
+  if (cursor == nullptr) cursor = entries_;
+  while (cursor < end_) {
+    std::size_t size = *cursor == kLinkTag ? read_link(cursor, end_, out) : entry_size(cursor, end_);
+    if (size == 0) return false;
+    const bool found = *cursor == kLinkTag;
+    cursor += size;
+    if (found) return true;
   }
   return false;
 }

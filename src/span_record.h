@@ -10,17 +10,21 @@
 //   event        'E' [name_len u8][name][time_unix_ns u64][attribute_count u8][dropped u8]
 //                  followed by its attribute entries
 //   status text  'M' [len u8][bytes] (the last one counts)
+//   link         'L' [trace_id 16][span_id 8][trace_flags u8][flags u8][attribute_count u8]
+//                  [dropped u8] followed by its attribute entries
 // Multi-byte numbers are in the producer's byte order: records never leave the device raw.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "tracelet/attribute.h"
+#include "tracelet/ids.h"
 
 namespace tracelet::detail {
 
 inline constexpr std::uint8_t kEventTag = 'E';
 inline constexpr std::uint8_t kStatusMessageTag = 'M';
+inline constexpr std::uint8_t kLinkTag = 'L';
 inline constexpr std::uint8_t kRecordFlagParentRemote = 0x01;
 
 struct SpanRecordHead {
@@ -38,6 +42,8 @@ struct SpanRecordHead {
   std::uint8_t flags;
   std::uint8_t attribute_count;
   std::uint8_t event_count;
+  std::uint8_t link_count;
+  std::uint8_t dropped_links;
 };
 
 /// Appends one attribute entry to `buf` (keys and string values cut to
@@ -87,6 +93,14 @@ struct EventEntry {
   const std::uint8_t* attributes_end = nullptr;
 };
 
+struct LinkEntry {
+  SpanContext context;
+  std::uint8_t attribute_count = 0;
+  std::uint8_t dropped_attributes = 0;
+  const std::uint8_t* attributes = nullptr;
+  const std::uint8_t* attributes_end = nullptr;
+};
+
 /// Validated view of one span record. parse() checks every length, so corrupt bytes (a ring
 /// adopted after a warm reset, a fuzzer) give false, never an out-of-bounds read.
 class SpanRecordReader {
@@ -101,6 +115,8 @@ class SpanRecordReader {
   std::size_t live_attribute_count() const noexcept { return live_attributes_; }
   /// Events, in the order they were added.
   bool next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept;
+  /// Links, in the order they were added.
+  bool next_link(const std::uint8_t*& cursor, LinkEntry& out) const noexcept;
   const std::uint8_t* first_entry() const noexcept { return entries_; }
 
  private:
@@ -112,6 +128,13 @@ class SpanRecordReader {
   std::size_t span_attribute_entries_ = 0;
   std::size_t live_attributes_ = 0;
 };
+
+/// Size of the entry at `p` (attribute, event or link with their attributes, status text),
+/// or 0 if it is malformed or runs past `end`.
+std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept;
+
+/// Reads a link entry at `p` ('L' tag included); returns its whole size with attributes.
+std::size_t read_link(const std::uint8_t* p, const std::uint8_t* end, LinkEntry& out) noexcept;
 
 /// Reads an event entry at `p` ('E' tag included); returns its whole size with attributes.
 std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntry& out) noexcept;

@@ -535,3 +535,47 @@ TEST_F(SamplingTest, InvalidSamplerConfigFailsInit) {
 
 }  // namespace
 }  // namespace tracelet
+
+namespace tracelet {
+namespace {
+
+TEST_F(SpanTest, LinksCarryContextAndAttributesWithLimits) {
+  SpanContext earlier;
+  {
+    auto first = tracer_.start_span("sample");
+    earlier = first.context();
+  }
+  drain(tracer_);
+  SpanContext invalid;  // all zero
+  {
+    auto upload = tracer_.start_span("batch-upload");
+    upload.add_link(earlier, {{"records", 12}});
+    upload.add_link(invalid);
+    for (int i = 0; i < TRACELET_MAX_LINKS; ++i) upload.add_link(earlier);
+  }
+  Batch batch;
+  ASSERT_EQ(tracer_.ring().peek_batch(batch, 10), Status::kOk);
+  RecordCursor cursor = tracer_.ring().cursor(batch);
+  const std::uint8_t* data = nullptr;
+  std::size_t len = 0;
+  ASSERT_TRUE(tracer_.ring().next(cursor, data, len));
+  detail::SpanRecordReader reader;
+  ASSERT_TRUE(reader.parse(data, len));
+  EXPECT_EQ(reader.head().link_count, TRACELET_MAX_LINKS);
+  EXPECT_EQ(reader.head().dropped_links, 2u) << "the invalid one and the one past the limit";
+  const std::uint8_t* at = nullptr;
+  detail::LinkEntry link;
+  ASSERT_TRUE(reader.next_link(at, link));
+  EXPECT_EQ(link.context.trace_id, earlier.trace_id);
+  EXPECT_EQ(link.context.span_id, earlier.span_id);
+  detail::AttributeReader attributes(link.attributes, link.attributes_end, link.attribute_count);
+  detail::AttributeEntry entry;
+  ASSERT_TRUE(attributes.next(entry));
+  EXPECT_EQ(entry.key, "records");
+  EXPECT_EQ(entry.value.as_int(), 12);
+  EXPECT_EQ(reader.live_attribute_count(), 0u) << "link attributes are not span attributes";
+  tracer_.ring().commit(batch);
+}
+
+}  // namespace
+}  // namespace tracelet

@@ -22,6 +22,14 @@
 #define TRACELET_MAX_EVENT_ATTRIBUTES 8  // per event; extras dropped and counted per event
 #endif
 
+#ifndef TRACELET_MAX_LINKS
+#define TRACELET_MAX_LINKS 4  // per span; extras dropped, counted in dropped_links_count
+#endif
+
+#ifndef TRACELET_MAX_LINK_ATTRIBUTES
+#define TRACELET_MAX_LINK_ATTRIBUTES 4  // per link; extras dropped and counted per link
+#endif
+
 #ifndef TRACELET_MAX_STRING_BYTES
 #define TRACELET_MAX_STRING_BYTES 64  // names, keys and string values; longer ones are cut at a UTF-8 boundary
 #endif
@@ -44,6 +52,9 @@ static_assert(TRACELET_MAX_ATTRIBUTES >= 1 && TRACELET_MAX_ATTRIBUTES <= 255,
 static_assert(TRACELET_MAX_EVENTS <= 255, "TRACELET_MAX_EVENTS is stored in one byte: pick 0..255.");
 static_assert(TRACELET_MAX_EVENT_ATTRIBUTES <= 255,
               "TRACELET_MAX_EVENT_ATTRIBUTES is stored in one byte: pick 0..255.");
+static_assert(TRACELET_MAX_LINKS <= 255, "TRACELET_MAX_LINKS is stored in one byte: pick 0..255.");
+static_assert(TRACELET_MAX_LINK_ATTRIBUTES <= 255,
+              "TRACELET_MAX_LINK_ATTRIBUTES is stored in one byte: pick 0..255.");
 static_assert(TRACELET_MAX_STRING_BYTES >= 8 && TRACELET_MAX_STRING_BYTES <= 255,
               "TRACELET_MAX_STRING_BYTES is stored in one byte: pick 8..255.");
 static_assert(TRACELET_SPAN_DATA_BYTES >= 64 && TRACELET_SPAN_DATA_BYTES <= 16384,

@@ -46,12 +46,16 @@ struct SpanData {
   std::uint16_t dropped_events = 0;
   std::uint8_t attribute_count = 0;
   std::uint8_t event_count = 0;
+  std::uint8_t link_count = 0;
+  std::uint8_t dropped_links = 0;
   std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES];  // not zeroed: only `used` bytes are read
 
   void start(std::string_view name) noexcept;
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   void add_event(std::string_view name, std::uint64_t time_unix_ns,
                  const Attribute* attributes, std::size_t count) noexcept;
+  void add_link(const SpanContext& context, const Attribute* attributes,
+                std::size_t count) noexcept;
   void set_status_message(std::string_view message) noexcept;
 };
 }  // namespace detail
@@ -77,6 +81,10 @@ class Span {
   /// used up, the event is dropped and counted in dropped_events_count.
   void add_event(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept;
   void add_event(std::string_view name, const Attribute* attributes, std::size_t count) noexcept;
+  /// Links this span to another span (e.g. a batch upload to the spans whose data it
+  /// carries). Invalid contexts, and links past TRACELET_MAX_LINKS, are dropped and counted
+  /// in dropped_links_count.
+  void add_link(const SpanContext& context, std::initializer_list<Attribute> attributes = {}) noexcept;
   /// OTLP status rules: kOk is final; kUnset is ignored; the message is kept only with kError.
   void set_status(StatusCode code, std::string_view message = {}) noexcept;
   /// Records an `exception` event (exception.type, exception.message and, if given,
@@ -118,6 +126,7 @@ class Span {
   void set_attribute(std::string_view, const AttributeValue&) noexcept {}
   void add_event(std::string_view, std::initializer_list<Attribute> = {}) noexcept {}
   void add_event(std::string_view, const Attribute*, std::size_t) noexcept {}
+  void add_link(const SpanContext&, std::initializer_list<Attribute> = {}) noexcept {}
   void set_status(StatusCode, std::string_view = {}) noexcept {}
   void record_error(std::string_view, std::string_view, std::string_view = {}) noexcept {}
   void end() noexcept {}

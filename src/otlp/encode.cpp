@@ -112,6 +112,27 @@ bool encode_events(pb_ostream_t* stream, const pb_field_t* field, void* const* a
   return true;
 }
 
+bool encode_links(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
+  const auto* span = static_cast<const SpanRecordReader*>(*arg);
+  const std::uint8_t* cursor = nullptr;
+  detail::LinkEntry entry;
+  while (span->next_link(cursor, entry)) {
+    opentelemetry_proto_trace_v1_Span_Link link = opentelemetry_proto_trace_v1_Span_Link_init_zero;
+    std::memcpy(link.trace_id, entry.context.trace_id.bytes, sizeof link.trace_id);
+    std::memcpy(link.span_id, entry.context.span_id.bytes, sizeof link.span_id);
+    AttributeReader attributes(entry.attributes, entry.attributes_end, entry.attribute_count);
+    set_attributes(link.attributes, &attributes);
+    link.dropped_attributes_count = entry.dropped_attributes;
+    link.flags = entry.context.trace_flags | kFlagHasIsRemote |
+                 (entry.context.is_remote ? kFlagIsRemote : 0u);
+    if (!pb_encode_tag_for_field(stream, field) ||
+        !pb_encode_submessage(stream, opentelemetry_proto_trace_v1_Span_Link_fields, &link)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool encode_spans(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
   auto* state = static_cast<EncodeState*>(*arg);
   const Ring& ring = *state->source->ring;
@@ -146,6 +167,9 @@ bool encode_spans(pb_ostream_t* stream, const pb_field_t* field, void* const* ar
     span.events.funcs.encode = encode_events;
     span.events.arg = &reader;
     span.dropped_events_count = head.dropped_events;
+    span.links.funcs.encode = encode_links;
+    span.links.arg = &reader;
+    span.dropped_links_count = head.dropped_links;
     std::string_view message = reader.status_message();
     if (head.status != 0) {
       span.has_status = true;

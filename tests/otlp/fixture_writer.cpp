@@ -80,6 +80,8 @@ struct ExpectedSpan {
   unsigned dropped_events;
   int status_code;
   std::string status_message;
+  std::vector<std::string> links;
+  unsigned dropped_links = 0;
 };
 
 std::string span_json(const ExpectedSpan& s) {
@@ -93,8 +95,15 @@ std::string span_json(const ExpectedSpan& s) {
          "\"dropped_attributes_count\":" + std::to_string(s.dropped_attributes) + "," +
          "\"events\":" + join(s.events) + "," +
          "\"dropped_events_count\":" + std::to_string(s.dropped_events) + "," +
-         "\"links\":[],\"dropped_links_count\":0," + "\"status\":{\"code\":" +
+         "\"links\":" + join(s.links) + ",\"dropped_links_count\":" + std::to_string(s.dropped_links) + "," + "\"status\":{\"code\":" +
          std::to_string(s.status_code) + ",\"message\":" + quote(s.status_message) + "}}";
+}
+
+std::string link_json(const SpanContext& c, std::uint32_t flags,
+                      const std::vector<std::string>& attributes) {
+  return "{\"trace_id\":\"" + hex(c.trace_id.bytes, 16) + "\",\"span_id\":\"" +
+         hex(c.span_id.bytes, 8) + "\",\"trace_state\":\"\",\"attributes\":" + join(attributes) +
+         ",\"dropped_attributes_count\":0,\"flags\":" + std::to_string(flags) + "}";
 }
 
 std::string event_json(const std::string& name, std::uint64_t time,
@@ -194,6 +203,9 @@ int main(int argc, char** argv) {
     auto span = tracer.start_span("publish", producer);
     root2_ctx = span.context();
     span.set_status(StatusCode::kError, "broker unreachable");
+    span.add_link(child_ctx, {{"link.reason", "batched"}, {"records", 3}});
+    span.add_link(remote);
+    for (int i = 0; i < TRACELET_MAX_LINKS - 1; ++i) span.add_link(root_ctx);  // one too many
   }
 
   const std::uint64_t kSampledRootFlags = 0x101;  // sampled + HAS_IS_REMOTE
@@ -263,6 +275,10 @@ int main(int argc, char** argv) {
   publish.dropped_events = 0;
   publish.status_code = 2;
   publish.status_message = "broker unreachable";
+  publish.links = {link_json(child_ctx, 0x101, {kv_string("link.reason", "batched"), kv_int("records", 3)}),
+                   link_json(remote, 0x301, {})};
+  for (int i = 0; i < TRACELET_MAX_LINKS - 2; ++i) publish.links.push_back(link_json(root_ctx, 0x101, {}));
+  publish.dropped_links = 1;
 
   std::vector<std::string> spans = {span_json(child), span_json(root), span_json(consume),
                                     span_json(publish)};
