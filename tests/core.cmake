@@ -16,3 +16,4 @@ tracelet_add_test(allocation_test SOURCES allocation_test.cpp LIBS tracelet_core
 tracelet_add_test(stress_test SOURCES stress_test.cpp LIBS tracelet_core tracelet_port_posix
                   LABELS stress)
 tracelet_add_test(console_exporter_test SOURCES console_exporter_test.cpp LIBS tracelet_core tracelet_port_fake)
+tracelet_add_test(http_client_span_test SOURCES http_client_span_test.cpp LIBS tracelet_core tracelet_port_fake)
