@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "span_record.h"
+#include "tracelet/fatal_error.h"
 #include "tracelet/port.h"
 #include "tracelet/tracer.h"
 
@@ -118,6 +119,26 @@ void Span::end() noexcept {
   recording_ = false;
 }
 
+std::size_t fail_current_spans(std::string_view type, std::string_view message) noexcept {
+  void** slot = port::current_span_slot();
+  std::size_t ended = 0;
+  // end() pops each span off the slot, so the next one is the enclosing span.
+  for (std::size_t guard = 0; *slot != nullptr && guard < 1024; ++guard) {
+    Span* span = static_cast<Span*>(*slot);
+    span->record_error(type, message);
+    span->end();
+    if (*slot == span) *slot = span->previous_current_;  // ended out of order before
+    ++ended;
+  }
+  return ended;
+}
+
+}  // namespace tracelet
+
+#else  // TRACELET_ENABLED == 0
+
+namespace tracelet {
+std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { return 0; }
 }  // namespace tracelet
 
 #endif  // TRACELET_ENABLED

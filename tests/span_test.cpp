@@ -579,3 +579,32 @@ TEST_F(SpanTest, LinksCarryContextAndAttributesWithLimits) {
 
 }  // namespace
 }  // namespace tracelet
+
+#include "tracelet/fatal_error.h"
+#include "tracelet/port.h"
+
+namespace tracelet {
+namespace {
+
+TEST_F(SpanTest, FatalErrorEndsTheCurrentChainAsErrors) {
+  auto outer = tracer_.start_span("main-loop");
+  auto middle = tracer_.start_span("write-flash");
+  auto inner = tracer_.start_span("erase-sector");
+  EXPECT_EQ(fail_current_spans("HardFault", "bus fault at 0x08004000"), 3u);
+  EXPECT_FALSE(outer.is_recording());
+  EXPECT_EQ(*port::current_span_slot(), nullptr);
+  auto spans = drain(tracer_);
+  ASSERT_EQ(spans.size(), 3u);
+  EXPECT_EQ(spans[0].name, "erase-sector");
+  EXPECT_EQ(spans[2].name, "main-loop");
+  for (const auto& s : spans) {
+    EXPECT_EQ(s.head.status, 2);
+    EXPECT_EQ(s.status_message, "bus fault at 0x08004000");
+    ASSERT_EQ(s.events.size(), 1u);
+    EXPECT_EQ(s.events[0].attributes[0].s, "HardFault");
+  }
+  EXPECT_EQ(fail_current_spans("again", "nothing left"), 0u);
+}
+
+}  // namespace
+}  // namespace tracelet

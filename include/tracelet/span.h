@@ -101,6 +101,7 @@ class Span {
 
  private:
   friend class Tracer;
+  friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
   Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
 
   Tracer* tracer_ = nullptr;         // set while started and not yet ended
