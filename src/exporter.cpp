@@ -1,7 +1,5 @@
 #include "tracelet/exporter.h"
 
-#include <pb_decode.h>
-
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
@@ -9,8 +7,8 @@
 
 #include "http_request.h"
 #include "http_response.h"
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "otlp/encode.h"
+#include "otlp/response.h"
 #include "tracelet/net_port.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
@@ -33,37 +31,6 @@ std::uint32_t or_default(std::uint32_t value, std::uint32_t fallback) noexcept {
 bool is_retryable(int status) noexcept {
   // OTLP/HTTP: only these answers mean "try the same data again later".
   return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-// Reads a length-delimited string field `wanted` of a protobuf message into `out` (cut to
-// cap - 1, NUL-terminated). Used for google.rpc.Status.message (field 2) in error answers.
-bool read_string_field(const std::uint8_t* data, std::size_t len, std::uint32_t wanted, char* out,
-                       std::size_t cap) noexcept {
-  pb_istream_t in = pb_istream_from_buffer(data, len);
-  pb_wire_type_t type;
-  std::uint32_t tag;
-  bool eof = false;
-  while (pb_decode_tag(&in, &type, &tag, &eof)) {
-    if (tag == wanted && type == PB_WT_STRING) {
-      std::uint32_t n = 0;
-      if (!pb_decode_varint32(&in, &n) || n > in.bytes_left) return false;
-      std::size_t keep = n < cap - 1 ? n : cap - 1;
-      if (!pb_read(&in, reinterpret_cast<pb_byte_t*>(out), keep)) return false;
-      out[keep] = '\0';
-      return pb_read(&in, nullptr, n - keep);
-    }
-    if (!pb_skip_field(&in, type)) return false;
-  }
-  return false;
-}
-
-bool capture_text(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* out = static_cast<char*>(*arg);
-  std::size_t n = stream->bytes_left;
-  std::size_t keep = n < 159 ? n : 159;
-  if (!pb_read(stream, reinterpret_cast<pb_byte_t*>(out), keep)) return false;
-  out[keep] = '\0';
-  return pb_read(stream, nullptr, n - keep);
 }
 
 // Printable copy of an error body for the log.
@@ -273,22 +240,15 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
          static_cast<std::uint64_t>(status));
 
   if (status >= 200 && status < 300) {
-    std::int64_t rejected = 0;
-    char message[160] = {};
-    if (response.body_len() != 0 && response.body_total() == response.body_len()) {
-      opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse decoded =
-          opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
-      decoded.partial_success.error_message.funcs.decode = capture_text;
-      decoded.partial_success.error_message.arg = message;
-      pb_istream_t in = pb_istream_from_buffer(response.body(), response.body_len());
-      if (pb_decode(&in, opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields,
-                    &decoded)) {
-        rejected = decoded.partial_success.rejected_spans;
-      } else {
-        logf(LogLevel::kWarning, "exporter: 2xx answer body is not an ExportTraceServiceResponse (%s)",
-             PB_GET_ERROR(&in));
-      }
+    otlp::ExportResponse answer;
+    if (response.body_len() != 0 &&
+        (response.body_total() != response.body_len() ||
+         !otlp::decode_export_response(response.body(), response.body_len(), answer))) {
+      logf(LogLevel::kWarning, "exporter: 2xx answer body (%llu bytes) is not an ExportTraceServiceResponse",
+           static_cast<unsigned long long>(response.body_total()));
     }
+    const std::int64_t rejected = answer.rejected_spans;
+    const char* message = answer.error_message;
     update([](ExporterCounters& c, std::uint64_t) { ++c.exports_succeeded; }, 0);
     update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count);
     if (rejected > 0 || message[0] != '\0') {
@@ -302,9 +262,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 
   char reason[160] = {};
   if (response.body_is_protobuf()) {
-    if (!read_string_field(response.body(), response.body_len(), 2, reason, sizeof reason)) {
-      reason[0] = '\0';
-    }
+    (void)otlp::decode_status_message(response.body(), response.body_len(), reason, sizeof reason);
   } else {
     printable(response.body(), response.body_len(), reason, sizeof reason);
   }
