@@ -29,6 +29,9 @@ struct ExporterConfig {
   const char* ca_file = nullptr;
   const std::uint8_t* ca_data = nullptr;
   std::size_t ca_size = 0;
+  /// Name the server certificate must carry (also sent as SNI); nullptr = the endpoint's host.
+  /// For reaching a collector by address while verifying its DNS name.
+  const char* tls_server_name = nullptr;
   std::uint32_t timeout_ms = 0;             // one export attempt (OTEL_EXPORTER_OTLP_TIMEOUT); 0 = 10000
   std::uint32_t schedule_delay_ms = 0;      // OTEL_BSP_SCHEDULE_DELAY; 0 = 5000
   std::uint32_t max_export_batch_size = 0;  // OTEL_BSP_MAX_EXPORT_BATCH_SIZE; 0 = 512

@@ -26,9 +26,10 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
                           std::size_t cap) {
   auto* self = static_cast<NetConnector*>(ctx);
   self->close();
-  if (tls && (!self->tls_ready_ || std::strcmp(self->tls_host_, host) != 0)) {
+  const char* verify_as = self->config_.tls_server_name != nullptr ? self->config_.tls_server_name : host;
+  if (tls && (!self->tls_ready_ || std::strcmp(self->tls_host_, verify_as) != 0)) {
     TlsOptions options;
-    options.server_name = host;
+    options.server_name = verify_as;
     options.ca_file = self->config_.ca_file;
     options.ca_data = self->config_.ca_data;
     options.ca_size = self->config_.ca_size;
@@ -39,7 +40,7 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
       std::snprintf(error, cap, "TLS setup: %s", self->tls_.describe_error(reason, sizeof reason));
       return s;
     }
-    std::snprintf(self->tls_host_, sizeof self->tls_host_, "%s", host);
+    std::snprintf(self->tls_host_, sizeof self->tls_host_, "%s", verify_as);
     self->tls_ready_ = true;
   }
   Status s = port::tcp_connect(&self->tcp_, host, port, timeout_ms);
