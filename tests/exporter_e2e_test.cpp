@@ -4,6 +4,7 @@
 // and that the exporter's counters explain every failure and drop.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
 #include <set>
@@ -229,6 +230,7 @@ TEST_F(ExporterE2E, BadCertificateKeepsSpansAndSaysWhy) {
   EXPECT_EQ(exporter_.pending_spans(), 5u);
   EXPECT_GE(exporter_.counters().connect_failures, 1u);
   EXPECT_TRUE(log_.contains("not correctly signed by the trusted CA")) << log_.all();
+  std::printf("what the device logs: %s\n", log_.lines.empty() ? "" : log_.lines[0].c_str());
   EXPECT_TRUE(receiver_.jsonl_lines().empty());
 }
 
@@ -241,6 +243,7 @@ TEST_F(ExporterE2E, WrongHostNameKeepsSpansAndSaysWhy) {
   EXPECT_EQ(exporter_.flush(500), Status::kTimeout);
   EXPECT_EQ(exporter_.pending_spans(), 5u);
   EXPECT_TRUE(log_.contains("CN")) << log_.all();
+  std::printf("what the device logs: %s\n", log_.lines.empty() ? "" : log_.lines[0].c_str());
   EXPECT_TRUE(receiver_.jsonl_lines().empty());
 }
 
