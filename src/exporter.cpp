@@ -312,7 +312,8 @@ std::uint32_t Exporter::poll() noexcept {
   failures_in_a_row_ = 0;
   backoff_ms_ = 0;
   last_export_ms_ = detail::monotonic_ms();
-  return pending_spans() >= batch_size ? 0 : delay;
+  const std::uint64_t left = pending_spans();
+  return (left >= batch_size || (left != 0 && flush_requested_.load())) ? 0 : delay;
 }
 
 Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
@@ -328,7 +329,7 @@ Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
       wait = 5;
     } else {
       wait = poll();
-      if (wait == 0) continue;
+      if (wait == 0 || pending_spans() == 0) continue;
     }
     std::uint64_t left = deadline - now;
     port::sleep_ms(wait < left ? wait : static_cast<std::uint32_t>(left));

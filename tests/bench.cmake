@@ -8,4 +8,6 @@ foreach(bench span_bench encode_bench)
 endforeach()
 # Smoke run in CTest: each benchmark runs once briefly, so a broken benchmark fails CI.
 add_test(NAME span_bench_smoke COMMAND span_bench --benchmark_min_time=0.01)
+set_tests_properties(span_bench_smoke PROPERTIES LABELS bench)
 add_test(NAME encode_bench_smoke COMMAND encode_bench --benchmark_min_time=0.01)
+set_tests_properties(encode_bench_smoke PROPERTIES LABELS bench)

@@ -37,7 +37,7 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
     Status s = self->tls_.init(options);
     if (s != Status::kOk) {
       char reason[160];
-      std::snprintf(error, cap, "TLS setup: %s", self->tls_.describe_error(reason, sizeof reason));
+      std::snprintf(error, cap, "TLS %s", self->tls_.describe_error(reason, sizeof reason));
       return s;
     }
     std::snprintf(self->tls_host_, sizeof self->tls_host_, "%s", verify_as);
@@ -56,7 +56,7 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
   s = self->tls_.handshake(port::tcp_transport(&self->tcp_));
   if (s != Status::kOk) {
     char reason[160];
-    std::snprintf(error, cap, "TLS handshake: %s", self->tls_.describe_error(reason, sizeof reason));
+    std::snprintf(error, cap, "TLS %s", self->tls_.describe_error(reason, sizeof reason));
     port::tcp_close(&self->tcp_);
     return s;
   }

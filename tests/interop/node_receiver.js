@@ -1,0 +1,222 @@
+#!/usr/bin/env node
+'use strict';
+// node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE
+//
+// The tracelet -> JS half of the interop tests: an OTLP/HTTP trace receiver built on node's
+// https module and the OFFICIAL OTLP message code (the protobufjs code generated from
+// opentelemetry-proto that @opentelemetry/otlp-transformer 0.216.0 ships; see tests/otlp/).
+//
+// Listens on 127.0.0.1 (port chosen by the system, written to --port-file once listening).
+// For each POST /v1/traces it checks the request headers (Content-Type application/x-protobuf,
+// Content-Length equal to the body length, no Transfer-Encoding, Host naming this server),
+// decodes the body with the official ExportTraceServiceRequest, proves every byte was understood
+// (tests/otlp/wire.js: no unknown field numbers, every scalar re-encodes to the same bytes),
+// answers 200 with an empty ExportTraceServiceResponse (application/x-protobuf), and appends one
+// JSON line per request to --out: the headers, the problems found, and the spans as normalized
+// views (common.js). A request it cannot decode gets 400. SIGTERM: exits 0.
+
+const fs = require('fs');
+const https = require('https');
+const official = require('../otlp/official');
+const { walk_understood } = require('../otlp/wire');
+const { attributes_from_list } = require('./common');
+
+function parse_args(argv) {
+  const out = {};
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i];
+    if (!['--cert', '--key', '--port-file', '--out'].includes(k) || i + 1 >= argv.length) return null;
+    out[k.slice(2).replace('-', '_')] = argv[i + 1];
+  }
+  return out.cert && out.key && out.port_file && out.out ? out : null;
+}
+
+// ---- official decoded message -> normalized view --------------------------------------------
+
+class Normalizer {
+  constructor(Long, problems) {
+    this.Long = Long;
+    this.problems = problems;
+  }
+  hex(v) { return v ? Buffer.from(v).toString('hex') : ''; }
+  u64(v, unsigned = true) {
+    if (v === null || v === undefined) return '0';
+    if (typeof v === 'number') return String(v);
+    return this.Long.fromBits(v.low, v.high, unsigned).toString();
+  }
+  typed(v, where) {
+    if (!v) return {};
+    const set = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'bytesValue', 'arrayValue', 'kvlistValue']
+      .filter((k) => v[k] !== null && v[k] !== undefined);
+    if (set.length > 1) this.problems.push(`${where}: more than one value member set: ${set.join(', ')}`);
+    if (set.length === 0) return {};
+    const k = set[0];
+    const x = v[k];
+    switch (k) {
+      case 'stringValue': return { string: x };
+      case 'boolValue': return { bool: x };
+      case 'intValue': return { int: this.u64(x, false) };
+      case 'doubleValue': return { double: Number.isFinite(x) ? x : String(x) };
+      case 'bytesValue': return { bytes: this.hex(x) };
+      case 'arrayValue': return { array: (x.values || []).map((e, i) => this.typed(e, `${where}[${i}]`)) };
+      default: return { kvlist: this.attrs(x.values, where) };
+    }
+  }
+  attrs(list, where) {
+    return attributes_from_list(list || [], where, this.problems, (v, w) => this.typed(v, w));
+  }
+  views(request, where) {
+    const out = [];
+    (request.resourceSpans || []).forEach((rs, i) => {
+      const rw = `${where}.resource_spans[${i}]`;
+      const resource = {
+        attributes: this.attrs(rs.resource && rs.resource.attributes, `${rw}.resource.attributes`),
+        dropped_attributes_count: (rs.resource && rs.resource.droppedAttributesCount) || 0,
+      };
+      (rs.scopeSpans || []).forEach((ss, j) => {
+        const sw = `${rw}.scope_spans[${j}]`;
+        const scope = {
+          name: (ss.scope && ss.scope.name) || '',
+          version: (ss.scope && ss.scope.version) || '',
+          attributes: this.attrs(ss.scope && ss.scope.attributes, `${sw}.scope.attributes`),
+        };
+        (ss.spans || []).forEach((s, k) => {
+          const w = `${sw}.spans[${k}]`;
+          out.push({
+            trace_id: this.hex(s.traceId),
+            span_id: this.hex(s.spanId),
+            parent_span_id: this.hex(s.parentSpanId),
+            trace_state: s.traceState || '',
+            flags: s.flags || 0,
+            name: s.name || '',
+            kind: s.kind || 0,
+            start_time_unix_nano: this.u64(s.startTimeUnixNano),
+            end_time_unix_nano: this.u64(s.endTimeUnixNano),
+            attributes: this.attrs(s.attributes, `${w}.attributes`),
+            dropped_attributes_count: s.droppedAttributesCount || 0,
+            events: (s.events || []).map((e, n) => ({
+              name: e.name || '',
+              time_unix_nano: this.u64(e.timeUnixNano),
+              attributes: this.attrs(e.attributes, `${w}.events[${n}].attributes`),
+              dropped_attributes_count: e.droppedAttributesCount || 0,
+            })),
+            dropped_events_count: s.droppedEventsCount || 0,
+            links: (s.links || []).map((l, n) => ({
+              trace_id: this.hex(l.traceId),
+              span_id: this.hex(l.spanId),
+              trace_state: l.traceState || '',
+              flags: l.flags || 0,
+              attributes: this.attrs(l.attributes, `${w}.links[${n}].attributes`),
+              dropped_attributes_count: l.droppedAttributesCount || 0,
+            })),
+            dropped_links_count: s.droppedLinksCount || 0,
+            status: { code: (s.status && s.status.code) || 0, message: (s.status && s.status.message) || '' },
+            resource,
+            scope,
+          });
+        });
+      });
+    });
+    return out;
+  }
+}
+
+function main(argv) {
+  const args = parse_args(argv);
+  if (!args) {
+    console.error('usage: node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE');
+    return 2;
+  }
+  const { root, Long, transformer_version } = official.load();
+  const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+  const Resp = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
+  const empty_response = Buffer.from(Resp.encode(Resp.create({})).finish());
+
+  let port = 0;
+  let seq = 0;
+  let connections = 0;
+  const server = https.createServer({
+    cert: fs.readFileSync(args.cert),
+    key: fs.readFileSync(args.key),
+  });
+  server.keepAliveTimeout = 30000;
+  server.on('secureConnection', (socket) => {
+    connections += 1;
+    const id = connections;
+    console.log(`connection ${id}: ${socket.getProtocol()} ${socket.getCipher().name}` +
+                `${socket.isSessionReused() ? ' (session resumed)' : ''}`);
+  });
+  server.on('tlsClientError', (e) => console.log(`TLS client error: ${e.message}`));
+  server.on('request', (req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      seq += 1;
+      const body = Buffer.concat(chunks);
+      const problems = [];
+      const h = req.headers;
+      if (req.method !== 'POST') problems.push(`method ${req.method}, expected POST`);
+      if (req.url !== '/v1/traces') problems.push(`path ${req.url}, expected /v1/traces`);
+      if (h['content-type'] !== 'application/x-protobuf') {
+        problems.push(`Content-Type ${JSON.stringify(h['content-type'])}, expected "application/x-protobuf"`);
+      }
+      if (h['transfer-encoding'] !== undefined) problems.push(`unexpected Transfer-Encoding ${h['transfer-encoding']}`);
+      if (h['content-length'] === undefined) {
+        problems.push('no Content-Length');
+      } else if (!/^[0-9]+$/.test(h['content-length']) || Number(h['content-length']) !== body.length) {
+        problems.push(`Content-Length ${h['content-length']} but the body has ${body.length} bytes`);
+      }
+      const want_host = `127.0.0.1:${port}`;
+      if (h.host !== want_host) problems.push(`Host ${JSON.stringify(h.host)}, expected "${want_host}"`);
+      if (req.httpVersion !== '1.1') problems.push(`HTTP/${req.httpVersion}, expected HTTP/1.1`);
+
+      let spans = [];
+      let decoded = false;
+      try {
+        const msg = Req.decode(new Uint8Array(body));
+        decoded = true;
+        walk_understood(new Uint8Array(body), msg, '', problems);
+        spans = new Normalizer(Long, problems).views(msg, `request #${seq}`);
+      } catch (e) {
+        problems.push(`the official ExportTraceServiceRequest decoder rejected the body (${body.length} bytes): ${e.message}`);
+      }
+      const record = {
+        seq, method: req.method, url: req.url, http_version: req.httpVersion,
+        headers: { host: h.host, 'content-type': h['content-type'], 'content-length': h['content-length'],
+                   'transfer-encoding': h['transfer-encoding'], 'user-agent': h['user-agent'],
+                   connection: h.connection },
+        body_bytes: body.length, connection: connections, problems, spans,
+      };
+      fs.appendFileSync(args.out, JSON.stringify(record) + '\n');
+      console.log(`request #${seq}: ${req.method} ${req.url} ${body.length} bytes, ${spans.length} span(s), ` +
+                  `${problems.length} problem(s), User-Agent ${h['user-agent']}`);
+      for (const p of problems) console.log(`  problem: ${p}`);
+      if (decoded) {
+        res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': empty_response.length });
+        res.end(empty_response);
+      } else {
+        const text = Buffer.from('body is not an ExportTraceServiceRequest');
+        res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': text.length });
+        res.end(text);
+      }
+    });
+  });
+  server.listen(0, '127.0.0.1', () => {
+    port = server.address().port;
+    // Written whole, then renamed: a reader never sees a partial number.
+    fs.writeFileSync(`${args.port_file}.tmp`, `${port}\n`);
+    fs.renameSync(`${args.port_file}.tmp`, args.port_file);
+    console.log(`listening on https://127.0.0.1:${port}/v1/traces (official OTLP code: ` +
+                `@opentelemetry/otlp-transformer ${transformer_version})`);
+  });
+  process.on('SIGTERM', () => {
+    console.log(`stopping after ${seq} request(s) on ${connections} connection(s)`);
+    server.close();
+    server.closeAllConnections();
+    process.exit(0);
+  });
+  return null;
+}
+
+const code = main(process.argv.slice(2));
+if (code !== null) process.exitCode = code;

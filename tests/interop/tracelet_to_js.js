@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+'use strict';
+// tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--emulator PREFIX]
+//
+// CTest driver, tracelet -> official OTLP definitions:
+//  1. tracelet-receiver --make-ca DIR/ca: a fresh CA and a server certificate for 127.0.0.1
+//     (used only to make certificates; the receiving side here is node's, not tracelet's);
+//  2. starts node_receiver.js (node https + the official ExportTraceServiceRequest decoder) on
+//     a free port of 127.0.0.1 and reads the port from its port file;
+//  3. runs tracelet_sender (tracelet Exporter + NetConnector over Mbed TLS, trusting the CA),
+//     which records a known set of spans, exports them and writes what it recorded;
+//  4. stops node_receiver.js by PID (SIGTERM; it must exit 0);
+//  5. requires that every request passed the header and wire checks, and that every recorded
+//     span arrived exactly once and matches field by field (times within the measured windows);
+//     then proves the comparison would catch a mutated expectation.
+// Exit status 0 = interoperable; 1 = a difference or failure (each printed); 2 = usage.
+
+const fs = require('fs');
+const path = require('path');
+const common = require('./common');
+
+function parse_args(argv) {
+  const out = { emulator: '' };
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i];
+    if (!['--receiver', '--sender', '--work', '--emulator'].includes(k) || i + 1 >= argv.length) return null;
+    out[k.slice(2)] = argv[i + 1];
+  }
+  return out.receiver && out.sender && out.work ? out : null;
+}
+
+async function main(argv) {
+  const args = parse_args(argv);
+  if (!args) {
+    console.error('usage: tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--emulator PREFIX]');
+    return 2;
+  }
+  const work = common.fresh_dir(args.work);
+  const ca_dir = path.join(work, 'ca');
+  const port_file = path.join(work, 'node_receiver.port');
+  const decoded_file = path.join(work, 'decoded.jsonl');
+  const recorded_file = path.join(work, 'recorded.json');
+
+  const made = await common.run('make-ca', ...common.with_emulator(args.emulator, args.receiver,
+                                                                    ['--make-ca', ca_dir]), { timeout_ms: 60000 });
+  if (made.code !== 0) throw new Error(`tracelet-receiver --make-ca failed (${JSON.stringify(made)})`);
+
+  const server = new common.Child('node_receiver', process.execPath, [
+    path.join(__dirname, 'node_receiver.js'), '--cert', path.join(ca_dir, 'server.crt'),
+    '--key', path.join(ca_dir, 'server.key'), '--port-file', port_file, '--out', decoded_file]);
+  let sender_exit;
+  let stopped;
+  try {
+    const port = await common.wait_for_port(port_file, server);
+    const endpoint = `https://127.0.0.1:${port}/v1/traces`;
+    console.log(`node_receiver pid ${server.pid} listening on ${endpoint}`);
+    sender_exit = await common.run('tracelet_sender', ...common.with_emulator(args.emulator, args.sender, [
+      '--endpoint', endpoint, '--ca', path.join(ca_dir, 'ca.crt'), '--out', recorded_file]),
+    { timeout_ms: 60000 });
+  } finally {
+    stopped = await server.stop();
+    console.log(`node_receiver pid ${server.pid} stopped: exit ${stopped.code} signal ${stopped.signal}` +
+                (stopped.killed ? ' (needed SIGKILL)' : ''));
+  }
+
+  const problems = [];
+  if (sender_exit.code !== 0) problems.push(`tracelet_sender exited ${sender_exit.code} (see its output above)`);
+  if (stopped.code !== 0 || stopped.killed) {
+    problems.push(`node_receiver.js did not exit cleanly on SIGTERM: ${JSON.stringify(stopped)}`);
+  }
+  if (!fs.existsSync(recorded_file)) {
+    problems.push(`tracelet_sender wrote no ${recorded_file}`);
+    return report(problems);
+  }
+  const doc = JSON.parse(fs.readFileSync(recorded_file, 'utf8'));
+  const requests = fs.existsSync(decoded_file)
+    ? fs.readFileSync(decoded_file, 'utf8').split('\n').filter((l) => l.length).map((l) => JSON.parse(l))
+    : [];
+  const received = [];
+  const connections = new Set();
+  for (const req of requests) {
+    connections.add(req.connection);
+    for (const p of req.problems) problems.push(`request #${req.seq}: ${p}`);
+    req.spans.forEach((view, i) => received.push({ where: `request #${req.seq} span ${i}`, view }));
+  }
+  const c = doc.counters;
+  console.log(`tracelet counters: ${c.spans_recorded} recorded, ${c.spans_exported} exported, ` +
+              `${c.exports_succeeded}/${c.export_attempts} requests ok, ${c.export_failures} failures, ` +
+              `${c.connects} connect(s), ${c.bytes_sent} body bytes, last HTTP ${c.last_http_status}, ` +
+              `flush took ${c.flush_ms} ms`);
+  console.log(`node_receiver decoded ${received.length} span(s) in ${requests.length} request(s) on ` +
+              `${connections.size} TLS connection(s); headers of request #1: ` +
+              (requests.length ? JSON.stringify(requests[0].headers) : '(none)'));
+  if (requests.length === 0) problems.push('node_receiver.js received no request');
+
+  const result = common.compare_views(doc.spans, received);
+  problems.push(...result.problems);
+  if (problems.length === 0) {
+    const self = common.comparator_self_check(doc.spans, received);
+    if (self.failures.length) {
+      problems.push(`comparison self-check: these mutations went unnoticed: ${self.failures.join(', ')}`);
+    } else {
+      console.log(`comparison self-check: all ${self.checked} deliberate mutations were detected`);
+    }
+  }
+  if (problems.length === 0) {
+    console.log(`ok: every request had Content-Type application/x-protobuf, an exact Content-Length and ` +
+                `Host 127.0.0.1:<port>, and every byte was understood by the official decoder; ` +
+                `${common.summarize(result.stats)}; each span arrived exactly once`);
+  }
+  return report(problems);
+}
+
+function report(problems) {
+  if (problems.length === 0) return 0;
+  console.log(`FAIL: ${problems.length} problem(s):`);
+  for (const p of problems) console.log(`  ${p}`);
+  return 1;
+}
+
+common.kill_children_on_exit();
+main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
+                                 (e) => { console.error(`tracelet_to_js: ${e.stack || e}`); process.exitCode = 1; });
