@@ -23,10 +23,10 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
     parent_span_id_ = parent->span_id;
     parent_is_remote_ = parent->is_remote;
     sampling.parent = parent;
+    context_.span_id = tracer.new_span_id();
   } else {
-    context_.trace_id = tracer.new_trace_id();
+    tracer.new_root_ids(context_.trace_id, context_.span_id);
   }
-  context_.span_id = tracer.new_span_id();
   sampling.trace_id = context_.trace_id;
   sampling.name = name;
   sampling.kind = options.kind;

@@ -121,30 +121,35 @@ std::uint64_t Tracer::now_unix_ns() const noexcept {
   return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
 }
 
-std::uint64_t Tracer::next_random_pair(std::uint64_t& second) noexcept {
-  // One atomic step per id, however many words it needs: the state advances by two golden
-  // ratios and each word is the splitmix64 finaliser of one of them.
-  std::uint64_t state;
+std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
+  // One atomic step per draw, however many 64-bit words it needs: the state advances by
+  // `words` golden ratios and each word is the splitmix64 finaliser of one of them.
+  const std::uint64_t step = words * kGolden;
   if constexpr (std::atomic<std::uint64_t>::is_always_lock_free) {
-    state = id_state_.fetch_add(2 * kGolden, std::memory_order_relaxed);
+    return id_state_.fetch_add(step, std::memory_order_relaxed);
   } else {
     // 32-bit cores without 64-bit atomics: the port's critical section guards the state.
     std::uint32_t saved = port::critical_enter();
-    state = id_state_.load(std::memory_order_relaxed);
-    id_state_.store(state + 2 * kGolden, std::memory_order_relaxed);
+    std::uint64_t state = id_state_.load(std::memory_order_relaxed);
+    id_state_.store(state + step, std::memory_order_relaxed);
     port::critical_exit(saved);
+    return state;
   }
-  second = mix64(state + 2 * kGolden);
-  return mix64(state + kGolden);
 }
+
+namespace {
+void fill_trace_id(TraceId& id, std::uint64_t hi, std::uint64_t lo) noexcept {
+  std::memcpy(id.bytes, &hi, 8);
+  std::memcpy(id.bytes + 8, &lo, 8);
+}
+void fill_span_id(SpanId& id, std::uint64_t v) noexcept { std::memcpy(id.bytes, &v, 8); }
+}  // namespace
 
 TraceId Tracer::new_trace_id() noexcept {
   TraceId id;
   do {
-    std::uint64_t lo = 0;
-    std::uint64_t hi = next_random_pair(lo);
-    std::memcpy(id.bytes, &hi, 8);
-    std::memcpy(id.bytes + 8, &lo, 8);
+    const std::uint64_t state = draw_state(2);
+    fill_trace_id(id, mix64(state + kGolden), mix64(state + 2 * kGolden));
   } while (!id.is_valid());
   return id;
 }
@@ -152,11 +157,18 @@ TraceId Tracer::new_trace_id() noexcept {
 SpanId Tracer::new_span_id() noexcept {
   SpanId id;
   do {
-    std::uint64_t unused = 0;
-    std::uint64_t v = next_random_pair(unused);
-    std::memcpy(id.bytes, &v, 8);
+    fill_span_id(id, mix64(draw_state(1) + kGolden));
   } while (!id.is_valid());
   return id;
+}
+
+void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
+  const std::uint64_t state = draw_state(3);
+  fill_trace_id(trace_id, mix64(state + kGolden), mix64(state + 2 * kGolden));
+  fill_span_id(span_id, mix64(state + 3 * kGolden));
+  // All-zero ids are invalid; the chance is 2^-64, but never hand one out.
+  if (!trace_id.is_valid()) trace_id = new_trace_id();
+  if (!span_id.is_valid()) span_id = new_span_id();
 }
 
 SamplingDecision Tracer::decide(const SamplingParams& params) noexcept {

@@ -90,10 +90,12 @@ class Tracer {
   /// New random ids (never all-zero). Thread- and IRQ-safe, lock-free.
   TraceId new_trace_id() noexcept;
   SpanId new_span_id() noexcept;
+  /// Both ids of a new root span in one draw.
+  void new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept;
 
  private:
   friend class Span;
-  std::uint64_t next_random_pair(std::uint64_t& second) noexcept;
+  std::uint64_t draw_state(std::uint64_t words) noexcept;
 
   /// Decides and counts, for Span's constructor.
   SamplingDecision decide(const SamplingParams& params) noexcept;
