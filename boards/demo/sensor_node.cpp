@@ -2,15 +2,20 @@
 // publishes it, with nested spans, attributes, events and an occasional error, and ships the
 // spans as OTLP/HTTP over TLS. Configured like any OpenTelemetry SDK through OTEL_* variables:
 //   OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY
-// Usage: sensor_node [--seconds N] [--cycle-ms N] [--console]
+// Usage: sensor_node [--seconds N] [--cycle-ms N] [--console] [--call URL]
+//   --call http://HOST:PORT/PATH  each publish step also POSTs the reading as JSON to URL inside
+//   an HTTP CLIENT span whose traceparent travels with the request; the service's W3C
+//   `traceresponse` answer header is recorded on that span (see report_traceresponse).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
+#include "http_call.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/env_config.h"
 #include "tracelet/exporter.h"
+#include "tracelet/http_client_span.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/net_port.h"
 #include "tracelet/tracelet.h"
@@ -48,7 +53,78 @@ double filter(double value, double& state, unsigned samples) {
   return state;
 }
 
-void publish(double value, unsigned cycle) {
+// The optional HTTP service every publish step posts to (--call).
+struct CallTarget {
+  const char* url_text = nullptr;  // nullptr: no calls
+  tracelet::demo::HttpUrl url;
+  unsigned calls = 0;
+  unsigned answered_2xx = 0;
+  unsigned failed = 0;             // no answer, or an answer other than 2xx
+};
+
+// W3C Trace Context Level 2: the callee names the span that served the request in the
+// `traceresponse` answer header (traceparent's format, with the callee's span id). It is kept
+// as the captured header attribute of the semantic conventions (`http.response.header.<name>`;
+// they define a string array, tracelet records the one value as a string), so a backend can
+// connect the client span to the server span even when the server's spans went elsewhere.
+// If the callee started a new trace instead of continuing ours, a link points to its span.
+void report_traceresponse(tracelet::HttpClientSpan& call, const tracelet::demo::HttpResponse& answer) {
+  if (answer.traceresponse_count == 0) return;
+  tracelet::Span& span = call.span();
+  if (answer.traceresponse_count > 1 || answer.traceresponse_too_long) {
+    span.add_event("traceresponse ignored",
+                   {{"reason", answer.traceresponse_count > 1 ? "sent more than once" : "too long"}});
+    return;
+  }
+  const std::string_view value = answer.traceresponse_value();
+  span.set_attribute("http.response.header.traceresponse", value);
+  tracelet::SpanContext callee;
+  const char* reason = nullptr;
+  if (tracelet::parse_traceparent(value, callee, &reason) != tracelet::Status::kOk) {
+    span.add_event("traceresponse invalid", {{"reason", reason != nullptr ? reason : "malformed"}});
+    return;
+  }
+  if (callee.trace_id != call.context().trace_id) span.add_link(callee);
+}
+
+void call_service(CallTarget& target, double value, unsigned cycle) {
+  tracelet::HttpClientSpan call(tracelet::default_tracer(), "POST", target.url_text);
+  tracelet::demo::HttpHeaders headers;
+  // Without a traceparent the request still goes out; the service then starts its own trace.
+  if (call.inject(headers.writer()) != tracelet::Status::kOk) {
+    call.span().add_event("traceparent not sent");
+  }
+  char body[128];
+  const int body_len = std::snprintf(body, sizeof body,
+                                     "{\"sensor\":\"thermistor-0\",\"cycle\":%u,\"celsius\":%.3f}",
+                                     cycle, value);
+  tracelet::demo::HttpRequest request;
+  request.method = "POST";
+  request.url = &target.url;
+  request.headers = &headers;
+  request.content_type = "application/json";
+  request.body = std::string_view(body, body_len > 0 ? static_cast<std::size_t>(body_len) : 0);
+  request.timeout_ms = 2000;
+  tracelet::demo::HttpResponse answer;
+  ++target.calls;
+  if (tracelet::demo::http_call(request, answer) != tracelet::Status::kOk) {
+    call.set_failure(answer.error_type, answer.error);
+    ++target.failed;
+    std::fprintf(stderr, "sensor-node: POST %s failed: %s\n", target.url_text, answer.error);
+    return;
+  }
+  call.set_response_status(answer.status);
+  report_traceresponse(call, answer);
+  if (answer.status >= 200 && answer.status < 300) {
+    ++target.answered_2xx;
+  } else {
+    ++target.failed;
+    std::fprintf(stderr, "sensor-node: POST %s answered %d: %.*s\n", target.url_text, answer.status,
+                 static_cast<int>(answer.body_len), answer.body);
+  }
+}
+
+void publish(double value, unsigned cycle, CallTarget& target) {
   tracelet::StartOptions producer;
   producer.kind = tracelet::SpanKind::kProducer;
   auto span = tracelet::start_span("publish", producer);
@@ -60,6 +136,7 @@ void publish(double value, unsigned cycle) {
     span.add_event("broker busy", {{"retry.delay_ms", 5}});
     tracelet::port::sleep_ms(5);
   }
+  if (target.url_text != nullptr) call_service(target, value, cycle);
 }
 
 void print_counters(const tracelet::TracerCounters& t, const tracelet::ExporterCounters& e) {
@@ -88,6 +165,7 @@ int main(int argc, char** argv) {
   unsigned seconds = 5;
   unsigned cycle_ms = 200;
   bool console = false;
+  static CallTarget target;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
       seconds = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
@@ -95,8 +173,16 @@ int main(int argc, char** argv) {
       cycle_ms = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(argv[i], "--console") == 0) {
       console = true;
+    } else if (std::strcmp(argv[i], "--call") == 0 && i + 1 < argc) {
+      target.url_text = argv[++i];
+      const char* reason = nullptr;
+      if (tracelet::demo::parse_http_url(target.url_text, target.url, &reason) != tracelet::Status::kOk) {
+        std::fprintf(stderr, "sensor-node: --call %s: %s\n", target.url_text, reason);
+        return 2;
+      }
     } else {
-      std::fprintf(stderr, "usage: %s [--seconds N] [--cycle-ms N] [--console]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--seconds N] [--cycle-ms N] [--console] [--call http://HOST:PORT/PATH]\n",
+                   argv[0]);
       return 2;
     }
   }
@@ -147,7 +233,7 @@ int main(int argc, char** argv) {
         span.set_status(tracelet::StatusCode::kError, "sensor read failed");
       } else {
         double smoothed = filter(reading.celsius, ema, samples++);
-        publish(smoothed, cycle);
+        publish(smoothed, cycle, target);
       }
     }
     if (console) tracelet::export_to_console(tracelet::default_tracer());
@@ -156,6 +242,10 @@ int main(int argc, char** argv) {
 
   tracelet::Status flushed = console ? tracelet::Status::kOk : exporter.shutdown(10000);
   print_counters(tracelet::default_tracer().counters(), exporter.counters());
+  if (target.url_text != nullptr) {
+    std::printf("sensor-node: calls to %s: %u, answered 2xx: %u, failed: %u\n", target.url_text, target.calls,
+                target.answered_2xx, target.failed);
+  }
   tracelet::shutdown();
   return flushed == tracelet::Status::kOk ? 0 : 3;
 }
