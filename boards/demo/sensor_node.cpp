@@ -18,6 +18,7 @@
 #include "tracelet/http_client_span.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/net_port.h"
+#include "sampling_rules_file.h"
 #include "tracelet/tracelet.h"
 
 namespace {
@@ -157,6 +158,9 @@ void print_counters(const tracelet::TracerCounters& t, const tracelet::ExporterC
               static_cast<unsigned long long>(e.connects),
               static_cast<unsigned long long>(e.connect_failures),
               static_cast<unsigned long long>(e.bytes_sent), e.last_http_status);
+  std::printf("tracelet: spans sampled out=%llu record-only=%llu\n",
+              static_cast<unsigned long long>(t.spans_sampled_out),
+              static_cast<unsigned long long>(t.spans_record_only));
 }
 
 }  // namespace
@@ -165,6 +169,7 @@ int main(int argc, char** argv) {
   unsigned seconds = 5;
   unsigned cycle_ms = 200;
   bool console = false;
+  const char* rules_file = nullptr;
   static CallTarget target;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--seconds") == 0 && i + 1 < argc) {
@@ -173,6 +178,8 @@ int main(int argc, char** argv) {
       cycle_ms = static_cast<unsigned>(std::strtoul(argv[++i], nullptr, 10));
     } else if (std::strcmp(argv[i], "--console") == 0) {
       console = true;
+    } else if (std::strcmp(argv[i], "--sampling-rules") == 0 && i + 1 < argc) {
+      rules_file = argv[++i];
     } else if (std::strcmp(argv[i], "--call") == 0 && i + 1 < argc) {
       target.url_text = argv[++i];
       const char* reason = nullptr;
@@ -181,7 +188,7 @@ int main(int argc, char** argv) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "usage: %s [--seconds N] [--cycle-ms N] [--console] [--call http://HOST:PORT/PATH]\n",
+      std::fprintf(stderr, "usage: %s [--seconds N] [--cycle-ms N] [--console] [--call http://HOST:PORT/PATH] [--sampling-rules FILE.json]\n",
                    argv[0]);
       return 2;
     }
@@ -201,6 +208,14 @@ int main(int argc, char** argv) {
   std::size_t problems =
       tracelet::load_env_config(env, exporter_config, options, tracelet::log_to_stderr, nullptr);
   if (problems != 0) std::fprintf(stderr, "tracelet: %zu configuration problem(s), defaults used\n", problems);
+  if (rules_file != nullptr) {
+    char error[300];
+    if (!tracelet::demo::load_rule_sampler(rules_file, options.service_name, options.sampler, error,
+                                           sizeof error)) {
+      std::fprintf(stderr, "sensor-node: --sampling-rules: %s\n", error);
+      return 2;
+    }
+  }
 
   if (tracelet::init(options) != tracelet::Status::kOk) {
     std::fprintf(stderr, "tracelet: init failed\n");
@@ -242,6 +257,7 @@ int main(int argc, char** argv) {
 
   tracelet::Status flushed = console ? tracelet::Status::kOk : exporter.shutdown(10000);
   print_counters(tracelet::default_tracer().counters(), exporter.counters());
+  if (rules_file != nullptr) tracelet::demo::print_rule_stats();
   if (target.url_text != nullptr) {
     std::printf("sensor-node: calls to %s: %u, answered 2xx: %u, failed: %u\n", target.url_text, target.calls,
                 target.answered_2xx, target.failed);

@@ -1,0 +1,30 @@
+# Runs the demo device with an X-Ray-style rules file (1 sensor-cycle trace per second from the
+# reservoir, FixedRate 0) for 3 s and checks what the rules let through.
+execute_process(COMMAND ${DEMO} --console --seconds 3 --cycle-ms 100 --sampling-rules ${RULES}
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 60)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "sensor_node exited ${rc}:\n${out}\n${err}")
+endif()
+string(REGEX MATCHALL "name=\"sensor-cycle\"" kept "${out}")
+list(LENGTH kept kept_count)
+string(REGEX MATCH "matched=([0-9]+) kept by reservoir=([0-9]+) kept by rate=0" rule "${out}")
+if(NOT rule)
+  message(FATAL_ERROR "no rule statistics printed:\n${out}")
+endif()
+set(matched ${CMAKE_MATCH_1})
+set(reservoir ${CMAKE_MATCH_2})
+string(REGEX MATCH "spans sampled out=([0-9]+)" sampled_out "${out}")
+set(sampled_out ${CMAKE_MATCH_1})
+message(STATUS "cycles matched=${matched} kept=${kept_count} (reservoir ${reservoir}) spans sampled out=${sampled_out}")
+# 3 s of cycles span 3 to 5 distinct seconds, so the reservoir keeps 2..5 of about 30 cycles.
+if(kept_count LESS 2 OR kept_count GREATER 5 OR NOT kept_count EQUAL reservoir)
+  message(FATAL_ERROR "expected 2..5 kept cycles equal to the reservoir count, got ${kept_count} (reservoir ${reservoir})\n${out}")
+endif()
+if(matched LESS 20)
+  message(FATAL_ERROR "expected about 30 matched cycles, got ${matched}")
+endif()
+math(EXPR dropped_cycles "${matched} - ${reservoir}")
+math(EXPR min_sampled_out "${dropped_cycles} * 3")  # each dropped cycle takes its children along
+if(sampled_out LESS min_sampled_out)
+  message(FATAL_ERROR "children of dropped cycles were not dropped: ${sampled_out} < ${min_sampled_out}")
+endif()
