@@ -97,16 +97,14 @@ elif [[ -x tools/cross/run-all.sh || -f tools/cross/run-all.sh ]]; then
   cross_log=$(mktemp)
   bash tools/cross/run-all.sh 2>&1 | tee "$cross_log"
   cross_rc=${PIPESTATUS[0]}
-  # run-all.sh closes with its own "N passed, M failed" line over its CTest runs.
-  line=$(grep -E '^(cross: )?[0-9]+ passed, [0-9]+ failed' "$cross_log" | tail -1)
+  # Add up the CTest summaries of every target run-all.sh tested.
+  p=0
+  f=0
+  while read -r failed_n total_n; do
+    p=$((p + total_n - failed_n))
+    f=$((f + failed_n))
+  done < <(sed -nE 's/.*tests passed, ([0-9]+) tests failed out of ([0-9]+).*/\1 \2/p' "$cross_log")
   rm -f "$cross_log"
-  if [[ -n "$line" ]]; then
-    p=$(sed -E 's/^(cross: )?([0-9]+) passed.*/\2/' <<<"$line")
-    f=$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")
-  else
-    p=0
-    f=1
-  fi
   [[ $cross_rc -ne 0 && $f -eq 0 ]] && f=1
   total_passed=$((total_passed + p))
   total_failed=$((total_failed + f))
