@@ -1,0 +1,185 @@
+#include "http.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace tracelet::receiver {
+namespace {
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string trim(const std::string& s) {
+  std::size_t b = 0;
+  std::size_t e = s.size();
+  while (b < e && (s[b] == ' ' || s[b] == '\t')) ++b;
+  while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t')) --e;
+  return s.substr(b, e - b);
+}
+
+bool is_token(const std::string& s) {
+  if (s.empty()) return false;
+  for (unsigned char c : s) {
+    if (c <= 32 || c >= 127 || std::string("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool has_token(const std::string& list, const char* token) {
+  // Comma-separated, case-insensitive (Connection: keep-alive, Upgrade).
+  const std::string l = lower(list);
+  std::size_t start = 0;
+  while (start <= l.size()) {
+    std::size_t comma = l.find(',', start);
+    if (comma == std::string::npos) comma = l.size();
+    if (trim(l.substr(start, comma - start)) == token) return true;
+    start = comma + 1;
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::string* RequestHead::header(const char* name) const {
+  for (const auto& h : headers) {
+    if (h.first == name) return &h.second;
+  }
+  return nullptr;
+}
+
+bool parse_request_head(const std::string& text, RequestHead& out, HeadError& error) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find("\r\n", start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 2;
+  }
+  if (lines.empty()) {
+    error = {400, "empty request"};
+    return false;
+  }
+  const std::string& line = lines[0];
+  const std::size_t sp1 = line.find(' ');
+  const std::size_t sp2 = sp1 == std::string::npos ? std::string::npos : line.find(' ', sp1 + 1);
+  if (sp2 == std::string::npos || line.find(' ', sp2 + 1) != std::string::npos) {
+    error = {400, "malformed request line"};
+    return false;
+  }
+  out.method = line.substr(0, sp1);
+  out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+  out.version = line.substr(sp2 + 1);
+  if (!is_token(out.method) || out.target.empty() || out.target[0] != '/') {
+    error = {400, "malformed request line"};
+    return false;
+  }
+  if (out.version != "HTTP/1.1" && out.version != "HTTP/1.0") {
+    error = {505, "only HTTP/1.0 and HTTP/1.1 are supported"};
+    return false;
+  }
+  out.path = out.target.substr(0, out.target.find('?'));
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    const std::string& h = lines[i];
+    if (!h.empty() && (h[0] == ' ' || h[0] == '\t')) {
+      error = {400, "folded header lines are not allowed"};
+      return false;
+    }
+    const std::size_t colon = h.find(':');
+    if (colon == std::string::npos || !is_token(h.substr(0, colon))) {
+      error = {400, "malformed header line"};
+      return false;
+    }
+    out.headers.emplace_back(lower(h.substr(0, colon)), trim(h.substr(colon + 1)));
+  }
+  return true;
+}
+
+BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, HeadError& error) {
+  BodyFraming f;
+  const std::string* connection = head.header("connection");
+  if (head.version == "HTTP/1.0") {
+    f.keep_alive = connection != nullptr && has_token(*connection, "keep-alive");
+  } else {
+    f.keep_alive = connection == nullptr || !has_token(*connection, "close");
+  }
+  if (head.header("transfer-encoding") != nullptr) {
+    error = {411, "Transfer-Encoding (" + *head.header("transfer-encoding") +
+                      ") is not supported; send the body with Content-Length"};
+    return f;
+  }
+  bool have_length = false;
+  for (const auto& h : head.headers) {
+    if (h.first != "content-length") continue;
+    const std::string& v = h.second;
+    if (v.empty() || v.size() > 18 || !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c) != 0; })) {
+      error = {400, "invalid Content-Length '" + v + "'"};
+      return f;
+    }
+    const std::uint64_t n = std::stoull(v);
+    if (have_length && n != f.length) {
+      error = {400, "conflicting Content-Length headers"};
+      return f;
+    }
+    have_length = true;
+    f.length = n;
+  }
+  if (!have_length && (head.method == "POST" || head.method == "PUT")) {
+    error = {411, "a " + head.method + " body needs Content-Length"};
+    return f;
+  }
+  if (f.length > max_body) {
+    error = {413, "body of " + std::to_string(f.length) + " bytes exceeds the limit of " +
+                      std::to_string(max_body) + " bytes (--max-body)"};
+    return f;
+  }
+  const std::string* expect = head.header("expect");
+  f.expect_continue = expect != nullptr && lower(*expect) == "100-continue";
+  f.ok = true;
+  return f;
+}
+
+std::string media_type(const std::string& content_type) {
+  return lower(trim(content_type.substr(0, content_type.find(';'))));
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 100: return "Continue";
+    case 200: return "OK";
+    case 400: return "Bad Request";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 408: return "Request Timeout";
+    case 411: return "Length Required";
+    case 413: return "Payload Too Large";
+    case 415: return "Unsupported Media Type";
+    case 429: return "Too Many Requests";
+    case 431: return "Request Header Fields Too Large";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    case 505: return "HTTP Version Not Supported";
+    default: return status < 500 ? "Client Error" : "Server Error";
+  }
+}
+
+std::string build_response(int status, const std::string& content_type, const std::string& body,
+                           bool keep_alive, const std::vector<std::string>& extra_headers) {
+  std::string r = "HTTP/1.1 " + std::to_string(status) + " " + reason_phrase(status) + "\r\n";
+  if (!content_type.empty()) r += "Content-Type: " + content_type + "\r\n";
+  r += "Content-Length: " + std::to_string(body.size()) + "\r\n";
+  if (!keep_alive) r += "Connection: close\r\n";
+  for (const auto& h : extra_headers) r += h + "\r\n";
+  r += "\r\n";
+  r += body;
+  return r;
+}
+
+}  // namespace tracelet::receiver

@@ -1,0 +1,57 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace tracelet::receiver {
+
+/// The head of one HTTP/1.x request.
+struct RequestHead {
+  std::string method;
+  std::string target;   // as sent, e.g. "/v1/traces?x=1"
+  std::string path;     // target without the query
+  std::string version;  // "HTTP/1.1" or "HTTP/1.0"
+  std::vector<std::pair<std::string, std::string>> headers;  // names lower-cased, values trimmed
+
+  /// Value of the first header named `name` (lower-case), or nullptr.
+  const std::string* header(const char* name) const;
+};
+
+/// Outcome of parsing a request head. On error, `status` and `reason` say what to answer.
+struct HeadError {
+  int status = 0;
+  std::string reason;
+};
+
+/// Parses the request head in `text` (everything before the blank line, without it).
+/// Returns false with `error` filled on malformed input.
+bool parse_request_head(const std::string& text, RequestHead& out, HeadError& error);
+
+/// How the body of a request is framed, decided from its headers.
+struct BodyFraming {
+  bool ok = false;               // false: answer error.status and close the connection
+  std::uint64_t length = 0;      // Content-Length (0 when there is no body)
+  bool keep_alive = true;        // the client allows another request on this connection
+  bool expect_continue = false;  // client waits for "100 Continue" before sending the body
+};
+
+/// Applies the receiver's framing rules: Content-Length only (Transfer-Encoding, e.g.
+/// chunked, is refused with 411), at most `max_body` bytes (else 413), POST/PUT need a
+/// length (411). Fills `error` when the result is not ok.
+BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, HeadError& error);
+
+/// The media type of a Content-Type value, lower-cased, without parameters.
+std::string media_type(const std::string& content_type);
+
+/// Standard reason phrase for `status` ("OK", "Not Found", ...).
+const char* reason_phrase(int status);
+
+/// A complete HTTP/1.1 response: status line, Content-Length, Content-Type (when the body is
+/// not empty or `content_type` is given), Connection: close when !keep_alive, extra headers
+/// (each "Name: value"), blank line, body.
+std::string build_response(int status, const std::string& content_type, const std::string& body,
+                           bool keep_alive, const std::vector<std::string>& extra_headers = {});
+
+}  // namespace tracelet::receiver

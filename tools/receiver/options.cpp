@@ -1,0 +1,162 @@
+#include "options.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace tracelet::receiver {
+namespace {
+
+bool to_int(const char* text, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  if (text == nullptr || *text == '\0') return false;
+  char* end = nullptr;
+  errno = 0;
+  const long long v = std::strtoll(text, &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max) return false;
+  out = v;
+  return true;
+}
+
+}  // namespace
+
+const char* usage_text() {
+  return
+      "usage:\n"
+      "  tracelet-receiver --make-ca DIR\n"
+      "      Write a fresh ECDSA P-256 CA (ca.crt, ca.key) and a server certificate signed by\n"
+      "      it (server.crt, server.key; SAN DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1) to DIR.\n"
+      "  tracelet-receiver (--certs DIR | --cert FILE --key FILE | --plain) [options]\n"
+      "      Serve OTLP/HTTP POST /v1/traces (application/x-protobuf) on 127.0.0.1.\n"
+      "      --certs DIR            use DIR/server.crt and DIR/server.key (as --make-ca writes)\n"
+      "      --cert FILE --key FILE PEM server certificate and key\n"
+      "      --plain                plain HTTP, no TLS (must be asked for explicitly)\n"
+      "      --port N               port to listen on; 0 = any free port (default 4318)\n"
+      "      --port-file FILE       write the bound port number to FILE once listening\n"
+      "      --jsonl FILE           append one JSON object per received span to FILE\n"
+      "      --quiet                do not print span trees on stdout\n"
+      "      --max-body BYTES       larger request bodies get 413 (default 8388608)\n"
+      "      --idle-timeout-ms MS   close keep-alive connections idle this long (default 30000)\n"
+      "    fault injection (requests are numbered from 1 across all connections):\n"
+      "      --fail-status CODE     answer CODE (400..599) instead of processing the request\n"
+      "      --fail-count N         ... for the first N requests only (default: all)\n"
+      "      --retry-after SECONDS  add Retry-After to 429/503 answers\n"
+      "      --delay-ms MS          wait MS before answering\n"
+      "      --delay-count N        ... for the first N requests only (default: all)\n"
+      "      --reset-after-headers N  first N requests: read the request, send response\n"
+      "                             headers, then reset the connection (no body, no TLS close)\n"
+      "      --partial-reject N     answer 200 with partial_success.rejected_spans = N\n"
+      "  Spans of requests answered with a fault or reset are not written to --jsonl.\n"
+      "  SIGTERM or SIGINT stop the receiver cleanly (exit status 0).\n";
+}
+
+bool parse_options(int argc, char** argv, Options& out, std::string& error, bool& help) {
+  help = false;
+  std::string certs_dir;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      help = true;
+      return true;
+    }
+    if (arg == "--plain") {
+      out.plain = true;
+      continue;
+    }
+    if (arg == "--quiet") {
+      out.quiet = true;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      error = "option " + arg + " needs a value";
+      return false;
+    }
+    const char* value = argv[++i];
+    std::int64_t n = 0;
+    auto number = [&](std::int64_t min, std::int64_t max) {
+      if (to_int(value, min, max, n)) return true;
+      error = "option " + arg + ": '" + value + "' is not a number in " + std::to_string(min) +
+              ".." + std::to_string(max);
+      return false;
+    };
+    if (arg == "--make-ca") {
+      out.make_ca_dir = value;
+    } else if (arg == "--certs") {
+      certs_dir = value;
+    } else if (arg == "--cert") {
+      out.cert_file = value;
+    } else if (arg == "--key") {
+      out.key_file = value;
+    } else if (arg == "--port") {
+      if (!number(0, 65535)) return false;
+      out.port = static_cast<std::uint16_t>(n);
+    } else if (arg == "--port-file") {
+      out.port_file = value;
+    } else if (arg == "--jsonl") {
+      out.jsonl_file = value;
+    } else if (arg == "--max-body") {
+      if (!number(0, INT32_MAX)) return false;
+      out.max_body = static_cast<std::uint64_t>(n);
+    } else if (arg == "--idle-timeout-ms") {
+      if (!number(1, 3600000)) return false;
+      out.idle_timeout_ms = static_cast<std::uint32_t>(n);
+    } else if (arg == "--fail-status") {
+      if (!number(400, 599)) return false;
+      out.fail_status = static_cast<int>(n);
+    } else if (arg == "--fail-count") {
+      if (!number(0, INT32_MAX)) return false;
+      out.fail_count = n;
+    } else if (arg == "--retry-after") {
+      if (!number(0, 86400)) return false;
+      out.retry_after_s = static_cast<int>(n);
+    } else if (arg == "--delay-ms") {
+      if (!number(0, 600000)) return false;
+      out.delay_ms = static_cast<std::uint32_t>(n);
+    } else if (arg == "--delay-count") {
+      if (!number(0, INT32_MAX)) return false;
+      out.delay_count = n;
+    } else if (arg == "--reset-after-headers") {
+      if (!number(0, INT32_MAX)) return false;
+      out.reset_after_headers = n;
+    } else if (arg == "--partial-reject") {
+      if (!number(0, INT32_MAX)) return false;
+      out.partial_reject = n;
+    } else {
+      error = "unknown option " + arg;
+      return false;
+    }
+  }
+
+  if (!out.make_ca_dir.empty()) return true;
+  if (!certs_dir.empty()) {
+    if (!out.cert_file.empty() || !out.key_file.empty()) {
+      error = "give either --certs DIR or --cert/--key, not both";
+      return false;
+    }
+    out.cert_file = certs_dir + "/server.crt";
+    out.key_file = certs_dir + "/server.key";
+  }
+  const bool tls = !out.cert_file.empty() || !out.key_file.empty();
+  if (tls && out.plain) {
+    error = "--plain cannot be combined with a certificate";
+    return false;
+  }
+  if (!tls && !out.plain) {
+    error = "choose TLS with --certs DIR (or --cert FILE --key FILE), or plain HTTP with --plain";
+    return false;
+  }
+  if (tls && (out.cert_file.empty() || out.key_file.empty())) {
+    error = "--cert and --key must be given together";
+    return false;
+  }
+  if (out.fail_count >= 0 && out.fail_status == 0) {
+    error = "--fail-count needs --fail-status CODE";
+    return false;
+  }
+  if (out.delay_count >= 0 && out.delay_ms == 0) {
+    error = "--delay-count needs --delay-ms MS";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace tracelet::receiver

@@ -1,0 +1,41 @@
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace tracelet::receiver {
+
+/// Everything the command line can set. -1 in a count means "every request".
+struct Options {
+  std::string make_ca_dir;  // --make-ca DIR: write a CA and a server certificate, then exit
+
+  std::string cert_file;  // --cert FILE (PEM server certificate)
+  std::string key_file;   // --key FILE (PEM private key of the server certificate)
+  bool plain = false;     // --plain: HTTP without TLS
+
+  std::uint16_t port = 4318;  // --port N; 0 picks a free port
+  std::string port_file;      // --port-file FILE: the port actually bound, written once listening
+  std::string jsonl_file;     // --jsonl FILE: one JSON object per received span, appended
+  bool quiet = false;         // --quiet: no span trees on stdout (log lines still go to stderr)
+  std::uint64_t max_body = 8u << 20;   // --max-body BYTES: larger bodies get 413
+  std::uint32_t idle_timeout_ms = 30000;  // --idle-timeout-ms MS: keep-alive idle limit
+
+  // Fault injection for tests. Requests are numbered from 1 in arrival order over all
+  // connections; each "first N" counts from request 1.
+  int fail_status = 0;            // --fail-status CODE (400..599)
+  std::int64_t fail_count = -1;   // --fail-count N: how many requests get CODE (default all)
+  int retry_after_s = -1;         // --retry-after SECONDS: header on 429/503 answers
+  std::uint32_t delay_ms = 0;     // --delay-ms MS: wait before answering
+  std::int64_t delay_count = -1;  // --delay-count N: only the first N requests wait (default all)
+  std::int64_t reset_after_headers = 0;  // --reset-after-headers N: first N requests: read it,
+                                         // send response headers, then reset the connection
+  std::int64_t partial_reject = -1;      // --partial-reject N: 200 with rejected_spans=N
+};
+
+/// Parses argv into `out`. On a bad command line returns false and sets `error`.
+/// `help` is set when --help was given (then nothing else is checked).
+bool parse_options(int argc, char** argv, Options& out, std::string& error, bool& help);
+
+/// The full usage text.
+const char* usage_text();
+
+}  // namespace tracelet::receiver

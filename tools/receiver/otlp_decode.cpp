@@ -1,0 +1,335 @@
+// Decoding OTLP trace requests with nanopb: generated descriptors for the message tree, field
+// callbacks that collect strings and repeated messages into C++ containers, and a hand
+// walk (pb_decode_tag & co.) for KeyValue/AnyValue, whose oneof of strings and nested
+// values cannot be expressed safely with static nanopb callbacks.
+#include "otlp_decode.h"
+
+#include <pb_decode.h>
+#include <pb_encode.h>
+
+#include <cstring>
+#include <type_traits>
+
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "opentelemetry/proto/trace/v1/trace.pb.h"
+
+namespace tracelet::receiver {
+namespace {
+
+// Deep enough for any real attribute; stops a hostile body from exhausting the stack.
+constexpr int kMaxValueDepth = 16;
+
+using DecodeFn = bool (*)(pb_istream_t*, const pb_field_t*, void**);
+
+pb_callback_t decoder(DecodeFn fn, void* arg) {
+  pb_callback_t cb;
+  cb.funcs.decode = fn;
+  cb.arg = arg;
+  return cb;
+}
+
+bool read_rest(pb_istream_t* stream, std::string& out) {
+  out.resize(stream->bytes_left);
+  return out.empty() || pb_read(stream, reinterpret_cast<pb_byte_t*>(&out[0]), out.size());
+}
+
+bool read_string_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  return read_rest(stream, *static_cast<std::string*>(*arg));
+}
+
+bool read_delimited(pb_istream_t* stream, std::string& out) {
+  pb_istream_t sub;
+  if (!pb_make_string_substream(stream, &sub)) return false;
+  const bool ok = read_rest(&sub, out);
+  return pb_close_string_substream(stream, &sub) && ok;
+}
+
+// ---- KeyValue / AnyValue, walked by hand -----------------------------------------------------
+
+bool parse_key_value(pb_istream_t* stream, KeyValue& kv, int depth);
+
+bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
+  if (depth > kMaxValueDepth) PB_RETURN_ERROR(stream, "AnyValue nested too deeply");
+  for (;;) {
+    pb_wire_type_t wt;
+    std::uint32_t tag = 0;
+    bool eof = false;
+    if (!pb_decode_tag(stream, &wt, &tag, &eof)) {
+      if (eof) return true;
+      return false;
+    }
+    const bool length_delimited = wt == PB_WT_STRING;
+    switch (tag) {
+      case 1:  // string_value
+      case 7:  // bytes_value
+        if (!length_delimited) PB_RETURN_ERROR(stream, "AnyValue string/bytes: wrong wire type");
+        v.type = tag == 1 ? AnyValue::Type::kString : AnyValue::Type::kBytes;
+        if (!read_delimited(stream, v.bytes)) return false;
+        break;
+      case 2:    // bool_value
+      case 3: {  // int_value
+        if (wt != PB_WT_VARINT) PB_RETURN_ERROR(stream, "AnyValue bool/int: wrong wire type");
+        std::uint64_t raw = 0;
+        if (!pb_decode_varint(stream, &raw)) return false;
+        if (tag == 2) {
+          v.type = AnyValue::Type::kBool;
+          v.bool_value = raw != 0;
+        } else {
+          v.type = AnyValue::Type::kInt;
+          v.int_value = static_cast<std::int64_t>(raw);
+        }
+        break;
+      }
+      case 4: {  // double_value
+        if (wt != PB_WT_64BIT) PB_RETURN_ERROR(stream, "AnyValue double: wrong wire type");
+        std::uint64_t bits = 0;
+        if (!pb_decode_fixed64(stream, &bits)) return false;
+        v.type = AnyValue::Type::kDouble;
+        std::memcpy(&v.double_value, &bits, sizeof bits);
+        break;
+      }
+      case 5:    // array_value: ArrayValue { repeated AnyValue values = 1; }
+      case 6: {  // kvlist_value: KeyValueList { repeated KeyValue values = 1; }
+        if (!length_delimited) PB_RETURN_ERROR(stream, "AnyValue array/kvlist: wrong wire type");
+        v.type = tag == 5 ? AnyValue::Type::kArray : AnyValue::Type::kKvList;
+        v.array.clear();
+        v.kvlist.clear();
+        pb_istream_t list;
+        if (!pb_make_string_substream(stream, &list)) return false;
+        bool ok = true;
+        while (ok && list.bytes_left > 0) {
+          pb_wire_type_t item_wt;
+          std::uint32_t item_tag = 0;
+          bool item_eof = false;
+          ok = pb_decode_tag(&list, &item_wt, &item_tag, &item_eof);
+          if (!ok) break;
+          if (item_tag != 1 || item_wt != PB_WT_STRING) {
+            ok = pb_skip_field(&list, item_wt);
+            continue;
+          }
+          pb_istream_t item;
+          ok = pb_make_string_substream(&list, &item);
+          if (!ok) break;
+          if (tag == 5) {
+            v.array.emplace_back();
+            ok = parse_any_value(&item, v.array.back(), depth + 1);
+          } else {
+            v.kvlist.emplace_back();
+            ok = parse_key_value(&item, v.kvlist.back(), depth + 1);
+          }
+          // Closing copies the substream's error message up, so a failure keeps its reason.
+          const bool closed = pb_close_string_substream(&list, &item);
+          ok = ok && closed;
+        }
+        const bool closed = pb_close_string_substream(stream, &list);
+        if (!ok || !closed) return false;
+        break;
+      }
+      default:
+        if (!pb_skip_field(stream, wt)) return false;
+        break;
+    }
+  }
+}
+
+bool parse_key_value(pb_istream_t* stream, KeyValue& kv, int depth) {
+  for (;;) {
+    pb_wire_type_t wt;
+    std::uint32_t tag = 0;
+    bool eof = false;
+    if (!pb_decode_tag(stream, &wt, &tag, &eof)) {
+      if (eof) return true;
+      return false;
+    }
+    if ((tag == 1 || tag == 2) && wt != PB_WT_STRING) {
+      PB_RETURN_ERROR(stream, "KeyValue: wrong wire type");
+    }
+    if (tag == 1) {
+      if (!read_delimited(stream, kv.key)) return false;
+    } else if (tag == 2) {
+      pb_istream_t sub;
+      if (!pb_make_string_substream(stream, &sub)) return false;
+      kv.value = AnyValue{};
+      const bool ok = parse_any_value(&sub, kv.value, depth);
+      const bool closed = pb_close_string_substream(stream, &sub);  // carries sub's error up
+      if (!ok || !closed) return false;
+    } else if (!pb_skip_field(stream, wt)) {
+      return false;
+    }
+  }
+}
+
+// Each call receives one repeated KeyValue element.
+bool read_key_value_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* list = static_cast<std::vector<KeyValue>*>(*arg);
+  list->emplace_back();
+  return parse_key_value(stream, list->back(), 0);
+}
+
+// ---- the message tree, with nanopb's generated descriptors -----------------------------------
+
+void copy_id(const pb_byte_t* src, std::uint8_t* dst, std::size_t n) { std::memcpy(dst, src, n); }
+
+// nanopb stores whatever number arrived in an enum field; reading an out-of-range value
+// through the C++ enum type is undefined, so copy the bits out as the underlying integer.
+template <class E>
+int enum_value(const E& e) {
+  std::underlying_type_t<E> v;
+  static_assert(sizeof v == sizeof e, "enum layout");
+  std::memcpy(&v, &e, sizeof v);
+  return static_cast<int>(v);
+}
+
+bool read_event_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* events = static_cast<std::vector<Event>*>(*arg);
+  events->emplace_back();
+  Event& e = events->back();
+  opentelemetry_proto_trace_v1_Span_Event msg = opentelemetry_proto_trace_v1_Span_Event_init_zero;
+  msg.name = decoder(read_string_cb, &e.name);
+  msg.attributes = decoder(read_key_value_cb, &e.attributes.items);
+  if (!pb_decode(stream, opentelemetry_proto_trace_v1_Span_Event_fields, &msg)) return false;
+  e.time_unix_nano = msg.time_unix_nano;
+  e.attributes.dropped = msg.dropped_attributes_count;
+  return true;
+}
+
+bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* links = static_cast<std::vector<Link>*>(*arg);
+  links->emplace_back();
+  Link& l = links->back();
+  opentelemetry_proto_trace_v1_Span_Link msg = opentelemetry_proto_trace_v1_Span_Link_init_zero;
+  msg.trace_state = decoder(read_string_cb, &l.trace_state);
+  msg.attributes = decoder(read_key_value_cb, &l.attributes.items);
+  if (!pb_decode(stream, opentelemetry_proto_trace_v1_Span_Link_fields, &msg)) return false;
+  copy_id(msg.trace_id, l.trace_id.data(), l.trace_id.size());
+  copy_id(msg.span_id, l.span_id.data(), l.span_id.size());
+  l.attributes.dropped = msg.dropped_attributes_count;
+  l.flags = msg.flags;
+  return true;
+}
+
+bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* spans = static_cast<std::vector<Span>*>(*arg);
+  spans->emplace_back();
+  Span& s = spans->back();
+  opentelemetry_proto_trace_v1_Span msg = opentelemetry_proto_trace_v1_Span_init_zero;
+  msg.trace_state = decoder(read_string_cb, &s.trace_state);
+  msg.name = decoder(read_string_cb, &s.name);
+  msg.attributes = decoder(read_key_value_cb, &s.attributes.items);
+  msg.events = decoder(read_event_cb, &s.events);
+  msg.links = decoder(read_link_cb, &s.links);
+  msg.status.message = decoder(read_string_cb, &s.status_message);
+  if (!pb_decode(stream, opentelemetry_proto_trace_v1_Span_fields, &msg)) return false;
+  copy_id(msg.trace_id, s.trace_id.data(), s.trace_id.size());
+  copy_id(msg.span_id, s.span_id.data(), s.span_id.size());
+  s.parent_span_id.assign(msg.parent_span_id.bytes, msg.parent_span_id.bytes + msg.parent_span_id.size);
+  s.flags = msg.flags;
+  s.kind = enum_value(msg.kind);
+  s.start_time_unix_nano = msg.start_time_unix_nano;
+  s.end_time_unix_nano = msg.end_time_unix_nano;
+  s.attributes.dropped = msg.dropped_attributes_count;
+  s.dropped_events_count = msg.dropped_events_count;
+  s.dropped_links_count = msg.dropped_links_count;
+  s.status_code = msg.has_status ? enum_value(msg.status.code) : 0;
+  return true;
+}
+
+bool read_scope_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* list = static_cast<std::vector<ScopeSpans>*>(*arg);
+  list->emplace_back();
+  ScopeSpans& ss = list->back();
+  opentelemetry_proto_trace_v1_ScopeSpans msg = opentelemetry_proto_trace_v1_ScopeSpans_init_zero;
+  // Callbacks inside a static submessage survive pb_decode's initialisation (nanopb leaves
+  // callback fields alone and does not re-initialise static submessages).
+  msg.scope.name = decoder(read_string_cb, &ss.scope.name);
+  msg.scope.version = decoder(read_string_cb, &ss.scope.version);
+  msg.scope.attributes = decoder(read_key_value_cb, &ss.scope.attributes.items);
+  msg.spans = decoder(read_span_cb, &ss.spans);
+  msg.schema_url = decoder(read_string_cb, &ss.schema_url);
+  if (!pb_decode(stream, opentelemetry_proto_trace_v1_ScopeSpans_fields, &msg)) return false;
+  ss.scope.attributes.dropped = msg.scope.dropped_attributes_count;
+  return true;
+}
+
+bool read_resource_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  auto* list = static_cast<std::vector<ResourceSpans>*>(*arg);
+  list->emplace_back();
+  ResourceSpans& rs = list->back();
+  opentelemetry_proto_trace_v1_ResourceSpans msg = opentelemetry_proto_trace_v1_ResourceSpans_init_zero;
+  msg.resource.attributes = decoder(read_key_value_cb, &rs.resource.items);
+  msg.scope_spans = decoder(read_scope_spans_cb, &rs.scope_spans);
+  msg.schema_url = decoder(read_string_cb, &rs.schema_url);
+  if (!pb_decode(stream, opentelemetry_proto_trace_v1_ResourceSpans_fields, &msg)) return false;
+  rs.resource.dropped = msg.resource.dropped_attributes_count;
+  return true;
+}
+
+// ---- encoding the answers ------------------------------------------------------------------
+
+bool write_string_cb(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
+  const auto* s = static_cast<const std::string*>(*arg);
+  return pb_encode_tag_for_field(stream, field) &&
+         pb_encode_string(stream, reinterpret_cast<const pb_byte_t*>(s->data()), s->size());
+}
+
+}  // namespace
+
+std::size_t ExportRequest::span_count() const {
+  std::size_t n = 0;
+  for (const auto& rs : resource_spans) {
+    for (const auto& ss : rs.scope_spans) n += ss.spans.size();
+  }
+  return n;
+}
+
+bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportRequest& out,
+                           std::string& error) {
+  out = ExportRequest{};
+  opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest msg =
+      opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
+  msg.resource_spans = decoder(read_resource_spans_cb, &out.resource_spans);
+  pb_istream_t stream = pb_istream_from_buffer(data, size);
+  if (!pb_decode(&stream, opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
+                 &msg)) {
+    // nanopb hands a scalar that arrives where a message was expected to the callback on a
+    // private buffer and drops that buffer's error text; name the likely cause instead.
+    error = stream.errmsg != nullptr ? stream.errmsg : "malformed message (a field has the wrong wire type)";
+    return false;
+  }
+  return true;
+}
+
+std::string encode_export_response(std::int64_t rejected_spans, const std::string& error_message) {
+  opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse msg =
+      opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_init_zero;
+  if (rejected_spans >= 0) {
+    msg.has_partial_success = true;
+    msg.partial_success.rejected_spans = rejected_spans;
+    msg.partial_success.error_message.funcs.encode = write_string_cb;
+    msg.partial_success.error_message.arg = const_cast<std::string*>(&error_message);
+  }
+  std::string out(256 + error_message.size(), '\0');
+  pb_ostream_t stream = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(&out[0]), out.size());
+  if (!pb_encode(&stream,
+                 opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse_fields, &msg)) {
+    return std::string();
+  }
+  out.resize(stream.bytes_written);
+  return out;
+}
+
+std::string encode_rpc_status(int grpc_code, const std::string& message) {
+  // google.rpc.Status { int32 code = 1; string message = 2; } written field by field.
+  std::string out(32 + message.size(), '\0');
+  pb_ostream_t stream = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(&out[0]), out.size());
+  const bool ok = pb_encode_tag(&stream, PB_WT_VARINT, 1) &&
+                  pb_encode_varint(&stream, static_cast<std::uint64_t>(grpc_code)) &&
+                  pb_encode_tag(&stream, PB_WT_STRING, 2) &&
+                  pb_encode_string(&stream, reinterpret_cast<const pb_byte_t*>(message.data()),
+                                   message.size());
+  if (!ok) return std::string();
+  out.resize(stream.bytes_written);
+  return out;
+}
+
+}  // namespace tracelet::receiver

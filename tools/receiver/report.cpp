@@ -1,0 +1,385 @@
+#include "report.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <sstream>
+#include <vector>
+
+namespace tracelet::receiver {
+namespace {
+
+// ---- text helpers ---------------------------------------------------------------------------
+
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not valid.
+std::size_t utf8_sequence(const std::string& s, std::size_t i) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  std::size_t n = 0;
+  std::uint32_t min = 0;
+  if (c < 0x80) return 1;
+  if ((c & 0xE0) == 0xC0) {
+    n = 2;
+    min = 0x80;
+  } else if ((c & 0xF0) == 0xE0) {
+    n = 3;
+    min = 0x800;
+  } else if ((c & 0xF8) == 0xF0) {
+    n = 4;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + n > s.size()) return 0;
+  std::uint32_t cp = c & (0x7Fu >> n);
+  for (std::size_t k = 1; k < n; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (cc & 0x3Fu);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return n;
+}
+
+// JSON string literal; invalid UTF-8 bytes become U+FFFD so every line stays valid JSON.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+    } else if (c < 0x20) {
+      char buf[8];
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+      }
+      ++i;
+    } else {
+      const std::size_t n = utf8_sequence(s, i);
+      if (n == 0) {
+        out += "\\ufffd";
+        ++i;
+      } else {
+        out.append(s, i, n);
+        i += n;
+      }
+    }
+  }
+  out += '"';
+  return out;
+}
+
+std::string json_double(double d) {
+  // JSON has no NaN/Infinity; OTLP/JSON writes them as strings.
+  if (std::isnan(d)) return "\"NaN\"";
+  if (std::isinf(d)) return d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", d);
+  return buf;
+}
+
+const char* kind_name(int kind) {
+  switch (kind) {
+    case 1: return "internal";
+    case 2: return "server";
+    case 3: return "client";
+    case 4: return "producer";
+    case 5: return "consumer";
+    default: return "unspecified";
+  }
+}
+
+// ---- inline text form of values -------------------------------------------------------------
+
+void text_value(std::ostream& out, const AnyValue& v);
+
+void text_attributes(std::ostream& out, const std::vector<KeyValue>& items) {
+  for (const auto& kv : items) {
+    out << ' ' << kv.key << '=';
+    text_value(out, kv.value);
+  }
+}
+
+void text_value(std::ostream& out, const AnyValue& v) {
+  switch (v.type) {
+    case AnyValue::Type::kEmpty: out << "(empty)"; break;
+    case AnyValue::Type::kString: out << json_string(v.bytes); break;
+    case AnyValue::Type::kBool: out << (v.bool_value ? "true" : "false"); break;
+    case AnyValue::Type::kInt: out << v.int_value; break;
+    case AnyValue::Type::kDouble: out << json_double(v.double_value); break;
+    case AnyValue::Type::kBytes:
+      out << "0x" << to_hex(reinterpret_cast<const std::uint8_t*>(v.bytes.data()), v.bytes.size());
+      break;
+    case AnyValue::Type::kArray: {
+      out << '[';
+      for (std::size_t i = 0; i < v.array.size(); ++i) {
+        if (i) out << ", ";
+        text_value(out, v.array[i]);
+      }
+      out << ']';
+      break;
+    }
+    case AnyValue::Type::kKvList: {
+      out << '{';
+      for (std::size_t i = 0; i < v.kvlist.size(); ++i) {
+        if (i) out << ", ";
+        out << v.kvlist[i].key << '=';
+        text_value(out, v.kvlist[i].value);
+      }
+      out << '}';
+      break;
+    }
+  }
+}
+
+std::string ms(std::uint64_t start, std::uint64_t end) {
+  const double d = (static_cast<double>(end) - static_cast<double>(start)) / 1e6;
+  char buf[48];
+  std::snprintf(buf, sizeof buf, "%.3f ms", d);
+  return buf;
+}
+
+// ---- trees --------------------------------------------------------------------------------
+
+struct TreeSpan {
+  const Span* span;
+  const Scope* scope;
+};
+
+class TraceTree {
+ public:
+  TraceTree(std::ostream& out, std::vector<TreeSpan> spans, bool show_scope)
+      : out_(out), spans_(std::move(spans)), show_scope_(show_scope), printed_(spans_.size(), false) {
+    std::stable_sort(spans_.begin(), spans_.end(), [](const TreeSpan& a, const TreeSpan& b) {
+      return a.span->start_time_unix_nano < b.span->start_time_unix_nano;
+    });
+    std::multimap<std::string, std::size_t> by_id;
+    for (std::size_t i = 0; i < spans_.size(); ++i) {
+      by_id.emplace(to_hex(spans_[i].span->span_id.data(), 8), i);
+    }
+    children_.resize(spans_.size());
+    parent_.assign(spans_.size(), kNone);
+    for (std::size_t i = 0; i < spans_.size(); ++i) {
+      const Span& s = *spans_[i].span;
+      if (s.parent_span_id.empty()) continue;
+      const auto it = by_id.find(to_hex(s.parent_span_id.data(), s.parent_span_id.size()));
+      if (it == by_id.end() || it->second == i) continue;
+      parent_[i] = it->second;
+      children_[it->second].push_back(i);  // in start-time order, as spans_ is sorted
+    }
+  }
+
+  void print() {
+    for (std::size_t i = 0; i < spans_.size(); ++i) {
+      const Span& s = *spans_[i].span;
+      const bool is_root = parent_[i] == kNone;
+      if (is_root) print_span(i, 4, !s.parent_span_id.empty() ? " (parent not in this batch)" : "");
+    }
+    // Whatever is left points at itself or sits in a parent cycle: still show it.
+    for (std::size_t i = 0; i < spans_.size(); ++i) {
+      if (!printed_[i]) print_span(i, 4, " (parent cycle)");
+    }
+  }
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+
+  void print_span(std::size_t i, int indent, const char* note) {
+    printed_[i] = true;
+    const Span& s = *spans_[i].span;
+    const std::string pad(static_cast<std::size_t>(std::min(indent, 80)), ' ');
+    out_ << pad << (s.name.empty() ? "(unnamed)" : s.name) << "  [" << kind_name(s.kind) << "] "
+         << ms(s.start_time_unix_nano, s.end_time_unix_nano)
+         << "  span=" << to_hex(s.span_id.data(), 8);
+    if (s.flags != 0) {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "0x%x", s.flags);
+      out_ << " flags=" << buf;
+    }
+    if (!s.trace_state.empty()) out_ << " tracestate=" << json_string(s.trace_state);
+    if (show_scope_) out_ << " scope=" << spans_[i].scope->name;
+    if (s.status_code == 2) {
+      out_ << "  !! ERROR" << (s.status_message.empty() ? "" : ": ") << s.status_message;
+    } else if (s.status_code == 1) {
+      out_ << "  (ok)";
+    }
+    text_attributes(out_, s.attributes.items);
+    if (s.attributes.dropped || s.dropped_events_count || s.dropped_links_count) {
+      out_ << "  (dropped: " << s.attributes.dropped << " attributes, " << s.dropped_events_count
+           << " events, " << s.dropped_links_count << " links)";
+    }
+    out_ << note << '\n';
+    for (const Event& e : s.events) {
+      out_ << pad << "  * " << (e.name.empty() ? "(event)" : e.name) << " at +"
+           << ms(s.start_time_unix_nano, e.time_unix_nano);
+      text_attributes(out_, e.attributes.items);
+      if (e.attributes.dropped) out_ << "  (dropped " << e.attributes.dropped << " attributes)";
+      out_ << '\n';
+    }
+    for (const Link& l : s.links) {
+      out_ << pad << "  -> link trace=" << to_hex(l.trace_id.data(), 16)
+           << " span=" << to_hex(l.span_id.data(), 8);
+      text_attributes(out_, l.attributes.items);
+      out_ << '\n';
+    }
+    for (const std::size_t c : children_[i]) {
+      if (!printed_[c]) print_span(c, indent + 2, "");
+    }
+  }
+
+  std::ostream& out_;
+  std::vector<TreeSpan> spans_;
+  bool show_scope_;
+  std::vector<bool> printed_;
+  std::vector<std::size_t> parent_;                 // index of the parent span, or kNone
+  std::vector<std::vector<std::size_t>> children_;  // indices of each span's children
+};
+
+// ---- JSON ---------------------------------------------------------------------------------
+
+void json_value(std::ostream& out, const AnyValue& v);
+
+void json_attributes(std::ostream& out, const std::vector<KeyValue>& items) {
+  out << '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out << ',';
+    out << "{\"key\":" << json_string(items[i].key) << ",\"value\":";
+    json_value(out, items[i].value);
+    out << '}';
+  }
+  out << ']';
+}
+
+void json_value(std::ostream& out, const AnyValue& v) {
+  switch (v.type) {
+    case AnyValue::Type::kEmpty: out << "{}"; break;
+    case AnyValue::Type::kString: out << "{\"stringValue\":" << json_string(v.bytes) << '}'; break;
+    case AnyValue::Type::kBool: out << "{\"boolValue\":" << (v.bool_value ? "true" : "false") << '}'; break;
+    case AnyValue::Type::kInt: out << "{\"intValue\":\"" << v.int_value << "\"}"; break;
+    case AnyValue::Type::kDouble: out << "{\"doubleValue\":" << json_double(v.double_value) << '}'; break;
+    case AnyValue::Type::kBytes:
+      out << "{\"bytesValue\":\""
+          << to_hex(reinterpret_cast<const std::uint8_t*>(v.bytes.data()), v.bytes.size()) << "\"}";
+      break;
+    case AnyValue::Type::kArray:
+      out << "{\"arrayValue\":{\"values\":[";
+      for (std::size_t i = 0; i < v.array.size(); ++i) {
+        if (i) out << ',';
+        json_value(out, v.array[i]);
+      }
+      out << "]}}";
+      break;
+    case AnyValue::Type::kKvList:
+      out << "{\"kvlistValue\":{\"values\":";
+      json_attributes(out, v.kvlist);
+      out << "}}";
+      break;
+  }
+}
+
+}  // namespace
+
+std::string to_hex(const std::uint8_t* data, std::size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0xF];
+  }
+  return out;
+}
+
+void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq) {
+  out << "== request #" << request_seq << ": " << request.span_count() << " span(s) ==\n";
+  for (const ResourceSpans& rs : request.resource_spans) {
+    out << "resource";
+    text_attributes(out, rs.resource.items);
+    if (rs.resource.dropped) out << "  (dropped " << rs.resource.dropped << " attributes)";
+    out << '\n';
+    std::vector<std::string> trace_order;
+    std::map<std::string, std::vector<TreeSpan>> by_trace;
+    for (const ScopeSpans& ss : rs.scope_spans) {
+      out << "  scope " << (ss.scope.name.empty() ? "(unnamed)" : ss.scope.name);
+      if (!ss.scope.version.empty()) out << ' ' << ss.scope.version;
+      text_attributes(out, ss.scope.attributes.items);
+      out << "  (" << ss.spans.size() << " span(s))\n";
+      for (const Span& s : ss.spans) {
+        const std::string id = to_hex(s.trace_id.data(), 16);
+        auto& list = by_trace[id];
+        if (list.empty()) trace_order.push_back(id);
+        list.push_back({&s, &ss.scope});
+      }
+    }
+    for (const std::string& id : trace_order) {
+      out << "  trace " << id << '\n';
+      TraceTree(out, std::move(by_trace[id]), rs.scope_spans.size() > 1).print();
+    }
+  }
+  out.flush();
+}
+
+void write_jsonl(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq) {
+  for (const ResourceSpans& rs : request.resource_spans) {
+    std::ostringstream resource;
+    resource << "{\"attributes\":";
+    json_attributes(resource, rs.resource.items);
+    resource << ",\"dropped_attributes_count\":" << rs.resource.dropped
+             << ",\"schema_url\":" << json_string(rs.schema_url) << '}';
+    for (const ScopeSpans& ss : rs.scope_spans) {
+      std::ostringstream scope;
+      scope << "{\"name\":" << json_string(ss.scope.name)
+            << ",\"version\":" << json_string(ss.scope.version) << ",\"attributes\":";
+      json_attributes(scope, ss.scope.attributes.items);
+      scope << ",\"dropped_attributes_count\":" << ss.scope.attributes.dropped
+            << ",\"schema_url\":" << json_string(ss.schema_url) << '}';
+      for (const Span& s : ss.spans) {
+        out << "{\"request\":" << request_seq << ",\"resource\":" << resource.str()
+            << ",\"scope\":" << scope.str()
+            << ",\"trace_id\":\"" << to_hex(s.trace_id.data(), 16) << '"'
+            << ",\"span_id\":\"" << to_hex(s.span_id.data(), 8) << '"'
+            << ",\"parent_span_id\":\"" << to_hex(s.parent_span_id.data(), s.parent_span_id.size()) << '"'
+            << ",\"trace_state\":" << json_string(s.trace_state)
+            << ",\"flags\":" << s.flags
+            << ",\"name\":" << json_string(s.name)
+            << ",\"kind\":" << s.kind
+            << ",\"start_time_unix_nano\":\"" << s.start_time_unix_nano << '"'
+            << ",\"end_time_unix_nano\":\"" << s.end_time_unix_nano << '"'
+            << ",\"attributes\":";
+        json_attributes(out, s.attributes.items);
+        out << ",\"dropped_attributes_count\":" << s.attributes.dropped << ",\"events\":[";
+        for (std::size_t i = 0; i < s.events.size(); ++i) {
+          const Event& e = s.events[i];
+          if (i) out << ',';
+          out << "{\"time_unix_nano\":\"" << e.time_unix_nano << "\",\"name\":" << json_string(e.name)
+              << ",\"attributes\":";
+          json_attributes(out, e.attributes.items);
+          out << ",\"dropped_attributes_count\":" << e.attributes.dropped << '}';
+        }
+        out << "],\"dropped_events_count\":" << s.dropped_events_count << ",\"links\":[";
+        for (std::size_t i = 0; i < s.links.size(); ++i) {
+          const Link& l = s.links[i];
+          if (i) out << ',';
+          out << "{\"trace_id\":\"" << to_hex(l.trace_id.data(), 16) << "\",\"span_id\":\""
+              << to_hex(l.span_id.data(), 8) << "\",\"trace_state\":" << json_string(l.trace_state)
+              << ",\"attributes\":";
+          json_attributes(out, l.attributes.items);
+          out << ",\"dropped_attributes_count\":" << l.attributes.dropped << ",\"flags\":" << l.flags
+              << '}';
+        }
+        out << "],\"dropped_links_count\":" << s.dropped_links_count
+            << ",\"status\":{\"code\":" << s.status_code
+            << ",\"message\":" << json_string(s.status_message) << "}}\n";
+      }
+    }
+  }
+  out.flush();
+}
+
+}  // namespace tracelet::receiver

@@ -1,0 +1,386 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+#include <list>
+#include <sstream>
+#include <thread>
+
+#include "otlp_decode.h"
+#include "report.h"
+
+namespace tracelet::receiver {
+namespace {
+
+constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+constexpr int kPollSliceMs = 200;          // how often blocked threads look at the stop flag
+constexpr int kBodyStallTimeoutMs = 10000;  // a client that stops mid-request is dropped
+constexpr int kHandshakeTimeoutMs = 10000;
+
+long now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+// gRPC code for the google.rpc.Status body of an HTTP error (OTLP/HTTP spec).
+int grpc_code(int http_status) {
+  switch (http_status) {
+    case 400: return 3;   // INVALID_ARGUMENT
+    case 404: return 5;   // NOT_FOUND
+    case 405: return 12;  // UNIMPLEMENTED
+    case 413: return 8;   // RESOURCE_EXHAUSTED
+    case 415: return 3;
+    case 429: return 8;
+    case 503: return 14;  // UNAVAILABLE
+    case 504: return 4;   // DEADLINE_EXCEEDED
+    default: return http_status >= 500 ? 13 : 9;  // INTERNAL / FAILED_PRECONDITION
+  }
+}
+
+bool first_n(std::int64_t n, std::uint64_t seq) {
+  return n < 0 || seq <= static_cast<std::uint64_t>(n);
+}
+
+}  // namespace
+
+Server::Server(const Options& options, const std::atomic<bool>& stop)
+    : options_(options), stop_(stop) {}
+
+void Server::log(const std::string& line) {
+  std::lock_guard<std::mutex> lock(output_mutex_);
+  std::cerr << "tracelet-receiver: " << line << std::endl;
+}
+
+bool Server::start(std::string& error) {
+  if (!options_.plain && !tls_.load(options_.cert_file, options_.key_file, error)) return false;
+  if (!options_.jsonl_file.empty()) {
+    jsonl_.open(options_.jsonl_file, std::ios::app);
+    if (!jsonl_) {
+      error = "cannot open --jsonl file " + options_.jsonl_file + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) {
+    error = std::string("socket: ") + std::strerror(errno);
+    return false;
+  }
+  const int one = 1;
+  (void)setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(options_.port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    error = "bind 127.0.0.1:" + std::to_string(options_.port) + ": " + std::strerror(errno);
+    return false;
+  }
+  if (listen(listen_fd_, 64) != 0) {
+    error = std::string("listen: ") + std::strerror(errno);
+    return false;
+  }
+  socklen_t len = sizeof addr;
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+  port_ = ntohs(addr.sin_port);
+
+  log(std::string("listening on ") + (options_.plain ? "http" : "https") + "://127.0.0.1:" +
+      std::to_string(port_) + "/v1/traces" + (options_.plain ? " (plain HTTP, no TLS)" : ""));
+  if (!options_.port_file.empty()) {
+    // Written under a temporary name and renamed, so a test polling for the file never
+    // reads half a number.
+    const std::string tmp = options_.port_file + ".tmp";
+    std::ofstream f(tmp, std::ios::trunc);
+    f << port_ << '\n';
+    f.close();
+    if (!f || std::rename(tmp.c_str(), options_.port_file.c_str()) != 0) {
+      error = "cannot write --port-file " + options_.port_file + ": " + std::strerror(errno);
+      return false;
+    }
+  }
+  return true;
+}
+
+void Server::run(int wake_fd) {
+  struct Worker {
+    std::thread thread;
+    std::shared_ptr<std::atomic<bool>> done;
+  };
+  std::list<Worker> workers;
+  std::uint64_t next_conn = 1;
+  while (!stop_.load()) {
+    pollfd fds[2] = {{listen_fd_, POLLIN, 0}, {wake_fd, POLLIN, 0}};
+    const int rc = poll(fds, wake_fd >= 0 ? 2 : 1, 500);
+    // Join finished connection threads as we go, so a long run does not pile them up.
+    for (auto it = workers.begin(); it != workers.end();) {
+      if (it->done->load()) {
+        it->thread.join();
+        it = workers.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    if (rc <= 0 || !(fds[0].revents & POLLIN)) continue;
+    const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) continue;
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    const std::uint64_t id = next_conn++;
+    workers.push_back({std::thread([this, fd, id, done] {
+                         serve_connection(fd, id);
+                         done->store(true);
+                       }),
+                       done});
+  }
+  close(listen_fd_);
+  listen_fd_ = -1;
+  for (auto& w : workers) w.thread.join();
+  log("stopped after " + std::to_string(request_seq_.load()) + " request(s)");
+}
+
+bool Server::sleep_unless_stopped(std::uint32_t ms) {
+  const long end = now_ms() + static_cast<long>(ms);
+  while (!stop_.load()) {
+    const long left = end - now_ms();
+    if (left <= 0) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(std::min<long>(left, kPollSliceMs)));
+  }
+  return false;
+}
+
+void Server::serve_connection(int fd, std::uint64_t conn_id) {
+  const int one = 1;
+  (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  timeval send_timeout{10, 0};  // a client that never reads must not pin this thread forever
+  (void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &send_timeout, sizeof send_timeout);
+
+  std::unique_ptr<Connection> conn;
+  if (options_.plain) {
+    conn = std::make_unique<PlainConnection>(fd);
+  } else {
+    bool resumed = false;
+    std::string error;
+    const long start = now_ms();
+    conn = tls_.handshake(fd, kHandshakeTimeoutMs, stop_, resumed, error);
+    if (!conn) {
+      log("conn " + std::to_string(conn_id) + ": " + error);
+      return;
+    }
+    log("conn " + std::to_string(conn_id) + ": TLS handshake ok (" +
+        (resumed ? "resumed session" : "full") + ", " + std::to_string(now_ms() - start) + " ms)");
+  }
+  std::string buffer;
+  while (!stop_.load() && serve_request(*conn, buffer, conn_id)) {
+  }
+  if (conn) conn->close_gracefully();
+}
+
+bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t conn_id) {
+  const std::string tag = "conn " + std::to_string(conn_id) + ": ";
+  std::uint8_t chunk[16384];
+
+  // ---- head ----
+  std::size_t head_end = buffer.find("\r\n\r\n");
+  long idle_since = now_ms();
+  while (head_end == std::string::npos) {
+    if (buffer.size() > kMaxHeadBytes) {
+      const std::string reason = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
+      log(tag + "431 " + reason);
+      const Reply r = error_reply(431, reason, nullptr);
+      const std::string resp = build_response(r.status, r.content_type, r.body, false);
+      (void)conn.write_all(resp.data(), resp.size());
+      return false;
+    }
+    if (stop_.load()) return false;
+    const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
+    if (n < 0) {
+      if (!conn.error().empty()) log(tag + "closed: " + conn.error());
+      return false;
+    }
+    if (n == 0) {
+      const long limit = buffer.empty() ? static_cast<long>(options_.idle_timeout_ms) : kBodyStallTimeoutMs;
+      if (now_ms() - idle_since > limit) {
+        if (!buffer.empty()) log(tag + "dropped: request head incomplete after " + std::to_string(limit) + " ms");
+        return false;
+      }
+      continue;
+    }
+    idle_since = now_ms();
+    buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
+    // RFC 9112: ignore empty lines before a request line (some clients send CRLF after a body).
+    while (!buffer.empty() && (buffer[0] == '\r' || buffer[0] == '\n')) buffer.erase(0, 1);
+    if (!buffer.empty() && (buffer[0] < 'A' || buffer[0] > 'Z')) {
+      // Not a request line: answer at once instead of waiting for a blank line that never
+      // comes. 0x16 starts a TLS record, i.e. a TLS client on a --plain port.
+      const std::string reason = buffer[0] == 0x16
+                                     ? "TLS handshake received on a plain HTTP port (--plain)"
+                                     : "not an HTTP request";
+      log(tag + "400 " + reason);
+      const Reply r = error_reply(400, reason, nullptr);
+      const std::string resp = build_response(r.status, r.content_type, r.body, false);
+      (void)conn.write_all(resp.data(), resp.size());
+      return false;
+    }
+    head_end = buffer.find("\r\n\r\n");
+  }
+  const long started = now_ms();
+  RequestHead head;
+  HeadError herr;
+  if (!parse_request_head(buffer.substr(0, head_end), head, herr)) {
+    log(tag + std::to_string(herr.status) + " " + herr.reason);
+    const Reply r = error_reply(herr.status, herr.reason, nullptr);
+    const std::string resp = build_response(r.status, r.content_type, r.body, false);
+    (void)conn.write_all(resp.data(), resp.size());
+    return false;
+  }
+  buffer.erase(0, head_end + 4);
+
+  // ---- body framing ----
+  const BodyFraming framing = decide_framing(head, options_.max_body, herr);
+  if (!framing.ok) {
+    // The body cannot be skipped reliably, so the connection ends after the answer.
+    log(tag + head.method + " " + head.target + " -> " + std::to_string(herr.status) + " rejected: " + herr.reason);
+    const Reply r = error_reply(herr.status, herr.reason, &head);
+    const std::string resp = build_response(r.status, r.content_type, r.body, false, r.headers);
+    (void)conn.write_all(resp.data(), resp.size());
+    return false;
+  }
+  if (framing.expect_continue && buffer.empty() && framing.length > 0) {
+    static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
+    if (!conn.write_all(kContinue, sizeof kContinue - 1)) return false;
+  }
+  idle_since = now_ms();
+  while (buffer.size() < framing.length) {
+    if (stop_.load()) return false;
+    const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
+    if (n < 0) {
+      log(tag + "closed mid-body after " + std::to_string(buffer.size()) + " of " +
+          std::to_string(framing.length) + " bytes" + (conn.error().empty() ? "" : ": " + conn.error()));
+      return false;
+    }
+    if (n == 0) {
+      if (now_ms() - idle_since > kBodyStallTimeoutMs) {
+        log(tag + "dropped: body stalled at " + std::to_string(buffer.size()) + " of " +
+            std::to_string(framing.length) + " bytes");
+        return false;
+      }
+      continue;
+    }
+    idle_since = now_ms();
+    buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
+  }
+  // framing.length <= --max-body <= INT32_MAX, so it fits a size_t on 32-bit hosts too.
+  const auto length = static_cast<std::size_t>(framing.length);
+  const std::string body = buffer.substr(0, length);
+  buffer.erase(0, length);  // anything after it is the next (pipelined) request
+
+  // ---- answer, with the faults the options ask for ----
+  const std::uint64_t seq = ++request_seq_;
+  const std::string what = tag + "#" + std::to_string(seq) + " " + head.method + " " + head.target;
+  if (options_.delay_ms > 0 && first_n(options_.delay_count, seq)) {
+    if (!sleep_unless_stopped(options_.delay_ms)) return false;
+  }
+  if (static_cast<std::int64_t>(seq) <= options_.reset_after_headers) {
+    // Headers of a success that promise a body, then RST: the client sees a response begin
+    // and the connection die under it.
+    const std::string headers =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 64\r\n\r\n";
+    (void)conn.write_all(headers.data(), headers.size());
+    log(what + " -> reset after response headers (--reset-after-headers) bytes=" +
+        std::to_string(body.size()));
+    conn.abort();
+    return false;
+  }
+
+  std::size_t spans = 0;
+  Reply reply;
+  if (options_.fail_status != 0 && first_n(options_.fail_count, seq)) {
+    ExportRequest decoded;
+    std::string ignored;
+    if (decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), decoded, ignored)) {
+      spans = decoded.span_count();
+    }
+    reply = error_reply(options_.fail_status, "injected failure (--fail-status)", &head);
+    if (options_.retry_after_s >= 0 && (options_.fail_status == 429 || options_.fail_status == 503)) {
+      reply.headers.push_back("Retry-After: " + std::to_string(options_.retry_after_s));
+    }
+    reply.note = "injected, spans not recorded";
+  } else {
+    reply = handle(head, body, seq, spans);
+  }
+  const std::string resp = build_response(reply.status, reply.content_type, reply.body,
+                                          framing.keep_alive, reply.headers);
+  const bool sent = conn.write_all(resp.data(), resp.size());
+  log(what + " -> " + std::to_string(reply.status) + " spans=" + std::to_string(spans) +
+      " bytes=" + std::to_string(body.size()) + " " + std::to_string(now_ms() - started) + "ms" +
+      (reply.note.empty() ? "" : " (" + reply.note + ")") + (sent ? "" : " [answer not delivered: " + conn.error() + "]"));
+  return sent && framing.keep_alive;
+}
+
+Server::Reply Server::error_reply(int status, const std::string& reason, const RequestHead* head) {
+  Reply r;
+  r.status = status;
+  r.note = reason;
+  // OTLP/HTTP: error bodies are a google.rpc.Status in the request's encoding. Clients that
+  // did not send protobuf get the reason as text.
+  const std::string* type = head != nullptr ? head->header("content-type") : nullptr;
+  if (type != nullptr && media_type(*type) == "application/x-protobuf") {
+    r.content_type = "application/x-protobuf";
+    r.body = encode_rpc_status(grpc_code(status), reason);
+  } else {
+    r.content_type = "text/plain; charset=utf-8";
+    r.body = reason + "\n";
+  }
+  return r;
+}
+
+Server::Reply Server::handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
+                             std::size_t& spans) {
+  if (head.path != "/v1/traces") {
+    return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces)", &head);
+  }
+  if (head.method != "POST") {
+    Reply r = error_reply(405, "method " + head.method + " not allowed on /v1/traces (use POST)", &head);
+    r.headers.push_back("Allow: POST");
+    return r;
+  }
+  const std::string* type = head.header("content-type");
+  if (type == nullptr || media_type(*type) != "application/x-protobuf") {
+    return error_reply(415, "Content-Type " + (type ? "'" + *type + "'" : std::string("(missing)")) +
+                                " not supported; use application/x-protobuf", &head);
+  }
+  ExportRequest request;
+  std::string error;
+  if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), request, error)) {
+    return error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
+  }
+  spans = request.span_count();
+  {
+    std::lock_guard<std::mutex> lock(output_mutex_);
+    if (!options_.quiet) print_trees(std::cout, request, seq);
+    if (jsonl_.is_open()) write_jsonl(jsonl_, request, seq);
+  }
+  Reply r;
+  r.content_type = "application/x-protobuf";
+  if (options_.partial_reject >= 0) {
+    const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " +
+                                std::to_string(spans) + " span(s) (--partial-reject)";
+    r.body = encode_export_response(options_.partial_reject, message);
+    r.note = message;
+  } else {
+    r.body = encode_export_response(-1, std::string());
+  }
+  return r;
+}
+
+}  // namespace tracelet::receiver

@@ -1,0 +1,59 @@
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <fstream>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "connection.h"
+#include "http.h"
+#include "options.h"
+#include "tls_server.h"
+
+namespace tracelet::receiver {
+
+/// The receiver: listens on 127.0.0.1, one thread per connection, HTTP/1.1 keep-alive,
+/// OTLP/HTTP trace export with the fault injection chosen in Options.
+class Server {
+ public:
+  Server(const Options& options, const std::atomic<bool>& stop);
+
+  /// Loads certificates, opens the JSONL file, binds and writes the port file.
+  bool start(std::string& error);
+
+  /// Accepts and serves until `stop` becomes true; then waits for every connection thread.
+  /// `wake_fd` becomes readable when a signal arrives (self-pipe), so accept() is not stuck.
+  void run(int wake_fd);
+
+  std::uint16_t port() const { return port_; }
+
+ private:
+  struct Reply {
+    int status = 200;
+    std::string content_type;
+    std::string body;
+    std::vector<std::string> headers;
+    std::string note;  // for the log line
+  };
+
+  void serve_connection(int fd, std::uint64_t conn_id);
+  // Reads one request and answers it. False when the connection must end.
+  bool serve_request(Connection& conn, std::string& buffer, std::uint64_t conn_id);
+  Reply handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
+               std::size_t& spans);
+  Reply error_reply(int status, const std::string& reason, const RequestHead* head);
+  void log(const std::string& line);
+  bool sleep_unless_stopped(std::uint32_t ms);
+
+  const Options& options_;
+  const std::atomic<bool>& stop_;
+  TlsServer tls_;
+  int listen_fd_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<std::uint64_t> request_seq_{0};
+  std::mutex output_mutex_;  // stdout, stderr and the JSONL file
+  std::ofstream jsonl_;
+};
+
+}  // namespace tracelet::receiver
