@@ -4,6 +4,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "text.h"
+
 // Rules implemented here come from the OpenTelemetry specification:
 //  - configuration/sdk-environment-variables.md: empty = unset; Boolean (only "true", any case,
 //    is true; other values except "false" warn); numeric values that do not parse or are out
@@ -20,6 +22,14 @@ namespace tracelet {
 
 namespace {
 
+using detail::hex_value;
+using detail::iequals;
+using detail::is_utf8;
+using detail::istarts_with;
+using detail::Text;
+using detail::to_lower_ascii;
+using detail::trim_ows;
+
 constexpr std::uint32_t kMaxInteger = 2147483647u;  // 2^31 - 1: the range the spec asks SDKs to accept
 constexpr std::uint32_t kNoLimitMs = kMaxInteger;   // what a Timeout of 0 ("indefinite") becomes
 
@@ -35,16 +45,12 @@ const char* getenv_lookup(void* /*ctx*/, const char* name) noexcept { return std
 
 // ---- characters and strings ----------------------------------------------------------------
 
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 bool is_alpha(char c) noexcept { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_alnum(char c) noexcept { return is_digit(c) || is_alpha(c); }
 bool is_ctl(char c) noexcept {
   const auto u = static_cast<unsigned char>(c);
   return u < 0x20 || u == 0x7F;
-}
-char to_lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
 }
 
 bool contains(std::string_view set, char c) noexcept {
@@ -53,69 +59,6 @@ bool contains(std::string_view set, char c) noexcept {
 
 // RFC 9110 token characters: what an HTTP header name may contain.
 bool is_tchar(char c) noexcept { return is_alnum(c) || contains("!#$%&'*+-.^_`|~", c); }
-
-int hex_value(char c) noexcept {
-  if (is_digit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != to_lower(b[i])) return false;
-  }
-  return true;
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix) noexcept {
-  return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
-
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF. OTLP carries
-// attribute strings as protobuf `string`, which receivers reject when it is not UTF-8.
-bool is_utf8(std::string_view s) noexcept {
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    std::size_t extra = 0;
-    std::uint32_t cp = 0;
-    if (b < 0x80) {
-      ++i;
-      continue;
-    } else if (b >= 0xC2 && b <= 0xDF) {
-      extra = 1;
-      cp = b & 0x1Fu;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-      extra = 2;
-      cp = b & 0x0Fu;
-    } else if (b >= 0xF0 && b <= 0xF4) {
-      extra = 3;
-      cp = b & 0x07u;
-    } else {
-      return false;
-    }
-    if (s.size() - i <= extra) return false;
-    for (std::size_t k = 1; k <= extra; ++k) {
-      const auto c = static_cast<unsigned char>(s[i + k]);
-      if ((c & 0xC0u) != 0x80u) return false;
-      cp = (cp << 6) | (c & 0x3Fu);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF)) {
-      return false;
-    }
-    i += extra + 1;
-  }
-  return true;
-}
 
 // Decodes RFC 3986 %XX escapes (W3C Baggage values); '+' stays '+'. With out == nullptr it only
 // measures. Returns false on a '%' not followed by two hex digits.
@@ -143,7 +86,7 @@ enum class IntError : std::uint8_t { kOk, kNotNumber, kNegative, kTooLarge };
 
 // Decimal digits only, spaces/tabs around allowed; 0..kMaxInteger.
 IntError parse_integer(std::string_view text, std::uint32_t& out) noexcept {
-  text = trim(text);
+  text = trim_ows(text);
   bool negative = false;
   if (!text.empty() && text.front() == '-') {
     negative = true;
@@ -170,32 +113,32 @@ IntError parse_integer(std::string_view text, std::uint32_t& out) noexcept {
 // One log line built in place; text past the buffer is cut, never overflows.
 class Line {
  public:
+  Line() noexcept = default;
+  Line(const Line&) = delete;  // msg_ points into this object's buf_
+  Line& operator=(const Line&) = delete;
+
   Line& text(std::string_view s) noexcept {
-    for (char c : s) put(c);
+    msg_.put(s);
     return *this;
   }
   // "value" with quotes, backslashes, control and non-ASCII bytes escaped (a value must never
   // forge a second log line), cut after kMaxShown bytes.
   Line& quoted(std::string_view s) noexcept {
     static constexpr std::size_t kMaxShown = 96;
-    put('"');
+    msg_.put_char('"');
     const std::size_t shown = s.size() < kMaxShown ? s.size() : kMaxShown;
     for (std::size_t i = 0; i < shown; ++i) {
       const auto u = static_cast<unsigned char>(s[i]);
       if (u == '"' || u == '\\') {
-        put('\\');
-        put(s[i]);
+        msg_.put_char('\\').put_char(s[i]);
       } else if (u < 0x20 || u >= 0x7F) {
         static constexpr char kHex[] = "0123456789abcdef";
-        put('\\');
-        put('x');
-        put(kHex[u >> 4]);
-        put(kHex[u & 0x0F]);
+        msg_.put("\\x").put_char(kHex[u >> 4]).put_char(kHex[u & 0x0F]);
       } else {
-        put(s[i]);
+        msg_.put_char(s[i]);
       }
     }
-    put('"');
+    msg_.put_char('"');
     if (shown < s.size()) {
       text("... (");
       number(s.size());
@@ -204,13 +147,7 @@ class Line {
     return *this;
   }
   Line& number(std::uint64_t v) noexcept {
-    char digits[20];
-    std::size_t n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n != 0) put(digits[--n]);
+    msg_.put_uint(v);
     return *this;
   }
   // " keeping the default (5000 ms)" or " keeping 2000 ms" for a field where 0 means default.
@@ -225,14 +162,8 @@ class Line {
   const char* c_str() const noexcept { return buf_; }
 
  private:
-  void put(char c) noexcept {
-    if (len_ + 1 < sizeof buf_) {
-      buf_[len_++] = c;
-      buf_[len_] = '\0';
-    }
-  }
   char buf_[400] = {};
-  std::size_t len_ = 0;
+  Text msg_{buf_, sizeof buf_};
 };
 
 // ---- URLs ------------------------------------------------------------------------------------
@@ -430,7 +361,7 @@ class EnvLoader {
   void load_boolean(const char* name, bool& field) noexcept {
     const std::string_view raw = get(name);
     if (raw.empty()) return;
-    const std::string_view value = trim(raw);
+    const std::string_view value = trim_ows(raw);
     if (iequals(value, "true")) {
       field = true;
     } else {
@@ -532,7 +463,7 @@ class EnvLoader {
     while (pos <= value.size()) {
       std::size_t comma = value.find(',', pos);
       if (comma == std::string_view::npos) comma = value.size();
-      member = trim(value.substr(pos, comma - pos));
+      member = trim_ows(value.substr(pos, comma - pos));
       pos = comma + 1;
       ++member_no;
       if (member.empty()) continue;  // ",," or a trailing comma (templated configs): nothing to read
@@ -541,8 +472,8 @@ class EnvLoader {
       }
       const std::size_t eq = member.find('=');
       if (eq == std::string_view::npos) return "has no '=' (expected key=value)";
-      const std::string_view key = trim(member.substr(0, eq));
-      const std::string_view val = trim(member.substr(eq + 1));
+      const std::string_view key = trim_ows(member.substr(0, eq));
+      const std::string_view val = trim_ows(member.substr(eq + 1));
       if (contains(val, '=')) return "has a second '=' (write a literal '=' as %3D)";
       if (key.empty()) return "has an empty key";
       for (const std::string_view part : {key, val}) {
@@ -722,7 +653,7 @@ class EnvLoader {
     }
     char* out = s_.text_ + s_.text_used_;
     std::size_t n = 0;
-    for (std::size_t i = 0; i < info.scheme_len; ++i) out[n++] = to_lower(url[i]);
+    for (std::size_t i = 0; i < info.scheme_len; ++i) out[n++] = to_lower_ascii(url[i]);
     const std::string_view authority = base.substr(0, authority_len);
     std::memcpy(out + n, authority.data(), authority.size());
     n += authority.size();
@@ -774,15 +705,15 @@ class EnvLoader {
     while (pos <= value.size()) {
       std::size_t comma = value.find(',', pos);
       if (comma == std::string_view::npos) comma = value.size();
-      const std::string_view member = trim(value.substr(pos, comma - pos));
+      const std::string_view member = trim_ows(value.substr(pos, comma - pos));
       pos = comma + 1;
       ++member_no;
       if (member.empty()) continue;
       const std::size_t eq = member.find('=');
-      const std::string_view key = trim(member.substr(0, eq));
+      const std::string_view key = trim_ows(member.substr(0, eq));
       const std::string_view raw = eq == std::string_view::npos
                                        ? std::string_view()
-                                       : trim(member.substr(eq + 1));
+                                       : trim_ows(member.substr(eq + 1));
       // Values are secrets (API keys): log lines name the header, never print its value.
       auto drop = [&](const char* why) {
         Line line;
@@ -873,8 +804,8 @@ class EnvLoader {
   // OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG, parsed by the sampler module itself so
   // firmware passing the same strings gets the same rules. A bad value keeps the default.
   void load_sampler(Options& tracer) noexcept {
-    const std::string_view sampler = trim(get("OTEL_TRACES_SAMPLER"));
-    const std::string_view arg = trim(get("OTEL_TRACES_SAMPLER_ARG"));
+    const std::string_view sampler = trim_ows(get("OTEL_TRACES_SAMPLER"));
+    const std::string_view arg = trim_ows(get("OTEL_TRACES_SAMPLER_ARG"));
     if (sampler.empty() && arg.empty()) return;
     SamplerConfig parsed;
     char message[160] = {};
@@ -895,7 +826,7 @@ class EnvLoader {
     const std::string_view raw =
         get_either("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL", name);
     if (raw.empty()) return;
-    const std::string_view value = trim(raw);
+    const std::string_view value = trim_ows(raw);
     if (iequals(value, "http/protobuf")) return;
     Line line;
     line.text(name).text("=").quoted(raw);
@@ -912,7 +843,7 @@ class EnvLoader {
     const std::string_view raw = get_either("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                                             "OTEL_EXPORTER_OTLP_COMPRESSION", name);
     if (raw.empty()) return;
-    const std::string_view value = trim(raw);
+    const std::string_view value = trim_ows(raw);
     if (iequals(value, "none")) return;
     Line line;
     line.text(name).text("=").quoted(raw);

@@ -4,20 +4,17 @@
 
 #include <cstring>
 
+#include "text.h"
+
 namespace tracelet {
 namespace {
+
+using detail::is_ows;
+using detail::trim_ows;
 
 constexpr std::size_t kTracestateCapacity = TRACELET_TRACESTATE_BYTES;
 // Entries longer than this are the first to go when a tracestate must be truncated (spec 3.3.1.5).
 constexpr std::size_t kLargeEntry = 128;
-
-bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
-
-std::string_view trim_ows(std::string_view s) noexcept {
-  while (!s.empty() && is_ows(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_ows(s.back())) s.remove_suffix(1);
-  return s;
-}
 
 // Lower-case hex digit value, or -1. Upper case is invalid: the grammar is HEXDIGLC.
 int lc_hex_value(char c) noexcept {
@@ -208,13 +205,8 @@ Status TraceState::parse_fields(const std::string_view* fields, std::size_t coun
     while (start <= field.size()) {
       std::size_t comma = field.find(',', start);
       if (comma == std::string_view::npos) comma = field.size();
-      std::string_view piece = field.substr(start, comma - start);
-      std::size_t piece_begin = start;
-      while (!piece.empty() && is_ows(piece.front())) {
-        piece.remove_prefix(1);
-        ++piece_begin;
-      }
-      while (!piece.empty() && is_ows(piece.back())) piece.remove_suffix(1);
+      const std::string_view piece = trim_ows(field.substr(start, comma - start));
+      const auto piece_begin = static_cast<std::size_t>(piece.data() - field.data());  // in field
       start = comma + 1;
       if (piece.empty()) continue;  // empty and whitespace-only list members are allowed
       const std::size_t eq = piece.find('=');
@@ -371,15 +363,7 @@ Status TraceState::set(std::string_view key, std::string_view value) noexcept {
 // ---- carriers ------------------------------------------------------------------------------
 
 bool equals_ignore_case(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
+  return detail::iequals(a, b);
 }
 
 namespace {

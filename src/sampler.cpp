@@ -5,81 +5,27 @@
 #include <cmath>
 #include <cstring>
 
+#include "text.h"
+
 namespace tracelet {
 namespace {
 
+using detail::iequals;
+using detail::Text;
+using detail::to_lower_ascii;
+using detail::trim_space;
+
 constexpr std::uint64_t kTwoPow56 = std::uint64_t{1} << 56;
 
-// ---- bounded text output for messages (NUL-terminated, silently truncated) ---------------
-
-class Text {
- public:
-  Text(char* out, std::size_t cap) noexcept : out_(out), cap_(cap) {
-    if (out_ != nullptr && cap_ > 0) out_[0] = '\0';
+// A value in [0, 1] with six decimals, as OTel's sampler descriptions print ratios.
+Text& put_ratio6(Text& t, double v) noexcept {
+  const auto scaled = static_cast<std::uint64_t>(std::llround(v * 1e6));
+  t.put_uint(scaled / 1000000u).put_char('.');
+  const std::uint64_t frac = scaled % 1000000u;
+  for (std::uint64_t div = 100000u; div > 0; div /= 10) {
+    t.put_char(static_cast<char>('0' + (frac / div) % 10));
   }
-  Text& put(std::string_view s) noexcept {
-    for (const char c : s) put_char(c);
-    return *this;
-  }
-  // Puts at most `max` characters of `s`, then "..." if it was longer.
-  Text& put_clipped(std::string_view s, std::size_t max) noexcept {
-    if (s.size() <= max) return put(s);
-    return put(s.substr(0, max)).put("...");
-  }
-  Text& put_uint(std::uint64_t v) noexcept {
-    char digits[20];
-    std::size_t n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    while (n > 0) put_char(digits[--n]);
-    return *this;
-  }
-  // A value in [0, 1] with six decimals, as OTel's sampler descriptions print ratios.
-  Text& put_ratio6(double v) noexcept {
-    const auto scaled = static_cast<std::uint64_t>(std::llround(v * 1e6));
-    put_uint(scaled / 1000000u).put_char('.');
-    const std::uint64_t frac = scaled % 1000000u;
-    for (std::uint64_t div = 100000u; div > 0; div /= 10) {
-      put_char(static_cast<char>('0' + (frac / div) % 10));
-    }
-    return *this;
-  }
-  std::size_t length() const noexcept { return len_; }
-
- private:
-  Text& put_char(char c) noexcept {
-    if (out_ != nullptr && len_ + 1 < cap_) {
-      out_[len_] = c;
-      out_[len_ + 1] = '\0';
-    }
-    ++len_;
-    return *this;
-  }
-  char* out_;
-  std::size_t cap_;
-  std::size_t len_ = 0;
-};
-
-char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool is_space(char c) noexcept { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-std::string_view trim(std::string_view s) noexcept {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
-}
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
+  return t;
 }
 
 bool parent_present(const SamplingParams& p) noexcept {
@@ -257,7 +203,7 @@ Sampler ParentBasedSampler::sampler() noexcept { return Sampler{this, &parent_ba
 // ---- configuration -------------------------------------------------------------------------
 
 Status parse_ratio(std::string_view text, double& out) noexcept {
-  const std::string_view s = trim(text);
+  const std::string_view s = trim_space(text);
   std::size_t i = 0;
   std::uint64_t mantissa = 0;  // up to 19 significant digits
   int significant = 0;
@@ -361,8 +307,8 @@ Status parse_sampler_config(std::string_view sampler, std::string_view arg, Samp
                             char* message, std::size_t message_cap) noexcept {
   Text msg(message, message_cap);
   out = SamplerConfig{};
-  const std::string_view name = trim(sampler);
-  const std::string_view value = trim(arg);
+  const std::string_view name = trim_space(sampler);
+  const std::string_view value = trim_space(arg);
   constexpr std::size_t kShown = 40;  // how much of a bad input a message repeats
 
   if (name.empty()) {
@@ -467,7 +413,7 @@ std::size_t ConfiguredSampler::describe(char* out, std::size_t cap) const noexce
         break;
       case SamplerKind::kParentBasedTraceIdRatio:
       case SamplerKind::kTraceIdRatio:
-        t.put("TraceIdRatioBased{").put_ratio6(ratio_.ratio()).put("}");
+        put_ratio6(t.put("TraceIdRatioBased{"), ratio_.ratio()).put("}");
         break;
     }
   }
@@ -487,7 +433,8 @@ bool glob_match(std::string_view pattern, std::string_view text) noexcept {
     if (p < pattern.size() && pattern[p] == '*') {
       star = p++;
       resume = t;
-    } else if (p < pattern.size() && (pattern[p] == '?' || lower(pattern[p]) == lower(text[t]))) {
+    } else if (p < pattern.size() &&
+               (pattern[p] == '?' || to_lower_ascii(pattern[p]) == to_lower_ascii(text[t]))) {
       ++p;
       ++t;
     } else if (star != std::string_view::npos) {
@@ -570,17 +517,12 @@ bool attribute_text(const SamplingParams& p, std::string_view key, std::string_v
         return true;
       case AttributeValue::Type::kInt: {
         const std::int64_t v = a.value.as_int();
-        std::uint64_t u = v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-        char digits[20];
-        std::size_t n = 0;
-        do {
-          digits[n++] = static_cast<char>('0' + u % 10);
-          u /= 10;
-        } while (u != 0);
-        std::size_t len = 0;
-        if (v < 0) scratch[len++] = '-';
-        while (n > 0) scratch[len++] = digits[--n];
-        out = std::string_view(scratch, len);
+        const std::uint64_t magnitude =
+            v < 0 ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+        Text t(scratch, sizeof scratch);  // "-" and 20 digits at most: never cut
+        if (v < 0) t.put_char('-');
+        t.put_uint(magnitude);
+        out = std::string_view(scratch, t.length());
         return true;
       }
       case AttributeValue::Type::kDouble:

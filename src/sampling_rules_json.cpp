@@ -5,48 +5,20 @@
 
 #include <cstdint>
 
+#include "text.h"
+
 namespace tracelet {
 namespace {
+
+using detail::hex_value;
+using detail::is_space;
+using detail::Text;
+using detail::utf8_sequence_length;
 
 // Deepest nesting accepted anywhere (the rule shape needs 5; skipped values may use the rest).
 constexpr int kMaxDepth = 16;
 // Longest number token accepted; rule numbers are short.
 constexpr std::size_t kMaxNumberChars = 64;
-
-// ---- bounded message text ---------------------------------------------------------------
-
-class Text {
- public:
-  Text(char* out, std::size_t cap) noexcept : out_(out), cap_(cap) {
-    if (out_ != nullptr && cap_ > 0) out_[0] = '\0';
-  }
-  Text& put(std::string_view s) noexcept {
-    for (const char c : s) {
-      if (out_ != nullptr && len_ + 1 < cap_) {
-        out_[len_] = c;
-        out_[len_ + 1] = '\0';
-      }
-      ++len_;
-    }
-    return *this;
-  }
-  Text& put_uint(std::uint64_t v) noexcept {
-    char digits[20];
-    std::size_t n = 0;
-    do {
-      digits[n++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v != 0);
-    char buf[20];
-    for (std::size_t i = 0; i < n; ++i) buf[i] = digits[n - 1 - i];
-    return put(std::string_view(buf, n));
-  }
-
- private:
-  char* out_;
-  std::size_t cap_;
-  std::size_t len_ = 0;
-};
 
 // Rule fields, as bits for duplicate detection.
 enum Field : std::uint32_t {
@@ -127,10 +99,7 @@ class Parser {
 
   // ---- lexical layer ----
   void ws() noexcept {
-    while (pos_ < in_.size() &&
-           (in_[pos_] == ' ' || in_[pos_] == '\t' || in_[pos_] == '\n' || in_[pos_] == '\r')) {
-      ++pos_;
-    }
+    while (pos_ < in_.size() && is_space(in_[pos_])) ++pos_;
   }
   bool peek(char c) noexcept {
     ws();
@@ -140,13 +109,6 @@ class Parser {
     if (!peek(c)) return syntax(what);
     ++pos_;
     return true;
-  }
-
-  static int hex_value(char c) noexcept {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
   }
 
   // Reads 4 hex digits of a \u escape at pos_.
@@ -160,34 +122,6 @@ class Parser {
       ++pos_;
     }
     return true;
-  }
-
-  // Length of the valid UTF-8 sequence starting at in_[p] (a byte >= 0x80), or 0.
-  std::size_t utf8_length(std::size_t p) const noexcept {
-    const auto b0 = static_cast<unsigned char>(in_[p]);
-    std::size_t n;
-    std::uint32_t cp;
-    if (b0 >= 0xc2 && b0 <= 0xdf) {
-      n = 2;
-      cp = b0 & 0x1fu;
-    } else if (b0 >= 0xe0 && b0 <= 0xef) {
-      n = 3;
-      cp = b0 & 0x0fu;
-    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
-      n = 4;
-      cp = b0 & 0x07u;
-    } else {
-      return 0;  // continuation byte, overlong lead (c0/c1) or beyond U+10FFFF
-    }
-    if (p + n > in_.size()) return 0;
-    for (std::size_t i = 1; i < n; ++i) {
-      const auto b = static_cast<unsigned char>(in_[p + i]);
-      if ((b & 0xc0u) != 0x80u) return 0;
-      cp = (cp << 6) | (b & 0x3fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff) return 0;
-    if (cp >= 0xd800 && cp <= 0xdfff) return 0;  // UTF-16 surrogates are not characters
-    return n;
   }
 
   // Where a decoded string goes: `buf` (may be nullptr to only measure). `len` counts all
@@ -242,7 +176,7 @@ class Parser {
       }
       if (u < 0x20) return error(pos_, "control character in string (escape it)");
       if (u >= 0x80) {
-        const std::size_t n = utf8_length(pos_);
+        const std::size_t n = utf8_sequence_length(in_, pos_);
         if (n == 0) return error(pos_, "invalid UTF-8 in string");
         for (std::size_t i = 0; i < n; ++i) sink.put(in_[pos_ + i]);
         pos_ += n;

@@ -20,10 +20,10 @@ tracelet_add_test(sampling_rules_test
 set(_tp_fuzz_src ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/traceparent_fuzz.cpp)
 set(_tp_fuzz_seeds ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/traceparent)
 
-# Always built: the same fuzz entry point behind a small replay driver, compiled by the
-# project's compiler, run over the seed corpus plus deterministic mutations of each seed.
-add_executable(traceparent_fuzz_replay ${_tp_fuzz_src})
-target_compile_definitions(traceparent_fuzz_replay PRIVATE TRACELET_FUZZ_STANDALONE_MAIN)
+# Always built: the same fuzz entry point behind the shared replay driver (as in fuzz.cmake),
+# compiled by the project's compiler, run over the seed corpus plus deterministic mutations.
+add_executable(traceparent_fuzz_replay ${_tp_fuzz_src}
+               ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay_main.cpp)
 target_compile_options(traceparent_fuzz_replay PRIVATE ${TRACELET_STRICT_FLAGS})
 target_link_libraries(traceparent_fuzz_replay PRIVATE tracelet_core tracelet_port_fake)
 add_test(NAME traceparent_fuzz_replay COMMAND traceparent_fuzz_replay -mutations=300 ${_tp_fuzz_seeds})
@@ -60,13 +60,16 @@ if(NOT CMAKE_CROSSCOMPILING)
       list(APPEND _tp_fuzz_defs -DTRACELET_CONFIG_FILE="${TRACELET_CONFIG_FILE}")
     endif()
     file(GLOB _tp_fuzz_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/tracelet/*.h)
+    # propagation.cpp and the shared text helpers it uses (src/text.h).
+    set(_tp_fuzz_core ${PROJECT_SOURCE_DIR}/src/propagation.cpp ${PROJECT_SOURCE_DIR}/src/text.cpp)
     add_custom_command(
       OUTPUT ${_tp_fuzz_bin}
       COMMAND ${TRACELET_FUZZ_CXX} -std=c++17 -g -O1 -fno-exceptions -fno-rtti
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
               ${TRACELET_STRICT_FLAGS} ${_tp_fuzz_defs} -I${PROJECT_SOURCE_DIR}/include
-              ${_tp_fuzz_src} ${PROJECT_SOURCE_DIR}/src/propagation.cpp -o ${_tp_fuzz_bin}
-      DEPENDS ${_tp_fuzz_src} ${PROJECT_SOURCE_DIR}/src/propagation.cpp ${_tp_fuzz_headers}
+              -I${PROJECT_SOURCE_DIR}/src ${_tp_fuzz_src} ${_tp_fuzz_core} -o ${_tp_fuzz_bin}
+      DEPENDS ${_tp_fuzz_src} ${_tp_fuzz_core} ${PROJECT_SOURCE_DIR}/src/text.h
+              ${_tp_fuzz_headers}
       COMMENT "clang++ -fsanitize=fuzzer,address,undefined: traceparent_fuzz"
       VERBATIM)
     add_custom_target(traceparent_fuzz ALL DEPENDS ${_tp_fuzz_bin})

@@ -11,9 +11,9 @@
 //   - extract -> inject -> extract is stable.
 //
 // Built two ways (tests/propagation.cmake): with clang++ -fsanitize=fuzzer,address,undefined
-// as a libFuzzer binary, and with the project compiler plus the small replay driver at the
-// bottom (TRACELET_FUZZ_STANDALONE_MAIN), which runs the seed corpus and deterministic
-// mutations of it, so the entry point is exercised even without a fuzzing toolchain.
+// as a libFuzzer binary, and with the project compiler plus the shared replay driver
+// (tests/fuzz/replay_main.cpp), which runs the seed corpus and deterministic mutations of it,
+// so the entry point is exercised even without a fuzzing toolchain.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -224,102 +224,3 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   fuzz_carrier(lines, n);
   return 0;
 }
-
-#ifdef TRACELET_FUZZ_STANDALONE_MAIN
-// ---- replay driver (no libFuzzer): corpus files, then deterministic mutations of each ----------
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <string>
-#include <vector>
-
-namespace {
-
-std::uint64_t g_rng = 0x7261636574726163ULL;
-std::uint64_t next_random() {
-  g_rng ^= g_rng << 13;
-  g_rng ^= g_rng >> 7;
-  g_rng ^= g_rng << 17;
-  return g_rng;
-}
-
-void run(const std::string& bytes) {
-  (void)LLVMFuzzerTestOneInput(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
-}
-
-// Small edits that tend to hit the parsers' boundaries: flips, case changes, separators.
-std::string mutate(std::string s) {
-  static const char kAlphabet[] = "0123456789abcdefABCDEF-=,@ \t\n:*/_.ffz";
-  const int edits = 1 + static_cast<int>(next_random() % 3);
-  for (int e = 0; e < edits; ++e) {
-    const std::size_t at = s.empty() ? 0 : next_random() % (s.size() + 1);
-    switch (next_random() % 5) {
-      case 0:
-        if (at < s.size()) s[at] = kAlphabet[next_random() % (sizeof(kAlphabet) - 1)];
-        break;
-      case 1:
-        if (at < s.size()) s.erase(at, 1 + next_random() % 4);
-        break;
-      case 2:
-        s.insert(at, 1, kAlphabet[next_random() % (sizeof(kAlphabet) - 1)]);
-        break;
-      case 3:
-        if (at < s.size()) {
-          const auto bit = static_cast<unsigned char>(1u << (next_random() % 8));
-          s[at] = static_cast<char>(static_cast<unsigned char>(s[at]) ^ bit);
-        }
-        break;
-      case 4:
-        if (!s.empty()) s += s.substr(next_random() % s.size(), 1 + next_random() % 64);
-        break;
-    }
-  }
-  return s;
-}
-
-}  // namespace
-
-int main(int argc, char** argv) {
-  int mutations = 300;
-  std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (arg.rfind("-mutations=", 0) == 0) {
-      mutations = std::atoi(arg.c_str() + 11);
-      continue;
-    }
-    std::error_code ec;
-    if (std::filesystem::is_directory(arg, ec)) {
-      for (const auto& entry : std::filesystem::directory_iterator(arg)) {
-        if (entry.is_regular_file()) files.push_back(entry.path().string());
-      }
-    } else {
-      files.push_back(arg);
-    }
-  }
-  if (files.empty()) {
-    std::fprintf(stderr, "usage: %s [-mutations=N] corpus_dir_or_file...\n", argv[0]);
-    return 2;
-  }
-  std::size_t inputs = 0;
-  for (const std::string& path : files) {
-    std::ifstream f(path, std::ios::binary);
-    if (!f) {
-      std::fprintf(stderr, "cannot read %s\n", path.c_str());
-      return 2;
-    }
-    const std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-    run(bytes);
-    ++inputs;
-    std::string current = bytes;
-    for (int m = 0; m < mutations; ++m) {
-      current = (next_random() % 4 == 0) ? bytes : mutate(current);
-      run(current);
-      ++inputs;
-    }
-  }
-  std::printf("replayed %zu inputs (%zu corpus files, %d mutations each): no check failed\n",
-              inputs, files.size(), mutations);
-  return 0;
-}
-#endif
