@@ -33,26 +33,6 @@ set_tests_properties(traceparent_fuzz_replay PROPERTIES LABELS "propagation;fuzz
 # a real coverage-guided run, bounded to 20 s. It is built by a custom command because CMake
 # uses one C++ compiler per project.
 if(NOT CMAKE_CROSSCOMPILING)
-  find_program(TRACELET_FUZZ_CXX NAMES clang++ clang++-16 clang++-15 clang++-14
-               DOC "clang++ used for libFuzzer targets")
-  if(TRACELET_FUZZ_CXX AND NOT DEFINED TRACELET_FUZZ_CXX_WORKS)
-    set(_probe_dir ${CMAKE_BINARY_DIR}/fuzz-probe)
-    file(MAKE_DIRECTORY ${_probe_dir})
-    file(WRITE ${_probe_dir}/probe.cpp
-         "#include <cstddef>\n#include <cstdint>\n"
-         "extern \"C\" int LLVMFuzzerTestOneInput(const std::uint8_t*, std::size_t) { return 0; }\n")
-    execute_process(
-      COMMAND ${TRACELET_FUZZ_CXX} -fsanitize=fuzzer,address,undefined probe.cpp -o probe
-      WORKING_DIRECTORY ${_probe_dir} RESULT_VARIABLE _probe_rc OUTPUT_QUIET ERROR_QUIET)
-    if(_probe_rc EQUAL 0)
-      set(_fuzz_works ON)
-    else()
-      set(_fuzz_works OFF)
-    endif()
-    set(TRACELET_FUZZ_CXX_WORKS ${_fuzz_works} CACHE BOOL
-        "${TRACELET_FUZZ_CXX} can build libFuzzer targets with ASan and UBSan")
-    message(STATUS "libFuzzer targets with ${TRACELET_FUZZ_CXX}: ${_fuzz_works}")
-  endif()
   if(TRACELET_FUZZ_CXX_WORKS)
     set(_tp_fuzz_bin ${CMAKE_CURRENT_BINARY_DIR}/traceparent_fuzz)
     set(_tp_fuzz_defs "")
