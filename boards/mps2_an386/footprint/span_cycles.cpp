@@ -1,0 +1,79 @@
+// Cost of span start and span end on the Cortex-M4 model, for tools/cross/footprint.sh.
+// QEMU runs with -icount shift=0: virtual time advances exactly 1 ns per executed instruction,
+// so the 25 MHz CMSDK timer (board::reference_ticks, 40 instructions per tick) measures
+// instructions. Single measurements are quantised to 40; averaging many spans, with the cost
+// of reading the counter itself subtracted, gives the mean to a fraction of an instruction.
+// These are instruction counts, not cycles: a real Cortex-M4 needs more cycles than
+// instructions (loads, taken branches, flash wait states).
+#include <cstdint>
+
+#include "board.h"
+#include "tracelet/tracer.h"
+#include "tracelet_cortex_m.h"
+
+namespace {
+
+constexpr int kRounds = 2000;
+alignas(8) std::uint8_t g_ring[16384];
+tracelet::Tracer g_tracer;
+
+void report(const char* what, std::uint64_t milli_instructions) {
+  board::write("cycles: ");
+  board::write(what);
+  board::write(" ");
+  board::write_uint(milli_instructions / 1000u);
+  board::write(".");
+  std::uint64_t frac = (milli_instructions % 1000u) / 100u;
+  board::write_uint(frac);
+  board::write(" instructions\n");
+}
+
+void drain() {
+  tracelet::Batch batch;
+  while (g_tracer.ring().peek_batch(batch, 64) == tracelet::Status::kOk) g_tracer.ring().commit(batch);
+}
+
+}  // namespace
+
+int main() {
+  if (tracelet::cortex_m::init(board::kCoreClockHz) != tracelet::Status::kOk) return 1;
+  tracelet::Options options;
+  options.service_name = "cycles";
+  options.ring_memory = tracelet::ByteSpan{g_ring, sizeof g_ring};
+  if (g_tracer.init(options) != tracelet::Status::kOk) return 1;
+  (void)board::reference_ticks();  // start the counter
+
+  std::uint64_t overhead = 0;  // ticks of one reference_ticks() pair
+  for (int i = 0; i < kRounds; ++i) {
+    std::uint32_t a = board::reference_ticks();
+    std::uint32_t b = board::reference_ticks();
+    overhead += b - a;
+  }
+  std::uint64_t start_ticks = 0;
+  std::uint64_t end_ticks = 0;
+  std::uint64_t attr_ticks = 0;
+  for (int i = 0; i < kRounds; ++i) {
+    if ((i & 63) == 0) drain();  // keep the ring from filling (outside the timed parts)
+    std::uint32_t t0 = board::reference_ticks();
+    tracelet::Span span = g_tracer.start_span("op");
+    std::uint32_t t1 = board::reference_ticks();
+    span.set_attribute("n", i);
+    std::uint32_t t2 = board::reference_ticks();
+    span.end();
+    std::uint32_t t3 = board::reference_ticks();
+    start_ticks += t1 - t0;
+    attr_ticks += t2 - t1;
+    end_ticks += t3 - t2;
+  }
+  if (g_tracer.counters().spans_dropped_full != 0) return 1;
+  // milli-instructions per operation: ticks * 40 ns/tick * 1 instruction/ns * 1000 / rounds
+  auto per_op = [](std::uint64_t ticks, std::uint64_t base) {
+    std::uint64_t net = ticks > base ? ticks - base : 0;
+    return net * 40u * 1000u / kRounds;
+  };
+  report("counter_read_overhead", overhead * 40u * 1000u / kRounds);
+  report("span_start", per_op(start_ticks, overhead));
+  report("set_attribute_int", per_op(attr_ticks, overhead));
+  report("span_end", per_op(end_ticks, overhead));
+  return 0;
+}

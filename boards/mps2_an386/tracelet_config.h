@@ -1,0 +1,18 @@
+#pragma once
+// tracelet limits for MPS2-AN386 (QEMU's Cortex-M4 board): small, like a real MCU with tens of
+// KiB of RAM for tracing. Picked up through TRACELET_CONFIG_FILE (see board.cmake).
+
+#define TRACELET_MAX_ATTRIBUTES 8          // per span
+#define TRACELET_MAX_EVENTS 4              // per span
+#define TRACELET_MAX_EVENT_ATTRIBUTES 4    // per event
+#define TRACELET_MAX_STRING_BYTES 32       // names, keys and string values
+#define TRACELET_SPAN_DATA_BYTES 192       // bytes per live Span on the caller's stack
+#define TRACELET_RESOURCE_BYTES 256        // resource attributes copied at init
+#define TRACELET_MAX_RESOURCE_ATTRIBUTES 8
+
+// port/cortex_m options (see port/cortex_m/tracelet_cortex_m.h).
+// The board's startup sets AIRCR.PRIGROUP so that 3 bits preempt (8 group priorities).
+#define TRACELET_CORTEX_M_PRIORITY_BITS 3
+// QEMU's MPS2 has no TRNG: ids are seeded from SysTick jitter. NOT secure; fine for trace ids
+// in an emulator, never for keys.
+#define TRACELET_CORTEX_M_WEAK_ENTROPY 1

@@ -1,0 +1,211 @@
+// tracelet::port for ARMv7-M (Cortex-M3/M4/M7) without an OS. See tracelet_cortex_m.h for the
+// board-facing part and docs/porting.md for the reasoning.
+#include "tracelet_cortex_m.h"
+
+#include "tick_clock.h"
+
+#include "tracelet/config.h"
+#include "tracelet/port.h"
+
+#ifndef TRACELET_CORTEX_M_PRIORITY_BITS
+#define TRACELET_CORTEX_M_PRIORITY_BITS 4  // group-priority bits in use; 2^bits + 3 slots of 4 bytes
+#endif
+#ifndef TRACELET_CORTEX_M_WEAK_ENTROPY
+#define TRACELET_CORTEX_M_WEAK_ENTROPY 0  // 1 = SysTick-jitter bytes when the board has no TRNG (NOT secure)
+#endif
+#ifndef TRACELET_CORTEX_M_SYSTICK_HANDLER
+#define TRACELET_CORTEX_M_SYSTICK_HANDLER 1  // 0 = an RTOS owns SysTick_Handler and calls on_systick()
+#endif
+static_assert(TRACELET_CORTEX_M_PRIORITY_BITS >= 1 && TRACELET_CORTEX_M_PRIORITY_BITS <= 8,
+              "TRACELET_CORTEX_M_PRIORITY_BITS must be 1..8 (ARMv7-M has at most 8 priority bits).");
+
+namespace tracelet {
+namespace {
+
+// ---- system control space registers (ARMv7-M ARM, B3.2 and B3.3) -------------------------
+struct SysTickRegs {
+  std::uint32_t ctrl;   // bit 0 ENABLE, bit 1 TICKINT, bit 2 CLKSOURCE (1 = core clock)
+  std::uint32_t load;   // reload value, 24 bits
+  std::uint32_t val;    // current value, counts down
+  std::uint32_t calib;
+};
+volatile SysTickRegs* const kSysTick = reinterpret_cast<volatile SysTickRegs*>(0xE000E010u);
+volatile std::uint32_t* const kIcsr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED04u);
+volatile std::uint32_t* const kAircr = reinterpret_cast<volatile std::uint32_t*>(0xE000ED0Cu);
+// Priority bytes: system handlers 4..15 at SHPR (0xE000ED18 + n - 4), IRQs at NVIC_IPR.
+volatile std::uint8_t* const kShpr = reinterpret_cast<volatile std::uint8_t*>(0xE000ED14u);  // index by exception number
+volatile std::uint8_t* const kNvicIpr = reinterpret_cast<volatile std::uint8_t*>(0xE000E400u);
+constexpr std::uint32_t kIcsrPendStSet = 1u << 26;
+constexpr std::uint32_t kSysTickEnable = 1u << 0;
+constexpr std::uint32_t kSysTickInt = 1u << 1;
+constexpr std::uint32_t kSysTickCoreClock = 1u << 2;
+constexpr std::uint32_t kSysTickMaxReload = 0x00FFFFFFu;
+
+inline std::uint32_t read_primask_and_disable() noexcept {
+  std::uint32_t primask;
+  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
+  return primask;
+}
+inline void write_primask(std::uint32_t primask) noexcept {
+  __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
+}
+inline std::uint32_t read_ipsr() noexcept {
+  std::uint32_t ipsr;
+  __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
+  return ipsr & 0x1FFu;
+}
+
+// ---- clock: changed only with interrupts masked ---------------------------------------------
+cortex_m::TickClock g_clock;
+
+// ---- current-span slots --------------------------------------------------------------------
+// Handlers nest only by strictly higher group priority, so at most one handler per group
+// priority level is active at a time: one slot per level is enough, plus NMI, HardFault
+// (fixed negative priorities) and the thread-mode default.
+constexpr unsigned kPriorityLevels = 1u << TRACELET_CORTEX_M_PRIORITY_BITS;
+constexpr unsigned kPriorityShift = 8u - TRACELET_CORTEX_M_PRIORITY_BITS;
+void* g_handler_slots[kPriorityLevels + 2] = {};  // [0] NMI, [1] HardFault, [2+level]
+void* g_thread_slot = nullptr;
+
+}  // namespace
+
+// ---- port-specific API ---------------------------------------------------------------------
+namespace cortex_m {
+
+Status init(std::uint32_t systick_hz) noexcept {
+  if (systick_hz < 1000000u) return Status::kInvalidArgument;
+  // Preemption bits = implemented priority bits above the PRIGROUP split. Unimplemented low
+  // bits of a priority byte read as zero: probe with PendSV's byte (restored right away).
+  std::uint32_t saved = read_primask_and_disable();
+  std::uint8_t pendsv_priority = kShpr[14];
+  kShpr[14] = 0xFF;
+  std::uint8_t implemented = kShpr[14];
+  kShpr[14] = pendsv_priority;
+  write_primask(saved);
+  unsigned bits = 0;
+  while ((implemented & 0x80u) != 0) {
+    ++bits;
+    implemented = static_cast<std::uint8_t>(implemented << 1);
+  }
+  unsigned prigroup = (*kAircr >> 8) & 7u;
+  unsigned group_bits = 7u - prigroup;
+  if (group_bits > bits) group_bits = bits;
+  if (group_bits > TRACELET_CORTEX_M_PRIORITY_BITS) return Status::kFailedPrecondition;
+
+  saved = read_primask_and_disable();
+  if (g_clock.running()) {  // a second call keeps the running clock: time must not restart
+    write_primask(saved);
+    return Status::kOk;
+  }
+  (void)g_clock.set_rate(systick_hz);  // >= 1 MHz checked above
+  if ((kSysTick->ctrl & kSysTickEnable) == 0) {
+    kSysTick->load = kSysTickMaxReload;
+    kSysTick->val = 0;
+    kSysTick->ctrl = kSysTickCoreClock | kSysTickInt | kSysTickEnable;
+  } else {
+    kSysTick->ctrl = kSysTick->ctrl | kSysTickInt;
+  }
+  write_primask(saved);
+  return Status::kOk;
+}
+
+void on_systick() noexcept {
+  std::uint32_t saved = read_primask_and_disable();
+  g_clock.on_wrap(kSysTick->load + 1u);
+  write_primask(saved);
+}
+
+void weak_jitter_entropy(std::uint8_t* out, std::size_t len) noexcept {
+  // Samples the SysTick counter around loops whose length depends on earlier samples, and
+  // folds each sample into a 64-bit state with a multiply-xorshift mixer. What varies is
+  // interrupt and bus timing; on an emulator, host scheduling. Predictable enough on quiet
+  // hardware that it must never key anything secret.
+  std::uint64_t state = 0x6a09e667f3bcc908ULL ^ g_clock.last_ns();
+  for (std::size_t i = 0; i < len; ++i) {
+    for (int round = 0; round < 16; ++round) {
+      std::uint32_t spins = static_cast<std::uint32_t>(state & 0x3Fu) + 8u;
+      for (volatile std::uint32_t n = 0; n < spins; n = n + 1u) {
+      }
+      state ^= kSysTick->val;
+      state *= 0x9e3779b97f4a7c15ULL;
+      state ^= state >> 29;
+    }
+    out[i] = static_cast<std::uint8_t>(state >> 56);
+  }
+}
+
+}  // namespace cortex_m
+
+// ---- tracelet::port ------------------------------------------------------------------------
+namespace port {
+
+std::uint64_t monotonic_ns() noexcept {
+  std::uint32_t saved = read_primask_and_disable();
+  if (!g_clock.running()) {
+    write_primask(saved);
+    panic(__FILE__, __LINE__);  // tracelet::cortex_m::init() was not called
+  }
+  std::uint32_t reload = kSysTick->load;
+  std::uint32_t value = kSysTick->val;
+  std::uint32_t unaccounted = 0;
+  if ((*kIcsr & kIcsrPendStSet) != 0) {
+    // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count the
+    // wrap here, and re-read the counter so the value is certainly from after it.
+    value = kSysTick->val;
+    unaccounted = reload + 1u;
+  }
+  std::uint64_t ns = g_clock.now_ns(unaccounted + (reload - value));
+  write_primask(saved);
+  return ns;
+}
+
+std::int64_t unix_offset_ns() noexcept { return tracelet_board_unix_offset_ns(); }
+
+bool entropy(std::uint8_t* out, std::size_t len) noexcept {
+  if (tracelet_board_entropy(out, len)) return true;
+#if TRACELET_CORTEX_M_WEAK_ENTROPY
+  cortex_m::weak_jitter_entropy(out, len);
+  return true;
+#else
+  return false;
+#endif
+}
+
+// PRIMASK masks every interrupt except NMI and HardFault. Saving and restoring it (rather
+// than cpsid/cpsie) makes sections nest and work from handlers that run with it already set.
+std::uint32_t critical_enter() noexcept { return read_primask_and_disable(); }
+void critical_exit(std::uint32_t state) noexcept { write_primask(state); }
+
+void** current_span_slot() noexcept {
+  std::uint32_t exception = read_ipsr();
+  if (exception == 0) return tracelet_board_thread_slot();
+  if (exception == 2) return &g_handler_slots[0];  // NMI
+  if (exception == 3) return &g_handler_slots[1];  // HardFault
+  std::uint8_t priority = exception >= 16 ? kNvicIpr[exception - 16] : kShpr[exception];
+  return &g_handler_slots[2 + (priority >> kPriorityShift)];
+}
+
+void panic(const char* file, int line) noexcept { tracelet_board_panic(file, line); }
+
+}  // namespace port
+}  // namespace tracelet
+
+// ---- weak board hooks ----------------------------------------------------------------------
+extern "C" {
+
+__attribute__((weak)) bool tracelet_board_entropy(std::uint8_t*, std::size_t) { return false; }
+
+__attribute__((weak)) std::int64_t tracelet_board_unix_offset_ns(void) { return 0; }
+
+__attribute__((weak)) void** tracelet_board_thread_slot(void) { return &tracelet::g_thread_slot; }
+
+__attribute__((weak, noreturn)) void tracelet_board_panic(const char*, int) {
+  __asm__ volatile("cpsid i" ::: "memory");
+  for (;;) __asm__ volatile("wfi");
+}
+
+#if TRACELET_CORTEX_M_SYSTICK_HANDLER
+void SysTick_Handler(void) { tracelet::cortex_m::on_systick(); }
+#endif
+
+}  // extern "C"

@@ -1,0 +1,87 @@
+// tracelet::port template: copy this folder to port/<your_platform>/, rename the file to
+// port_<your_platform>.cpp and the target in CMakeLists.txt to tracelet_port_<your_platform>,
+// then replace each body. Every function below says what the core expects from it; the
+// placeholder bodies compile and are deliberately inert, so this file builds in host CI as a
+// check that the contract in include/tracelet/port.h and this template agree.
+// docs/porting.md walks through a real port (port/cortex_m/) against this file.
+#include <cstddef>
+#include <cstdint>
+
+#include "tracelet/port.h"
+
+namespace tracelet::port {
+
+// Nanoseconds since an arbitrary start (boot is fine) that never decrease, also across
+// counter wraps and across calls from different threads or interrupt handlers.
+// Called twice per span (start and end), so it must be cheap: read a free-running hardware
+// counter and scale it. A 32-bit counter wraps (2^32 at 100 MHz is 43 s): extend it with an
+// overflow count kept by an interrupt, and handle a wrap that happened but whose interrupt has
+// not run yet (see port/cortex_m/port_cortex_m.cpp and tick_clock.h). Resolution of a few
+// microseconds is acceptable; nanosecond resolution is not required.
+// Must be callable with interrupts masked and from interrupt handlers. Must not block.
+std::uint64_t monotonic_ns() noexcept {
+  return 0;  // PORT: read your hardware counter here
+}
+
+// Offset that turns monotonic_ns() into Unix time in nanoseconds. The tracer reads it once at
+// init. Return the RTC's or a network time source's notion of "Unix now minus monotonic now".
+// A device with no wall clock returns 0: span times then count from boot, and a collector
+// shows them near 1970 (still correctly ordered and with correct durations).
+std::int64_t unix_offset_ns() noexcept {
+  return 0;  // PORT: RTC/SNTP offset, or 0 without a wall clock
+}
+
+// Fills out[0..len) with unpredictable bytes and returns true, or returns false if the
+// platform has no entropy source. Used once at init to seed span and trace ids (which need to
+// be unique, not secret); on false the tracer seeds from the clock and ids become guessable
+// across boots. Use a TRNG peripheral or the OS's random source. Never return true for bytes
+// you know are predictable (a clock, a constant) unless you document it as insecure, as
+// port/cortex_m's TRACELET_CORTEX_M_WEAK_ENTROPY does.
+bool entropy(std::uint8_t* out, std::size_t len) noexcept {
+  (void)out;
+  (void)len;
+  return false;  // PORT: read your TRNG here
+}
+
+// Enters a critical section that excludes every other producer of spans: other threads AND
+// interrupt handlers that may record spans. Returns whatever critical_exit() needs to restore
+// the previous state. Must nest (enter inside enter) and must work from interrupt handlers.
+// The core holds it for a few loads and stores only (never across I/O or a copy of a span).
+// Bare metal: save and mask the interrupt mask (PRIMASK on Cortex-M, the I bit elsewhere) and
+// return the saved value. RTOS: the kernel's ISR-safe critical section (e.g. a
+// taskENTER_CRITICAL_FROM_ISR-style call that returns the saved mask). Multi-core: also take
+// a spin lock shared by the cores.
+std::uint32_t critical_enter() noexcept {
+  return 0;  // PORT: save and mask interrupts, return the saved state
+}
+
+// Leaves the critical section, restoring exactly the state critical_enter() returned (not
+// "enable interrupts": the caller may itself run with interrupts masked).
+void critical_exit(std::uint32_t state) noexcept {
+  (void)state;  // PORT: restore the saved interrupt state
+}
+
+// Address of a pointer-sized slot, initially nullptr, that belongs to the calling execution
+// context: the core stores the current span there to parent new spans. Two contexts that can
+// interleave must never share a slot, or spans get wrong parents (and a span could end up
+// parented to a stack object that is gone). Threads: thread-local storage (a TLS pointer in
+// the task control block on an RTOS). Bare metal: one slot for the main loop and one per
+// interrupt nesting level (port/cortex_m uses one per group priority).
+void** current_span_slot() noexcept {
+  static void* single_context_slot = nullptr;  // PORT: correct only if nothing ever preempts
+  return &single_context_slot;
+}
+
+// Called only when tracelet's API contract was broken (TRACELET_ASSERT), never for runtime
+// conditions such as a full ring. Report file:line if the platform can (log, UART, debugger
+// breakpoint) and stop: abort(), a reset, or an endless loop the watchdog ends. Must not
+// return and must not call into tracelet.
+[[noreturn]] void panic(const char* file, int line) noexcept {
+  (void)file;
+  (void)line;
+  for (;;) {
+    // PORT: report and halt or reset
+  }
+}
+
+}  // namespace tracelet::port

@@ -1,0 +1,103 @@
+// Host tests of port/cortex_m/tick_clock.h: the SysTick-to-nanoseconds arithmetic, checked
+// against exact 128-bit math over simulated counters of common MCU clock rates.
+#include "tick_clock.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <string>
+
+namespace tracelet::cortex_m {
+namespace {
+
+struct Rate {
+  std::uint32_t hz;
+  std::uint32_t period;  // SysTick reload + 1
+};
+
+// Exact nanoseconds for `ticks` at `hz`, rounded down. The tests stay below 1.8e10 ticks, so
+// the product fits in 64 bits (no __int128 on 32-bit targets such as armhf).
+std::uint64_t exact_ns(std::uint64_t ticks, std::uint32_t hz) {
+  return ticks * 1000000000u / hz;
+}
+
+class TickClockRates : public ::testing::TestWithParam<Rate> {};
+
+// Walks a simulated down-counter through several seconds of wraps in uneven steps and reads
+// the clock as the port does: accounted wraps plus ticks since the last one.
+TEST_P(TickClockRates, TracksExactTimeWithoutDriftAndNeverGoesBack) {
+  const Rate rate = GetParam();
+  TickClock clock;
+  ASSERT_TRUE(clock.set_rate(rate.hz));
+  std::uint64_t total = 0;       // ticks since start
+  std::uint64_t wrapped = 0;     // ticks accounted through on_wrap
+  std::uint64_t previous = 0;
+  std::uint64_t step = 1;
+  const std::uint64_t end = std::uint64_t{rate.hz} * 5 + 12345;  // five seconds and a bit
+  std::uint64_t max_error = 0;
+  while (total < end) {
+    total += step;
+    step = (step * 7 + 13) % (rate.period / 3 + 1) + 1;  // uneven, below a third of a period
+    while (total - wrapped >= rate.period) {
+      clock.on_wrap(rate.period);
+      wrapped += rate.period;
+    }
+    std::uint64_t ns = clock.now_ns(static_cast<std::uint32_t>(total - wrapped));
+    ASSERT_GE(ns, previous) << "went backwards at tick " << total;
+    previous = ns;
+    std::uint64_t want = exact_ns(total, rate.hz);
+    std::uint64_t error = ns > want ? ns - want : want - ns;
+    if (error > max_error) max_error = error;
+  }
+  EXPECT_LE(max_error, 16u) << "fixed-point error above the documented bound at " << rate.hz << " Hz";
+  EXPECT_GE(previous, 5000000000u);
+}
+
+// A wrap the handler has not accounted yet is passed in by the reader as one extra period.
+TEST_P(TickClockRates, UnaccountedWrapCountsAsOnePeriod) {
+  const Rate rate = GetParam();
+  TickClock clock;
+  ASSERT_TRUE(clock.set_rate(rate.hz));
+  clock.on_wrap(rate.period);
+  std::uint64_t late = clock.now_ns(rate.period + 10);  // reader saw the second wrap pending
+  clock.on_wrap(rate.period);                            // handler runs afterwards
+  std::uint64_t after = clock.now_ns(10);
+  EXPECT_EQ(late, after);
+  std::uint64_t want = exact_ns(std::uint64_t{rate.period} * 2 + 10, rate.hz);
+  EXPECT_LE(after > want ? after - want : want - after, 16u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    CommonClocks, TickClockRates,
+    ::testing::Values(Rate{1000000u, 1000u}, Rate{8000000u, 0x1000000u}, Rate{16000000u, 16000u},
+                      Rate{25000000u, 0x1000000u}, Rate{48000000u, 48000u},
+                      Rate{64000000u, 0x1000000u}, Rate{120000000u, 0x1000000u},
+                      Rate{168000000u, 168000u}, Rate{180000000u, 0x1000000u},
+                      Rate{216000000u, 0x1000000u}, Rate{480000000u, 480000u}),
+    [](const ::testing::TestParamInfo<Rate>& p) {
+      return std::to_string(p.param.hz) + "Hz_" + std::to_string(p.param.period);
+    });
+
+TEST(TickClock, RejectsRatesBelowOneMegahertz) {
+  TickClock clock;
+  EXPECT_FALSE(clock.set_rate(999999u));
+  EXPECT_FALSE(clock.running());
+  EXPECT_TRUE(clock.set_rate(1000000u));
+  EXPECT_TRUE(clock.running());
+}
+
+// A reader inside the SysTick handler, before it accounts the wrap, sees the counter already
+// reloaded and no pending flag: its raw value would be one period early. The guard holds time.
+TEST(TickClock, ReadInsideHandlerBeforeAccountingDoesNotGoBack) {
+  TickClock clock;
+  ASSERT_TRUE(clock.set_rate(25000000u));
+  const std::uint32_t period = 25000u;
+  std::uint64_t before = clock.now_ns(period - 1);  // just before the wrap
+  std::uint64_t inside = clock.now_ns(5);           // wrapped, not accounted yet
+  EXPECT_EQ(inside, before);
+  clock.on_wrap(period);
+  EXPECT_GT(clock.now_ns(6), before);
+}
+
+}  // namespace
+}  // namespace tracelet::cortex_m
