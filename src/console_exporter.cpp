@@ -1,6 +1,5 @@
 #include "tracelet/console_exporter.h"
 
-#include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -37,13 +36,31 @@ class LineBuilder {
     len_ += static_cast<std::size_t>(n);
     if (len_ >= cap_) len_ = cap_ - 1;
   }
+  // By hand: newlib-nano's printf (small MCUs) has no 64-bit conversions.
+  void unsigned64(std::uint64_t v, int min_digits = 1) noexcept {
+    char digits[21];
+    int n = 0;
+    do {
+      digits[n++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v != 0 || n < min_digits);
+    while (n > 0) add("%c", digits[--n]);
+  }
+  void signed64(std::int64_t v) noexcept {
+    if (v < 0) {
+      add("-");
+      unsigned64(0 - static_cast<std::uint64_t>(v));
+    } else {
+      unsigned64(static_cast<std::uint64_t>(v));
+    }
+  }
   void hex(const std::uint8_t* bytes, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) add("%02x", bytes[i]);
   }
   void value(const AttributeValue& v) noexcept {
     switch (v.type()) {
       case AttributeValue::Type::kBool: add("%s", v.as_bool() ? "true" : "false"); break;
-      case AttributeValue::Type::kInt: add("%" PRId64, v.as_int()); break;
+      case AttributeValue::Type::kInt: signed64(v.as_int()); break;
       case AttributeValue::Type::kDouble: add("%g", v.as_double()); break;
       case AttributeValue::Type::kString:
         add("\"%.*s\"", static_cast<int>(v.as_string().size()), v.as_string().data());
@@ -90,7 +107,11 @@ std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* 
   std::uint64_t duration = head.end_unix_ns >= head.start_unix_ns
                                ? head.end_unix_ns - head.start_unix_ns
                                : 0;
-  line.add(" duration=%" PRIu64 ".%03" PRIu64 "us", duration / 1000, duration % 1000);
+  line.add(" duration=");
+  line.unsigned64(duration / 1000);
+  line.add(".");
+  line.unsigned64(duration % 1000, 3);
+  line.add("us");
   if (head.status == 1) line.add(" status=ok");
   if (head.status == 2) {
     line.add(" status=error(\"%.*s\")", static_cast<int>(span.status_message().size()),

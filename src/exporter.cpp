@@ -1,6 +1,5 @@
 #include "tracelet/exporter.h"
 
-#include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -45,6 +44,7 @@ void printable(const std::uint8_t* data, std::size_t len, char* out, std::size_t
 
 }  // namespace
 
+// Log formats avoid 64-bit conversions: newlib-nano's printf (small MCUs) has none.
 void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
   char line[256];
   va_list args;
@@ -137,7 +137,8 @@ void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
   std::uint32_t wait = backoff_ms_ / 2 + static_cast<std::uint32_t>(jitter_state_ % (backoff_ms_ / 2 + 1));
   if (retry_after_ms != 0) wait = retry_after_ms;  // the server said when
   next_attempt_ms_ = detail::monotonic_ms() + wait;
-  logf(LogLevel::kInfo, "exporter: retry %u in %u ms", failures_in_a_row_, wait);
+  logf(LogLevel::kInfo, "exporter: retry %u in %u ms", static_cast<unsigned>(failures_in_a_row_),
+       static_cast<unsigned>(wait));
 }
 
 Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept {
@@ -165,7 +166,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     if (s != Status::kOk) {
       update([](ExporterCounters& c, std::uint64_t) { ++c.connect_failures; ++c.export_failures; }, 0);
       logf(LogLevel::kWarning, "exporter: cannot reach %s:%u (%s): %s; %zu spans stay buffered",
-           host_, port_, to_string(s), error, batch.count);
+           host_, static_cast<unsigned>(port_), to_string(s), error, batch.count);
       return Outcome::kRetry;
     }
     connected_ = true;
@@ -227,7 +228,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connected_ = false;
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
     logf(LogLevel::kWarning, "exporter: no valid answer for %zu spans within %u ms (%s); will retry",
-         batch.count, timeout,
+         batch.count, static_cast<unsigned>(timeout),
          result == detail::HttpResponseParser::Result::kError ? response.error() : "timeout");
     return Outcome::kRetry;
   }
@@ -244,8 +245,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     if (response.body_len() != 0 &&
         (response.body_total() != response.body_len() ||
          !otlp::decode_export_response(response.body(), response.body_len(), answer))) {
-      logf(LogLevel::kWarning, "exporter: 2xx answer body (%llu bytes) is not an ExportTraceServiceResponse",
-           static_cast<unsigned long long>(response.body_total()));
+      logf(LogLevel::kWarning, "exporter: 2xx answer body (%lu bytes) is not an ExportTraceServiceResponse",
+           static_cast<unsigned long>(response.body_total()));
     }
     const std::int64_t rejected = answer.rejected_spans;
     const char* message = answer.error_message;
@@ -254,8 +255,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     if (rejected > 0 || message[0] != '\0') {
       update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; },
              static_cast<std::uint64_t>(rejected > 0 ? rejected : 0));
-      logf(LogLevel::kWarning, "exporter: collector rejected %" PRId64 " of %zu spans: %s",
-           rejected, batch.count, message[0] != '\0' ? message : "(no message)");
+      logf(LogLevel::kWarning, "exporter: collector rejected %ld of %zu spans: %s",
+           static_cast<long>(rejected), batch.count, message[0] != '\0' ? message : "(no message)");
     }
     return Outcome::kDelivered;
   }
@@ -336,8 +337,8 @@ Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
   }
   flush_requested_.store(false);
   if (pending_spans() == 0) return Status::kOk;
-  logf(LogLevel::kWarning, "exporter: flush timed out with %" PRIu64 " spans still buffered",
-       pending_spans());
+  logf(LogLevel::kWarning, "exporter: flush timed out with %lu spans still buffered",
+       static_cast<unsigned long>(pending_spans()));
   return Status::kTimeout;
 }
 
@@ -371,8 +372,8 @@ Status Exporter::shutdown(std::uint32_t timeout_ms) noexcept {
     connected_ = false;
   }
   if (result != Status::kOk) {
-    logf(LogLevel::kWarning, "exporter: shut down with %" PRIu64 " undelivered spans",
-         pending_spans());
+    logf(LogLevel::kWarning, "exporter: shut down with %lu undelivered spans",
+         static_cast<unsigned long>(pending_spans()));
   }
   tracer_ = nullptr;
   return result;

@@ -31,7 +31,9 @@ class HttpResponseParser {
   const char* retry_after() const noexcept { return retry_after_; }
   bool body_is_protobuf() const noexcept { return protobuf_; }
   const std::uint8_t* body() const noexcept { return body_; }
-  std::size_t body_len() const noexcept { return body_len_ < kMaxBody ? body_len_ : kMaxBody; }
+  std::size_t body_len() const noexcept {
+    return body_len_ < kMaxBody ? static_cast<std::size_t>(body_len_) : kMaxBody;
+  }
   std::uint64_t body_total() const noexcept { return body_len_; }
   const char* error() const noexcept { return error_; }
 

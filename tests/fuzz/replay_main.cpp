@@ -2,12 +2,11 @@
 // mutations of it (bit flips, truncations, byte insertions), so the fuzz targets are exercised
 // by every build, including g++ and cross builds.
 // Usage: <target>_replay [-mutations=N] corpus_dir_or_file...
-#include <dirent.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
@@ -46,13 +45,13 @@ std::string mutate(const std::string& in) {
 }
 
 void collect(const std::string& path, std::vector<std::string>& files) {
-  if (DIR* dir = opendir(path.c_str())) {
-    while (dirent* entry = readdir(dir)) {
-      if (entry->d_name[0] != '.') collect(path + "/" + entry->d_name, files);
-    }
-    closedir(dir);
-  } else {
+  std::error_code error;
+  if (!std::filesystem::is_directory(path, error)) {
     files.push_back(path);
+    return;
+  }
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(path, error)) {
+    if (entry.is_regular_file(error)) files.push_back(entry.path().string());
   }
 }
 
