@@ -36,19 +36,84 @@ class CriticalSection {
   std::uint32_t state_;
 };
 
-}  // namespace
-
-Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
-  if (memory.data == nullptr) return Status::kInvalidArgument;
+// Aligned start and usable size of caller memory; false if it is too small.
+bool usable(ByteSpan memory, std::uint8_t*& start, std::size_t& capacity) noexcept {
+  if (memory.data == nullptr) return false;
   auto address = reinterpret_cast<std::uintptr_t>(memory.data);
   std::size_t skip = static_cast<std::size_t>((8u - (address & 7u)) & 7u);
-  if (memory.size < skip + 64) return Status::kInvalidArgument;
+  if (memory.size < skip + 64) return false;
+  start = memory.data + skip;
+  capacity = (memory.size - skip) & ~static_cast<std::size_t>(7u);
+  return true;
+}
+
+}  // namespace
+
+// A checksum of the control fields, refreshed inside the critical section after every change,
+// so adopt() can tell a ring that survived a warm reset from RAM that holds anything.
+std::uint32_t Ring::seal() const noexcept {
+  std::uint32_t h = 0x7472636cu;  // "trcl"
+  const std::uintptr_t words[] = {reinterpret_cast<std::uintptr_t>(memory_), capacity_, head_,
+                                  tail_, used_, claimed_, static_cast<std::uintptr_t>(overflow_)};
+  for (std::uintptr_t w : words) {
+    h ^= static_cast<std::uint32_t>(w) ^ static_cast<std::uint32_t>(static_cast<std::uint64_t>(w) >> 32);
+    h *= 0x01000193u;  // FNV prime
+    h ^= h >> 15;
+  }
+  return h;
+}
+
+Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
+  std::uint8_t* start = nullptr;
+  std::size_t capacity = 0;
+  if (!usable(memory, start, capacity)) return Status::kInvalidArgument;
   CriticalSection lock;
-  memory_ = memory.data + skip;
-  capacity_ = (memory.size - skip) & ~static_cast<std::size_t>(7u);
+  memory_ = start;
+  capacity_ = capacity;
   overflow_ = overflow;
   head_ = tail_ = used_ = claimed_ = 0;
   counters_ = RingCounters{};
+  seal_ = seal();
+  return Status::kOk;
+}
+
+Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
+  std::uint8_t* start = nullptr;
+  std::size_t capacity = 0;
+  if (!usable(memory, start, capacity)) return Status::kInvalidArgument;
+  CriticalSection lock;
+  if (seal_ != seal() || memory_ != start || capacity_ != capacity || head_ >= capacity ||
+      tail_ >= capacity || used_ > capacity || claimed_ > used_ || head_ % 8 != 0 ||
+      tail_ % 8 != 0 || used_ % 8 != 0) {
+    return Status::kDataLoss;
+  }
+  // Walk every record once: the lengths must tile exactly from tail to head.
+  std::size_t at = tail_;
+  std::size_t kept = 0;
+  std::size_t dropped = 0;
+  for (std::size_t left = used_; left != 0;) {
+    std::uint32_t header = load_header(memory_ + at);
+    std::size_t size = footprint_of(header);
+    if (size == 0 || size > left || at + size > capacity_) return Status::kDataLoss;
+    switch (header & kStateMask) {
+      case kRecord: ++kept; break;
+      case kPadding: break;
+      case kWriting:  // the reset hit while a producer copied it: its bytes are incomplete
+        store_header(memory_ + at, static_cast<std::uint32_t>(size << 2) | kPadding);
+        ++dropped;
+        break;
+      default: return Status::kDataLoss;
+    }
+    at = (at + size == capacity_) ? 0 : at + size;
+    left -= size;
+  }
+  if (at != head_ && !(used_ == capacity_ && at == tail_)) return Status::kDataLoss;
+  overflow_ = overflow;
+  claimed_ = 0;  // the exporter's batch was never acknowledged: offer it again
+  counters_ = RingCounters{};
+  counters_.written = kept;
+  counters_.dropped_at_reset = dropped;
+  seal_ = seal();
   return Status::kOk;
 }
 
@@ -57,6 +122,7 @@ void Ring::detach() noexcept {
   memory_ = nullptr;
   capacity_ = 0;
   head_ = tail_ = used_ = claimed_ = 0;
+  seal_ = 0;  // a detached ring is never adopted
 }
 
 bool Ring::make_room_locked(std::size_t needed) noexcept {
@@ -72,6 +138,7 @@ bool Ring::make_room_locked(std::size_t needed) noexcept {
     if (tail_ == capacity_) tail_ = 0;
     used_ -= size;
   }
+  seal_ = seal();
   return true;
 }
 
@@ -97,6 +164,7 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
       }
       if (!room) {
         ++counters_.dropped_full;
+        seal_ = seal();  // make_room_locked may have evicted some records before giving up
         return false;
       }
     }
@@ -110,6 +178,7 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
     if (head_ == capacity_) head_ = 0;
     used_ += pad + need;
     ++counters_.written;
+    seal_ = seal();
   }
   std::uint8_t* out = memory_ + at + kHeaderBytes;
   if (head_len != 0) std::memcpy(out, head, head_len);
@@ -130,6 +199,7 @@ Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_byt
     tail_ = (tail_ + size == capacity_) ? 0 : tail_ + size;
     used_ -= size;
   }
+  seal_ = seal();
   std::size_t at = tail_;
   std::size_t bytes = 0;
   std::size_t count = 0;
@@ -145,6 +215,7 @@ Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_byt
   }
   if (count == 0) return Status::kUnavailable;
   claimed_ = bytes;
+  seal_ = seal();
   out.begin = tail_;
   out.bytes = bytes;
   out.count = count;
@@ -159,12 +230,14 @@ void Ring::commit(const Batch& batch) noexcept {
   claimed_ = 0;
   counters_.committed += batch.count;
   if (used_ == 0) head_ = tail_ = 0;
+  seal_ = seal();
 }
 
 void Ring::release(const Batch& batch) noexcept {
   CriticalSection lock;
   TRACELET_ASSERT(batch.begin == tail_ && batch.bytes == claimed_);
   claimed_ = 0;
+  seal_ = seal();
 }
 
 RecordCursor Ring::cursor(const Batch& batch) const noexcept {

@@ -24,14 +24,18 @@ Tracer g_default_tracer;
 Tracer& default_tracer() noexcept { return g_default_tracer; }
 
 Status Tracer::init(const Options& options) noexcept {
-  if (initialised_) return Status::kFailedPrecondition;
+  // A Tracer kept across resets holds whatever the last boot left: nothing in it is trusted
+  // except what Ring::adopt() can verify.
+  if (initialised_ && !options.keep_ring_across_reset) return Status::kFailedPrecondition;
   if (options.service_name == nullptr || options.service_name[0] == '\0') {
     return Status::kInvalidArgument;
   }
   if (options.resource_attribute_count != 0 && options.resource_attributes == nullptr) {
     return Status::kInvalidArgument;
   }
-  if (ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
+  adopted_ring_ = options.keep_ring_across_reset &&
+                  ring_.adopt(options.ring_memory, options.overflow) == Status::kOk;
+  if (!adopted_ring_ && ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
     return Status::kInvalidArgument;
   }
 
@@ -194,6 +198,7 @@ TracerCounters Tracer::counters() const noexcept {
   out.spans_dropped_full = ring.dropped_full;
   out.spans_dropped_overwritten = ring.dropped_overwritten;
   out.spans_dropped_too_large = ring.dropped_too_large;
+  out.spans_dropped_at_reset = ring.dropped_at_reset;
   out.spans_acknowledged = ring.committed;
   return out;
 }

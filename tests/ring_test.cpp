@@ -8,6 +8,12 @@
 namespace tracelet {
 namespace {
 
+// Where a Ring attached to `memory` starts its records (8-byte aligned start).
+std::uint8_t* ring_memory_of(std::uint8_t* memory) {
+  auto address = reinterpret_cast<std::uintptr_t>(memory);
+  return memory + ((8u - (address & 7u)) & 7u);
+}
+
 // Pushes a record whose payload is `len` copies of `fill`.
 bool push_filled(Ring& ring, std::uint8_t fill, std::size_t len) {
   std::vector<std::uint8_t> payload(len, fill);
@@ -187,6 +193,64 @@ TEST(Ring, UnalignedMemoryIsAlignedAndUsable) {
   EXPECT_EQ(ring.capacity() % 8, 0u);
   EXPECT_LE(ring.capacity(), 285u);
   EXPECT_TRUE(push_filled(ring, 1, 20));
+}
+
+}  // namespace
+}  // namespace tracelet
+
+namespace tracelet {
+namespace {
+
+// A warm reset leaves the Ring object and its memory as they were (both in .noinit); adopt()
+// must keep every complete record and give up on anything else.
+TEST(RingAdopt, KeepsCompleteRecordsAfterAWarmReset) {
+  alignas(8) static std::uint8_t memory[1024];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}), Status::kOk);
+  for (std::uint8_t i = 0; i < 6; ++i) ASSERT_TRUE(push_filled(ring, i, 20));
+  Batch batch;
+  ASSERT_EQ(ring.peek_batch(batch, 2), Status::kOk);  // export in flight when the reset hits
+  // The reset also hit a producer in the middle of its copy: record 4's header still says
+  // "writing" (state bits 0).
+  std::size_t offset = 4 * Ring::record_footprint(20);
+  std::uint32_t header;
+  std::memcpy(&header, ring_memory_of(memory) + offset, 4);
+  header &= ~3u;
+  std::memcpy(ring_memory_of(memory) + offset, &header, 4);
+
+  ASSERT_EQ(ring.adopt(ByteSpan{memory, sizeof memory}), Status::kOk);
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, 5u);
+  EXPECT_EQ(counters.dropped_at_reset, 1u);
+  ASSERT_EQ(ring.peek_batch(batch, 100), Status::kOk) << "the claimed batch is offered again";
+  auto records = read_batch(ring, batch);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[0].first, 0);
+  EXPECT_EQ(records[3].first, 3);
+  EXPECT_EQ(records[4].first, 5);
+  ring.commit(batch);
+  EXPECT_TRUE(push_filled(ring, 9, 20)) << "the adopted ring keeps working";
+}
+
+TEST(RingAdopt, RefusesRandomMemoryAndOtherBuffers) {
+  alignas(8) static std::uint8_t memory[1024];
+  alignas(Ring) static unsigned char storage[sizeof(Ring)];
+  std::memset(storage, 0xA5, sizeof storage);  // what a cold boot leaves in .noinit
+  Ring* cold = reinterpret_cast<Ring*>(storage);
+  EXPECT_EQ(cold->adopt(ByteSpan{memory, sizeof memory}), Status::kDataLoss);
+
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}), Status::kOk);
+  ASSERT_TRUE(push_filled(ring, 1, 20));
+  alignas(8) static std::uint8_t other[1024];
+  EXPECT_EQ(ring.adopt(ByteSpan{other, sizeof other}), Status::kDataLoss);
+  EXPECT_EQ(ring.adopt(ByteSpan{memory, 512}), Status::kDataLoss) << "a different size";
+  // A record length that no longer tiles the used bytes (memory corrupted) is refused.
+  std::uint32_t bogus = (999u << 2) | 1u;
+  std::memcpy(ring_memory_of(memory), &bogus, 4);
+  EXPECT_EQ(ring.adopt(ByteSpan{memory, sizeof memory}), Status::kDataLoss);
+  ring.detach();
+  EXPECT_EQ(ring.adopt(ByteSpan{memory, sizeof memory}), Status::kDataLoss) << "detached";
 }
 
 }  // namespace

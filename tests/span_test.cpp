@@ -608,3 +608,53 @@ TEST_F(SpanTest, FatalErrorEndsTheCurrentChainAsErrors) {
 
 }  // namespace
 }  // namespace tracelet
+
+namespace tracelet {
+namespace {
+
+TEST(TracerReset, SpansRecordedBeforeAWarmResetAreKept) {
+  alignas(8) static std::uint8_t memory[8192];
+  static Tracer tracer;  // on a device both live in .noinit
+  Options options;
+  options.service_name = "reset";
+  options.ring_memory = ByteSpan{memory, sizeof memory};
+  options.keep_ring_across_reset = true;
+  ASSERT_EQ(tracer.init(options), Status::kOk);
+  EXPECT_FALSE(tracer.adopted_ring()) << "a fresh ring on first boot";
+  SpanContext before;
+  {
+    auto span = tracer.start_span("before-reset");
+    span.set_attribute("boot", 1);
+    before = span.context();
+  }
+  // Warm reset: no shutdown, the object is not reconstructed, init runs again at boot.
+  ASSERT_EQ(tracer.init(options), Status::kOk);
+  EXPECT_TRUE(tracer.adopted_ring());
+  { auto span = tracer.start_span("after-reset"); }
+  auto spans = drain(tracer);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].name, "before-reset");
+  EXPECT_EQ(spans[0].span_id(), before.span_id);
+  EXPECT_EQ(spans[1].name, "after-reset");
+}
+
+TEST(TracerReset, ColdBootGarbageStartsAnEmptyRing) {
+  alignas(8) static std::uint8_t memory[8192];
+  std::memset(memory, 0x5A, sizeof memory);
+  alignas(Tracer) static unsigned char storage[sizeof(Tracer)];
+  std::memset(storage, 0xA5, sizeof storage);  // power-on RAM
+  Tracer* tracer = reinterpret_cast<Tracer*>(storage);
+  Options options;
+  options.service_name = "cold";
+  options.ring_memory = ByteSpan{memory, sizeof memory};
+  options.keep_ring_across_reset = true;
+  ASSERT_EQ(tracer->init(options), Status::kOk);
+  EXPECT_FALSE(tracer->adopted_ring());
+  { auto span = tracer->start_span("first"); }
+  auto spans = drain(*tracer);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].name, "first");
+}
+
+}  // namespace
+}  // namespace tracelet

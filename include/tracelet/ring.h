@@ -19,6 +19,7 @@ struct RingCounters {
   std::uint64_t dropped_full = 0;        // drop-newest: no room
   std::uint64_t dropped_overwritten = 0; // overwrite-oldest: evicted before export
   std::uint64_t dropped_too_large = 0;   // larger than the whole ring
+  std::uint64_t dropped_at_reset = 0;    // half-written when a warm reset hit (see adopt)
 };
 
 /// A run of records claimed by the consumer, oldest first. It stays in the ring until
@@ -51,6 +52,16 @@ class Ring {
   ///   kOk              – attached; previous contents and counters are forgotten
   ///   kInvalidArgument – memory missing or smaller than 64 usable bytes
   [[nodiscard]] Status attach(ByteSpan memory, Overflow overflow = Overflow::kDropNewest) noexcept;
+  /// After a warm reset: keeps the records of a ring whose object and memory were placed in
+  /// RAM the startup code does not clear (a `.noinit` section), if its control state is
+  /// intact (it carries a checksum updated with every change). Records a producer was still
+  /// writing are dropped and counted; a batch the exporter had claimed is offered again, so
+  /// it may reach the collector twice. Counters restart (`written` = records kept).
+  /// Return values:
+  ///   kOk              – adopted
+  ///   kDataLoss        – no intact ring for this memory (a cold boot): call attach()
+  ///   kInvalidArgument – as for attach()
+  [[nodiscard]] Status adopt(ByteSpan memory, Overflow overflow = Overflow::kDropNewest) noexcept;
   void detach() noexcept;
   bool attached() const noexcept { return capacity_ != 0; }
 
@@ -86,6 +97,7 @@ class Ring {
  private:
   static constexpr std::size_t kHeaderBytes = 4;
   bool make_room_locked(std::size_t needed) noexcept;
+  std::uint32_t seal() const noexcept;
 
   std::uint8_t* memory_ = nullptr;
   std::size_t capacity_ = 0;
@@ -95,6 +107,7 @@ class Ring {
   std::size_t tail_ = 0;         // oldest record still owned by the ring
   std::size_t used_ = 0;         // bytes from tail_ to head_, padding included
   std::size_t claimed_ = 0;      // bytes from tail_ claimed by the consumer
+  std::uint32_t seal_ = 0;       // checksum of the fields above, for adopt()
   RingCounters counters_{};
 };
 

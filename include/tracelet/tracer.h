@@ -23,6 +23,10 @@ struct Options {
   ByteSpan ring_memory{};                  // required: caller-owned span storage
   Overflow overflow = Overflow::kDropNewest;
   bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
+  /// The Tracer object and ring_memory live in RAM the startup code leaves alone (.noinit):
+  /// init() first tries to adopt the spans a warm reset left in the ring (Ring::adopt) and
+  /// only starts an empty ring if there is nothing intact. Only for such a Tracer.
+  bool keep_ring_across_reset = false;
   /// Which spans are recorded (OTEL_TRACES_SAMPLER / _ARG); default parentbased_always_on.
   SamplerConfig sampling{};
   /// A sampler of your own (e.g. a RuleSampler), used instead of `sampling` when set. Its
@@ -41,6 +45,7 @@ struct TracerCounters {
   std::uint64_t spans_acknowledged = 0;   // removed from the ring after delivery
   std::uint64_t spans_sampled_out = 0;    // not recorded: the sampler said drop
   std::uint64_t spans_record_only = 0;    // recorded for local use, not sampled: never exported
+  std::uint64_t spans_dropped_at_reset = 0;  // half-written when a warm reset hit
 };
 
 /// A read-only view of the resource attributes the tracer copied at init, in record encoding.
@@ -71,6 +76,8 @@ class Tracer {
   /// Idempotent; safe after a failed init. Spans must have ended before.
   void shutdown() noexcept;
   bool initialised() const noexcept { return initialised_; }
+  /// True if the last init() kept spans recorded before a warm reset.
+  bool adopted_ring() const noexcept { return adopted_ring_; }
 
   /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
   Span start_span(std::string_view name, const StartOptions& options = {}) noexcept;
@@ -102,6 +109,7 @@ class Tracer {
 
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
+  bool adopted_ring_ = false;
   std::atomic<std::uint64_t> id_state_{0};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
