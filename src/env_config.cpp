@@ -810,15 +810,14 @@ class EnvLoader {
     SamplerConfig parsed;
     char message[160] = {};
     const Status status = parse_sampler_config(sampler, arg, parsed, message, sizeof message);
-    if (status == Status::kOk) {
-      tracer.sampling = parsed;
-      return;
+    if (status != Status::kOk) {
+      Line line;
+      line.text("OTEL_TRACES_SAMPLER=").quoted(sampler).text(" OTEL_TRACES_SAMPLER_ARG=").quoted(arg)
+          .text(": ").text(message);
+      report(LogLevel::kWarning, line);  // `parsed` holds the spec's default for what was unusable
     }
-    Line line;
-    line.text("OTEL_TRACES_SAMPLER=").quoted(sampler).text(" OTEL_TRACES_SAMPLER_ARG=").quoted(arg)
-        .text(": ").text(message);
-    report(LogLevel::kWarning, line);
-    tracer.sampling = parsed;  // the spec's default for what could not be used
+    if (s_.sampler_.configure(parsed) != Status::kOk) return;
+    tracer.sampler = s_.sampler_.sampler();
   }
 
   void check_protocol() noexcept {

@@ -4,7 +4,6 @@
 
 #include "span_record.h"
 #include "tracelet/port.h"
-#include "tracelet/tracelet.h"
 #include "tracelet/version.h"
 
 namespace tracelet {
@@ -17,11 +16,7 @@ std::uint64_t mix64(std::uint64_t z) noexcept {  // splitmix64 finaliser
 }
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
-Tracer g_default_tracer;
-
 }  // namespace
-
-Tracer& default_tracer() noexcept { return g_default_tracer; }
 
 Status Tracer::init(const Options& options) noexcept {
   // A Tracer kept across resets holds whatever the last boot left: nothing in it is trusted
@@ -86,17 +81,8 @@ Status Tracer::init(const Options& options) noexcept {
   }
   id_state_.store(seed, std::memory_order_relaxed);
   sampling_counters_.reset();
-  if (options.sampler.should_sample != nullptr) {
-    sampler_ = options.sampler;
-  } else if (options.sampling.kind == SamplerKind::kParentBasedAlwaysOn) {
-    sampler_ = Sampler{};  // the default needs no call: inherit the parent's flag, else sample
-  } else {
-    if (configured_sampler_.configure(options.sampling) != Status::kOk) {
-      ring_.detach();
-      return Status::kInvalidArgument;
-    }
-    sampler_ = configured_sampler_.sampler();
-  }
+  // No sampler: the default needs no call (inherit the parent's flag, else sample).
+  sampler_ = options.sampler;
   unix_offset_ns_ = port::unix_offset_ns();
   initialised_ = true;
   enabled_.store(!options.start_disabled, std::memory_order_relaxed);

@@ -808,8 +808,13 @@ TEST_F(EnvConfigTest, TracesSamplerAndArgSelectTheSampler) {
   set("OTEL_TRACES_SAMPLER", "parentbased_traceidratio");
   set("OTEL_TRACES_SAMPLER_ARG", "0.25");
   EXPECT_EQ(load(), 0u) << logs.all();
-  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kParentBasedTraceIdRatio);
-  EXPECT_DOUBLE_EQ(tracer.sampling.ratio, 0.25);
+  EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kParentBasedTraceIdRatio);
+  EXPECT_DOUBLE_EQ(storage->sampler_config().ratio, 0.25);
+  ASSERT_NE(tracer.sampler.should_sample, nullptr) << "the tracer is given the configured sampler";
+  TraceId low;  // randomness 0: below every threshold except ratio 1
+  SamplingParams params;
+  params.trace_id = low;
+  EXPECT_EQ(sample(tracer.sampler, params), SamplingDecision::kDrop);
 }
 
 TEST_F(EnvConfigTest, MalformedSamplerArgIsNamedAndTheDefaultUsed) {
@@ -817,15 +822,21 @@ TEST_F(EnvConfigTest, MalformedSamplerArgIsNamedAndTheDefaultUsed) {
   set("OTEL_TRACES_SAMPLER_ARG", "half");
   EXPECT_EQ(load(), 1u);
   EXPECT_TRUE(logs.has(LogLevel::kWarning, "OTEL_TRACES_SAMPLER_ARG=\"half\"")) << logs.all();
-  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kTraceIdRatio);
-  EXPECT_DOUBLE_EQ(tracer.sampling.ratio, 1.0);
+  EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kTraceIdRatio);
+  EXPECT_DOUBLE_EQ(storage->sampler_config().ratio, 1.0);
+}
+
+TEST_F(EnvConfigTest, NoSamplerVariablesLeaveTheFirmwareSampler) {
+  tracer.sampler = always_off_sampler();
+  EXPECT_EQ(load(), 0u);
+  EXPECT_EQ(tracer.sampler.should_sample, always_off_sampler().should_sample);
 }
 
 TEST_F(EnvConfigTest, UnknownSamplerFallsBackToTheSpecDefault) {
   set("OTEL_TRACES_SAMPLER", "sometimes");
   EXPECT_EQ(load(), 1u);
   EXPECT_TRUE(logs.has("OTEL_TRACES_SAMPLER=\"sometimes\"")) << logs.all();
-  EXPECT_EQ(tracer.sampling.kind, SamplerKind::kParentBasedAlwaysOn);
+  EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kParentBasedAlwaysOn);
 }
 
 }  // namespace

@@ -424,7 +424,7 @@ class SamplingTest : public ::testing::Test {
 
 TEST_F(SamplingTest, AlwaysOffRecordsNothingButKeepsContextAndCounts) {
   Options options;
-  options.sampling.kind = SamplerKind::kAlwaysOff;
+  options.sampler = always_off_sampler();
   ASSERT_EQ(init(options), Status::kOk);
   {
     auto root = tracer_.start_span("root");
@@ -467,9 +467,13 @@ TEST_F(SamplingTest, DefaultParentBasedFollowsTheRemoteParentsFlag) {
 }
 
 TEST_F(SamplingTest, TraceIdRatioKeepsWholeTracesAtTheRatio) {
+  SamplerConfig config;
+  config.kind = SamplerKind::kParentBasedTraceIdRatio;
+  config.ratio = 0.25;
+  ConfiguredSampler sampler;
+  ASSERT_EQ(sampler.configure(config), Status::kOk);
   Options options;
-  options.sampling.kind = SamplerKind::kParentBasedTraceIdRatio;
-  options.sampling.ratio = 0.25;
+  options.sampler = sampler.sampler();
   ASSERT_EQ(init(options), Status::kOk);
   int recorded_roots = 0;
   for (int i = 0; i < 4000; ++i) {
@@ -526,11 +530,12 @@ TEST_F(SamplingTest, CustomSamplerSeesStartAttributesAndRecordOnlyIsNotExported)
   EXPECT_EQ(spans[0].attribute("http.request.method")->s, "POST");
 }
 
-TEST_F(SamplingTest, InvalidSamplerConfigFailsInit) {
-  Options options;
-  options.sampling.kind = SamplerKind::kTraceIdRatio;
-  options.sampling.ratio = 1.5;
-  EXPECT_EQ(init(options), Status::kInvalidArgument);
+TEST_F(SamplingTest, InvalidSamplerConfigIsRefused) {
+  SamplerConfig config;
+  config.kind = SamplerKind::kTraceIdRatio;
+  config.ratio = 1.5;
+  ConfiguredSampler sampler;
+  EXPECT_EQ(sampler.configure(config), Status::kInvalidArgument);
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "tracelet/config.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/log.h"
+#include "tracelet/sampler.h"
 #include "tracelet/tracer.h"
 
 #ifndef TRACELET_ENV_TEXT_BYTES
@@ -61,9 +62,12 @@ class EnvSettings {
 
   /// Bytes of the text pool in use, out of TRACELET_ENV_TEXT_BYTES.
   std::size_t text_used() const noexcept { return text_used_; }
+  /// What OTEL_TRACES_SAMPLER / _ARG selected (the spec's default if unset or invalid).
+  const SamplerConfig& sampler_config() const noexcept { return sampler_.config(); }
 
  private:
   friend class detail::EnvLoader;
+  ConfiguredSampler sampler_;  // tracer.sampler points here when the variables are set
   char text_[TRACELET_ENV_TEXT_BYTES] = {};
   std::size_t text_used_ = 0;
   HttpHeader headers_[TRACELET_ENV_MAX_HEADERS] = {};

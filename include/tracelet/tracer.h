@@ -27,10 +27,10 @@ struct Options {
   /// init() first tries to adopt the spans a warm reset left in the ring (Ring::adopt) and
   /// only starts an empty ring if there is nothing intact. Only for such a Tracer.
   bool keep_ring_across_reset = false;
-  /// Which spans are recorded (OTEL_TRACES_SAMPLER / _ARG); default parentbased_always_on.
-  SamplerConfig sampling{};
-  /// A sampler of your own (e.g. a RuleSampler), used instead of `sampling` when set. Its
-  /// ctx must outlive the Tracer.
+  /// Which spans are recorded. Zero = parentbased_always_on, built in and free. Otherwise a
+  /// ConfiguredSampler (OTEL_TRACES_SAMPLER choices; load_env_config sets one up), a
+  /// RuleSampler or your own; its ctx must outlive the Tracer. Kept out of the Tracer so a
+  /// firmware that samples everything links no sampler code.
   Sampler sampler{};
 };
 
@@ -113,7 +113,6 @@ class Tracer {
   std::atomic<std::uint64_t> id_state_{0};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
-  ConfiguredSampler configured_sampler_;
   Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
   SamplerCounters sampling_counters_;
   std::uint16_t resource_len_ = 0;
