@@ -199,8 +199,9 @@ TEST_F(ExporterE2E, ConnectionResetMidResponseIsRetried) {
 }
 
 TEST_F(ExporterE2E, SlowerThanTheTimeoutIsRetriedAndAtLeastOnce) {
-  config_.timeout_ms = 300;
-  start_receiver({"--delay-ms", "1000", "--delay-count", "1"});
+  // The timeout must cover a TLS handshake even under qemu-user (~0.5 s on armhf).
+  config_.timeout_ms = 1500;
+  start_receiver({"--delay-ms", "4000", "--delay-count", "1"});
   start_exporter(receiver_.port());
   record(10);
   ASSERT_EQ(exporter_.flush(10000), Status::kOk) << log_.all();
