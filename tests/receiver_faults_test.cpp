@@ -5,6 +5,14 @@
 #include <string>
 #include <vector>
 
+#ifndef TRACELET_RECEIVER_HAVE_ZLIB
+#error "TRACELET_RECEIVER_HAVE_ZLIB (0 or 1) comes from tools/receiver/CMakeLists.txt (tracelet_receiver_test_zlib)"
+#endif
+#if TRACELET_RECEIVER_HAVE_ZLIB
+#define ZLIB_CONST
+#include <zlib.h>
+#endif
+
 #include "support/http_exchange.h"
 #include "support/json_lite.h"
 #include "support/otlp_builder.h"
@@ -78,6 +86,40 @@ class ReceiverFaultsTest : public ::testing::Test {
 test::TempDir* ReceiverFaultsTest::dir_ = nullptr;
 std::string ReceiverFaultsTest::ca_file_;
 
+// `body` in two chunks, as an exporter that streams its request sends it.
+std::string chunked_request(const std::string& body, const std::string& extra_headers) {
+  auto hex = [](std::size_t n) {
+    static const char kDigits[] = "0123456789abcdef";
+    std::string out;
+    for (; n > 0; n >>= 4) out.insert(out.begin(), kDigits[n & 15]);
+    return out;
+  };
+  const std::size_t half = body.size() / 2;
+  return "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
+         "Transfer-Encoding: chunked\r\n" + extra_headers + "\r\n" +
+         hex(half) + "\r\n" + body.substr(0, half) + "\r\n" +
+         hex(body.size() - half) + "\r\n" + body.substr(half) + "\r\n0\r\n\r\n";
+}
+
+#if TRACELET_RECEIVER_HAVE_ZLIB
+// `data` as one gzip member (what an OTLP exporter with compression=gzip sends).
+std::string gzip(const std::string& data) {
+  z_stream zs{};
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    return std::string();
+  }
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<const Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  (void)deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+#endif
+
 TEST_F(ReceiverFaultsTest, FailStatusForTheFirstNRequestsWithRetryAfter) {
   start({"--fail-status", "503", "--fail-count", "3", "--retry-after", "7"});
   HttpResponse r;
@@ -98,6 +140,36 @@ TEST_F(ReceiverFaultsTest, FailStatusForTheFirstNRequestsWithRetryAfter) {
   ASSERT_TRUE(rx_.wait_for_log("#4 POST"));
   EXPECT_NE(rx_.log().find("#1 POST /v1/traces -> 503 spans=3"), std::string::npos) << rx_.log();
   EXPECT_NE(rx_.log().find("injected, spans not recorded"), std::string::npos);
+}
+
+TEST_F(ReceiverFaultsTest, FailStatusAppliesToChunkedAndGzipBodiesToo) {
+  // Faults are chosen after the body is read and decoded, whatever its framing and coding:
+  // the log still counts the spans of a refused chunked or gzip request.
+  start({"--fail-status", "503", "--fail-count", "2", "--retry-after", "1"});
+  const std::string body = test::encode_request(test::sample_batch(21));
+  HttpResponse r;
+  ASSERT_EQ(test::send_all(session_.transport(), chunked_request(body, ""), 2000), Status::kOk);
+  ASSERT_EQ(test::read_response(session_.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 503);
+  ASSERT_NE(r.header("retry-after"), nullptr);
+#if TRACELET_RECEIVER_HAVE_ZLIB
+  const std::string second = chunked_request(gzip(body), "Content-Encoding: gzip\r\n");
+#else
+  const std::string second = chunked_request(body, "Content-Encoding: identity\r\n");
+#endif
+  ASSERT_EQ(test::send_all(session_.transport(), second, 2000), Status::kOk);
+  ASSERT_EQ(test::read_response(session_.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 503);
+  ASSERT_EQ(test::send_all(session_.transport(), second, 2000), Status::kOk);  // same connection
+  ASSERT_EQ(test::read_response(session_.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 200);
+  const auto spans = jsonl();
+  ASSERT_EQ(spans.size(), 3u);
+  for (const auto& s : spans) EXPECT_EQ(s["request"].number(), 3);
+  ASSERT_TRUE(rx_.wait_for_log("#3 POST"));
+  EXPECT_NE(rx_.log().find("#1 POST /v1/traces -> 503 spans=3 bytes=" + std::to_string(body.size()) + " chunked"),
+            std::string::npos) << rx_.log();
+  EXPECT_NE(rx_.log().find("#2 POST /v1/traces -> 503 spans=3 bytes="), std::string::npos) << rx_.log();
 }
 
 TEST_F(ReceiverFaultsTest, TooManyRequestsCarriesRetryAfterButOtherCodesDoNot) {

@@ -3,9 +3,19 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
+
+#ifndef TRACELET_RECEIVER_HAVE_ZLIB
+#error "TRACELET_RECEIVER_HAVE_ZLIB (0 or 1) comes from tools/receiver/CMakeLists.txt (tracelet_receiver_test_zlib)"
+#endif
+#if TRACELET_RECEIVER_HAVE_ZLIB
+#define ZLIB_CONST
+#include <zlib.h>
+#endif
 
 #include "support/http_exchange.h"
 #include "support/json_lite.h"
@@ -60,6 +70,97 @@ std::string nested_request(int depth) {
   std::string span = ld(5, "deep");
   span += ld(9, kv);
   return ld(1, ld(2, ld(2, span)));
+}
+
+// ---- request bodies framed and encoded the way other OTLP clients send them ----
+
+// Chunked transfer coding of `body`: chunk sizes are taken from `sizes` in turn (cycled),
+// written in varied but valid forms (lower and upper case hex, leading zeros), each followed
+// by extensions[i % n] when given; `trailers` (complete "Name: value\r\n" lines) end it.
+std::string chunk_body(const std::string& body, const std::vector<std::size_t>& sizes,
+                       const std::vector<std::string>& extensions = {}, const std::string& trailers = "") {
+  static const char kLower[] = "0123456789abcdef";
+  static const char kUpper[] = "0123456789ABCDEF";
+  std::string out;
+  std::size_t pos = 0;
+  for (std::size_t i = 0; pos < body.size(); ++i) {
+    const std::size_t n = std::min(sizes[i % sizes.size()], body.size() - pos);
+    const char* digits = i % 3 == 1 ? kUpper : kLower;
+    std::string hex;
+    for (std::size_t v = n; v > 0; v >>= 4) hex.insert(hex.begin(), digits[v & 15]);
+    if (i % 5 == 2) hex.insert(0, "00");
+    out += hex;
+    if (!extensions.empty()) out += extensions[i % extensions.size()];
+    out += "\r\n" + body.substr(pos, n) + "\r\n";
+    pos += n;
+  }
+  return out + "0\r\n" + trailers + "\r\n";
+}
+
+std::string chunked_head(const std::string& extra_headers = "") {
+  return "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
+         "Transfer-Encoding: chunked\r\n" + extra_headers + "\r\n";
+}
+
+// Sends `data` in pieces of the given sizes (cycled) with a short pause between them, so the
+// receiver sees the body across many reads, split at arbitrary points.
+Status send_in_pieces(const Transport& t, const std::string& data, const std::vector<std::size_t>& pieces) {
+  std::size_t pos = 0;
+  for (std::size_t i = 0; pos < data.size(); ++i) {
+    const std::size_t n = std::min(pieces[i % pieces.size()], data.size() - pos);
+    if (Status s = test::send_all(t, data.substr(pos, n), 2000); s != Status::kOk) return s;
+    pos += n;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return Status::kOk;
+}
+
+// The JSONL lines of request #`request`, without the request number, in file order: two
+// requests carrying the same batch must give identical lists.
+std::vector<std::string> spans_of_request(const std::vector<std::string>& lines, int request) {
+  const std::string prefix = "{\"request\":" + std::to_string(request) + ",";
+  std::vector<std::string> out;
+  for (const std::string& line : lines) {
+    if (line.rfind(prefix, 0) == 0) out.push_back(line.substr(prefix.size()));
+  }
+  return out;
+}
+
+// sample_batch(seed) plus `extra` copies of its spans with fresh span ids: a body of a few KB.
+test::TestBatch big_batch(std::uint8_t seed, std::size_t extra) {
+  test::TestBatch b = test::sample_batch(seed);
+  const std::vector<test::TestSpan> base = b.spans;
+  for (std::size_t i = 0; i < extra; ++i) {
+    test::TestSpan copy = base[i % base.size()];
+    copy.span_id[0] = static_cast<std::uint8_t>(0x80 | (i >> 8));
+    copy.span_id[1] = static_cast<std::uint8_t>(i & 0xff);
+    copy.name += " #" + std::to_string(i);
+    b.spans.push_back(copy);
+  }
+  return b;
+}
+
+#if TRACELET_RECEIVER_HAVE_ZLIB
+// `data` compressed as one gzip member, the way an OTLP exporter with compression=gzip sends it.
+std::string gzip(const std::string& data, int level = Z_DEFAULT_COMPRESSION) {
+  z_stream zs{};
+  if (deflateInit2(&zs, level, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::string();
+  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
+  zs.next_in = reinterpret_cast<const Bytef*>(data.data());
+  zs.avail_in = static_cast<uInt>(data.size());
+  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  zs.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&zs, Z_FINISH);
+  out.resize(zs.total_out);
+  (void)deflateEnd(&zs);
+  return rc == Z_STREAM_END ? out : std::string();
+}
+#endif
+
+// True when the server has closed the TLS connection (after an answer that said so).
+bool closed_by_server(TlsSession& s) {
+  std::uint8_t buf[16];
+  return s.tls.recv(buf, sizeof buf, 2000) == static_cast<std::int32_t>(Status::kUnavailable);
 }
 
 class ReceiverHttpTest : public ::testing::Test {
@@ -239,22 +340,357 @@ TEST_F(ReceiverHttpTest, DeeplyNestedValuesAreRefusedAndShallowOnesKept) {
   EXPECT_TRUE(found);
 }
 
-TEST_F(ReceiverHttpTest, ChunkedBodiesAreRefusedAndTheConnectionClosed) {
+TEST_F(ReceiverHttpTest, ChunkedBodiesInOneTwoAndManyChunksAreDecoded) {
+  // Its own receiver, so request numbers in the JSONL are known.
+  test::ReceiverProcess rx;
+  std::string error;
+  ASSERT_TRUE(rx.start(dir_->path(), {"--certs", dir_->file("ca"), "--quiet"}, error)) << error;
+  TlsSession s;
+  ASSERT_EQ(s.open(rx.port(), options()), Status::kOk) << s.reason();
+  const std::string body = test::encode_request(big_batch(7, 40));
+  ASSERT_GT(body.size(), 4000u);
+  HttpResponse r;
+  // Request #1 is the reference: the same body framed by Content-Length.
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", body, r), Status::kOk);
+  ASSERT_EQ(r.status, 200);
+
+  struct Case {
+    const char* what;
+    std::string wire;
+    std::vector<std::size_t> pieces;  // how the request is cut into writes
+  };
+  const Case cases[] = {
+      {"one chunk", chunked_head() + chunk_body(body, {body.size()}), {1u << 20}},
+      {"two chunks with extensions",
+       chunked_head() + chunk_body(body, {body.size() / 2 + 1}, {";part=1", " ; name = \"quoted \\\" value\" ;flag"}),
+       {700}},
+      {"many chunks cut across reads, with trailers",
+       chunked_head() + chunk_body(body, {1, 7, 300, 16, 2, 255, 4096, 3}, {"", ";x", ";y=\"\""},
+                                   "X-Checksum: abc\r\nX-Empty:\r\n"),
+       {1, 2, 3, 50, 7, 1000, 13}},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(send_in_pieces(s.transport(), c.wire, c.pieces), Status::kOk);
+    ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);  // same connection
+    EXPECT_EQ(r.status, 200) << r.body;
+    std::int64_t rejected = 0;
+    std::string message;
+    EXPECT_TRUE(test::decode_response(r.body, rejected, message));
+    EXPECT_EQ(rejected, -1);
+  }
+
+  const std::vector<std::string> lines = rx.jsonl_lines();
+  const std::vector<std::string> reference = spans_of_request(lines, 1);
+  ASSERT_EQ(reference.size(), 43u);
+  for (int request = 2; request <= 4; ++request) {
+    EXPECT_EQ(spans_of_request(lines, request), reference) << "request #" << request;
+  }
+  ASSERT_TRUE(rx.wait_for_log("#4 POST"));
+  EXPECT_NE(rx.log().find("#4 POST /v1/traces -> 200 spans=43 bytes=" + std::to_string(body.size()) + " chunked"),
+            std::string::npos) << rx.log();
+  s.close();
+  EXPECT_EQ(rx.stop(), 0);
+}
+
+TEST_F(ReceiverHttpTest, ChunkedRequestsKeepTheConnectionAlive) {
+  test::ReceiverProcess rx;
+  std::string error;
+  ASSERT_TRUE(rx.start(dir_->path(), {"--certs", dir_->file("ca"), "--quiet"}, error)) << error;
+  TlsSession s;
+  ASSERT_EQ(s.open(rx.port(), options()), Status::kOk) << s.reason();
+  const std::string a = test::encode_request(test::sample_batch(8));
+  const std::string b = test::encode_request(test::sample_batch(9));
+  const std::string c = test::encode_request(test::sample_batch(10));
+
+  // A chunked request and a Content-Length one back to back in one write: the decoder must
+  // stop exactly at the end of the chunked body.
+  const std::string second = "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
+                             "Content-Length: " + std::to_string(b.size()) + "\r\n\r\n" + b;
+  ASSERT_EQ(test::send_all(s.transport(), chunked_head() + chunk_body(a, {10, 100}) + second, 2000), Status::kOk);
+  HttpResponse r;
+  ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.header("connection"), nullptr);  // no "close"
+  ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 200);
+
+  // Expect: 100-continue on a chunked request: the receiver invites the body first.
+  ASSERT_EQ(test::send_all(s.transport(), chunked_head("Expect: 100-continue\r\n"), 2000), Status::kOk);
+  std::uint8_t interim[64];
+  const std::int32_t n = s.tls.recv(interim, sizeof interim, 3000);
+  ASSERT_GT(n, 0);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(interim), static_cast<std::size_t>(n)),
+            "HTTP/1.1 100 Continue\r\n\r\n");
+  ASSERT_EQ(test::send_all(s.transport(), chunk_body(c, {64}), 2000), Status::kOk);
+  ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 200);
+
+  const std::vector<std::string> lines = rx.jsonl_lines();
+  EXPECT_EQ(lines.size(), 9u);
+  for (int request = 1; request <= 3; ++request) {
+    EXPECT_EQ(spans_of_request(lines, request).size(), 3u) << "request #" << request;
+  }
+  // Request #2 is the Content-Length batch (seed 9), not a piece of the chunked one.
+  const std::vector<std::string> second_spans = spans_of_request(lines, 2);
+  ASSERT_FALSE(second_spans.empty());
+  EXPECT_NE(second_spans[0].find("\"service.instance\",\"value\":{\"intValue\":\"9\"}"), std::string::npos)
+      << second_spans[0];
+  ASSERT_TRUE(rx.wait_for_log("#3 POST"));
+  EXPECT_NE(rx.log().find("conn 1: #3 POST /v1/traces -> 200 spans=3"), std::string::npos) << rx.log();
+  s.close();
+  EXPECT_EQ(rx.stop(), 0);
+}
+
+TEST_F(ReceiverHttpTest, MalformedChunkedBodiesAndTransferEncodingsGetAReasonAndAClose) {
+  const std::string post = "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n";
+  const std::string te = post + "Transfer-Encoding: chunked\r\n\r\n";
+  struct Case {
+    std::string wire;
+    int status;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {te + "zz\r\nhello\r\n0\r\n\r\n", 400, "malformed chunk size line 'zz'"},
+      {te + "-5\r\nhello\r\n0\r\n\r\n", 400, "malformed chunk size line '-5'"},
+      {te + "0x5\r\nhello\r\n0\r\n\r\n", 400, "malformed chunk extension"},
+      {te + "5;=v\r\nhello\r\n0\r\n\r\n", 400, "malformed chunk extension"},
+      {te + "5;a=\"open\r\nhello\r\n0\r\n\r\n", 400, "malformed chunk extension"},
+      {te + "5\nhello\r\n0\r\n\r\n", 400, "chunk size line not terminated by CRLF"},
+      {te + "5\r\nhelloXY0\r\n\r\n", 400, "chunk data not followed by CRLF"},
+      {te + "3\r\nhello\r\n0\r\n\r\n", 400, "chunk data not followed by CRLF"},
+      {te + "5;" + std::string(5000, 'a'), 400, "chunk size line longer than 4096 bytes"},
+      {te + "5\r\nhello\r\n0\r\nno colon here\r\n\r\n", 400, "malformed trailer field line"},
+      {te + "5\r\nhello\r\n0\r\nX-T: 1\n\r\n", 400, "trailer line not terminated by CRLF"},
+      {te + "800001\r\n", 413, "chunked body exceeds the limit of 8388608 bytes (--max-body)"},
+      {te + "ffffffffffffffffffffffff\r\n", 413, "chunked body exceeds the limit"},
+      {post + "Transfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400,
+       "both Transfer-Encoding and Content-Length are present"},
+      {post + "Content-Length: 10\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400,
+       "request-smuggling"},
+      {post + "Transfer-Encoding: gzip\r\n\r\nxxxx", 400, "'gzip' does not end in chunked"},
+      {post + "Transfer-Encoding: chunked, gzip\r\n\r\nxxxx", 400, "does not end in chunked"},
+      {post + "Transfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 501,
+       "transfer coding 'gzip' is not implemented (only chunked)"},
+      {post + "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+       "applies chunked more than once"},
+      {post + "Transfer-Encoding: \r\n\r\n", 400, "empty Transfer-Encoding"},
+      {"POST /v1/traces HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n", 400,
+       "Transfer-Encoding in an HTTP/1.0 request"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.wire.substr(0, 160));
+    TlsSession s;
+    ASSERT_EQ(s.open(receiver_->port(), options()), Status::kOk) << s.reason();
+    ASSERT_EQ(test::send_all(s.transport(), c.wire, 2000), Status::kOk);
+    HttpResponse r;
+    ASSERT_EQ(test::read_response(s.transport(), r, 3000), Status::kOk);
+    EXPECT_EQ(r.status, c.status);
+    EXPECT_NE(r.body.find(c.reason), std::string::npos) << r.body;
+    ASSERT_NE(r.header("connection"), nullptr);
+    EXPECT_EQ(*r.header("connection"), "close");
+    EXPECT_TRUE(closed_by_server(s));
+    // The log line names the status and the same reason.
+    ASSERT_TRUE(receiver_->wait_for_log(c.reason)) << receiver_->log();
+    const std::string log = receiver_->log();
+    const std::size_t at = log.rfind(c.reason);
+    const std::size_t line_start = log.rfind('\n', at) + 1;
+    EXPECT_NE(log.substr(line_start, at - line_start).find("POST /v1/traces -> " + std::to_string(c.status) + " rejected: "),
+              std::string::npos) << log.substr(line_start, log.find('\n', at) - line_start);
+  }
+}
+
+TEST_F(ReceiverHttpTest, ChunkedBodiesOverMaxBodyGet413) {
+  test::ReceiverProcess rx;
+  std::string error;
+  ASSERT_TRUE(rx.start(dir_->path(), {"--certs", dir_->file("ca"), "--quiet", "--max-body", "100"}, error)) << error;
+  TlsSession s;
+  ASSERT_EQ(s.open(rx.port(), options()), Status::kOk) << s.reason();
+  const std::string small = nested_request(3);
+  ASSERT_LE(small.size(), 100u);
+  HttpResponse r;
+  ASSERT_EQ(test::send_all(s.transport(), chunked_head() + chunk_body(small, {5}), 2000), Status::kOk);
+  ASSERT_EQ(test::read_response(s.transport(), r, 3000), Status::kOk);
+  EXPECT_EQ(r.status, 200);
+  // 60 + 60 bytes: the second chunk size already passes the limit, before its data is read.
+  ASSERT_EQ(test::send_all(s.transport(), chunked_head() + chunk_body(std::string(120, 'x'), {60}), 2000), Status::kOk);
+  ASSERT_EQ(test::read_response(s.transport(), r, 3000), Status::kOk);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("chunked body exceeds the limit of 100 bytes (--max-body)"), std::string::npos) << r.body;
+  EXPECT_TRUE(closed_by_server(s));
+  EXPECT_EQ(rx.jsonl_lines().size(), 1u);
+  s.close();
+  EXPECT_EQ(rx.stop(), 0);
+}
+
+#if TRACELET_RECEIVER_HAVE_ZLIB
+TEST_F(ReceiverHttpTest, GzipBodiesAreInflated) {
+  test::ReceiverProcess rx;
+  std::string error;
+  ASSERT_TRUE(rx.start(dir_->path(), {"--certs", dir_->file("ca"), "--quiet"}, error)) << error;
+  TlsSession s;
+  ASSERT_EQ(s.open(rx.port(), options()), Status::kOk) << s.reason();
+  const std::string body = test::encode_request(big_batch(11, 40));
+  const std::string gz = gzip(body);
+  ASSERT_FALSE(gz.empty());
+  ASSERT_LT(gz.size(), body.size());
+  const std::size_t half = body.size() / 2;
+  const std::string two_members = gzip(body.substr(0, half)) + gzip(body.substr(half));
+  HttpResponse r;
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", body, r), Status::kOk);  // #1
+  ASSERT_EQ(r.status, 200);
+
+  struct Case {
+    const char* what;
+    std::string wire;
+  };
+  auto with_length = [](const std::string& encoding, const std::string& payload) {
+    return "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
+           "Content-Encoding: " + encoding + "\r\nContent-Length: " + std::to_string(payload.size()) +
+           "\r\n\r\n" + payload;
+  };
+  const Case cases[] = {
+      {"gzip with Content-Length", with_length("gzip", gz)},                                     // #2
+      {"gzip and chunked", chunked_head("Content-Encoding: gzip\r\n") + chunk_body(gz, {100, 33})},  // #3
+      {"x-gzip after identity", with_length("identity, x-gzip", gz)},                            // #4
+      {"two gzip members, upper-case name", with_length("GZIP", two_members)},                   // #5
+      {"none", with_length("none", body)},                                                       // #6
+      {"identity", with_length("identity", body)},                                               // #7
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(send_in_pieces(s.transport(), c.wire, {1000}), Status::kOk);
+    ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);
+    EXPECT_EQ(r.status, 200) << r.body;
+  }
+  const std::vector<std::string> lines = rx.jsonl_lines();
+  const std::vector<std::string> reference = spans_of_request(lines, 1);
+  ASSERT_EQ(reference.size(), 43u);
+  for (int request = 2; request <= 7; ++request) {
+    EXPECT_EQ(spans_of_request(lines, request), reference) << "request #" << request;
+  }
+  ASSERT_TRUE(rx.wait_for_log("#7 POST"));
+  EXPECT_NE(rx.log().find("#2 POST /v1/traces -> 200 spans=43 bytes=" + std::to_string(gz.size()) +
+                          " "),
+            std::string::npos) << rx.log();
+  EXPECT_NE(rx.log().find("Content-Encoding gzip: " + std::to_string(gz.size()) + " -> " +
+                          std::to_string(body.size()) + " bytes"),
+            std::string::npos) << rx.log();
+  s.close();
+  EXPECT_EQ(rx.stop(), 0);
+}
+
+TEST_F(ReceiverHttpTest, CorruptGzipGets400AndTheConnectionStaysUsable) {
   TlsSession s;
   ASSERT_EQ(s.open(receiver_->port(), options()), Status::kOk) << s.reason();
-  ASSERT_EQ(test::send_all(s.transport(),
-                           "POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\n"
-                           "Transfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
-                           2000),
-            Status::kOk);
+  const std::string body = test::encode_request(test::sample_batch(12));
+  const std::string gz = gzip(body);
+  ASSERT_GT(gz.size(), 40u);
+  std::string flipped = gz;
+  for (std::size_t i = 12; i < 24; ++i) flipped[i] = static_cast<char>(flipped[i] ^ 0x5a);
+  std::string bad_crc = gz;
+  bad_crc[gz.size() - 6] = static_cast<char>(bad_crc[gz.size() - 6] ^ 1);  // CRC-32 is in the last 8 bytes
+  struct Case {
+    const char* what;
+    std::string payload;
+    const char* reason;
+  };
+  const Case cases[] = {
+      {"damaged deflate data", flipped, "corrupt gzip body: "},
+      {"wrong CRC", bad_crc, "corrupt gzip body: incorrect data check"},
+      {"not gzip at all", body, "corrupt gzip body: incorrect header check"},
+      {"garbage after the member", gz + "xyz", "corrupt gzip body: "},
+      {"truncated", gz.substr(0, gz.size() - 5), "gzip body is truncated"},
+      {"empty", std::string(), "gzip body is truncated (0 bytes"},
+  };
   HttpResponse r;
-  ASSERT_EQ(test::read_response(s.transport(), r, 2000), Status::kOk);
-  EXPECT_EQ(r.status, 411);
-  ASSERT_NE(r.header("connection"), nullptr);
-  EXPECT_EQ(*r.header("connection"), "close");
-  std::uint8_t buf[16];
-  EXPECT_EQ(s.tls.recv(buf, sizeof buf, 2000), static_cast<std::int32_t>(Status::kUnavailable));
-  ASSERT_TRUE(receiver_->wait_for_log("-> 411 rejected: Transfer-Encoding (chunked) is not supported"));
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", c.payload, r, 5000,
+                         {"Content-Encoding: gzip"}),
+              Status::kOk);
+    EXPECT_EQ(r.status, 400);
+    EXPECT_NE(r.body.find(c.reason), std::string::npos) << r.body;
+    EXPECT_EQ(r.header("connection"), nullptr);  // the body was framed fine: keep-alive
+  }
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", gz, r, 5000,
+                       {"Content-Encoding: gzip"}),
+            Status::kOk);
+  EXPECT_EQ(r.status, 200);
+}
+
+TEST_F(ReceiverHttpTest, GzipBombStopsAtMaxBodyWith413) {
+  test::ReceiverProcess rx;
+  std::string error;
+  ASSERT_TRUE(rx.start(dir_->path(), {"--certs", dir_->file("ca"), "--quiet", "--max-body", "1000000"}, error)) << error;
+  TlsSession s;
+  ASSERT_EQ(s.open(rx.port(), options()), Status::kOk) << s.reason();
+  const std::string bomb = gzip(std::string(16u << 20, '\0'), 9);  // 16 MiB of zeros
+  ASSERT_FALSE(bomb.empty());
+  ASSERT_LT(bomb.size(), 100000u);  // small on the wire: only the inflated size is over the limit
+  HttpResponse r;
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", bomb, r, 5000,
+                       {"Content-Encoding: gzip"}),
+            Status::kOk);
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("gzip body inflates to more than the limit of 1000000 bytes (--max-body"), std::string::npos)
+      << r.body;
+  ASSERT_EQ(test::send_all(s.transport(), chunked_head("Content-Encoding: gzip\r\n") + chunk_body(bomb, {4096}), 2000),
+            Status::kOk);
+  ASSERT_EQ(test::read_response(s.transport(), r, 5000), Status::kOk);
+  EXPECT_EQ(r.status, 413);
+  // An inflated body just under the limit is fine, on the same connection.
+  const std::string body = test::encode_request(test::sample_batch(13));
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", gzip(body), r, 5000,
+                       {"Content-Encoding: gzip"}),
+            Status::kOk);
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(rx.jsonl_lines().size(), 3u);
+  s.close();
+  EXPECT_EQ(rx.stop(), 0);
+}
+#else
+TEST_F(ReceiverHttpTest, GzipIsRefusedWith415WithoutZlib) {
+  // This build found no zlib (tools/receiver/CMakeLists.txt): gzip must be refused clearly.
+  TlsSession s;
+  ASSERT_EQ(s.open(receiver_->port(), options()), Status::kOk) << s.reason();
+  HttpResponse r;
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", "\x1f\x8b\x08 whatever", r, 5000,
+                       {"Content-Encoding: gzip"}),
+            Status::kOk);
+  EXPECT_EQ(r.status, 415);
+  EXPECT_NE(r.body.find("built without zlib"), std::string::npos) << r.body;
+  ASSERT_NE(r.header("accept-encoding"), nullptr);
+  EXPECT_EQ(*r.header("accept-encoding"), "identity");
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf",
+                       test::encode_request(test::sample_batch(13)), r),
+            Status::kOk);
+  EXPECT_EQ(r.status, 200);
+}
+#endif
+
+TEST_F(ReceiverHttpTest, UnknownContentEncodingGets415WithAcceptEncoding) {
+  TlsSession s;
+  ASSERT_EQ(s.open(receiver_->port(), options()), Status::kOk) << s.reason();
+  const std::string body = test::encode_request(test::sample_batch(14));
+  const std::string accepted = TRACELET_RECEIVER_HAVE_ZLIB ? "gzip, identity" : "identity";
+  HttpResponse r;
+  std::vector<std::string> encodings = {"br", "deflate", "identity, zstd"};
+  if (TRACELET_RECEIVER_HAVE_ZLIB) encodings.push_back("gzip, zstd");  // refused before inflating
+  for (const std::string& encoding : encodings) {
+    SCOPED_TRACE(encoding);
+    ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", body, r, 5000,
+                         {"Content-Encoding: " + encoding}),
+              Status::kOk);
+    EXPECT_EQ(r.status, 415);
+    const std::string last = encoding.substr(encoding.rfind(' ') + 1);
+    EXPECT_NE(r.body.find("Content-Encoding '" + last + "' is not supported; use gzip or none (identity)"),
+              std::string::npos) << r.body;
+    ASSERT_NE(r.header("accept-encoding"), nullptr);
+    EXPECT_EQ(*r.header("accept-encoding"), accepted);
+  }
+  ASSERT_EQ(test::post(s.transport(), "/v1/traces", "application/x-protobuf", body, r), Status::kOk);
+  EXPECT_EQ(r.status, 200);  // same connection
 }
 
 TEST_F(ReceiverHttpTest, OversizedBodiesGet413) {

@@ -3,7 +3,7 @@
 # missing packages are installed. Usage: tools/install-deps.sh [extra-package...]
 set -uo pipefail
 
-packages=(cmake g++ make libnanopb-dev nanopb protobuf-compiler libmbedtls-dev ca-certificates
+packages=(cmake g++ make libnanopb-dev nanopb protobuf-compiler libmbedtls-dev zlib1g-dev ca-certificates
           libgtest-dev libbenchmark-dev nodejs npm "$@")
 native=$(dpkg --print-architecture)
 missing=()

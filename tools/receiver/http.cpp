@@ -45,6 +45,21 @@ bool has_token(const std::string& list, const char* token) {
 
 }  // namespace
 
+std::vector<std::string> split_codings(const std::string& list) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    std::size_t comma = list.find(',', start);
+    if (comma == std::string::npos) comma = list.size();
+    // A coding may carry parameters ("name;q=1"); only the name matters here.
+    const std::string item = list.substr(start, comma - start);
+    const std::string name = lower(trim(item.substr(0, item.find(';'))));
+    if (!name.empty()) out.push_back(name);
+    start = comma + 1;
+  }
+  return out;
+}
+
 const std::string* RequestHead::header(const char* name) const {
   for (const auto& h : headers) {
     if (h.first == name) return &h.second;
@@ -108,11 +123,56 @@ BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, Head
   } else {
     f.keep_alive = connection == nullptr || !has_token(*connection, "close");
   }
-  if (head.header("transfer-encoding") != nullptr) {
-    error = {411, "Transfer-Encoding (" + *head.header("transfer-encoding") +
-                      ") is not supported; send the body with Content-Length"};
+  const std::string* expect = head.header("expect");
+  f.expect_continue = expect != nullptr && lower(*expect) == "100-continue";
+
+  // Several Transfer-Encoding lines form one list (RFC 9110 5.3).
+  bool have_te = false;
+  std::string te_list;
+  for (const auto& h : head.headers) {
+    if (h.first != "transfer-encoding") continue;
+    te_list += (have_te ? ", " : "") + h.second;
+    have_te = true;
+  }
+  if (have_te) {
+    if (head.version == "HTTP/1.0") {
+      // RFC 9112 6.1: an HTTP/1.0 message with Transfer-Encoding has faulty framing.
+      error = {400, "Transfer-Encoding in an HTTP/1.0 request (RFC 9112 section 6.1)"};
+      return f;
+    }
+    if (head.header("content-length") != nullptr) {
+      // RFC 9112 6.3 lets a server refuse this; a front end that honours the other header
+      // would see a different body, which is how requests are smuggled.
+      error = {400, "both Transfer-Encoding and Content-Length are present (refused as a "
+                    "request-smuggling risk, RFC 9112 section 6.3)"};
+      return f;
+    }
+    const std::vector<std::string> codings = split_codings(te_list);
+    if (codings.empty()) {
+      error = {400, "empty Transfer-Encoding"};
+      return f;
+    }
+    if (codings.back() != "chunked") {
+      error = {400, "Transfer-Encoding '" + te_list + "' does not end in chunked, so the body "
+                    "length cannot be determined (RFC 9112 section 6.3)"};
+      return f;
+    }
+    for (std::size_t i = 0; i + 1 < codings.size(); ++i) {
+      if (codings[i] == "chunked") {
+        error = {400, "Transfer-Encoding '" + te_list + "' applies chunked more than once"};
+        return f;
+      }
+    }
+    if (codings.size() > 1) {
+      error = {501, "transfer coding '" + codings.front() + "' is not implemented (only chunked); "
+                    "send a compressed body with Content-Encoding: gzip instead"};
+      return f;
+    }
+    f.chunked = true;
+    f.ok = true;
     return f;
   }
+
   bool have_length = false;
   for (const auto& h : head.headers) {
     if (h.first != "content-length") continue;
@@ -138,8 +198,6 @@ BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, Head
                       std::to_string(max_body) + " bytes (--max-body)"};
     return f;
   }
-  const std::string* expect = head.header("expect");
-  f.expect_continue = expect != nullptr && lower(*expect) == "100-continue";
   f.ok = true;
   return f;
 }
@@ -162,6 +220,7 @@ const char* reason_phrase(int status) {
     case 429: return "Too Many Requests";
     case 431: return "Request Header Fields Too Large";
     case 500: return "Internal Server Error";
+    case 501: return "Not Implemented";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
     case 504: return "Gateway Timeout";

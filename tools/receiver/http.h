@@ -32,15 +32,26 @@ bool parse_request_head(const std::string& text, RequestHead& out, HeadError& er
 /// How the body of a request is framed, decided from its headers.
 struct BodyFraming {
   bool ok = false;               // false: answer error.status and close the connection
+  bool chunked = false;          // Transfer-Encoding: chunked; `length` is then unused
   std::uint64_t length = 0;      // Content-Length (0 when there is no body)
   bool keep_alive = true;        // the client allows another request on this connection
   bool expect_continue = false;  // client waits for "100 Continue" before sending the body
 };
 
-/// Applies the receiver's framing rules: Content-Length only (Transfer-Encoding, e.g.
-/// chunked, is refused with 411), at most `max_body` bytes (else 413), POST/PUT need a
-/// length (411). Fills `error` when the result is not ok.
+/// Applies the receiver's framing rules (RFC 9112 section 6):
+///   - Transfer-Encoding whose codings are exactly "chunked": a chunked body (any size limit
+///     is enforced while decoding it, see ChunkedDecoder);
+///   - Transfer-Encoding together with Content-Length: 400 (request-smuggling guard), as is
+///     Transfer-Encoding in an HTTP/1.0 request, chunked applied twice, or a list that does
+///     not end in chunked (the length cannot be determined); other codings before chunked
+///     ("gzip, chunked"): 501;
+///   - otherwise Content-Length, at most `max_body` bytes (else 413); POST/PUT need one (411).
+/// Fills `error` when the result is not ok; the connection must then close.
 BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, HeadError& error);
+
+/// The codings of a Transfer-Encoding or Content-Encoding value, in order, lower-cased,
+/// without parameters; empty list elements are skipped ("gzip, , chunked" -> gzip, chunked).
+std::vector<std::string> split_codings(const std::string& list);
 
 /// The media type of a Content-Type value, lower-cased, without parameters.
 std::string media_type(const std::string& content_type);

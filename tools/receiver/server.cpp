@@ -17,6 +17,8 @@
 #include <sstream>
 #include <thread>
 
+#include "chunked_decoder.h"
+#include "content_coding.h"
 #include "otlp_decode.h"
 #include "report.h"
 
@@ -42,7 +44,9 @@ int grpc_code(int http_status) {
     case 405: return 12;  // UNIMPLEMENTED
     case 413: return 8;   // RESOURCE_EXHAUSTED
     case 415: return 3;
+    case 431: return 3;
     case 429: return 8;
+    case 501: return 12;
     case 503: return 14;  // UNAVAILABLE
     case 504: return 4;   // DEADLINE_EXCEEDED
     default: return http_status >= 500 ? 13 : 9;  // INTERNAL / FAILED_PRECONDITION
@@ -255,34 +259,66 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     (void)conn.write_all(resp.data(), resp.size());
     return false;
   }
-  if (framing.expect_continue && buffer.empty() && framing.length > 0) {
+  if (framing.expect_continue && buffer.empty() && (framing.chunked || framing.length > 0)) {
     static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (!conn.write_all(kContinue, sizeof kContinue - 1)) return false;
   }
+
+  // ---- body ----
+  // Appends the next input to `buffer`. False when the client closed, stalled or we stop;
+  // `progress` says how far the body got, for the log.
   idle_since = now_ms();
-  while (buffer.size() < framing.length) {
-    if (stop_.load()) return false;
-    const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
-    if (n < 0) {
-      log(tag + "closed mid-body after " + std::to_string(buffer.size()) + " of " +
-          std::to_string(framing.length) + " bytes" + (conn.error().empty() ? "" : ": " + conn.error()));
-      return false;
-    }
-    if (n == 0) {
-      if (now_ms() - idle_since > kBodyStallTimeoutMs) {
-        log(tag + "dropped: body stalled at " + std::to_string(buffer.size()) + " of " +
-            std::to_string(framing.length) + " bytes");
+  auto read_more = [&](const std::string& progress) {
+    for (;;) {
+      if (stop_.load()) return false;
+      const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
+      if (n < 0) {
+        log(tag + "closed mid-body after " + progress + (conn.error().empty() ? "" : ": " + conn.error()));
         return false;
       }
-      continue;
+      if (n == 0) {
+        if (now_ms() - idle_since > kBodyStallTimeoutMs) {
+          log(tag + "dropped: body stalled after " + progress);
+          return false;
+        }
+        continue;
+      }
+      idle_since = now_ms();
+      buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
+      return true;
     }
-    idle_since = now_ms();
-    buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
+  };
+  std::string body;
+  if (framing.chunked) {
+    ChunkedDecoder decoder(options_.max_body);
+    for (;;) {
+      std::size_t used = 0;
+      const ChunkedDecoder::Result result = decoder.feed(buffer.data(), buffer.size(), used, body);
+      buffer.erase(0, used);  // whatever follows the last chunk is the next (pipelined) request
+      if (result == ChunkedDecoder::Result::kDone) break;
+      if (result == ChunkedDecoder::Result::kError) {
+        // The end of the body is unknown now, so the connection ends after the answer.
+        const HeadError& e = decoder.error();
+        log(tag + head.method + " " + head.target + " -> " + std::to_string(e.status) +
+            " rejected: " + e.reason);
+        const Reply r = error_reply(e.status, e.reason, &head);
+        const std::string resp = build_response(r.status, r.content_type, r.body, false, r.headers);
+        (void)conn.write_all(resp.data(), resp.size());
+        return false;
+      }
+      if (!read_more(std::to_string(decoder.decoded()) + " decoded bytes of a chunked body")) return false;
+    }
+  } else {
+    while (buffer.size() < framing.length) {
+      if (!read_more(std::to_string(buffer.size()) + " of " + std::to_string(framing.length) + " bytes")) {
+        return false;
+      }
+    }
+    // framing.length <= --max-body <= INT32_MAX, so it fits a size_t on 32-bit hosts too.
+    const auto length = static_cast<std::size_t>(framing.length);
+    body = buffer.substr(0, length);
+    buffer.erase(0, length);  // anything after it is the next (pipelined) request
   }
-  // framing.length <= --max-body <= INT32_MAX, so it fits a size_t on 32-bit hosts too.
-  const auto length = static_cast<std::size_t>(framing.length);
-  const std::string body = buffer.substr(0, length);
-  buffer.erase(0, length);  // anything after it is the next (pipelined) request
 
   // ---- answer, with the faults the options ask for ----
   const std::uint64_t seq = ++request_seq_;
@@ -305,9 +341,13 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   std::size_t spans = 0;
   Reply reply;
   if (options_.fail_status != 0 && first_n(options_.fail_count, seq)) {
+    // Spans are counted for the log only, so a body that does not decode just counts 0.
     ExportRequest decoded;
+    std::string plain;
+    HeadError ignored_coding;
     std::string ignored;
-    if (decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), decoded, ignored)) {
+    if (decode_content(head.header("content-encoding"), body, options_.max_body, plain, ignored_coding) &&
+        decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), decoded, ignored)) {
       spans = decoded.span_count();
     }
     reply = error_reply(options_.fail_status, "injected failure (--fail-status)", &head);
@@ -322,7 +362,8 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
                                           framing.keep_alive, reply.headers);
   const bool sent = conn.write_all(resp.data(), resp.size());
   log(what + " -> " + std::to_string(reply.status) + " spans=" + std::to_string(spans) +
-      " bytes=" + std::to_string(body.size()) + " " + std::to_string(now_ms() - started) + "ms" +
+      " bytes=" + std::to_string(body.size()) + (framing.chunked ? " chunked" : "") + " " +
+      std::to_string(now_ms() - started) + "ms" +
       (reply.note.empty() ? "" : " (" + reply.note + ")") + (sent ? "" : " [answer not delivered: " + conn.error() + "]"));
   return sent && framing.keep_alive;
 }
@@ -359,10 +400,28 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return error_reply(415, "Content-Type " + (type ? "'" + *type + "'" : std::string("(missing)")) +
                                 " not supported; use application/x-protobuf", &head);
   }
+  const std::string* coding = head.header("content-encoding");
+  std::string plain;
+  HeadError coding_error;
+  if (!decode_content(coding, body, options_.max_body, plain, coding_error)) {
+    Reply r = error_reply(coding_error.status, coding_error.reason, &head);
+    if (coding_error.status == 415) {
+      // RFC 9110 15.5.16: name the codings that would have been accepted.
+      r.headers.push_back(std::string("Accept-Encoding: ") + accepted_encodings());
+    }
+    return r;
+  }
+  std::string coding_note;
+  if (coding != nullptr && !split_codings(*coding).empty()) {
+    coding_note = "Content-Encoding " + *coding + ": " + std::to_string(body.size()) + " -> " +
+                  std::to_string(plain.size()) + " bytes";
+  }
   ExportRequest request;
   std::string error;
-  if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), request, error)) {
-    return error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
+  if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error)) {
+    Reply r = error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
+    if (!coding_note.empty()) r.note += " (" + coding_note + ")";
+    return r;
   }
   spans = request.span_count();
   {
@@ -380,6 +439,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
   } else {
     r.body = encode_export_response(-1, std::string());
   }
+  if (!coding_note.empty()) r.note += (r.note.empty() ? "" : "; ") + coding_note;
   return r;
 }
 

@@ -40,6 +40,8 @@ class Server {
   void serve_connection(int fd, std::uint64_t conn_id);
   // Reads one request and answers it. False when the connection must end.
   bool serve_request(Connection& conn, std::string& buffer, std::uint64_t conn_id);
+  // Answers one OTLP export. `body` is as framed on the wire (chunked coding already
+  // removed); its Content-Encoding (gzip) is undone here, within --max-body.
   Reply handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                std::size_t& spans);
   Reply error_reply(int status, const std::string& reason, const RequestHead* head);
