@@ -50,4 +50,10 @@ if(TARGET tracelet_port_posix AND TARGET tracelet_tls AND TARGET tracelet-receiv
       LIBS tracelet_net_test_support
       LABELS net)
   endforeach()
+  # The receiver tests build gzip bodies with zlib when the receiver has it.
+  foreach(net_test receiver_http_test receiver_faults_test)
+    if(TARGET ${net_test})
+      target_link_libraries(${net_test} PRIVATE tracelet_receiver_test_zlib)
+    endif()
+  endforeach()
 endif()
