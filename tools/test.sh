@@ -70,7 +70,7 @@ fi
 
 banner "2/4 ASan+UBSan build and tests"
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
-if build build/asan -DCMAKE_BUILD_TYPE=Debug "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_C_FLAGS=$sanitize" \
+if build build/asan -DCMAKE_BUILD_TYPE=Debug -DTRACELET_LIBFUZZER=OFF "-DCMAKE_CXX_FLAGS=$sanitize" "-DCMAKE_C_FLAGS=$sanitize" \
      "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined"; then
   # Node-based checks and benchmark smoke runs add nothing under a sanitizer.
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
@@ -81,7 +81,7 @@ fi
 
 banner "3/4 ThreadSanitizer build and concurrency tests"
 targets="stress_test exporter_test"
-if build build/tsan -DCMAKE_BUILD_TYPE=Debug -DTRACELET_BUILD_TOOLS=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=thread" \
+if build build/tsan -DCMAKE_BUILD_TYPE=Debug -DTRACELET_BUILD_TOOLS=OFF -DTRACELET_LIBFUZZER=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=thread" \
      "-DCMAKE_C_FLAGS=-fsanitize=thread" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"; then
   TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan" build/tsan -L 'stress|concurrency'
   unset targets
