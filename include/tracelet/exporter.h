@@ -83,7 +83,6 @@ class Exporter {
   std::uint64_t pending_spans() const noexcept;
 
  private:
-  friend struct ExporterAccess;
   enum class Outcome : std::uint8_t { kDelivered, kRetry, kDrop };
   static void run_background(void* self) noexcept;
   Outcome export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept;
