@@ -40,7 +40,7 @@ if(TARGET tracelet_port_posix AND TARGET tracelet_tls AND TARGET tracelet-receiv
   add_dependencies(tracelet_net_test_support tracelet-receiver)
 
   set(_net_tests tls_client_test receiver_http_test receiver_faults_test)
-  if(NOT CMAKE_CROSSCOMPILING)
+  if(NOT CMAKE_CROSSCOMPILING AND NOT TRACELET_SANITIZED)
     # Replaces malloc to count heap use: needs a dynamically linked libc (host builds).
     list(APPEND _net_tests tls_heap_test)
   endif()
