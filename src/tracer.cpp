@@ -21,7 +21,8 @@ constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 Status Tracer::init(const Options& options) noexcept {
   // A Tracer kept across resets holds whatever the last boot left: nothing in it is trusted
   // except what Ring::adopt() can verify.
-  if (initialised_ && !options.keep_ring_across_reset) return Status::kFailedPrecondition;
+  // (Not even its flags are read then: RAM left by a power-on holds no valid bool.)
+  if (!options.keep_ring_across_reset && initialised_) return Status::kFailedPrecondition;
   if (options.service_name == nullptr || options.service_name[0] == '\0') {
     return Status::kInvalidArgument;
   }

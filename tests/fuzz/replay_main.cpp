@@ -24,21 +24,24 @@ std::uint64_t next_random() {
   return g_state;
 }
 
+// A random index below `n` (n > 0), in the platform's size type (32 bits on armhf).
+std::size_t pick(std::size_t n) { return static_cast<std::size_t>(next_random() % n); }
+
 std::string mutate(const std::string& in) {
   std::string out = in;
   switch (next_random() % 4) {
     case 0:
-      if (!out.empty()) out[next_random() % out.size()] ^= static_cast<char>(1u << (next_random() % 8));
+      if (!out.empty()) out[pick(out.size())] ^= static_cast<char>(1u << (next_random() % 8));
       break;
     case 1:
-      if (!out.empty()) out.resize(next_random() % out.size());
+      if (!out.empty()) out.resize(pick(out.size()));
       break;
     case 2:
-      out.insert(out.begin() + static_cast<long>(out.empty() ? 0 : next_random() % out.size()),
+      out.insert(out.begin() + static_cast<long>(out.empty() ? 0 : pick(out.size())),
                  static_cast<char>(next_random()));
       break;
     default:
-      if (!out.empty()) out[next_random() % out.size()] = static_cast<char>(next_random());
+      if (!out.empty()) out[pick(out.size())] = static_cast<char>(next_random());
       break;
   }
   return out;

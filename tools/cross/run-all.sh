@@ -13,6 +13,8 @@
 #   TRACELET_CROSS_CMAKE_ARGS  extra cmake arguments for the Pi builds (e.g. -DTRACELET_BUILD_TOOLS=OFF)
 #   TRACELET_CROSS_CTEST_ARGS  extra ctest arguments for the Pi runs (e.g. "-L core" or "-E otlp_")
 #   TRACELET_CROSS_NO_INSTALL  set to 1 to skip the install step
+#   TRACELET_CROSS_HOST_BUILD  host build tree for the cm4 serial end-to-end test's host programs
+#                              (default <build root>/host-tools; an existing host build works)
 # Exit code: 0 only if every selected step passed.
 set -uo pipefail
 
@@ -78,8 +80,11 @@ cm4_build() {
   local nanopb mbedtls
   nanopb=$(sed -n 's/^NANOPB_SRC=//p' <<<"$sources")
   mbedtls=$(sed -n 's/^MBEDTLS_SRC=//p' <<<"$sources")
+  # The serial end-to-end test (tests/cortex_m/serial_e2e.cmake) builds its host programs
+  # (tracelet-bridge, tracelet-receiver, the checker) in this host tree.
   step "cm4 configure" cmake -S "$root" -B "$dir" -C "$root/boards/mps2_an386/board.cmake" \
-       -DTRACELET_NANOPB_SOURCE_DIR="$nanopb" -DTRACELET_MBEDTLS_SOURCE_DIR="$mbedtls" || return 1
+       -DTRACELET_NANOPB_SOURCE_DIR="$nanopb" -DTRACELET_MBEDTLS_SOURCE_DIR="$mbedtls" \
+       -DTRACELET_HOST_BUILD_DIR="${TRACELET_CROSS_HOST_BUILD:-$build/host-tools}" || return 1
   step "cm4 build firmware" cmake --build "$dir" -j "$jobs" --target tracelet_firmware || return 1
   step "cm4 ctest (qemu-system-arm)" ctest --test-dir "$dir" --output-on-failure --timeout 120
   step "cm4 footprint report" "$root/tools/cross/footprint.sh" "$dir"

@@ -1,0 +1,58 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "tracelet/exporter_config.h"
+#include "tracelet/net_connector.h"
+#include "tracelet/transport.h"
+#include "url.h"
+
+namespace tracelet::bridge {
+
+/// Settings of the OTLP/HTTP side of the bridge.
+struct ForwarderConfig {
+  std::string endpoint;         // https://host[:port]/path
+  std::string ca_file;          // empty = the platform bundle
+  std::string tls_server_name;  // empty = the endpoint's host
+  std::vector<std::pair<std::string, std::string>> headers;
+  bool allow_plain_http = false;
+  std::uint32_t timeout_ms = 10000;
+};
+
+/// POSTs ready-made OTLP protobuf bodies to a collector with tracelet's own pieces: the
+/// NetConnector (port TCP + Mbed TLS client with certificate and host-name checks, session
+/// resumption), the exporter's TransportWriter and HttpResponseParser, and the OTLP response
+/// decoder. Keeps the connection alive between requests and reopens it after any failure.
+/// One thread at a time.
+class Forwarder {
+ public:
+  /// How one attempt ended.
+  struct Outcome {
+    enum class Kind : std::uint8_t { kDelivered, kRetry, kRefused };
+    Kind kind = Kind::kRetry;
+    int http_status = 0;             // 0 when no answer arrived
+    std::uint32_t retry_after_ms = 0;  // from Retry-After, 0 if none
+    std::int64_t rejected_spans = 0;   // 2xx with partial_success
+    std::string detail;              // one line for the log
+  };
+
+  /// Validates the endpoint. Returns false with `error` set.
+  bool init(const ForwarderConfig& config, std::string& error);
+  /// One attempt: connect if needed, send, read the answer (all within timeout_ms).
+  Outcome post(const std::uint8_t* body, std::size_t len);
+  void close();
+  const char* endpoint() const { return config_.endpoint.c_str(); }
+
+ private:
+  ForwarderConfig config_;
+  ExporterConfig net_config_{};
+  detail::Url url_{};
+  NetConnector connector_;
+  bool connected_ = false;
+  Transport transport_{};
+};
+
+}  // namespace tracelet::bridge
