@@ -8,8 +8,9 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash tools/install-deps.sh
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/bench.configure.log 2>&1 ||
-  { cat build/bench.configure.log; exit 1; }
+mkdir -p build/bench
+cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/bench/configure.log 2>&1 ||
+  { cat build/bench/configure.log; exit 1; }
 cmake --build build/bench -j "${TRACELET_JOBS:-2}" --target span_bench encode_bench export_bench
 echo "== span recording (start + 2 attributes + end)"
 build/bench/tests/span_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true |

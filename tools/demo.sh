@@ -13,9 +13,10 @@ build=build/demo
 
 echo "== installing host packages"
 bash tools/install-deps.sh
+mkdir -p "$root/$build"
 echo "== building (Release) into $build"
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTRACELET_BUILD_TESTS=OFF >"$root/$build.configure.log" 2>&1 ||
-  { cat "$root/$build.configure.log"; exit 1; }
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTRACELET_BUILD_TESTS=OFF >"$root/$build/configure.log" 2>&1 ||
+  { cat "$root/$build/configure.log"; exit 1; }
 cmake --build "$build" -j "${TRACELET_JOBS:-2}" --target sensor_node tracelet-receiver
 demo="$build/boards/demo/sensor_node"
 receiver="$build/tools/receiver/tracelet-receiver"
