@@ -1,0 +1,5 @@
+# STYLE C1: no OS or architecture #if in src/ or include/ (a grep, run as a test).
+add_test(NAME core_has_no_platform_ifs
+         COMMAND ${CMAKE_COMMAND} -DSOURCE_DIR=${PROJECT_SOURCE_DIR}
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/portability_check.cmake)
+set_tests_properties(core_has_no_platform_ifs PROPERTIES LABELS "style")
