@@ -209,20 +209,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %zu corrupt span records", skipped);
 
   detail::HttpResponseParser response;
-  detail::HttpResponseParser::Result result = detail::HttpResponseParser::Result::kNeedMore;
-  std::uint8_t buffer[512];
-  while (result == detail::HttpResponseParser::Result::kNeedMore) {
-    std::uint64_t now = detail::monotonic_ms();
-    if (now >= deadline) break;
-    std::int32_t got = transport.recv(transport.ctx, buffer, sizeof buffer,
-                                      static_cast<std::uint32_t>(deadline - now));
-    if (got < 0) {
-      result = response.end_of_stream();
-      break;
-    }
-    std::size_t consumed = 0;
-    if (got > 0) result = response.feed(buffer, static_cast<std::size_t>(got), consumed);
-  }
+  const detail::HttpResponseParser::Result result = detail::receive_response(transport, deadline, response);
   if (result != detail::HttpResponseParser::Result::kDone) {
     connector_.close(connector_.ctx);
     connected_ = false;

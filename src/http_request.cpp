@@ -61,4 +61,20 @@ pb_ostream_t TransportWriter::stream() noexcept {
   return stream;
 }
 
+HttpResponseParser::Result receive_response(const Transport& transport, std::uint64_t deadline_ms,
+                                            HttpResponseParser& parser) noexcept {
+  HttpResponseParser::Result result = HttpResponseParser::Result::kNeedMore;
+  std::uint8_t buffer[512];
+  while (result == HttpResponseParser::Result::kNeedMore) {
+    const std::uint64_t now = monotonic_ms();
+    if (now >= deadline_ms) break;
+    const std::int32_t got = transport.recv(transport.ctx, buffer, sizeof buffer,
+                                            static_cast<std::uint32_t>(deadline_ms - now));
+    if (got < 0) return parser.end_of_stream();
+    std::size_t consumed = 0;
+    if (got > 0) result = parser.feed(buffer, static_cast<std::size_t>(got), consumed);
+  }
+  return result;
+}
+
 }  // namespace tracelet::detail

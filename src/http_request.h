@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "http_response.h"
 #include "tracelet/status.h"
 #include "tracelet/transport.h"
 
@@ -38,5 +39,11 @@ class TransportWriter {
 };
 
 std::uint64_t monotonic_ms() noexcept;
+
+/// Reads one HTTP response from `transport` into `parser` until it is complete, malformed,
+/// the peer closes, or `deadline_ms` (monotonic_ms() time) passes. Returns the parser's last
+/// result: kDone, kError, or kNeedMore when the deadline passed first.
+HttpResponseParser::Result receive_response(const Transport& transport, std::uint64_t deadline_ms,
+                                            HttpResponseParser& parser) noexcept;
 
 }  // namespace tracelet::detail

@@ -94,16 +94,7 @@ TEST(LinkMonitor, RestartsRepeatsAndWrapAround) {
 // ---- the bridge program ----------------------------------------------------------------------
 
 std::vector<std::string> bridge_command() {
-  const std::string joined = TRACELET_BRIDGE_COMMAND;
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t bar = joined.find('|', start);
-    words.push_back(joined.substr(start, bar - start));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
-  }
-  return words;
+  return test::split_command(TRACELET_BRIDGE_COMMAND);
 }
 
 // A link into memory that can fail once after a given number of bytes.

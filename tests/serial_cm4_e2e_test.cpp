@@ -25,18 +25,6 @@
 namespace tracelet {
 namespace {
 
-std::vector<std::string> split_command(const std::string& joined) {
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t bar = joined.find('|', start);
-    words.push_back(joined.substr(start, bar - start));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
-  }
-  return words;
-}
-
 // "key=value" fields of the firmware's summary line.
 std::map<std::string, std::uint64_t> summary_fields(const std::string& output) {
   std::map<std::string, std::uint64_t> fields;
@@ -83,7 +71,7 @@ TEST(SerialCortexM4, FirmwareSpansReachTheCollectorThroughUartAndBridge) {
   // The bridge follows the UART file while the firmware writes it, as it would a live port.
   const std::string uart = dir.file("uart0.bin");
   std::ofstream(uart, std::ios::binary).close();
-  std::vector<std::string> bridge_argv = split_command(TRACELET_BRIDGE_COMMAND);
+  std::vector<std::string> bridge_argv = test::split_command(TRACELET_BRIDGE_COMMAND);
   bridge_argv.insert(bridge_argv.end(),
                      {"--input", uart, "--follow", "--idle-exit-ms", "4000", "--endpoint",
                       "https://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces", "--ca",

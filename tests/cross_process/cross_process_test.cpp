@@ -51,19 +51,6 @@ constexpr int kKindServer = 2;
 constexpr int kKindClient = 3;
 constexpr int kKindProducer = 4;
 
-// '|'-separated command prefix words (emulator + program), as tests/net.cmake passes them.
-std::vector<std::string> split_words(const std::string& joined) {
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t bar = joined.find('|', start);
-    words.push_back(joined.substr(start, bar - start));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
-  }
-  return words;
-}
-
 // ---- the received spans, reduced to what the checks read -----------------------------------
 
 struct SpanView {
@@ -301,7 +288,7 @@ TEST(CrossProcess, DeviceCallsOfficialNodeServiceAndBothTracesJoin) {
   std::printf("reading-service pid %d on %s\n", static_cast<int>(service.pid()), url.c_str());
 
   // 3. The device: 2 s of 200 ms cycles, each publish step POSTs to the service.
-  std::vector<std::string> device_argv = split_words(TRACELET_XPROC_DEVICE_COMMAND);
+  std::vector<std::string> device_argv = test::split_command(TRACELET_XPROC_DEVICE_COMMAND);
   device_argv.insert(device_argv.end(), {"--seconds", "2", "--call", url});
   ChildProcess device;
   ASSERT_TRUE(device.start(device_argv, work + "/device.out", work + "/device.err", error)) << error;

@@ -112,6 +112,18 @@ int run_to_completion(const std::vector<std::string>& argv, int timeout_ms, std:
   return rc;
 }
 
+std::vector<std::string> split_command(const std::string& joined) {
+  std::vector<std::string> words;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t bar = joined.find('|', start);
+    words.push_back(joined.substr(start, bar - start));
+    if (bar == std::string::npos) break;
+    start = bar + 1;
+  }
+  return words;
+}
+
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream ss;

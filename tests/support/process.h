@@ -40,6 +40,10 @@ class ChildProcess {
 /// exit code, or -1 if it could not start / had to be killed.
 int run_to_completion(const std::vector<std::string>& argv, int timeout_ms, std::string& err);
 
+/// Splits a '|'-separated command (emulator words + program, as the CMake files pass
+/// commands through compile definitions) into argv words.
+std::vector<std::string> split_command(const std::string& joined);
+
 /// Reads a whole file; empty if it does not exist.
 std::string read_file(const std::string& path);
 

@@ -14,15 +14,7 @@ std::vector<std::string> receiver_command() {
 #else
   const std::string joined = "tracelet-receiver";
 #endif
-  std::vector<std::string> words;
-  std::size_t start = 0;
-  for (;;) {
-    const std::size_t bar = joined.find('|', start);
-    words.push_back(joined.substr(start, bar - start));
-    if (bar == std::string::npos) break;
-    start = bar + 1;
-  }
-  return words;
+  return split_command(joined);
 }
 
 std::string make_test_ca(const std::string& dir) {

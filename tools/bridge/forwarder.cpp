@@ -91,20 +91,7 @@ Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
   }
 
   detail::HttpResponseParser response;
-  auto result = detail::HttpResponseParser::Result::kNeedMore;
-  std::uint8_t buffer[1024];
-  while (result == detail::HttpResponseParser::Result::kNeedMore) {
-    const std::uint64_t now = detail::monotonic_ms();
-    if (now >= deadline) break;
-    const std::int32_t got = transport_.recv(transport_.ctx, buffer, sizeof buffer,
-                                             static_cast<std::uint32_t>(deadline - now));
-    if (got < 0) {
-      result = response.end_of_stream();
-      break;
-    }
-    std::size_t consumed = 0;
-    if (got > 0) result = response.feed(buffer, static_cast<std::size_t>(got), consumed);
-  }
+  const auto result = detail::receive_response(transport_, deadline, response);
   if (result != detail::HttpResponseParser::Result::kDone) {
     close();
     outcome.detail = std::string("no valid answer within ") + std::to_string(config_.timeout_ms) +
