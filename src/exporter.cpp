@@ -294,7 +294,10 @@ std::uint32_t Exporter::poll() noexcept {
   if (outcome == Outcome::kRetry) {
     tracer_->ring().release(batch);
     schedule_retry(retry_after_ms);
-    return static_cast<std::uint32_t>(next_attempt_ms_ - detail::monotonic_ms());
+    // The wait may already be over (a 0 ms back-off, or a slow machine between the two clock
+    // reads); an unsigned difference would then wrap into a wait of ~49 days.
+    const std::uint64_t after = detail::monotonic_ms();
+    return after >= next_attempt_ms_ ? 0 : static_cast<std::uint32_t>(next_attempt_ms_ - after);
   }
   tracer_->ring().commit(batch);  // delivered, or refused for good and counted
   failures_in_a_row_ = 0;

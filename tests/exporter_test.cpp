@@ -292,6 +292,29 @@ TEST_F(ExporterTest, ConnectionResetMidRequestIsRetriedWithoutLoss) {
   EXPECT_EQ(exporter.counters().export_failures, 1u);
 }
 
+// A retry whose wait is already over when poll() returns (a 0-1 ms back-off and a slow machine,
+// as under qemu-user) must report "due now", not an unsigned wrap-around that made flush()
+// sleep through its whole timeout. The slow log sink makes the clock tick at exactly that point.
+TEST_F(ExporterTest, AnElapsedRetryWaitIsReportedAsDueNow) {
+  config_.initial_backoff_ms = 1;
+  config_.max_backoff_ms = 1;
+  config_.log = [](void* ctx, LogLevel level, const char* line) {
+    if (std::strstr(line, "exporter: retry") != nullptr) port::sleep_ms(3);
+    LogCapture::sink(ctx, level, line);
+  };
+  collector_.script = {"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n"};
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(3);
+  port::sleep_ms(2);  // past the 1 ms schedule delay
+  const std::uint32_t wait = exporter.poll();
+  ASSERT_EQ(collector_.request_headers.size(), 1u) << "the first attempt was made";
+  ASSERT_TRUE(log_.contains("exporter: retry 1"));
+  EXPECT_LE(wait, 1u) << "the wait was at most the 1 ms back-off and has passed";
+  EXPECT_EQ(exporter.flush(5000), Status::kOk);
+  EXPECT_EQ(all_delivered().size(), 3u);
+}
+
 TEST_F(ExporterTest, CollectorThatNeverAnswersTimesOutAndKeepsTheSpans) {
   collector_.never_answer = true;
   config_.timeout_ms = 50;
