@@ -172,7 +172,7 @@ class ExporterTest : public ::testing::Test {
     options.ring_memory = ByteSpan{memory_, sizeof memory_};
     ASSERT_EQ(tracer_.init(options), Status::kOk);
     config_.endpoint = "https://collector.example:4318/v1/traces";
-    config_.timeout_ms = 200;
+    config_.timeout_ms = 2000;  // generous: under qemu-user on a loaded machine an attempt can take 100s of ms
     config_.schedule_delay_ms = 1;
     config_.initial_backoff_ms = 1;
     config_.max_backoff_ms = 4;
