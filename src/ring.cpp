@@ -51,16 +51,31 @@ bool usable(ByteSpan memory, std::uint8_t*& start, std::size_t& capacity) noexce
 
 // A checksum of the control fields, refreshed inside the critical section after every change,
 // so adopt() can tell a ring that survived a warm reset from RAM that holds anything.
-std::uint32_t Ring::seal() const noexcept {
+namespace {
+std::uint32_t fold(std::uintptr_t w) noexcept {
+  return static_cast<std::uint32_t>(w) ^ static_cast<std::uint32_t>(static_cast<std::uint64_t>(w) >> 32);
+}
+std::uint32_t rotl(std::uint32_t v, unsigned by) noexcept { return (v << by) | (v >> (32u - by)); }
+}  // namespace
+
+std::uint32_t Ring::layout_mix(const std::uint8_t* memory, std::size_t capacity, Overflow overflow) noexcept {
   std::uint32_t h = 0x7472636cu;  // "trcl"
-  const std::uintptr_t words[] = {reinterpret_cast<std::uintptr_t>(memory_), capacity_, head_,
-                                  tail_, used_, claimed_, static_cast<std::uintptr_t>(overflow_)};
+  const std::uintptr_t words[] = {reinterpret_cast<std::uintptr_t>(memory), capacity,
+                                  static_cast<std::uintptr_t>(overflow)};
   for (std::uintptr_t w : words) {
-    h ^= static_cast<std::uint32_t>(w) ^ static_cast<std::uint32_t>(static_cast<std::uint64_t>(w) >> 32);
+    h ^= fold(w);
     h *= 0x01000193u;  // FNV prime
     h ^= h >> 15;
   }
   return h;
+}
+
+std::uint32_t Ring::seal() const noexcept {
+  // Runs inside every push's critical section, so the positions that move are only rotated
+  // and XORed into the layout's proper mix (made when the layout is set). Rotating each by a
+  // different amount keeps a change of one position from cancelling a change of another.
+  return layout_seal_ ^ fold(head_) ^ rotl(fold(tail_), 8) ^ rotl(fold(used_), 16) ^
+         rotl(fold(claimed_), 24);
 }
 
 Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
@@ -73,6 +88,7 @@ Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
   overflow_ = overflow;
   head_ = tail_ = used_ = claimed_ = 0;
   counters_ = RingCounters{};
+  layout_seal_ = layout_mix(memory_, capacity_, overflow_);
   seal_ = seal();
   return Status::kOk;
 }
@@ -82,7 +98,7 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
   std::size_t capacity = 0;
   if (!usable(memory, start, capacity)) return Status::kInvalidArgument;
   CriticalSection lock;
-  if (seal_ != seal() || memory_ != start || capacity_ != capacity || head_ >= capacity ||
+  if (layout_seal_ != layout_mix(memory_, capacity_, overflow_) || seal_ != seal() || memory_ != start || capacity_ != capacity || head_ >= capacity ||
       tail_ >= capacity || used_ > capacity || claimed_ > used_ || head_ % 8 != 0 ||
       tail_ % 8 != 0 || used_ % 8 != 0) {
     return Status::kDataLoss;
@@ -109,6 +125,7 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
   }
   if (at != head_ && !(used_ == capacity_ && at == tail_)) return Status::kDataLoss;
   overflow_ = overflow;
+  layout_seal_ = layout_mix(memory_, capacity_, overflow_);
   claimed_ = 0;  // the exporter's batch was never acknowledged: offer it again
   counters_ = RingCounters{};
   counters_.written = kept;
@@ -122,7 +139,8 @@ void Ring::detach() noexcept {
   memory_ = nullptr;
   capacity_ = 0;
   head_ = tail_ = used_ = claimed_ = 0;
-  seal_ = 0;  // a detached ring is never adopted
+  layout_seal_ = 0;  // a detached ring is never adopted
+  seal_ = 0;
 }
 
 bool Ring::make_room_locked(std::size_t needed) noexcept {

@@ -27,12 +27,18 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
   } else {
     tracer.new_root_ids(context_.trace_id, context_.span_id);
   }
-  sampling.trace_id = context_.trace_id;
-  sampling.name = name;
-  sampling.kind = options.kind;
-  sampling.attributes = options.attributes;
-  sampling.attribute_count = options.attribute_count;
-  const SamplingDecision decision = tracer.decide(sampling);
+  SamplingDecision decision = SamplingDecision::kRecordAndSample;
+  // The default sampler (inherit the parent's flag, else sample) needs no parameters when
+  // the answer is "sample": the common case skips building them.
+  if (tracer.sampler_.should_sample != nullptr ||
+      (sampling.parent != nullptr && !sampling.parent->is_sampled())) {
+    sampling.trace_id = context_.trace_id;
+    sampling.name = name;
+    sampling.kind = options.kind;
+    sampling.attributes = options.attributes;
+    sampling.attribute_count = options.attribute_count;
+    decision = tracer.decide(sampling);
+  }
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;

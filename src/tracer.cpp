@@ -81,6 +81,7 @@ Status Tracer::init(const Options& options) noexcept {
     seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
   }
   id_state_.store(seed, std::memory_order_relaxed);
+  id_state_locked_ = seed;
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -119,10 +120,11 @@ std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
   if constexpr (std::atomic<std::uint64_t>::is_always_lock_free) {
     return id_state_.fetch_add(step, std::memory_order_relaxed);
   } else {
-    // 32-bit cores without 64-bit atomics: the port's critical section guards the state.
+    // 32-bit cores without 64-bit atomics: the port's critical section guards a plain word
+    // (a std::atomic load and store would each be a libatomic call there).
     std::uint32_t saved = port::critical_enter();
-    std::uint64_t state = id_state_.load(std::memory_order_relaxed);
-    id_state_.store(state + step, std::memory_order_relaxed);
+    const std::uint64_t state = id_state_locked_;
+    id_state_locked_ = state + step;
     port::critical_exit(saved);
     return state;
   }
@@ -146,20 +148,32 @@ TraceId Tracer::new_trace_id() noexcept {
 }
 
 SpanId Tracer::new_span_id() noexcept {
-  SpanId id;
+  std::uint64_t v;
   do {
-    fill_span_id(id, mix64(draw_state(1) + kGolden));
-  } while (!id.is_valid());
+    v = mix64(draw_state(1) + kGolden);
+  } while (v == 0);
+  SpanId id;
+  fill_span_id(id, v);
   return id;
 }
 
 void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
   const std::uint64_t state = draw_state(3);
-  fill_trace_id(trace_id, mix64(state + kGolden), mix64(state + 2 * kGolden));
-  fill_span_id(span_id, mix64(state + 3 * kGolden));
-  // All-zero ids are invalid; the chance is 2^-64, but never hand one out.
-  if (!trace_id.is_valid()) trace_id = new_trace_id();
-  if (!span_id.is_valid()) span_id = new_span_id();
+  const std::uint64_t hi = mix64(state + kGolden);
+  const std::uint64_t lo = mix64(state + 2 * kGolden);
+  const std::uint64_t span = mix64(state + 3 * kGolden);
+  // All-zero ids are invalid; the chance is 2^-64, but never hand one out. (Tested on the
+  // words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
+  if ((hi | lo) != 0) {
+    fill_trace_id(trace_id, hi, lo);
+  } else {
+    trace_id = new_trace_id();
+  }
+  if (span != 0) {
+    fill_span_id(span_id, span);
+  } else {
+    span_id = new_span_id();
+  }
 }
 
 SamplingDecision Tracer::decide(const SamplingParams& params) noexcept {

@@ -98,6 +98,7 @@ class Ring {
   static constexpr std::size_t kHeaderBytes = 4;
   bool make_room_locked(std::size_t needed) noexcept;
   std::uint32_t seal() const noexcept;
+  static std::uint32_t layout_mix(const std::uint8_t* memory, std::size_t capacity, Overflow overflow) noexcept;
 
   std::uint8_t* memory_ = nullptr;
   std::size_t capacity_ = 0;
@@ -107,7 +108,8 @@ class Ring {
   std::size_t tail_ = 0;         // oldest record still owned by the ring
   std::size_t used_ = 0;         // bytes from tail_ to head_, padding included
   std::size_t claimed_ = 0;      // bytes from tail_ claimed by the consumer
-  std::uint32_t seal_ = 0;       // checksum of the fields above, for adopt()
+  std::uint32_t layout_seal_ = 0;  // mix of memory_, capacity_ and overflow_, for adopt()
+  std::uint32_t seal_ = 0;         // layout_seal_ and the positions above combined, for adopt()
   RingCounters counters_{};
 };
 

@@ -111,6 +111,7 @@ class Tracer {
   bool initialised_ = false;
   bool adopted_ring_ = false;
   std::atomic<std::uint64_t> id_state_{0};
+  std::uint64_t id_state_locked_ = 0;  // used instead on cores without 64-bit atomics
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
