@@ -6,6 +6,7 @@
 
 #include "http_request.h"
 #include "http_response.h"
+#include "log_line.h"
 #include "otlp/encode.h"
 #include "otlp/response.h"
 #include "tracelet/net_port.h"
@@ -22,10 +23,6 @@ constexpr std::uint32_t kDefaultBatchSize = 512;
 constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
 constexpr std::uint32_t kDefaultInitialBackoffMs = 1000;
 constexpr std::uint32_t kDefaultMaxBackoffMs = 32000;
-
-std::uint32_t or_default(std::uint32_t value, std::uint32_t fallback) noexcept {
-  return value != 0 ? value : fallback;
-}
 
 bool is_retryable(int status) noexcept {
   // OTLP/HTTP: only these answers mean "try the same data again later".
@@ -49,10 +46,8 @@ void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
   char line[256];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(line, sizeof line, format, args);
+  detail::log_line(config_.log, config_.log_ctx, level, line, sizeof line, format, args);
   va_end(args);
-  LogSink sink = config_.log != nullptr ? config_.log : log_to_stderr;
-  sink(config_.log_ctx, level, line);
 }
 
 void Exporter::update(void (*apply)(ExporterCounters&, std::uint64_t), std::uint64_t value) noexcept {
@@ -126,8 +121,8 @@ ExporterCounters Exporter::counters() const noexcept {
 
 void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
   ++failures_in_a_row_;
-  std::uint32_t initial = or_default(config_.initial_backoff_ms, kDefaultInitialBackoffMs);
-  std::uint32_t max = or_default(config_.max_backoff_ms, kDefaultMaxBackoffMs);
+  std::uint32_t initial = detail::or_default(config_.initial_backoff_ms, kDefaultInitialBackoffMs);
+  std::uint32_t max = detail::or_default(config_.max_backoff_ms, kDefaultMaxBackoffMs);
   backoff_ms_ = backoff_ms_ == 0 ? initial : (backoff_ms_ > max / 2 ? max : backoff_ms_ * 2);
   // Jitter: a random wait in [backoff/2, backoff], so devices that lost the network together
   // do not all come back in the same second.
@@ -143,7 +138,7 @@ void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
 
 Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept {
   retry_after_ms = 0;
-  const std::uint32_t timeout = or_default(config_.timeout_ms, kDefaultTimeoutMs);
+  const std::uint32_t timeout = detail::or_default(config_.timeout_ms, kDefaultTimeoutMs);
   const std::uint64_t deadline = detail::monotonic_ms() + timeout;
   otlp::RequestSource source;
   source.ring = &tracer_->ring();
@@ -276,8 +271,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 std::uint32_t Exporter::poll() noexcept {
   if (tracer_ == nullptr) return 1000;
   const std::uint64_t now = detail::monotonic_ms();
-  const std::uint32_t delay = or_default(config_.schedule_delay_ms, kDefaultScheduleDelayMs);
-  const std::uint32_t batch_size = or_default(config_.max_export_batch_size, kDefaultBatchSize);
+  const std::uint32_t delay = detail::or_default(config_.schedule_delay_ms, kDefaultScheduleDelayMs);
+  const std::uint32_t batch_size = detail::or_default(config_.max_export_batch_size, kDefaultBatchSize);
   if (now < next_attempt_ms_) return static_cast<std::uint32_t>(next_attempt_ms_ - now);
   const std::uint64_t pending = pending_spans();
   const bool flush = flush_requested_.load();
@@ -310,7 +305,8 @@ std::uint32_t Exporter::poll() noexcept {
 Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
   if (tracer_ == nullptr) return Status::kFailedPrecondition;
   const std::uint64_t deadline =
-      detail::monotonic_ms() + or_default(timeout_ms, or_default(config_.export_timeout_ms, kDefaultExportTimeoutMs));
+      detail::monotonic_ms() +
+      detail::or_default(timeout_ms, detail::or_default(config_.export_timeout_ms, kDefaultExportTimeoutMs));
   flush_requested_.store(true);
   while (pending_spans() != 0) {
     std::uint64_t now = detail::monotonic_ms();

@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "log_line.h"
+
 namespace tracelet {
 
 namespace {
@@ -50,5 +52,15 @@ void log_to_stderr(void* /*ctx*/, LogLevel level, const char* line) noexcept {
   std::fputs(line, stderr);
   std::fputs("\n", stderr);
 }
+
+namespace detail {
+
+void log_line(LogSink sink, void* ctx, LogLevel level, char* line, std::size_t cap,
+              const char* format, va_list args) noexcept {
+  std::vsnprintf(line, cap, format, args);
+  (sink != nullptr ? sink : log_to_stderr)(ctx, level, line);
+}
+
+}  // namespace detail
 
 }  // namespace tracelet

@@ -1,9 +1,9 @@
 #include "tracelet/serial_exporter.h"
 
 #include <cstdarg>
-#include <cstdio>
 
 #include "http_request.h"
+#include "log_line.h"
 #include "otlp/encode.h"
 
 namespace tracelet {
@@ -14,10 +14,6 @@ constexpr std::uint32_t kDefaultMaxPayloadBytes = 4096;
 constexpr std::uint32_t kDefaultWriteTimeoutMs = 2000;
 constexpr std::uint32_t kDefaultRetryDelayMs = 100;
 constexpr std::uint32_t kMinPayloadBytes = 64;
-
-std::uint32_t or_default(std::uint32_t value, std::uint32_t fallback) noexcept {
-  return value != 0 ? value : fallback;
-}
 
 // The payload's nanopb stream: every byte the encoder emits goes into the frame CRC and on
 // to the link through the writer's small buffer.
@@ -38,10 +34,8 @@ void SerialExporter::logf(LogLevel level, const char* format, ...) const noexcep
   char line[160];
   va_list args;
   va_start(args, format);
-  std::vsnprintf(line, sizeof line, format, args);
+  detail::log_line(config_.log, config_.log_ctx, level, line, sizeof line, format, args);
   va_end(args);
-  LogSink sink = config_.log != nullptr ? config_.log : log_to_stderr;
-  sink(config_.log_ctx, level, line);
 }
 
 Status SerialExporter::init(Tracer& tracer, Transport link,
@@ -52,10 +46,10 @@ Status SerialExporter::init(Tracer& tracer, Transport link,
     return Status::kInvalidArgument;
   }
   config_ = config;
-  config_.max_batch_spans = or_default(config.max_batch_spans, kDefaultMaxBatchSpans);
-  config_.max_payload_bytes = or_default(config.max_payload_bytes, kDefaultMaxPayloadBytes);
-  config_.write_timeout_ms = or_default(config.write_timeout_ms, kDefaultWriteTimeoutMs);
-  config_.retry_delay_ms = or_default(config.retry_delay_ms, kDefaultRetryDelayMs);
+  config_.max_batch_spans = detail::or_default(config.max_batch_spans, kDefaultMaxBatchSpans);
+  config_.max_payload_bytes = detail::or_default(config.max_payload_bytes, kDefaultMaxPayloadBytes);
+  config_.write_timeout_ms = detail::or_default(config.write_timeout_ms, kDefaultWriteTimeoutMs);
+  config_.retry_delay_ms = detail::or_default(config.retry_delay_ms, kDefaultRetryDelayMs);
   link_ = link;
   tracer_ = &tracer;
   sequence_ = 0;
