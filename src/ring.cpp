@@ -156,8 +156,7 @@ bool Ring::make_room_locked(std::size_t needed) noexcept {
     if (tail_ == capacity_) tail_ = 0;
     used_ -= size;
   }
-  seal_ = seal();
-  return true;
+  return true;  // the caller, push(), seals the state once it is final
 }
 
 bool Ring::push(const void* head, std::size_t head_len, const void* body,

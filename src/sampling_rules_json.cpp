@@ -352,6 +352,12 @@ class Parser {
   bool duplicate_field(std::size_t key_pos, std::string_view key) noexcept {
     return error(key_pos, "field \"", key, "\" appears twice");
   }
+  // True the first time a field is met in an object; the second time is an error.
+  bool first_time(bool& seen, std::size_t key_pos, std::string_view key) noexcept {
+    if (seen) return duplicate_field(key_pos, key);
+    seen = true;
+    return true;
+  }
 
   // ---- document structure ----
   bool document() noexcept {
@@ -363,21 +369,9 @@ class Parser {
     bool have_rule = false;
     bool have_token = false;
     const bool ok = object(1, [&](std::string_view key, std::size_t key_pos) noexcept {
-      if (key == "SamplingRuleRecords") {
-        if (have_records) return duplicate_field(key_pos, key);
-        have_records = true;
-        return records();
-      }
-      if (key == "SamplingRule") {
-        if (have_rule) return duplicate_field(key_pos, key);
-        have_rule = true;
-        return rule(2);
-      }
-      if (key == "NextToken") {
-        if (have_token) return duplicate_field(key_pos, key);
-        have_token = true;
-        return skip_value(2);
-      }
+      if (key == "SamplingRuleRecords") return first_time(have_records, key_pos, key) && records();
+      if (key == "SamplingRule") return first_time(have_rule, key_pos, key) && rule(2);
+      if (key == "NextToken") return first_time(have_token, key_pos, key) && skip_value(2);
       return unknown_field(key_pos, key,
                            "\" (expected SamplingRuleRecords, SamplingRule or NextToken)");
     });
@@ -409,17 +403,9 @@ class Parser {
       bool have_created = false;
       bool have_modified = false;
       const bool ok = object(3, [&](std::string_view key, std::size_t key_pos) noexcept {
-        if (key == "SamplingRule") {
-          if (have_rule) return duplicate_field(key_pos, key);
-          have_rule = true;
-          return rule(4);
-        }
-        if (key == "CreatedAt" || key == "ModifiedAt") {
-          bool& seen = key == "CreatedAt" ? have_created : have_modified;
-          if (seen) return duplicate_field(key_pos, key);
-          seen = true;
-          return skip_value(4);
-        }
+        if (key == "SamplingRule") return first_time(have_rule, key_pos, key) && rule(4);
+        if (key == "CreatedAt") return first_time(have_created, key_pos, key) && skip_value(4);
+        if (key == "ModifiedAt") return first_time(have_modified, key_pos, key) && skip_value(4);
         return unknown_field(key_pos, key,
                              "\" in a record (expected SamplingRule, CreatedAt or ModifiedAt)");
       });

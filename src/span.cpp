@@ -17,28 +17,16 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
   if (parent == nullptr && !options.new_trace && *slot != nullptr) {
     parent = &static_cast<const Span*>(*slot)->context_;
   }
-  SamplingParams sampling;
   if (parent != nullptr && parent->is_valid()) {
     context_.trace_id = parent->trace_id;
     parent_span_id_ = parent->span_id;
     parent_is_remote_ = parent->is_remote;
-    sampling.parent = parent;
     context_.span_id = tracer.new_span_id();
   } else {
+    parent = nullptr;  // an invalid parent (e.g. a bad traceparent) starts a new trace
     tracer.new_root_ids(context_.trace_id, context_.span_id);
   }
-  SamplingDecision decision = SamplingDecision::kRecordAndSample;
-  // The default sampler (inherit the parent's flag, else sample) needs no parameters when
-  // the answer is "sample": the common case skips building them.
-  if (tracer.sampler_.should_sample != nullptr ||
-      (sampling.parent != nullptr && !sampling.parent->is_sampled())) {
-    sampling.trace_id = context_.trace_id;
-    sampling.name = name;
-    sampling.kind = options.kind;
-    sampling.attributes = options.attributes;
-    sampling.attribute_count = options.attribute_count;
-    decision = tracer.decide(sampling);
-  }
+  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;

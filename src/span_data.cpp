@@ -27,6 +27,23 @@ std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::str
   return kCapacity;
 }
 
+// Appends the attributes of an event or a link after its header, at most `max` of them, and
+// writes how many were kept and how many dropped (capped at 255) into `counts[0]`/`counts[1]`.
+void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const Attribute* attributes,
+                              std::size_t count, std::size_t max, std::uint8_t* counts) noexcept {
+  std::uint8_t kept = 0;
+  std::size_t dropped = 0;
+  for (std::size_t i = 0; i < count; ++i) {
+    if (kept >= max || !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
+      ++dropped;
+      continue;
+    }
+    ++kept;
+  }
+  counts[0] = kept;
+  counts[1] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
+}
+
 }  // namespace
 
 void SpanData::start(std::string_view name) noexcept {
@@ -92,18 +109,7 @@ void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
   std::uint8_t* tail = p + 2 + name.size();
   std::memcpy(tail, &time_unix_ns, 8);
   std::size_t at_used = used + header;
-  std::uint8_t kept = 0;
-  std::size_t dropped = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (kept >= TRACELET_MAX_EVENT_ATTRIBUTES ||
-        !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
-      ++dropped;
-      continue;
-    }
-    ++kept;
-  }
-  tail[8] = kept;
-  tail[9] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
+  append_nested_attributes(bytes, at_used, attributes, count, TRACELET_MAX_EVENT_ATTRIBUTES, tail + 8);
   used = static_cast<std::uint16_t>(at_used);
   ++event_count;
 }
@@ -122,18 +128,7 @@ void SpanData::add_link(const SpanContext& context, const Attribute* attributes,
   p[25] = context.trace_flags;
   p[26] = context.is_remote ? kRecordFlagParentRemote : 0;
   std::size_t at_used = used + header;
-  std::uint8_t kept = 0;
-  std::size_t dropped = 0;
-  for (std::size_t i = 0; i < count; ++i) {
-    if (kept >= TRACELET_MAX_LINK_ATTRIBUTES ||
-        !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
-      ++dropped;
-      continue;
-    }
-    ++kept;
-  }
-  p[27] = kept;
-  p[28] = static_cast<std::uint8_t>(dropped > 255 ? 255 : dropped);
+  append_nested_attributes(bytes, at_used, attributes, count, TRACELET_MAX_LINK_ATTRIBUTES, p + 27);
   used = static_cast<std::uint16_t>(at_used);
   ++link_count;
 }

@@ -235,28 +235,30 @@ AttributeReader SpanRecordReader::attributes() const noexcept {
   return AttributeReader(entries_, end_, span_attribute_entries_);
 }
 
-bool SpanRecordReader::next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept {
-  if (cursor == nullptr) cursor = entries_;
-  while (cursor < end_) {
-    std::size_t size = *cursor == kEventTag ? read_event(cursor, end_, out) : entry_size(cursor, end_);
+namespace {
+// Moves `cursor` past the next entry tagged `tag`, read into `out` by `read`; skips the others.
+template <typename Entry>
+bool next_tagged(const std::uint8_t*& cursor, const std::uint8_t* end, std::uint8_t tag, Entry& out,
+                 std::size_t (*read)(const std::uint8_t*, const std::uint8_t*, Entry&) noexcept) noexcept {
+  while (cursor < end) {
+    const bool found = *cursor == tag;
+    const std::size_t size = found ? read(cursor, end, out) : entry_size(cursor, end);
     if (size == 0) return false;
-    const bool found = *cursor == kEventTag;
     cursor += size;
     if (found) return true;
   }
   return false;
 }
+}  // namespace
+
+bool SpanRecordReader::next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept {
+  if (cursor == nullptr) cursor = entries_;
+  return next_tagged(cursor, end_, kEventTag, out, &read_event);
+}
 
 bool SpanRecordReader::next_link(const std::uint8_t*& cursor, LinkEntry& out) const noexcept {
   if (cursor == nullptr) cursor = entries_;
-  while (cursor < end_) {
-    std::size_t size = *cursor == kLinkTag ? read_link(cursor, end_, out) : entry_size(cursor, end_);
-    if (size == 0) return false;
-    const bool found = *cursor == kLinkTag;
-    cursor += size;
-    if (found) return true;
-  }
-  return false;
+  return next_tagged(cursor, end_, kLinkTag, out, &read_link);
 }
 
 }  // namespace tracelet::detail

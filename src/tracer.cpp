@@ -176,17 +176,24 @@ void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
   }
 }
 
-SamplingDecision Tracer::decide(const SamplingParams& params) noexcept {
+SamplingDecision Tracer::decide(const SpanContext* parent, const TraceId& trace_id,
+                                std::string_view name, const StartOptions& options) noexcept {
   if (sampler_.should_sample == nullptr) {
-    if (params.parent == nullptr || params.parent->is_sampled()) {
+    if (parent == nullptr || parent->is_sampled()) {
       return SamplingDecision::kRecordAndSample;  // hot path: not counted, nothing to count
     }
     sampling_counters_.count(SamplingDecision::kDrop);
     return SamplingDecision::kDrop;
   }
-  SamplingParams timed = params;
-  timed.now_ns = port::monotonic_ns();  // reservoirs count per second
-  return sample(sampler_, timed, &sampling_counters_);
+  SamplingParams params;
+  params.parent = parent;
+  params.trace_id = trace_id;
+  params.name = name;
+  params.kind = options.kind;
+  params.attributes = options.attributes;
+  params.attribute_count = options.attribute_count;
+  params.now_ns = port::monotonic_ns();  // reservoirs count per second
+  return sample(sampler_, params, &sampling_counters_);
 }
 
 TracerCounters Tracer::counters() const noexcept {

@@ -254,34 +254,26 @@ struct SamplingRule {
     return r;
   }
   constexpr SamplingRule with_service_name(std::string_view v) const noexcept {
-    SamplingRule r = *this;
-    r.service_name = v;
-    return r;
+    return with(&SamplingRule::service_name, v);
   }
-  constexpr SamplingRule with_host(std::string_view v) const noexcept {
-    SamplingRule r = *this;
-    r.host = v;
-    return r;
-  }
+  constexpr SamplingRule with_host(std::string_view v) const noexcept { return with(&SamplingRule::host, v); }
   constexpr SamplingRule with_http_method(std::string_view v) const noexcept {
-    SamplingRule r = *this;
-    r.http_method = v;
-    return r;
+    return with(&SamplingRule::http_method, v);
   }
   constexpr SamplingRule with_url_path(std::string_view v) const noexcept {
-    SamplingRule r = *this;
-    r.url_path = v;
-    return r;
+    return with(&SamplingRule::url_path, v);
   }
   constexpr SamplingRule with_span_name(std::string_view v) const noexcept {
-    SamplingRule r = *this;
-    r.span_name = v;
-    return r;
+    return with(&SamplingRule::span_name, v);
   }
   constexpr SamplingRule with_attribute(std::string_view key, std::string_view value) const noexcept {
+    return with(&SamplingRule::attribute_key, key).with(&SamplingRule::attribute_value, value);
+  }
+
+ private:
+  constexpr SamplingRule with(std::string_view SamplingRule::*field, std::string_view v) const noexcept {
     SamplingRule r = *this;
-    r.attribute_key = key;
-    r.attribute_value = value;
+    r.*field = v;
     return r;
   }
 };

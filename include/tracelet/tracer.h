@@ -104,8 +104,10 @@ class Tracer {
   friend class Span;
   std::uint64_t draw_state(std::uint64_t words) noexcept;
 
-  /// Decides and counts, for Span's constructor.
-  SamplingDecision decide(const SamplingParams& params) noexcept;
+  /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The
+  /// sampler's parameters are built only when a sampler is set: the default needs none.
+  SamplingDecision decide(const SpanContext* parent, const TraceId& trace_id, std::string_view name,
+                          const StartOptions& options) noexcept;
 
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
