@@ -5,6 +5,7 @@
 #                                                (about 45 s and 2.5 GB on disk: install once)
 # Idempotent: packages already installed are skipped.
 set -uo pipefail
+source "$(dirname "$0")/../apt.sh"
 
 want_toolchain=0
 for arg in "$@"; do
@@ -20,11 +21,7 @@ if [[ $want_toolchain -eq 1 ]]; then
   packages+=(gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib binutils-arm-none-eabi)
 fi
 
-missing=()
-for p in "${packages[@]}"; do
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "installed" ]] || missing+=("$p")
-done
+read -r -a missing <<<"$(missing_packages "${packages[@]}")"
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-cortex-m: everything is installed already"
   if [[ $want_toolchain -eq 0 ]] && ! command -v arm-none-eabi-g++ >/dev/null; then
@@ -33,10 +30,5 @@ if [[ ${#missing[@]} -eq 0 ]]; then
   exit 0
 fi
 echo "install-cortex-m: missing: ${missing[*]}"
-if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then
-  echo "+ apt-get update (a non-zero exit is tolerated; install reports real gaps)"
-  apt-get update -q -o DPkg::Lock::Timeout=600 || echo "install-cortex-m: apt-get update exited $? (tolerated)"
-fi
-echo "+ apt-get install -y ${missing[*]}"
-DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
-  --no-install-recommends "${missing[@]}"
+if ! apt-cache show "${missing[0]}" >/dev/null 2>&1; then apt_update_tolerant install-cortex-m; fi
+apt_install "${missing[@]}"

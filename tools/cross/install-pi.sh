@@ -4,12 +4,7 @@
 # tracelet links. Idempotent: does nothing when everything is already installed.
 # Usage: tools/cross/install-pi.sh            (run as root; about 40 s and 125 MB the first time)
 set -uo pipefail
-
-apt_install() {
-  echo "+ apt-get install -y $*"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o DPkg::Lock::Timeout=600 \
-    --no-install-recommends "$@"
-}
+source "$(dirname "$0")/../apt.sh"
 
 packages=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
           nanopb protobuf-compiler cmake make)
@@ -21,12 +16,7 @@ for arch in arm64 armhf; do
   done
 done
 
-missing=()
-for p in "${packages[@]}"; do
-  # dpkg-query knows "name:arch"; a host package without ":arch" is checked as installed as-is.
-  status=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-  [[ "$status" == "installed" ]] || missing+=("$p")
-done
+read -r -a missing <<<"$(missing_packages "${packages[@]}")"
 if [[ ${#missing[@]} -eq 0 ]]; then
   echo "install-pi: everything is installed already"
   exit 0
@@ -44,9 +34,8 @@ for arch in arm64 armhf; do
 done
 # An index that does not know the new architectures yet cannot install them. With armhf added,
 # `apt-get update` exits 100 on this mirror (one armhf security index has a bad size) although
-# the main suite is fine: tolerate its exit code and let apt-get install report real gaps.
+# the main suite is fine.
 if [[ $need_update -eq 1 ]] || ! apt-cache show "libnanopb-dev:arm64" >/dev/null 2>&1; then
-  echo "+ apt-get update (a non-zero exit is tolerated, see the comment above)"
-  apt-get update -q -o DPkg::Lock::Timeout=600 || echo "install-pi: apt-get update exited $? (tolerated)"
+  apt_update_tolerant install-pi
 fi
 apt_install "${missing[@]}"
