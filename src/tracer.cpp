@@ -80,8 +80,7 @@ Status Tracer::init(const Options& options) noexcept {
     // No entropy source: ids stay unique per boot but become guessable across boots.
     seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
   }
-  id_state_.store(seed, std::memory_order_relaxed);
-  id_state_locked_ = seed;
+  id_state_ = seed;
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -117,14 +116,12 @@ std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
   // One atomic step per draw, however many 64-bit words it needs: the state advances by
   // `words` golden ratios and each word is the splitmix64 finaliser of one of them.
   const std::uint64_t step = words * kGolden;
-  if constexpr (std::atomic<std::uint64_t>::is_always_lock_free) {
+  if constexpr (kLockFreeIds) {
     return id_state_.fetch_add(step, std::memory_order_relaxed);
   } else {
-    // 32-bit cores without 64-bit atomics: the port's critical section guards a plain word
-    // (a std::atomic load and store would each be a libatomic call there).
     std::uint32_t saved = port::critical_enter();
-    const std::uint64_t state = id_state_locked_;
-    id_state_locked_ = state + step;
+    const std::uint64_t state = id_state_;
+    id_state_ = state + step;
     port::critical_exit(saved);
     return state;
   }

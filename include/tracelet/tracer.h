@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <type_traits>
 
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
@@ -112,8 +113,11 @@ class Tracer {
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
   bool adopted_ring_ = false;
-  std::atomic<std::uint64_t> id_state_{0};
-  std::uint64_t id_state_locked_ = 0;  // used instead on cores without 64-bit atomics
+  // An atomic where 64-bit atomics are lock-free; elsewhere (32-bit cores, where each atomic
+  // access would be a libatomic call) a plain word that draw_state() guards with the port's
+  // critical section.
+  static constexpr bool kLockFreeIds = std::atomic<std::uint64_t>::is_always_lock_free;
+  std::conditional_t<kLockFreeIds, std::atomic<std::uint64_t>, std::uint64_t> id_state_{0};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
