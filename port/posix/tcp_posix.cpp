@@ -52,6 +52,14 @@ void fail(TcpConnection* conn, Step step, int code) noexcept {
   conn->last_error = code;
 }
 
+std::int32_t as_status(Status s) noexcept { return static_cast<std::int32_t>(s); }
+
+// Records why tcp_send/tcp_recv failed and returns their answer for it.
+std::int32_t unavailable(TcpConnection* conn, Step step, int code) noexcept {
+  fail(conn, step, code);
+  return as_status(Status::kUnavailable);
+}
+
 // Waits until `fd` is ready for `events` or the deadline passes. Returns >0 ready, 0 timeout,
 // <0 error (errno set). Restarts after signals with the time that is left.
 int wait_fd(int fd, short events, std::int64_t deadline) noexcept {
@@ -122,8 +130,6 @@ std::int32_t transport_recv(void* ctx, std::uint8_t* data, std::size_t cap,
   return tcp_recv(static_cast<TcpConnection*>(ctx), data, cap, timeout_ms);
 }
 
-std::int32_t as_status(Status s) noexcept { return static_cast<std::int32_t>(s); }
-
 std::size_t clamp_len(std::size_t len) noexcept {
   return len > static_cast<std::size_t>(INT32_MAX) ? static_cast<std::size_t>(INT32_MAX) : len;
 }
@@ -178,10 +184,7 @@ Status tcp_connect(TcpConnection* conn, const char* host, std::uint16_t port,
 
 std::int32_t tcp_send(TcpConnection* conn, const std::uint8_t* data, std::size_t len) noexcept {
   if (conn == nullptr || (data == nullptr && len != 0)) return as_status(Status::kInvalidArgument);
-  if (conn->handle < 0) {
-    fail(conn, kStepNotOpen, 0);
-    return as_status(Status::kUnavailable);
-  }
+  if (conn->handle < 0) return unavailable(conn, kStepNotOpen, 0);
   if (len == 0) return 0;
   const int fd = static_cast<int>(conn->handle);
   const std::int64_t deadline =
@@ -191,45 +194,29 @@ std::int32_t tcp_send(TcpConnection* conn, const std::uint8_t* data, std::size_t
     if (sent > 0) return static_cast<std::int32_t>(sent);
     if (sent < 0 && errno == EINTR) continue;
     if (sent < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
-      fail(conn, kStepSend, errno);
-      return as_status(Status::kUnavailable);
+      return unavailable(conn, kStepSend, errno);
     }
     const int rc = wait_fd(fd, POLLOUT, deadline);
     if (rc == 0) return 0;  // still no room: "would block"
-    if (rc < 0) {
-      fail(conn, kStepSend, errno);
-      return as_status(Status::kUnavailable);
-    }
+    if (rc < 0) return unavailable(conn, kStepSend, errno);
   }
 }
 
 std::int32_t tcp_recv(TcpConnection* conn, std::uint8_t* data, std::size_t cap,
                       std::uint32_t timeout_ms) noexcept {
   if (conn == nullptr || data == nullptr || cap == 0) return as_status(Status::kInvalidArgument);
-  if (conn->handle < 0) {
-    fail(conn, kStepNotOpen, 0);
-    return as_status(Status::kUnavailable);
-  }
+  if (conn->handle < 0) return unavailable(conn, kStepNotOpen, 0);
   const int fd = static_cast<int>(conn->handle);
   const std::int64_t deadline = now_ms() + timeout_ms;
   for (;;) {
     const ssize_t got = recv(fd, data, clamp_len(cap), 0);
     if (got > 0) return static_cast<std::int32_t>(got);
-    if (got == 0) {
-      fail(conn, kStepPeerClosed, 0);
-      return as_status(Status::kUnavailable);
-    }
+    if (got == 0) return unavailable(conn, kStepPeerClosed, 0);
     if (errno == EINTR) continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK) {
-      fail(conn, kStepRecv, errno);
-      return as_status(Status::kUnavailable);
-    }
+    if (errno != EAGAIN && errno != EWOULDBLOCK) return unavailable(conn, kStepRecv, errno);
     const int rc = wait_fd(fd, POLLIN, deadline);
     if (rc == 0) return 0;  // timeout
-    if (rc < 0) {
-      fail(conn, kStepRecv, errno);
-      return as_status(Status::kUnavailable);
-    }
+    if (rc < 0) return unavailable(conn, kStepRecv, errno);
     // Readable (data, EOF or an error): the next recv() tells which.
   }
 }

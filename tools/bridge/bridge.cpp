@@ -14,6 +14,11 @@ void Bridge::log(const std::string& line) {
   log_ << "tracelet-bridge: " << line << std::endl;
 }
 
+void Bridge::count(std::uint64_t BridgeCounters::*counter, std::uint64_t n) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  counters_.*counter += n;
+}
+
 BridgeCounters Bridge::counters() const {
   std::lock_guard<std::mutex> lock(mutex_);
   return counters_;
@@ -43,18 +48,12 @@ void Bridge::handle_events(serial::FrameDecoder& decoder, bool input_ended) {
   while (decoder.next(event, input_ended)) {
     switch (event.kind) {
       case serial::FrameEvent::Kind::kSkipped: {
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          counters_.bytes_skipped += event.skipped;
-        }
+        count(&BridgeCounters::bytes_skipped, event.skipped);
         log("skipped " + std::to_string(event.skipped) + " bytes that are not part of an intact frame");
         break;
       }
       case serial::FrameEvent::Kind::kBadFrame: {
-        {
-          std::lock_guard<std::mutex> lock(mutex_);
-          ++counters_.frames_damaged;
-        }
+        count(&BridgeCounters::frames_damaged);
         monitor_.on_bad(event.header.sequence);
         log("frame seq=" + std::to_string(event.header.sequence) + " (" +
             std::to_string(event.header.length) + " bytes announced): " +
@@ -79,10 +78,7 @@ void Bridge::handle_events(serial::FrameDecoder& decoder, bool input_ended) {
           log(tag + "sequence went back from " + std::to_string(seen.expected) +
               " (device restarted?); counting again from here");
         } else if (seen.verdict == LinkMonitor::Verdict::kDuplicate) {
-          {
-            std::lock_guard<std::mutex> lock(mutex_);
-            ++counters_.frames_duplicate;
-          }
+          count(&BridgeCounters::frames_duplicate);
           log(tag + "repeat of the previous frame; not forwarded again");
           break;
         }
@@ -113,10 +109,7 @@ int Bridge::run(ByteInput& input, Forwarder& forwarder) {
     std::string error;
     const ByteInput::Result r = input.read(chunk.data(), chunk.size(), 100, got, error);
     if (r == ByteInput::Result::kData) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        counters_.bytes_read += got;
-      }
+      count(&BridgeCounters::bytes_read, got);
       last_data = now_ms();
       std::size_t at = 0;
       while (at < got) {
@@ -200,20 +193,14 @@ void Bridge::deliver(Forwarder& forwarder, Queued& frame) {
   for (std::uint32_t attempt = 1;; ++attempt) {
     Forwarder::Outcome out = forwarder.post(frame.payload.data(), frame.payload.size());
     if (out.kind == Forwarder::Outcome::Kind::kDelivered) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++counters_.frames_forwarded;
-      }
+      count(&BridgeCounters::frames_forwarded);
       log(tag + "forwarded, HTTP " + std::to_string(out.http_status) + " (attempt " +
           std::to_string(attempt) + ")" + (frame.recovered ? ", recovered after a damaged copy" : "") +
           (out.detail.empty() ? "" : "; " + out.detail));
       return;
     }
     if (out.kind == Forwarder::Outcome::Kind::kRefused) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++counters_.frames_refused;
-      }
+      count(&BridgeCounters::frames_refused);
       log(tag + "LOST: the collector refused it (" + out.detail + "); not retryable");
       return;
     }
@@ -226,10 +213,7 @@ void Bridge::deliver(Forwarder& forwarder, Queued& frame) {
     const std::uint64_t now = now_ms();
     const bool out_of_time = deadline != 0 && now + wait > deadline;
     if (attempt >= options_.max_attempts || out_of_time) {
-      {
-        std::lock_guard<std::mutex> lock(mutex_);
-        ++counters_.frames_gave_up;
-      }
+      count(&BridgeCounters::frames_gave_up);
       log(tag + "LOST: gave up after " + std::to_string(attempt) + " attempt(s)" +
           (out_of_time ? " (--drain-timeout-ms)" : "") + "; last: " + out.detail);
       return;

@@ -64,6 +64,8 @@ class Bridge {
   void forward_loop(Forwarder& forwarder);
   void deliver(Forwarder& forwarder, Queued& frame);
   void log(const std::string& line);
+  // Adds `n` to one of counters_ (under the lock; the sender thread reads them too).
+  void count(std::uint64_t BridgeCounters::*counter, std::uint64_t n = 1);
 
   const Options& options_;
   const std::atomic<bool>& stop_;

@@ -6,11 +6,6 @@
 namespace tracelet::receiver {
 namespace {
 
-bool is_tchar(unsigned char c) {
-  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
-  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
-}
-
 int hex_value(unsigned char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -159,26 +154,20 @@ ChunkedDecoder::Result ChunkedDecoder::feed(const char* data, std::size_t len,
     const std::size_t trailer_room =
         trailer_bytes_ >= kMaxTrailerBytes ? 0 : kMaxTrailerBytes - trailer_bytes_;
     const std::size_t limit = state_ == State::kSizeLine ? kMaxSizeLineBytes : trailer_room;
+    const auto too_long = [this] {
+      return state_ == State::kSizeLine
+                 ? fail(400, "chunk size line longer than " + std::to_string(kMaxSizeLineBytes) + " bytes")
+                 : fail(431, "chunked trailer section larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
+    };
     const void* nl = std::memchr(data + pos, '\n', len - pos);
-    if (nl == nullptr) {
-      if (len - pos > limit + 1) {
-        return state_ == State::kSizeLine
-                   ? fail(400, "chunk size line longer than " + std::to_string(kMaxSizeLineBytes) + " bytes")
-                   : fail(431, "chunked trailer section larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
-      }
-      return Result::kNeedMore;
-    }
+    if (nl == nullptr) return len - pos > limit + 1 ? too_long() : Result::kNeedMore;
     const auto end = static_cast<std::size_t>(static_cast<const char*>(nl) - data);
     if (end == pos || data[end - 1] != '\r') {
       return fail(400, state_ == State::kSizeLine ? "chunk size line not terminated by CRLF"
                                                    : "trailer line not terminated by CRLF");
     }
     const std::string line(data + pos, end - 1 - pos);
-    if (line.size() > limit) {
-      return state_ == State::kSizeLine
-                 ? fail(400, "chunk size line longer than " + std::to_string(kMaxSizeLineBytes) + " bytes")
-                 : fail(431, "chunked trailer section larger than " + std::to_string(kMaxTrailerBytes) + " bytes");
-    }
+    if (line.size() > limit) return too_long();
     pos = end + 1;
     consumed = pos;
     if (state_ == State::kSizeLine) {

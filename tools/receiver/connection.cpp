@@ -10,6 +10,12 @@
 
 namespace tracelet::receiver {
 
+long now_ms() {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 namespace sock {
 
 int wait_readable(int fd, int timeout_ms) {
@@ -26,13 +32,10 @@ void shutdown_and_drain(int fd, int drain_ms) {
   (void)shutdown(fd, SHUT_WR);
   // Closing a socket with unread input makes Linux send RST, which can destroy the response
   // we just wrote before the client reads it. Read until the client closes or time is up.
-  timespec start{};
-  clock_gettime(CLOCK_MONOTONIC, &start);
+  const long start = now_ms();
   char sink[4096];
   for (;;) {
-    timespec now{};
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    const long elapsed = (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
+    const long elapsed = now_ms() - start;
     if (elapsed >= drain_ms) break;
     if (wait_readable(fd, static_cast<int>(drain_ms - elapsed)) <= 0) break;
     const ssize_t n = recv(fd, sink, sizeof sink, 0);

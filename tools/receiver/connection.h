@@ -45,6 +45,9 @@ class PlainConnection final : public Connection {
   int fd_;
 };
 
+/// Milliseconds on the monotonic clock: the time base of every receiver timeout.
+long now_ms();
+
 /// Socket helpers shared by both connection kinds.
 namespace sock {
 /// Waits for `fd` to become readable. >0 ready, 0 timeout, <0 error.

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 namespace tracelet::receiver {
 namespace {
@@ -21,41 +22,41 @@ std::string trim(const std::string& s) {
 }
 
 bool is_token(const std::string& s) {
-  if (s.empty()) return false;
-  for (unsigned char c : s) {
-    if (c <= 32 || c >= 127 || std::string("()<>@,;:\\\"/[]?={}").find(static_cast<char>(c)) != std::string::npos) {
-      return false;
-    }
-  }
-  return true;
+  return !s.empty() && std::all_of(s.begin(), s.end(), [](unsigned char c) { return is_tchar(c); });
 }
 
-bool has_token(const std::string& list, const char* token) {
-  // Comma-separated, case-insensitive (Connection: keep-alive, Upgrade).
-  const std::string l = lower(list);
-  std::size_t start = 0;
-  while (start <= l.size()) {
-    std::size_t comma = l.find(',', start);
-    if (comma == std::string::npos) comma = l.size();
-    if (trim(l.substr(start, comma - start)) == token) return true;
-    start = comma + 1;
-  }
-  return false;
-}
-
-}  // namespace
-
-std::vector<std::string> split_codings(const std::string& list) {
+// The elements of a comma-separated header value, trimmed; empty ones included.
+std::vector<std::string> list_items(const std::string& list) {
   std::vector<std::string> out;
   std::size_t start = 0;
   while (start <= list.size()) {
     std::size_t comma = list.find(',', start);
     if (comma == std::string::npos) comma = list.size();
+    out.push_back(trim(list.substr(start, comma - start)));
+    start = comma + 1;
+  }
+  return out;
+}
+
+bool has_token(const std::string& list, const char* token) {
+  // Comma-separated, case-insensitive (Connection: keep-alive, Upgrade).
+  const std::vector<std::string> items = list_items(lower(list));
+  return std::find(items.begin(), items.end(), token) != items.end();
+}
+
+}  // namespace
+
+bool is_tchar(unsigned char c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return true;
+  return c != '\0' && std::strchr("!#$%&'*+-.^_`|~", c) != nullptr;
+}
+
+std::vector<std::string> split_codings(const std::string& list) {
+  std::vector<std::string> out;
+  for (const std::string& item : list_items(list)) {
     // A coding may carry parameters ("name;q=1"); only the name matters here.
-    const std::string item = list.substr(start, comma - start);
     const std::string name = lower(trim(item.substr(0, item.find(';'))));
     if (!name.empty()) out.push_back(name);
-    start = comma + 1;
   }
   return out;
 }

@@ -49,6 +49,10 @@ struct BodyFraming {
 /// Fills `error` when the result is not ok; the connection must then close.
 BodyFraming decide_framing(const RequestHead& head, std::uint64_t max_body, HeadError& error);
 
+/// True for a tchar, the characters of an HTTP token (RFC 9110 section 5.6.2): visible ASCII
+/// except the delimiters "(),/:;<=>?@[\]{}.
+bool is_tchar(unsigned char c);
+
 /// The codings of a Transfer-Encoding or Content-Encoding value, in order, lower-cased,
 /// without parameters; empty list elements are skipped ("gzip, , chunked" -> gzip, chunked).
 std::vector<std::string> split_codings(const std::string& list);

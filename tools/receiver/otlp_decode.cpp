@@ -37,11 +37,28 @@ bool read_string_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
   return read_rest(stream, *static_cast<std::string*>(*arg));
 }
 
-bool read_delimited(pb_istream_t* stream, std::string& out) {
+// Runs `parse` on the length-delimited field at the stream's position. The substream is
+// always closed: closing copies its error message up, so a failure keeps its reason.
+template <class Parse>
+bool parse_delimited(pb_istream_t* stream, Parse&& parse) {
   pb_istream_t sub;
   if (!pb_make_string_substream(stream, &sub)) return false;
-  const bool ok = read_rest(&sub, out);
-  return pb_close_string_substream(stream, &sub) && ok;
+  const bool ok = parse(&sub);
+  const bool closed = pb_close_string_substream(stream, &sub);
+  return ok && closed;
+}
+
+bool read_delimited(pb_istream_t* stream, std::string& out) {
+  return parse_delimited(stream, [&](pb_istream_t* sub) { return read_rest(sub, out); });
+}
+
+// Each call of a repeated-field callback receives one element: a new one at the end of the
+// vector `arg` points to.
+template <class T>
+T& append(void** arg) {
+  auto* list = static_cast<std::vector<T>*>(*arg);
+  list->emplace_back();
+  return list->back();
 }
 
 // ---- KeyValue / AnyValue, walked by hand -----------------------------------------------------
@@ -54,10 +71,7 @@ bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
     pb_wire_type_t wt;
     std::uint32_t tag = 0;
     bool eof = false;
-    if (!pb_decode_tag(stream, &wt, &tag, &eof)) {
-      if (eof) return true;
-      return false;
-    }
+    if (!pb_decode_tag(stream, &wt, &tag, &eof)) return eof;  // end of the message, or error
     const bool length_delimited = wt == PB_WT_STRING;
     switch (tag) {
       case 1:  // string_value
@@ -94,35 +108,28 @@ bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
         v.type = tag == 5 ? AnyValue::Type::kArray : AnyValue::Type::kKvList;
         v.array.clear();
         v.kvlist.clear();
-        pb_istream_t list;
-        if (!pb_make_string_substream(stream, &list)) return false;
-        bool ok = true;
-        while (ok && list.bytes_left > 0) {
-          pb_wire_type_t item_wt;
-          std::uint32_t item_tag = 0;
-          bool item_eof = false;
-          ok = pb_decode_tag(&list, &item_wt, &item_tag, &item_eof);
-          if (!ok) break;
-          if (item_tag != 1 || item_wt != PB_WT_STRING) {
-            ok = pb_skip_field(&list, item_wt);
-            continue;
-          }
-          pb_istream_t item;
-          ok = pb_make_string_substream(&list, &item);
-          if (!ok) break;
+        const auto parse_item = [&](pb_istream_t* item) {
           if (tag == 5) {
             v.array.emplace_back();
-            ok = parse_any_value(&item, v.array.back(), depth + 1);
-          } else {
-            v.kvlist.emplace_back();
-            ok = parse_key_value(&item, v.kvlist.back(), depth + 1);
+            return parse_any_value(item, v.array.back(), depth + 1);
           }
-          // Closing copies the substream's error message up, so a failure keeps its reason.
-          const bool closed = pb_close_string_substream(&list, &item);
-          ok = ok && closed;
-        }
-        const bool closed = pb_close_string_substream(stream, &list);
-        if (!ok || !closed) return false;
+          v.kvlist.emplace_back();
+          return parse_key_value(item, v.kvlist.back(), depth + 1);
+        };
+        const auto parse_list = [&](pb_istream_t* list) {
+          while (list->bytes_left > 0) {
+            pb_wire_type_t item_wt;
+            std::uint32_t item_tag = 0;
+            bool item_eof = false;
+            if (!pb_decode_tag(list, &item_wt, &item_tag, &item_eof)) return false;
+            const bool ok = item_tag == 1 && item_wt == PB_WT_STRING
+                                ? parse_delimited(list, parse_item)
+                                : pb_skip_field(list, item_wt);
+            if (!ok) return false;
+          }
+          return true;
+        };
+        if (!parse_delimited(stream, parse_list)) return false;
         break;
       }
       default:
@@ -137,33 +144,24 @@ bool parse_key_value(pb_istream_t* stream, KeyValue& kv, int depth) {
     pb_wire_type_t wt;
     std::uint32_t tag = 0;
     bool eof = false;
-    if (!pb_decode_tag(stream, &wt, &tag, &eof)) {
-      if (eof) return true;
-      return false;
-    }
+    if (!pb_decode_tag(stream, &wt, &tag, &eof)) return eof;  // end of the message, or error
     if ((tag == 1 || tag == 2) && wt != PB_WT_STRING) {
       PB_RETURN_ERROR(stream, "KeyValue: wrong wire type");
     }
     if (tag == 1) {
       if (!read_delimited(stream, kv.key)) return false;
     } else if (tag == 2) {
-      pb_istream_t sub;
-      if (!pb_make_string_substream(stream, &sub)) return false;
       kv.value = AnyValue{};
-      const bool ok = parse_any_value(&sub, kv.value, depth);
-      const bool closed = pb_close_string_substream(stream, &sub);  // carries sub's error up
-      if (!ok || !closed) return false;
+      const auto parse_value = [&](pb_istream_t* sub) { return parse_any_value(sub, kv.value, depth); };
+      if (!parse_delimited(stream, parse_value)) return false;
     } else if (!pb_skip_field(stream, wt)) {
       return false;
     }
   }
 }
 
-// Each call receives one repeated KeyValue element.
 bool read_key_value_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* list = static_cast<std::vector<KeyValue>*>(*arg);
-  list->emplace_back();
-  return parse_key_value(stream, list->back(), 0);
+  return parse_key_value(stream, append<KeyValue>(arg), 0);
 }
 
 // ---- the message tree, with nanopb's generated descriptors -----------------------------------
@@ -181,9 +179,7 @@ int enum_value(const E& e) {
 }
 
 bool read_event_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* events = static_cast<std::vector<Event>*>(*arg);
-  events->emplace_back();
-  Event& e = events->back();
+  Event& e = append<Event>(arg);
   opentelemetry_proto_trace_v1_Span_Event msg = opentelemetry_proto_trace_v1_Span_Event_init_zero;
   msg.name = decoder(read_string_cb, &e.name);
   msg.attributes = decoder(read_key_value_cb, &e.attributes.items);
@@ -194,9 +190,7 @@ bool read_event_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* links = static_cast<std::vector<Link>*>(*arg);
-  links->emplace_back();
-  Link& l = links->back();
+  Link& l = append<Link>(arg);
   opentelemetry_proto_trace_v1_Span_Link msg = opentelemetry_proto_trace_v1_Span_Link_init_zero;
   msg.trace_state = decoder(read_string_cb, &l.trace_state);
   msg.attributes = decoder(read_key_value_cb, &l.attributes.items);
@@ -209,9 +203,7 @@ bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* spans = static_cast<std::vector<Span>*>(*arg);
-  spans->emplace_back();
-  Span& s = spans->back();
+  Span& s = append<Span>(arg);
   opentelemetry_proto_trace_v1_Span msg = opentelemetry_proto_trace_v1_Span_init_zero;
   msg.trace_state = decoder(read_string_cb, &s.trace_state);
   msg.name = decoder(read_string_cb, &s.name);
@@ -235,9 +227,7 @@ bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_scope_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* list = static_cast<std::vector<ScopeSpans>*>(*arg);
-  list->emplace_back();
-  ScopeSpans& ss = list->back();
+  ScopeSpans& ss = append<ScopeSpans>(arg);
   opentelemetry_proto_trace_v1_ScopeSpans msg = opentelemetry_proto_trace_v1_ScopeSpans_init_zero;
   // Callbacks inside a static submessage survive pb_decode's initialisation (nanopb leaves
   // callback fields alone and does not re-initialise static submessages).
@@ -252,9 +242,7 @@ bool read_scope_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_resource_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  auto* list = static_cast<std::vector<ResourceSpans>*>(*arg);
-  list->emplace_back();
-  ResourceSpans& rs = list->back();
+  ResourceSpans& rs = append<ResourceSpans>(arg);
   opentelemetry_proto_trace_v1_ResourceSpans msg = opentelemetry_proto_trace_v1_ResourceSpans_init_zero;
   msg.resource.attributes = decoder(read_key_value_cb, &rs.resource.items);
   msg.scope_spans = decoder(read_scope_spans_cb, &rs.scope_spans);

@@ -5,7 +5,6 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -29,12 +28,6 @@ constexpr std::size_t kMaxHeadBytes = 16 * 1024;
 constexpr int kPollSliceMs = 200;          // how often blocked threads look at the stop flag
 constexpr int kBodyStallTimeoutMs = 10000;  // a client that stops mid-request is dropped
 constexpr int kHandshakeTimeoutMs = 10000;
-
-long now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 // gRPC code for the google.rpc.Status body of an HTTP error (OTLP/HTTP spec).
 int grpc_code(int http_status) {
@@ -200,10 +193,7 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     if (buffer.size() > kMaxHeadBytes) {
       const std::string reason = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
       log(tag + "431 " + reason);
-      const Reply r = error_reply(431, reason, nullptr);
-      const std::string resp = build_response(r.status, r.content_type, r.body, false);
-      (void)conn.write_all(resp.data(), resp.size());
-      return false;
+      return reject(conn, 431, reason, nullptr);
     }
     if (stop_.load()) return false;
     const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
@@ -230,10 +220,7 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
                                      ? "TLS handshake received on a plain HTTP port (--plain)"
                                      : "not an HTTP request";
       log(tag + "400 " + reason);
-      const Reply r = error_reply(400, reason, nullptr);
-      const std::string resp = build_response(r.status, r.content_type, r.body, false);
-      (void)conn.write_all(resp.data(), resp.size());
-      return false;
+      return reject(conn, 400, reason, nullptr);
     }
     head_end = buffer.find("\r\n\r\n");
   }
@@ -242,10 +229,7 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   HeadError herr;
   if (!parse_request_head(buffer.substr(0, head_end), head, herr)) {
     log(tag + std::to_string(herr.status) + " " + herr.reason);
-    const Reply r = error_reply(herr.status, herr.reason, nullptr);
-    const std::string resp = build_response(r.status, r.content_type, r.body, false);
-    (void)conn.write_all(resp.data(), resp.size());
-    return false;
+    return reject(conn, herr.status, herr.reason, nullptr);
   }
   buffer.erase(0, head_end + 4);
 
@@ -254,10 +238,7 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   if (!framing.ok) {
     // The body cannot be skipped reliably, so the connection ends after the answer.
     log(tag + head.method + " " + head.target + " -> " + std::to_string(herr.status) + " rejected: " + herr.reason);
-    const Reply r = error_reply(herr.status, herr.reason, &head);
-    const std::string resp = build_response(r.status, r.content_type, r.body, false, r.headers);
-    (void)conn.write_all(resp.data(), resp.size());
-    return false;
+    return reject(conn, herr.status, herr.reason, &head);
   }
   if (framing.expect_continue && buffer.empty() && (framing.chunked || framing.length > 0)) {
     static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -301,10 +282,7 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
         const HeadError& e = decoder.error();
         log(tag + head.method + " " + head.target + " -> " + std::to_string(e.status) +
             " rejected: " + e.reason);
-        const Reply r = error_reply(e.status, e.reason, &head);
-        const std::string resp = build_response(r.status, r.content_type, r.body, false, r.headers);
-        (void)conn.write_all(resp.data(), resp.size());
-        return false;
+        return reject(conn, e.status, e.reason, &head);
       }
       if (!read_more(std::to_string(decoder.decoded()) + " decoded bytes of a chunked body")) return false;
     }
@@ -366,6 +344,14 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
       std::to_string(now_ms() - started) + "ms" +
       (reply.note.empty() ? "" : " (" + reply.note + ")") + (sent ? "" : " [answer not delivered: " + conn.error() + "]"));
   return sent && framing.keep_alive;
+}
+
+bool Server::reject(Connection& conn, int status, const std::string& reason,
+                    const RequestHead* head) {
+  const Reply r = error_reply(status, reason, head);
+  const std::string resp = build_response(r.status, r.content_type, r.body, false, r.headers);
+  (void)conn.write_all(resp.data(), resp.size());
+  return false;
 }
 
 Server::Reply Server::error_reply(int status, const std::string& reason, const RequestHead* head) {

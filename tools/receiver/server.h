@@ -45,6 +45,9 @@ class Server {
   Reply handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                std::size_t& spans);
   Reply error_reply(int status, const std::string& reason, const RequestHead* head);
+  // Answers error_reply(...) with Connection: close, for a request whose end is unknown.
+  // Returns false: the connection must end.
+  bool reject(Connection& conn, int status, const std::string& reason, const RequestHead* head);
   void log(const std::string& line);
   bool sleep_unless_stopped(std::uint32_t ms);
 

@@ -1,7 +1,6 @@
 #include "tls_server.h"
 
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <mbedtls/ctr_drbg.h>
@@ -40,12 +39,6 @@ bool read_file(const std::string& path, std::string& out, std::string& error) {
   ss << in.rdbuf();
   out = ss.str();
   return true;
-}
-
-long elapsed_ms(const timespec& start) {
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC, &now);
-  return (now.tv_sec - start.tv_sec) * 1000 + (now.tv_nsec - start.tv_nsec) / 1000000;
 }
 
 // Wraps the shared cache to learn whether this connection's handshake resumed a session.
@@ -142,10 +135,9 @@ class TlsConnection final : public Connection {
   }
 
   bool handshake(int timeout_ms, const std::atomic<bool>& stop) {
-    timespec start{};
-    clock_gettime(CLOCK_MONOTONIC, &start);
+    const long start = now_ms();
     for (;;) {
-      const long left = timeout_ms - elapsed_ms(start);
+      const long left = timeout_ms - (now_ms() - start);
       if (left <= 0) return fail("TLS handshake", MBEDTLS_ERR_SSL_TIMEOUT);
       if (stop.load()) return fail("TLS handshake (shutting down)", MBEDTLS_ERR_SSL_TIMEOUT);
       // Short slices, so a client that never finishes cannot delay shutdown.
