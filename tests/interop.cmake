@@ -41,6 +41,7 @@ add_executable(interop_tracelet_sender ${_interop_src}/tracelet_sender.cpp)
 target_link_libraries(interop_tracelet_sender PRIVATE tracelet_tls tracelet_core tracelet_port_posix
                                                       Threads::Threads)
 target_compile_options(interop_tracelet_sender PRIVATE ${TRACELET_STRICT_FLAGS})
+target_include_directories(interop_tracelet_sender PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 
 # Fixture: exact versions from the lock file. --ignore-scripts: no package needs an install
 # script; --prefer-offline: reuse the npm cache when it has the tarballs.

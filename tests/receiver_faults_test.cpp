@@ -5,19 +5,12 @@
 #include <string>
 #include <vector>
 
-#ifndef TRACELET_RECEIVER_HAVE_ZLIB
-#error "TRACELET_RECEIVER_HAVE_ZLIB (0 or 1) comes from tools/receiver/CMakeLists.txt (tracelet_receiver_test_zlib)"
-#endif
-#if TRACELET_RECEIVER_HAVE_ZLIB
-#define ZLIB_CONST
-#include <zlib.h>
-#endif
-
 #include "support/http_exchange.h"
 #include "support/json_lite.h"
 #include "support/otlp_builder.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "support/request_bodies.h"
 #include "support/tls_session.h"
 
 namespace tracelet {
@@ -88,37 +81,9 @@ std::string ReceiverFaultsTest::ca_file_;
 
 // `body` in two chunks, as an exporter that streams its request sends it.
 std::string chunked_request(const std::string& body, const std::string& extra_headers) {
-  auto hex = [](std::size_t n) {
-    static const char kDigits[] = "0123456789abcdef";
-    std::string out;
-    for (; n > 0; n >>= 4) out.insert(out.begin(), kDigits[n & 15]);
-    return out;
-  };
   const std::size_t half = body.size() / 2;
-  return "POST /v1/traces HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
-         "Transfer-Encoding: chunked\r\n" + extra_headers + "\r\n" +
-         hex(half) + "\r\n" + body.substr(0, half) + "\r\n" +
-         hex(body.size() - half) + "\r\n" + body.substr(half) + "\r\n0\r\n\r\n";
+  return test::chunked_head(extra_headers) + test::chunk_body(body, {half, body.size() - half});
 }
-
-#if TRACELET_RECEIVER_HAVE_ZLIB
-// `data` as one gzip member (what an OTLP exporter with compression=gzip sends).
-std::string gzip(const std::string& data) {
-  z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-    return std::string();
-  }
-  std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
-  zs.next_in = reinterpret_cast<const Bytef*>(data.data());
-  zs.avail_in = static_cast<uInt>(data.size());
-  zs.next_out = reinterpret_cast<Bytef*>(&out[0]);
-  zs.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&zs, Z_FINISH);
-  out.resize(zs.total_out);
-  (void)deflateEnd(&zs);
-  return rc == Z_STREAM_END ? out : std::string();
-}
-#endif
 
 TEST_F(ReceiverFaultsTest, FailStatusForTheFirstNRequestsWithRetryAfter) {
   start({"--fail-status", "503", "--fail-count", "3", "--retry-after", "7"});
@@ -153,7 +118,7 @@ TEST_F(ReceiverFaultsTest, FailStatusAppliesToChunkedAndGzipBodiesToo) {
   EXPECT_EQ(r.status, 503);
   ASSERT_NE(r.header("retry-after"), nullptr);
 #if TRACELET_RECEIVER_HAVE_ZLIB
-  const std::string second = chunked_request(gzip(body), "Content-Encoding: gzip\r\n");
+  const std::string second = chunked_request(test::gzip(body), "Content-Encoding: gzip\r\n");
 #else
   const std::string second = chunked_request(body, "Content-Encoding: identity\r\n");
 #endif

@@ -1,6 +1,6 @@
 'use strict';
-// Shared by the interop drivers: child processes started and stopped by PID, and the one
-// normalized span form both directions compare in.
+// Shared by the interop drivers: child processes started and stopped by PID, command-line and
+// exit plumbing, and the one normalized span form both directions compare in.
 //
 // Normalized span ("view"), the same whichever side produced it:
 //   { trace_id, span_id, parent_span_id, trace_state, flags, name, kind,
@@ -21,6 +21,9 @@
 const child_process = require('child_process');
 const fs = require('fs');
 const path = require('path');
+const json_diff = require('../otlp/json_diff');
+
+const { kind_of } = json_diff;
 
 // ---- processes ----------------------------------------------------------------------------
 
@@ -170,6 +173,51 @@ function fresh_dir(dir) {
   return path.resolve(dir);
 }
 
+// `tracelet-receiver --make-ca dir` (through `emulator` when given): a fresh CA and a server
+// certificate for 127.0.0.1. Throws if it fails.
+async function make_ca(emulator, receiver, dir) {
+  const made = await run('make-ca', ...with_emulator(emulator, receiver, ['--make-ca', dir]), { timeout_ms: 60000 });
+  if (made.code !== 0) throw new Error(`tracelet-receiver --make-ca failed (${JSON.stringify(made)})`);
+}
+
+// Child.stop(), and a log line saying how the child (called `label` there) ended.
+async function stop_and_log(child, label) {
+  const stopped = await child.stop();
+  console.log(`${label} pid ${child.pid} stopped: exit ${stopped.code} signal ${stopped.signal}` +
+              (stopped.killed ? ' (needed SIGKILL)' : ''));
+  return stopped;
+}
+
+// ---- command lines and exit -----------------------------------------------------------------
+
+// Parses "--flag value" pairs over `defaults`. Only the flags listed in `flags` are allowed and
+// each needs a value; the result is keyed by the flag without "--", dashes made underscores
+// ("--port-file" -> port_file). Returns null on anything else.
+function parse_flags(argv, flags, defaults = {}) {
+  const out = { ...defaults };
+  for (let i = 0; i < argv.length; i += 2) {
+    const k = argv[i];
+    if (!flags.includes(k) || i + 1 >= argv.length) return null;
+    out[k.slice(2).replace(/-/g, '_')] = argv[i + 1];
+  }
+  return out;
+}
+
+// Prints every problem; the driver's exit status: 0 when there are none, else 1.
+function report(problems) {
+  if (problems.length === 0) return 0;
+  console.log(`FAIL: ${problems.length} problem(s):`);
+  for (const p of problems) console.log(`  ${p}`);
+  return 1;
+}
+
+// Runs the async `main` on the command line; its result is the exit status, and an exception
+// is printed (prefixed with `name`) and exits 1.
+function run_main(name, main) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
+                                   (e) => { console.error(`${name}: ${e.stack || e}`); process.exitCode = 1; });
+}
+
 // ---- typed values -------------------------------------------------------------------------
 
 // OTLP/JSON shaped AnyValue ({"stringValue": ..}, as tracelet-receiver's --jsonl writes it).
@@ -253,16 +301,7 @@ function view_from_receiver_line(s, where, problems) {
 
 // ---- comparison ---------------------------------------------------------------------------
 
-function show(v) {
-  const s = JSON.stringify(v);
-  return s === undefined ? 'undefined' : (s.length > 200 ? s.slice(0, 200) + '...' : s);
-}
-
-function kind_of(v) {
-  if (Array.isArray(v)) return 'array';
-  if (v === null) return 'null';
-  return typeof v;
-}
+function show(v) { return json_diff.show(v, 200); }
 
 function is_window(v) {
   return kind_of(v) === 'object' && Object.keys(v).length === 2 &&
@@ -392,6 +431,22 @@ function comparator_self_check(expected, received) {
   return { checked: mutations.length, failures };
 }
 
+// compare_views, then (when no problem was found, before or by it) comparator_self_check.
+// Appends every problem to `problems`; returns compare_views' stats.
+function compare_and_self_check(expected, received, problems) {
+  const result = compare_views(expected, received);
+  problems.push(...result.problems);
+  if (problems.length === 0) {
+    const self = comparator_self_check(expected, received);
+    if (self.failures.length) {
+      problems.push(`comparison self-check: these mutations went unnoticed: ${self.failures.join(', ')}`);
+    } else {
+      console.log(`comparison self-check: all ${self.checked} deliberate mutations were detected`);
+    }
+  }
+  return result.stats;
+}
+
 function summarize(stats) {
   const types = Object.entries(stats.attributes).map(([k, n]) => `${n} ${k}`).join(', ');
   return `${stats.spans} spans field by field: attributes (${types}), ${stats.events} events with ` +
@@ -399,6 +454,7 @@ function summarize(stats) {
          `attributes per span, ${stats.timestamps} timestamps (${stats.ranged_timestamps} within a measured window)`;
 }
 
-module.exports = { sleep, with_emulator, kill_children_on_exit, Child, run, wait_for_port, fresh_dir, typed_from_otlp_json,
-                   attributes_from_list, view_from_receiver_line, diff, compare_views,
-                   comparator_self_check, summarize, is_window };
+module.exports = { sleep, with_emulator, kill_children_on_exit, Child, run, wait_for_port, fresh_dir, make_ca,
+                   stop_and_log, parse_flags, report, run_main, typed_from_otlp_json, attributes_from_list,
+                   view_from_receiver_line, diff, compare_views, comparator_self_check, compare_and_self_check,
+                   summarize, is_window };

@@ -19,6 +19,7 @@ const api = require('@opentelemetry/api');
 const { BasicTracerProvider, BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base');
 const { defaultResource, resourceFromAttributes } = require('@opentelemetry/resources');
 const { OTLPTraceExporter } = require('@opentelemetry/exporter-trace-otlp-proto');
+const { parse_flags, run_main } = require('./common');
 
 const { SpanKind, SpanStatusCode, TraceFlags } = api;
 
@@ -36,13 +37,8 @@ const kAttributeCountLimit = 16;
 const kEventCountLimit = 4;
 
 function parse_args(argv) {
-  const out = { compression: 'none' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!['--endpoint', '--ca', '--out', '--compression'].includes(k) || i + 1 >= argv.length) return null;
-    out[k.slice(2)] = argv[i + 1];
-  }
-  if (!['none', 'gzip'].includes(out.compression)) return null;
+  const out = parse_flags(argv, ['--endpoint', '--ca', '--out', '--compression'], { compression: 'none' });
+  if (!out || !['none', 'gzip'].includes(out.compression)) return null;
   return out.endpoint && out.ca && out.out ? out : null;
 }
 
@@ -285,5 +281,4 @@ async function main(argv) {
   return 0;
 }
 
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
-                                 (e) => { console.error(`js_emitter: ${e.stack || e}`); process.exitCode = 1; });
+run_main('js_emitter', main);

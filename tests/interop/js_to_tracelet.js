@@ -18,13 +18,9 @@ const path = require('path');
 const common = require('./common');
 
 function parse_args(argv) {
-  const out = { emulator: '', compression: 'none' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!['--receiver', '--work', '--compression', '--emulator'].includes(k) || i + 1 >= argv.length) return null;
-    out[k.slice(2)] = argv[i + 1];
-  }
-  if (!['none', 'gzip'].includes(out.compression)) return null;
+  const out = common.parse_flags(argv, ['--receiver', '--work', '--compression', '--emulator'],
+                                 { emulator: '', compression: 'none' });
+  if (!out || !['none', 'gzip'].includes(out.compression)) return null;
   return out.receiver && out.work ? out : null;
 }
 
@@ -41,8 +37,7 @@ async function main(argv) {
   const created = path.join(work, 'created.json');
   const recv = (extra) => common.with_emulator(args.emulator, args.receiver, extra);
 
-  const made = await common.run('make-ca', ...recv(['--make-ca', ca_dir]), { timeout_ms: 60000 });
-  if (made.code !== 0) throw new Error(`tracelet-receiver --make-ca failed (${JSON.stringify(made)})`);
+  await common.make_ca(args.emulator, args.receiver, ca_dir);
 
   const receiver = new common.Child('tracelet-receiver', ...recv([
     '--cert', path.join(ca_dir, 'server.crt'), '--key', path.join(ca_dir, 'server.key'),
@@ -58,9 +53,7 @@ async function main(argv) {
       '--ca', path.join(ca_dir, 'ca.crt'), '--out', created, '--compression', args.compression],
     { timeout_ms: 60000 });
   } finally {
-    stopped = await receiver.stop();
-    console.log(`receiver pid ${receiver.pid} stopped: exit ${stopped.code} signal ${stopped.signal}` +
-                (stopped.killed ? ' (needed SIGKILL)' : ''));
+    stopped = await common.stop_and_log(receiver, 'receiver');
   }
 
   const problems = [];
@@ -83,7 +76,7 @@ async function main(argv) {
   }
   if (!fs.existsSync(created)) {
     problems.push(`js_emitter.js wrote no ${created}`);
-    return report(problems);
+    return common.report(problems);
   }
   const doc = JSON.parse(fs.readFileSync(created, 'utf8'));
   const lines = fs.existsSync(jsonl) ? fs.readFileSync(jsonl, 'utf8').split('\n').filter((l) => l.length) : [];
@@ -104,27 +97,10 @@ async function main(argv) {
   console.log(`official SDK export calls: ${doc.exports.map((e) => `${e.spans} span(s) -> code ${e.code}`).join(', ')}`);
   console.log(`tracelet-receiver decoded ${received.length} span(s) in ${requests.size} request(s)`);
 
-  const result = common.compare_views(doc.spans, received);
-  problems.push(...result.problems);
-  if (problems.length === 0) {
-    const self = common.comparator_self_check(doc.spans, received);
-    if (self.failures.length) {
-      problems.push(`comparison self-check: these mutations went unnoticed: ${self.failures.join(', ')}`);
-    } else {
-      console.log(`comparison self-check: all ${self.checked} deliberate mutations were detected`);
-    }
-  }
-  if (problems.length === 0) console.log(`ok: ${common.summarize(result.stats)}; each span arrived exactly once`);
-  return report(problems);
-}
-
-function report(problems) {
-  if (problems.length === 0) return 0;
-  console.log(`FAIL: ${problems.length} problem(s):`);
-  for (const p of problems) console.log(`  ${p}`);
-  return 1;
+  const stats = common.compare_and_self_check(doc.spans, received, problems);
+  if (problems.length === 0) console.log(`ok: ${common.summarize(stats)}; each span arrived exactly once`);
+  return common.report(problems);
 }
 
 common.kill_children_on_exit();
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
-                                 (e) => { console.error(`js_to_tracelet: ${e.stack || e}`); process.exitCode = 1; });
+common.run_main('js_to_tracelet', main);

@@ -19,16 +19,11 @@ const fs = require('fs');
 const https = require('https');
 const official = require('../otlp/official');
 const { walk_understood } = require('../otlp/wire');
-const { attributes_from_list } = require('./common');
+const { attributes_from_list, parse_flags } = require('./common');
 
 function parse_args(argv) {
-  const out = {};
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!['--cert', '--key', '--port-file', '--out'].includes(k) || i + 1 >= argv.length) return null;
-    out[k.slice(2).replace('-', '_')] = argv[i + 1];
-  }
-  return out.cert && out.key && out.port_file && out.out ? out : null;
+  const out = parse_flags(argv, ['--cert', '--key', '--port-file', '--out']);
+  return out && out.cert && out.key && out.port_file && out.out ? out : null;
 }
 
 // ---- official decoded message -> normalized view --------------------------------------------

@@ -19,10 +19,12 @@
 #include <utility>
 #include <vector>
 
+#include "support/json_text.h"
 #include "tracelet/exporter.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/tracelet.h"
 #include "tracelet/version.h"
+
 
 namespace {
 
@@ -41,33 +43,8 @@ alignas(8) std::uint8_t g_ring[256 * 1024];
 
 // ---- JSON text ------------------------------------------------------------------------------
 
-std::string quote(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;  // UTF-8 passes through: every string here is valid UTF-8
-    }
-  }
-  return out + "\"";
-}
-
-std::string hex(const std::uint8_t* data, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xF];
-  }
-  return out;
-}
+using tracelet::test::hex;
+using tracelet::test::quote;
 
 std::string u64(std::uint64_t v) {
   char buf[24];

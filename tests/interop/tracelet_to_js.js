@@ -20,13 +20,8 @@ const path = require('path');
 const common = require('./common');
 
 function parse_args(argv) {
-  const out = { emulator: '' };
-  for (let i = 0; i < argv.length; i += 2) {
-    const k = argv[i];
-    if (!['--receiver', '--sender', '--work', '--emulator'].includes(k) || i + 1 >= argv.length) return null;
-    out[k.slice(2)] = argv[i + 1];
-  }
-  return out.receiver && out.sender && out.work ? out : null;
+  const out = common.parse_flags(argv, ['--receiver', '--sender', '--work', '--emulator'], { emulator: '' });
+  return out && out.receiver && out.sender && out.work ? out : null;
 }
 
 async function main(argv) {
@@ -41,9 +36,7 @@ async function main(argv) {
   const decoded_file = path.join(work, 'decoded.jsonl');
   const recorded_file = path.join(work, 'recorded.json');
 
-  const made = await common.run('make-ca', ...common.with_emulator(args.emulator, args.receiver,
-                                                                    ['--make-ca', ca_dir]), { timeout_ms: 60000 });
-  if (made.code !== 0) throw new Error(`tracelet-receiver --make-ca failed (${JSON.stringify(made)})`);
+  await common.make_ca(args.emulator, args.receiver, ca_dir);
 
   const server = new common.Child('node_receiver', process.execPath, [
     path.join(__dirname, 'node_receiver.js'), '--cert', path.join(ca_dir, 'server.crt'),
@@ -58,9 +51,7 @@ async function main(argv) {
       '--endpoint', endpoint, '--ca', path.join(ca_dir, 'ca.crt'), '--out', recorded_file]),
     { timeout_ms: 60000 });
   } finally {
-    stopped = await server.stop();
-    console.log(`node_receiver pid ${server.pid} stopped: exit ${stopped.code} signal ${stopped.signal}` +
-                (stopped.killed ? ' (needed SIGKILL)' : ''));
+    stopped = await common.stop_and_log(server, 'node_receiver');
   }
 
   const problems = [];
@@ -70,7 +61,7 @@ async function main(argv) {
   }
   if (!fs.existsSync(recorded_file)) {
     problems.push(`tracelet_sender wrote no ${recorded_file}`);
-    return report(problems);
+    return common.report(problems);
   }
   const doc = JSON.parse(fs.readFileSync(recorded_file, 'utf8'));
   const requests = fs.existsSync(decoded_file)
@@ -93,31 +84,14 @@ async function main(argv) {
               (requests.length ? JSON.stringify(requests[0].headers) : '(none)'));
   if (requests.length === 0) problems.push('node_receiver.js received no request');
 
-  const result = common.compare_views(doc.spans, received);
-  problems.push(...result.problems);
-  if (problems.length === 0) {
-    const self = common.comparator_self_check(doc.spans, received);
-    if (self.failures.length) {
-      problems.push(`comparison self-check: these mutations went unnoticed: ${self.failures.join(', ')}`);
-    } else {
-      console.log(`comparison self-check: all ${self.checked} deliberate mutations were detected`);
-    }
-  }
+  const stats = common.compare_and_self_check(doc.spans, received, problems);
   if (problems.length === 0) {
     console.log(`ok: every request had Content-Type application/x-protobuf, an exact Content-Length and ` +
                 `Host 127.0.0.1:<port>, and every byte was understood by the official decoder; ` +
-                `${common.summarize(result.stats)}; each span arrived exactly once`);
+                `${common.summarize(stats)}; each span arrived exactly once`);
   }
-  return report(problems);
-}
-
-function report(problems) {
-  if (problems.length === 0) return 0;
-  console.log(`FAIL: ${problems.length} problem(s):`);
-  for (const p of problems) console.log(`  ${p}`);
-  return 1;
+  return common.report(problems);
 }
 
 common.kill_children_on_exit();
-main(process.argv.slice(2)).then((code) => { process.exitCode = code; },
-                                 (e) => { console.error(`tracelet_to_js: ${e.stack || e}`); process.exitCode = 1; });
+common.run_main('tracelet_to_js', main);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "otlp/encode.h"
+#include "support/json_text.h"
 #include "tracelet/fake_port.h"
 #include "tracelet/tracelet.h"
 #include "tracelet/version.h"
@@ -19,32 +20,8 @@ namespace {
 
 using tracelet::SpanContext;
 
-std::string hex(const std::uint8_t* bytes, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[bytes[i] >> 4];
-    out += kDigits[bytes[i] & 15];
-  }
-  return out;
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
-}
+using tracelet::test::hex;
+using tracelet::test::quote;
 
 std::string kv_string(const std::string& key, const std::string& v) {
   return "{\"key\":" + quote(key) + ",\"value\":{\"string\":" + quote(v) + "}}";

@@ -4,9 +4,10 @@
 
 function join(path, key) { return path ? `${path}.${key}` : key; }
 
-function show(v) {
+// `v` as JSON for a message, cut after `max` characters.
+function show(v, max = 160) {
   const s = JSON.stringify(v);
-  return s === undefined ? 'undefined' : (s.length > 160 ? s.slice(0, 160) + '...' : s);
+  return s === undefined ? 'undefined' : (s.length > max ? s.slice(0, max) + '...' : s);
 }
 
 function kind_of(v) {
@@ -54,4 +55,4 @@ function diff(expected, actual, path, out) {
   return out;
 }
 
-module.exports = { diff, join, show };
+module.exports = { diff, join, show, kind_of };

@@ -1,19 +1,15 @@
 #include "support/http_exchange.h"
 
-#include <time.h>
-
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
 
+#include "tracelet/port.h"
+
 namespace tracelet::test {
 namespace {
 
-long now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+long now_ms() { return static_cast<long>(port::monotonic_ns() / 1000000); }
 
 std::uint32_t left_ms(long deadline) {
   const long left = deadline - now_ms();

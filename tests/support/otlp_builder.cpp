@@ -17,6 +17,11 @@ pb_callback_t encoder(Encoder fn, const void* arg) {
   return cb;
 }
 
+// Writes `msg` (described by `fields`) as the submessage field `f`.
+bool write_submessage(pb_ostream_t* s, const pb_field_t* f, const pb_msgdesc_t* fields, const void* msg) {
+  return pb_encode_tag_for_field(s, f) && pb_encode_submessage(s, fields, msg);
+}
+
 bool write_string(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
   const auto* str = static_cast<const std::string*>(*arg);
   return pb_encode_tag_for_field(s, f) &&
@@ -51,10 +56,7 @@ bool write_attributes(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
         kv.value.value.double_value = a.d;
         break;
     }
-    if (!pb_encode_tag_for_field(s, f) ||
-        !pb_encode_submessage(s, opentelemetry_proto_common_v1_KeyValue_fields, &kv)) {
-      return false;
-    }
+    if (!write_submessage(s, f, opentelemetry_proto_common_v1_KeyValue_fields, &kv)) return false;
   }
   return true;
 }
@@ -67,10 +69,7 @@ bool write_events(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
     msg.name = encoder(write_string, &e.name);
     msg.attributes = encoder(write_attributes, &e.attributes);
     msg.dropped_attributes_count = e.dropped_attributes_count;
-    if (!pb_encode_tag_for_field(s, f) ||
-        !pb_encode_submessage(s, opentelemetry_proto_trace_v1_Span_Event_fields, &msg)) {
-      return false;
-    }
+    if (!write_submessage(s, f, opentelemetry_proto_trace_v1_Span_Event_fields, &msg)) return false;
   }
   return true;
 }
@@ -99,10 +98,7 @@ bool write_spans(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
       msg.status.code = static_cast<opentelemetry_proto_trace_v1_Status_StatusCode>(sp.status_code);
       msg.status.message = encoder(write_string, &sp.status_message);
     }
-    if (!pb_encode_tag_for_field(s, f) ||
-        !pb_encode_submessage(s, opentelemetry_proto_trace_v1_Span_fields, &msg)) {
-      return false;
-    }
+    if (!write_submessage(s, f, opentelemetry_proto_trace_v1_Span_fields, &msg)) return false;
   }
   return true;
 }
@@ -114,8 +110,7 @@ bool write_scope_spans(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
   msg.scope.name = encoder(write_string, &batch->scope_name);
   msg.scope.version = encoder(write_string, &batch->scope_version);
   msg.spans = encoder(write_spans, &batch->spans);
-  return pb_encode_tag_for_field(s, f) &&
-         pb_encode_submessage(s, opentelemetry_proto_trace_v1_ScopeSpans_fields, &msg);
+  return write_submessage(s, f, opentelemetry_proto_trace_v1_ScopeSpans_fields, &msg);
 }
 
 bool write_resource_spans(pb_ostream_t* s, const pb_field_t* f, void* const* arg) {
@@ -125,8 +120,7 @@ bool write_resource_spans(pb_ostream_t* s, const pb_field_t* f, void* const* arg
   msg.resource.attributes = encoder(write_attributes, &batch->resource);
   msg.resource.dropped_attributes_count = batch->resource_dropped;
   msg.scope_spans = encoder(write_scope_spans, batch);
-  return pb_encode_tag_for_field(s, f) &&
-         pb_encode_submessage(s, opentelemetry_proto_trace_v1_ResourceSpans_fields, &msg);
+  return write_submessage(s, f, opentelemetry_proto_trace_v1_ResourceSpans_fields, &msg);
 }
 
 bool read_string(pb_istream_t* s, const pb_field_t*, void** arg) {

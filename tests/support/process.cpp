@@ -5,7 +5,6 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -14,16 +13,14 @@
 #include <fstream>
 #include <sstream>
 
+#include "tracelet/port.h"
+
 extern char** environ;
 
 namespace tracelet::test {
 namespace {
 
-long now_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+long now_ms() { return static_cast<long>(port::monotonic_ns() / 1000000); }
 
 int decode_status(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
