@@ -1,13 +1,13 @@
 #include "tracelet/exporter.h"
 
 #include <cstdarg>
-#include <cstdio>
 #include <cstring>
 
 #include "http_request.h"
 #include "http_response.h"
 #include "log_line.h"
 #include "otlp/encode.h"
+#include "otlp/http.h"
 #include "otlp/response.h"
 #include "tracelet/net_port.h"
 #include "tracelet/port.h"
@@ -23,21 +23,6 @@ constexpr std::uint32_t kDefaultBatchSize = 512;
 constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
 constexpr std::uint32_t kDefaultInitialBackoffMs = 1000;
 constexpr std::uint32_t kDefaultMaxBackoffMs = 32000;
-
-bool is_retryable(int status) noexcept {
-  // OTLP/HTTP: only these answers mean "try the same data again later".
-  return status == 429 || status == 502 || status == 503 || status == 504;
-}
-
-// Printable copy of an error body for the log.
-void printable(const std::uint8_t* data, std::size_t len, char* out, std::size_t cap) noexcept {
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < len && n + 1 < cap; ++i) {
-    char c = static_cast<char>(data[i]);
-    out[n++] = (c >= 0x20 && c < 0x7f) ? c : ' ';
-  }
-  out[n] = '\0';
-}
 
 }  // namespace
 
@@ -171,24 +156,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   transport = transport_;
 
   detail::TransportWriter writer(transport, deadline);
-  const bool default_port = port_ == (tls_ ? 443 : 80);
-  const bool ipv6 = std::strchr(host_, ':') != nullptr;
-  char port_text[8] = {};
-  if (!default_port) std::snprintf(port_text, sizeof port_text, ":%u", static_cast<unsigned>(port_));
-  char length_text[48];
-  std::snprintf(length_text, sizeof length_text, "\r\nContent-Length: %zu\r\n", body_size);
-  bool ok = writer.write_text("POST ") && writer.write_text(path_) &&
-            writer.write_text(" HTTP/1.1\r\nHost: ") && writer.write_text(ipv6 ? "[" : "") &&
-            writer.write_text(host_) && writer.write_text(ipv6 ? "]" : "") &&
-            writer.write_text(port_text) &&
-            writer.write_text("\r\nUser-Agent: tracelet/" TRACELET_VERSION_STRING
-                              "\r\nContent-Type: application/x-protobuf") &&
-            writer.write_text(length_text);
-  for (std::size_t i = 0; ok && i < config_.header_count; ++i) {
-    ok = writer.write_text(config_.headers[i].name) && writer.write_text(": ") &&
-         writer.write_text(config_.headers[i].value) && writer.write_text("\r\n");
-  }
-  ok = ok && writer.write_text("\r\n");
+  bool ok = otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
+                                  body_size, config_.headers, config_.header_count);
   pb_ostream_t body = writer.stream();
   std::size_t skipped = 0;
   ok = ok && otlp::encode_request(source, &body, &skipped) && writer.flush();
@@ -224,9 +193,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 
   if (status >= 200 && status < 300) {
     otlp::ExportResponse answer;
-    if (response.body_len() != 0 &&
-        (response.body_total() != response.body_len() ||
-         !otlp::decode_export_response(response.body(), response.body_len(), answer))) {
+    if (!otlp::read_success(response, answer)) {
       logf(LogLevel::kWarning, "exporter: 2xx answer body (%lu bytes) is not an ExportTraceServiceResponse",
            static_cast<unsigned long>(response.body_total()));
     }
@@ -243,20 +210,11 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     return Outcome::kDelivered;
   }
 
-  char reason[160] = {};
-  if (response.body_is_protobuf()) {
-    (void)otlp::decode_status_message(response.body(), response.body_len(), reason, sizeof reason);
-  } else {
-    printable(response.body(), response.body_len(), reason, sizeof reason);
-  }
+  char reason[160];
+  otlp::failure_reason(response, reason, sizeof reason);
   update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
-  if (is_retryable(status)) {
-    std::uint32_t seconds = 0;
-    if (response.has_retry_after() &&
-        detail::parse_retry_after(response.retry_after(), tracer_->now_unix_ns() / 1000000000u,
-                                  seconds)) {
-      retry_after_ms = seconds == 0 ? 1 : seconds * 1000;
-    }
+  if (otlp::is_retryable(status)) {
+    retry_after_ms = otlp::retry_after_ms(response, tracer_->now_unix_ns() / 1000000000u);
     logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %zu spans stay buffered", status,
          reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "", batch.count);
     return Outcome::kRetry;

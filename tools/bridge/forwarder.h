@@ -48,6 +48,7 @@ class Forwarder {
 
  private:
   ForwarderConfig config_;
+  std::vector<HttpHeader> header_views_;  // config_.headers as the exporter's header type
   ExporterConfig net_config_{};
   detail::Url url_{};
   NetConnector connector_;

@@ -1,0 +1,64 @@
+#include "otlp/http.h"
+
+#include <cstdio>
+#include <cstring>
+
+namespace tracelet::otlp {
+
+bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
+                     const char* path, const char* user_agent, std::size_t content_length,
+                     const HttpHeader* headers, std::size_t header_count) noexcept {
+  const bool ipv6 = std::strchr(host, ':') != nullptr;  // a parsed host has ':' only as IPv6
+  char port_text[8] = {};
+  if (port != (tls ? 443 : 80)) std::snprintf(port_text, sizeof port_text, ":%u", static_cast<unsigned>(port));
+  char length_text[48];
+  // %lu, not %zu: newlib-nano's printf has no size_t length modifier.
+  std::snprintf(length_text, sizeof length_text, "\r\nContent-Length: %lu\r\n",
+                static_cast<unsigned long>(content_length));
+  bool ok = writer.write_text("POST ") && writer.write_text(path) &&
+            writer.write_text(" HTTP/1.1\r\nHost: ") && writer.write_text(ipv6 ? "[" : "") &&
+            writer.write_text(host) && writer.write_text(ipv6 ? "]" : "") &&
+            writer.write_text(port_text) && writer.write_text("\r\nUser-Agent: ") &&
+            writer.write_text(user_agent) && writer.write_text("\r\nContent-Type: application/x-protobuf") &&
+            writer.write_text(length_text);
+  for (std::size_t i = 0; ok && i < header_count; ++i) {
+    ok = writer.write_text(headers[i].name) && writer.write_text(": ") &&
+         writer.write_text(headers[i].value) && writer.write_text("\r\n");
+  }
+  return ok && writer.write_text("\r\n");
+}
+
+bool is_retryable(int status) noexcept {
+  return status == 429 || status == 502 || status == 503 || status == 504;
+}
+
+bool read_success(const detail::HttpResponseParser& response, ExportResponse& out) noexcept {
+  if (response.body_len() == 0) return true;
+  return response.body_total() == response.body_len() &&
+         decode_export_response(response.body(), response.body_len(), out);
+}
+
+void failure_reason(const detail::HttpResponseParser& response, char* out, std::size_t cap) noexcept {
+  if (cap == 0) return;
+  out[0] = '\0';
+  if (response.body_is_protobuf()) {
+    (void)decode_status_message(response.body(), response.body_len(), out, cap);
+    return;
+  }
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < response.body_len() && n + 1 < cap; ++i) {
+    const char c = static_cast<char>(response.body()[i]);
+    out[n++] = (c >= 0x20 && c < 0x7f) ? c : ' ';
+  }
+  out[n] = '\0';
+}
+
+std::uint32_t retry_after_ms(const detail::HttpResponseParser& response, std::uint64_t now_unix_s) noexcept {
+  std::uint32_t seconds = 0;
+  if (!response.has_retry_after() || !detail::parse_retry_after(response.retry_after(), now_unix_s, seconds)) {
+    return 0;
+  }
+  return seconds == 0 ? 1 : seconds * 1000;
+}
+
+}  // namespace tracelet::otlp

@@ -1,0 +1,36 @@
+#pragma once
+#include <cstddef>
+#include <cstdint>
+
+#include "http_request.h"
+#include "http_response.h"
+#include "otlp/response.h"
+#include "tracelet/exporter_config.h"
+
+// OTLP/HTTP's rules for one export request and its answer, shared by the exporter and the
+// serial bridge's forwarder.
+namespace tracelet::otlp {
+
+/// Writes the head of `POST <path>` carrying a protobuf body of `content_length` bytes: Host
+/// (IPv6 literals in brackets, the port unless it is the scheme's default), `user_agent`,
+/// Content-Type, Content-Length, then `headers` and the blank line.
+bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
+                     const char* path, const char* user_agent, std::size_t content_length,
+                     const HttpHeader* headers, std::size_t header_count) noexcept;
+
+/// Only these answers mean "send the same data again later".
+bool is_retryable(int status) noexcept;
+
+/// Reads a 2xx answer's ExportTraceServiceResponse into `out`. False when the body is there
+/// but is not one (or was cut); an empty body is a valid, empty response.
+bool read_success(const detail::HttpResponseParser& response, ExportResponse& out) noexcept;
+
+/// Why a collector refused: the google.rpc.Status message of a protobuf body, else the body's
+/// printable characters (others as spaces); cut to `cap - 1`, NUL-terminated.
+void failure_reason(const detail::HttpResponseParser& response, char* out, std::size_t cap) noexcept;
+
+/// The answer's Retry-After in milliseconds (at least 1), or 0 when it has none or an
+/// unreadable one. `now_unix_s` resolves the HTTP-date form.
+std::uint32_t retry_after_ms(const detail::HttpResponseParser& response, std::uint64_t now_unix_s) noexcept;
+
+}  // namespace tracelet::otlp
