@@ -16,6 +16,21 @@ std::uint64_t mix64(std::uint64_t z) noexcept {  // splitmix64 finaliser
 }
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
+// Adds `step` to the id state and returns the value before. A template, so only the branch
+// for the state's type is compiled: fetch_add does not exist on the plain word.
+template <typename State>
+std::uint64_t advance(State& state, std::uint64_t step) noexcept {
+  if constexpr (std::is_same_v<State, std::atomic<std::uint64_t>>) {
+    return state.fetch_add(step, std::memory_order_relaxed);
+  } else {
+    const std::uint32_t saved = port::critical_enter();
+    const std::uint64_t before = state;
+    state = before + step;
+    port::critical_exit(saved);
+    return before;
+  }
+}
+
 }  // namespace
 
 Status Tracer::init(const Options& options) noexcept {
@@ -115,16 +130,7 @@ std::uint64_t Tracer::now_unix_ns() const noexcept {
 std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
   // One atomic step per draw, however many 64-bit words it needs: the state advances by
   // `words` golden ratios and each word is the splitmix64 finaliser of one of them.
-  const std::uint64_t step = words * kGolden;
-  if constexpr (kLockFreeIds) {
-    return id_state_.fetch_add(step, std::memory_order_relaxed);
-  } else {
-    std::uint32_t saved = port::critical_enter();
-    const std::uint64_t state = id_state_;
-    id_state_ = state + step;
-    port::critical_exit(saved);
-    return state;
-  }
+  return advance(id_state_, words * kGolden);
 }
 
 namespace {
