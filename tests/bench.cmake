@@ -2,7 +2,7 @@
 find_package(benchmark REQUIRED)
 foreach(bench span_bench encode_bench)
   add_executable(${bench} bench/${bench}.cpp)
-  target_link_libraries(${bench} PRIVATE tracelet_core tracelet_port_posix benchmark::benchmark Threads::Threads)
+  target_link_libraries(${bench} PRIVATE tracelet_test_modules tracelet_port_posix benchmark::benchmark Threads::Threads)
   target_include_directories(${bench} PRIVATE ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(${bench} PRIVATE ${TRACELET_STRICT_FLAGS})
 endforeach()

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/tracer.h"
 
 namespace tracelet::testing_support {

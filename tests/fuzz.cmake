@@ -52,10 +52,10 @@ set(_proto_c ${TRACELET_PROTO_OUT}/opentelemetry/proto/common/v1/common.pb.c
              ${TRACELET_PROTO_OUT}/opentelemetry/proto/trace/v1/trace.pb.c
              ${TRACELET_PROTO_OUT}/opentelemetry/proto/collector/trace/v1/trace_service.pb.c)
 tracelet_add_fuzz_target(http_response_fuzz
-  SOURCES ${PROJECT_SOURCE_DIR}/src/http_response.cpp ${PROJECT_SOURCE_DIR}/src/otlp/response.cpp ${_proto_c}
-  LIBS tracelet_core tracelet_port_fake)
+  SOURCES ${PROJECT_SOURCE_DIR}/src/export/http_response.cpp ${PROJECT_SOURCE_DIR}/src/otlp/response.cpp ${_proto_c}
+  LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_fuzz_target(span_record_fuzz
-  SOURCES ${PROJECT_SOURCE_DIR}/src/span_record.cpp ${PROJECT_SOURCE_DIR}/src/console_exporter.cpp
-          ${PROJECT_SOURCE_DIR}/src/ring.cpp ${PROJECT_SOURCE_DIR}/src/otlp/encode.cpp
-          ${PROJECT_SOURCE_DIR}/src/status.cpp ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${_proto_c}
-  LIBS tracelet_core tracelet_port_fake)
+  SOURCES ${PROJECT_SOURCE_DIR}/src/core/span_record.cpp ${PROJECT_SOURCE_DIR}/src/export/console_exporter.cpp
+          ${PROJECT_SOURCE_DIR}/src/core/ring.cpp ${PROJECT_SOURCE_DIR}/src/otlp/encode.cpp
+          ${PROJECT_SOURCE_DIR}/src/core/status.cpp ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${_proto_c}
+  LIBS tracelet_test_modules tracelet_port_fake)

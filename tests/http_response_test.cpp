@@ -1,4 +1,4 @@
-#include "http_response.h"
+#include "export/http_response.h"
 
 #include <gtest/gtest.h>
 

@@ -7,8 +7,8 @@
 #                           decodes with the official generated OTLP code (otlp-transformer 0.216.0)
 # Each driver starts the servers it needs and stops them by PID. The npm packages (exact versions
 # in tests/interop/package-lock.json) are installed into the build tree, never the source tree.
-if(NOT (TARGET tracelet-receiver AND TARGET tracelet_tls AND TARGET tracelet_port_posix))
-  message(STATUS "tracelet: interop tests need tracelet-receiver, tracelet_tls and tracelet_port_posix "
+if(NOT (TARGET tracelet-receiver AND TARGET tracelet_net AND TARGET tracelet_port_posix))
+  message(STATUS "tracelet: interop tests need tracelet-receiver, tracelet_net and tracelet_port_posix "
                  "(Mbed TLS and the posix port); not registered")
   return()
 endif()
@@ -38,7 +38,7 @@ configure_file(${_interop_src}/package-lock.json ${_interop_node_dir}/package-lo
 
 # The C++ side of tracelet -> JS: records known spans, exports them over TLS, writes what it did.
 add_executable(interop_tracelet_sender ${_interop_src}/tracelet_sender.cpp)
-target_link_libraries(interop_tracelet_sender PRIVATE tracelet_tls tracelet_core tracelet_port_posix
+target_link_libraries(interop_tracelet_sender PRIVATE tracelet_net tracelet_test_modules tracelet_port_posix
                                                       Threads::Threads)
 target_compile_options(interop_tracelet_sender PRIVATE ${TRACELET_STRICT_FLAGS})
 target_include_directories(interop_tracelet_sender PRIVATE ${PROJECT_SOURCE_DIR}/tests)

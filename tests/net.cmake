@@ -19,7 +19,7 @@ if(TARGET tracelet_port_posix)
     LABELS net)
 endif()
 
-if(TARGET tracelet_port_posix AND TARGET tracelet_tls AND TARGET tracelet-receiver)
+if(TARGET tracelet_port_posix AND TARGET tracelet_net AND TARGET tracelet-receiver)
   # Helpers shared by the TLS and receiver tests: process launcher, receiver wrapper, a tiny
   # HTTP/1.1 client, a nanopb request builder and a strict JSON reader.
   add_library(tracelet_net_test_support STATIC
@@ -29,7 +29,7 @@ if(TARGET tracelet_port_posix AND TARGET tracelet_tls AND TARGET tracelet-receiv
     support/otlp_builder.cpp
     support/json_lite.cpp)
   target_include_directories(tracelet_net_test_support PUBLIC ${PROJECT_SOURCE_DIR}/tests)
-  target_link_libraries(tracelet_net_test_support PUBLIC tracelet_tls tracelet_port_posix tracelet_otlp_proto)
+  target_link_libraries(tracelet_net_test_support PUBLIC tracelet_net tracelet_port_posix tracelet_otlp_proto)
   # The receiver is a target binary too: in cross builds it runs through the same emulator
   # as the tests (qemu-user cannot exec foreign binaries by itself). '|' separates words.
   set(_receiver_command ${CMAKE_CROSSCOMPILING_EMULATOR} "$<TARGET_FILE:tracelet-receiver>")

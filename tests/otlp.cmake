@@ -51,7 +51,7 @@ set_tests_properties(otlp_proto_matches_official otlp_proto_checker_selftest otl
 # check_request.js).
 if(EXISTS ${_otlp_tools}/fixture_writer.cpp AND TARGET tracelet_port_fake)
   add_executable(otlp_fixture_writer ${_otlp_tools}/fixture_writer.cpp)
-  target_link_libraries(otlp_fixture_writer PRIVATE tracelet_core tracelet_port_fake)
+  target_link_libraries(otlp_fixture_writer PRIVATE tracelet_test_modules tracelet_port_fake)
   target_include_directories(otlp_fixture_writer PRIVATE ${PROJECT_SOURCE_DIR}/src ${PROJECT_SOURCE_DIR}/tests)
   target_compile_options(otlp_fixture_writer PRIVATE ${TRACELET_STRICT_FLAGS})
 endif()

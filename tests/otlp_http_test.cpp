@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "otlp/http.h"
+#include "export/otlp_http.h"
 #include "tracelet/port.h"
 
 namespace tracelet {

@@ -1,19 +1,19 @@
-# W3C Trace Context propagation and samplers (src/propagation.cpp, src/sampler.cpp,
-# src/sampling_rules_json.cpp, all part of tracelet_core).
+# W3C Trace Context propagation and samplers (src/context/propagation.cpp, src/sampler.cpp,
+# src/sampling_rules_json.cpp, all part of tracelet_test_modules).
 
 tracelet_add_test(propagation_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/propagation_test.cpp
-  LIBS tracelet_core tracelet_port_fake
+  LIBS tracelet_test_modules tracelet_port_fake
   LABELS propagation)
 
 tracelet_add_test(sampler_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/sampler_test.cpp
-  LIBS tracelet_core tracelet_port_fake
+  LIBS tracelet_test_modules tracelet_port_fake
   LABELS propagation)
 
 tracelet_add_test(sampling_rules_test
   SOURCES ${CMAKE_CURRENT_SOURCE_DIR}/sampling_rules_test.cpp
-  LIBS tracelet_core tracelet_port_fake
+  LIBS tracelet_test_modules tracelet_port_fake
   LABELS propagation)
 
 # ---- fuzz target: traceparent + tracestate parse/format round trip --------------------------
@@ -25,7 +25,7 @@ set(_tp_fuzz_seeds ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/corpus/traceparent)
 add_executable(traceparent_fuzz_replay ${_tp_fuzz_src}
                ${CMAKE_CURRENT_SOURCE_DIR}/fuzz/replay_main.cpp)
 target_compile_options(traceparent_fuzz_replay PRIVATE ${TRACELET_STRICT_FLAGS})
-target_link_libraries(traceparent_fuzz_replay PRIVATE tracelet_core tracelet_port_fake)
+target_link_libraries(traceparent_fuzz_replay PRIVATE tracelet_test_modules tracelet_port_fake)
 add_test(NAME traceparent_fuzz_replay COMMAND traceparent_fuzz_replay -mutations=300 ${_tp_fuzz_seeds})
 set_tests_properties(traceparent_fuzz_replay PROPERTIES LABELS "propagation;fuzz")
 
@@ -40,15 +40,15 @@ if(NOT CMAKE_CROSSCOMPILING)
       list(APPEND _tp_fuzz_defs -DTRACELET_CONFIG_FILE="${TRACELET_CONFIG_FILE}")
     endif()
     file(GLOB _tp_fuzz_headers CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/include/tracelet/*.h)
-    # propagation.cpp and the shared text helpers it uses (src/text.h).
-    set(_tp_fuzz_core ${PROJECT_SOURCE_DIR}/src/propagation.cpp ${PROJECT_SOURCE_DIR}/src/text.cpp)
+    # propagation.cpp and the shared text helpers it uses (src/core/text.h).
+    set(_tp_fuzz_core ${PROJECT_SOURCE_DIR}/src/context/propagation.cpp ${PROJECT_SOURCE_DIR}/src/core/text.cpp)
     add_custom_command(
       OUTPUT ${_tp_fuzz_bin}
       COMMAND ${TRACELET_FUZZ_CXX} -std=c++17 -g -O1 -fno-exceptions -fno-rtti
               -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
               ${TRACELET_STRICT_FLAGS} ${_tp_fuzz_defs} -I${PROJECT_SOURCE_DIR}/include
               -I${PROJECT_SOURCE_DIR}/src ${_tp_fuzz_src} ${_tp_fuzz_core} -o ${_tp_fuzz_bin}
-      DEPENDS ${_tp_fuzz_src} ${_tp_fuzz_core} ${PROJECT_SOURCE_DIR}/src/text.h
+      DEPENDS ${_tp_fuzz_src} ${_tp_fuzz_core} ${PROJECT_SOURCE_DIR}/src/core/text.h
               ${_tp_fuzz_headers}
       COMMENT "clang++ -fsanitize=fuzzer,address,undefined: traceparent_fuzz"
       VERBATIM)

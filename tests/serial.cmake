@@ -1,11 +1,11 @@
 # Serial export (devices without IP): the frame format and decoder, the device-side exporter,
 # and tools/bridge, which forwards frames to an OTLP/HTTP collector.
 # The exporter test decodes payloads with the receiver's full OTLP decoder (no Mbed TLS needed).
-tracelet_add_test(serial_frame_test SOURCES serial_frame_test.cpp LIBS tracelet_core tracelet_port_fake
+tracelet_add_test(serial_frame_test SOURCES serial_frame_test.cpp LIBS tracelet_test_modules tracelet_port_fake
                   LABELS serial)
 tracelet_add_test(serial_exporter_test
   SOURCES serial_exporter_test.cpp ${PROJECT_SOURCE_DIR}/tools/receiver/otlp_decode.cpp
-  LIBS tracelet_core tracelet_port_fake
+  LIBS tracelet_test_modules tracelet_port_fake
   LABELS serial)
 target_include_directories(serial_exporter_test PRIVATE ${PROJECT_SOURCE_DIR}/tools/receiver)
 
@@ -42,6 +42,6 @@ endif()
 # (tracelet_add_fuzz_target comes from tests/fuzz.cmake, which sorts before this file).
 if(COMMAND tracelet_add_fuzz_target)
   tracelet_add_fuzz_target(serial_frame_fuzz
-    SOURCES ${PROJECT_SOURCE_DIR}/src/serial_frame.cpp
-    LIBS tracelet_core tracelet_port_fake)
+    SOURCES ${PROJECT_SOURCE_DIR}/src/export/serial_frame.cpp
+    LIBS tracelet_test_modules tracelet_port_fake)
 endif()

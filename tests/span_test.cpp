@@ -7,6 +7,7 @@
 
 #include "core_test_support.h"
 #include "tracelet/fake_port.h"
+#include "tracelet/samplers.h"
 #include "tracelet/tracelet.h"
 #include "tracelet/version.h"
 

@@ -13,7 +13,8 @@
 #include "tracelet/config.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/log.h"
-#include "tracelet/sampler.h"
+#include "tracelet/internal/blank_attributes.h"
+#include "tracelet/samplers.h"
 #include "tracelet/tracer.h"
 
 #ifndef TRACELET_ENV_TEXT_BYTES
@@ -42,10 +43,6 @@ using EnvLookup = const char* (*)(void* ctx, const char* name);
 
 namespace detail {
 class EnvLoader;
-template <std::size_t... I>
-constexpr std::array<Attribute, sizeof...(I)> blank_attributes(std::index_sequence<I...>) noexcept {
-  return {{(static_cast<void>(I), Attribute{std::string_view(), AttributeValue(false)})...}};
-}
 }  // namespace detail
 
 /// Storage for everything load_env_config() reads: the ExporterConfig and Options it fills

@@ -16,7 +16,7 @@
 #include <cstddef>
 #include <string_view>
 
-#include "tracelet/sampler.h"
+#include "tracelet/rule_sampler.h"
 #include "tracelet/status.h"
 
 namespace tracelet {

@@ -6,6 +6,7 @@
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
 #include "tracelet/ids.h"
+#include "tracelet/internal/span_data.h"
 
 namespace tracelet {
 
@@ -36,29 +37,6 @@ struct StartOptions {
   const Attribute* attributes = nullptr;
   std::size_t attribute_count = 0;
 };
-
-namespace detail {
-/// Name, attributes, events and status message of a live span, in tracelet's compact record
-/// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
-struct SpanData {
-  std::uint16_t used = 0;
-  std::uint16_t dropped_attributes = 0;
-  std::uint16_t dropped_events = 0;
-  std::uint8_t attribute_count = 0;
-  std::uint8_t event_count = 0;
-  std::uint8_t link_count = 0;
-  std::uint8_t dropped_links = 0;
-  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES];  // not zeroed: only `used` bytes are read
-
-  void start(std::string_view name) noexcept;
-  void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
-  void add_event(std::string_view name, std::uint64_t time_unix_ns,
-                 const Attribute* attributes, std::size_t count) noexcept;
-  void add_link(const SpanContext& context, const Attribute* attributes,
-                std::size_t count) noexcept;
-  void set_status_message(std::string_view message) noexcept;
-};
-}  // namespace detail
 
 #if TRACELET_ENABLED
 

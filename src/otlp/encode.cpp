@@ -4,7 +4,7 @@
 #include <string_view>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/version.h"
 
 namespace tracelet::otlp {

@@ -11,7 +11,7 @@
 #include "board.h"
 #include "check.h"
 #include "otlp/encode.h"
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/port.h"
 #include "tracelet/tracer.h"

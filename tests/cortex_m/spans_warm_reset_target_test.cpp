@@ -7,7 +7,7 @@
 
 #include "board.h"
 #include "check.h"
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/tracelet.h"
 #include "tracelet_cortex_m.h"
 

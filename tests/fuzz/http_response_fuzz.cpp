@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "http_response.h"
+#include "export/http_response.h"
 #include "otlp/response.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "otlp/encode.h"
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/ring.h"
 

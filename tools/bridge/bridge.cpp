@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <thread>
 
-#include "http_request.h"
+#include "export/http_request.h"
 
 namespace tracelet::bridge {
 

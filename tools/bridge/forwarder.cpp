@@ -2,7 +2,7 @@
 
 #include <ctime>
 
-#include "otlp/http.h"
+#include "export/otlp_http.h"
 #include "tracelet/version.h"
 
 namespace tracelet::bridge {

@@ -8,7 +8,7 @@
 #include "tracelet/exporter_config.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/transport.h"
-#include "url.h"
+#include "export/url.h"
 
 namespace tracelet::bridge {
 

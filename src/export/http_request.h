@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "http_response.h"
+#include "export/http_response.h"
 #include "tracelet/status.h"
 #include "tracelet/transport.h"
 

@@ -1,10 +1,10 @@
 #include "tracelet/env_config.h"
-#include "tracelet/sampler.h"
+#include "tracelet/samplers.h"
 
 #include <cstdlib>
 #include <cstring>
 
-#include "text.h"
+#include "core/text.h"
 
 // Rules implemented here come from the OpenTelemetry specification:
 //  - configuration/sdk-environment-variables.md: empty = unset; Boolean (only "true", any case,

@@ -1,4 +1,4 @@
-#include "url.h"
+#include "export/url.h"
 
 #include <cstdio>
 #include <cstring>

@@ -1,5 +1,5 @@
 // Shared text helpers of the core; contracts in src/text.h.
-#include "text.h"
+#include "core/text.h"
 
 namespace tracelet::detail {
 

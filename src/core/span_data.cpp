@@ -1,6 +1,6 @@
 #include <cstring>
 
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/span.h"
 
 namespace tracelet::detail {

@@ -1,4 +1,4 @@
-#include "span_record.h"
+#include "core/span_record.h"
 
 #include <cstring>
 

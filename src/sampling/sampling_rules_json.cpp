@@ -5,7 +5,7 @@
 
 #include <cstdint>
 
-#include "text.h"
+#include "core/text.h"
 
 namespace tracelet {
 namespace {

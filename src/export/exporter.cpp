@@ -3,16 +3,16 @@
 #include <cstdarg>
 #include <cstring>
 
-#include "http_request.h"
-#include "http_response.h"
-#include "log_line.h"
+#include "export/http_request.h"
+#include "export/http_response.h"
+#include "export/log_line.h"
 #include "otlp/encode.h"
-#include "otlp/http.h"
+#include "export/otlp_http.h"
 #include "otlp/response.h"
 #include "tracelet/net_port.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
-#include "url.h"
+#include "export/url.h"
 
 namespace tracelet {
 namespace {

@@ -2,8 +2,8 @@
 
 #include <cstdarg>
 
-#include "http_request.h"
-#include "log_line.h"
+#include "export/http_request.h"
+#include "export/log_line.h"
 #include "otlp/encode.h"
 
 namespace tracelet {

@@ -1,4 +1,4 @@
-#include "http_request.h"
+#include "export/http_request.h"
 
 #include <cstring>
 

@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "contract_check.h"
+#include "core/contract_check.h"
 #include "tracelet/port.h"
 
 namespace tracelet {

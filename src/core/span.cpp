@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-#include "span_record.h"
+#include "core/span_record.h"
 #include "tracelet/fatal_error.h"
 #include "tracelet/port.h"
 #include "tracelet/tracer.h"

@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "log_line.h"
+#include "export/log_line.h"
 
 namespace tracelet {
 

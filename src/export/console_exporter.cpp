@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "span_record.h"
+#include "core/span_record.h"
 
 namespace tracelet {
 namespace {

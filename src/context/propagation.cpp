@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "text.h"
+#include "core/text.h"
 
 namespace tracelet {
 namespace {

@@ -2,8 +2,8 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "http_request.h"
-#include "http_response.h"
+#include "export/http_request.h"
+#include "export/http_response.h"
 #include "otlp/response.h"
 #include "tracelet/exporter_config.h"
 

@@ -1,4 +1,4 @@
-#include "otlp/http.h"
+#include "export/otlp_http.h"
 
 #include <cstdio>
 #include <cstring>
