@@ -449,9 +449,11 @@ TEST_F(EnvConfigTest, GenericEndpointCannotHaveAQuery) {
 
 TEST_F(EnvConfigTest, PlainHttpEndpointWithoutPermissionIsWarnedAbout) {
   set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
-  EXPECT_EQ(load(), 1u);
+  // A warning, but no configuration problem: the value is kept as given, and the exporter
+  // refuses it with its own error (so no "problems, defaults used" line follows).
+  EXPECT_EQ(load(), 0u);
   EXPECT_STREQ(exporter.endpoint, "http://collector:4318/v1/traces");
-  EXPECT_TRUE(logs.has(LogLevel::kWarning, "TRACELET_ALLOW_PLAIN_HTTP is not true"));
+  EXPECT_TRUE(logs.has(LogLevel::kInfo, "TRACELET_ALLOW_PLAIN_HTTP is not true"));
 
   logs.lines.clear();
   set("TRACELET_ALLOW_PLAIN_HTTP", "TRUE");
@@ -529,24 +531,52 @@ TEST_F(EnvConfigTest, HeaderInjectionAndBadNamesAreRejectedOneByOne) {
 
 TEST_F(EnvConfigTest, HeadersBeyondCapacityAreDropped) {
   std::string value;
-  for (std::size_t i = 0; i <= TRACELET_ENV_MAX_HEADERS; ++i) {
+  for (std::size_t i = 0; i <= TRACELET_ENV_MAX_HEADERS + 1; ++i) {  // two more than fit
     value += "x-h" + std::to_string(i) + "=v,";
   }
   set("OTEL_EXPORTER_OTLP_HEADERS", value);
-  EXPECT_EQ(load(), 1u);
+  EXPECT_EQ(load(), 2u);
   EXPECT_EQ(exporter.header_count, static_cast<std::size_t>(TRACELET_ENV_MAX_HEADERS));
-  EXPECT_TRUE(logs.has("TRACELET_ENV_MAX_HEADERS"));
+  const std::string slots = "all " + std::to_string(TRACELET_ENV_MAX_HEADERS) +
+                            " header slots (TRACELET_ENV_MAX_HEADERS) are taken";
+  EXPECT_TRUE(logs.has(LogLevel::kError, "header " + std::to_string(TRACELET_ENV_MAX_HEADERS + 2) +
+                                             " \"x-h" + std::to_string(TRACELET_ENV_MAX_HEADERS + 1) +
+                                             "\" does not fit: " + slots));
+  EXPECT_FALSE(logs.has("one more than"));
 }
 
 // ---- certificate, timeouts, batch processor --------------------------------------------------
 
+// A readable file in the test's temporary directory (the CA's content is not checked here).
+std::string temp_file(const std::string& name) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string path = std::string(dir != nullptr ? dir : "/tmp") + "/" + name;
+  std::FILE* f = std::fopen(path.c_str(), "wb");
+  if (f != nullptr) {
+    std::fputs("-----BEGIN CERTIFICATE-----\n", f);
+    std::fclose(f);
+  }
+  return path;
+}
+
 TEST_F(EnvConfigTest, CertificatePrecedence) {
-  set("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/ssl/generic.pem");
+  const std::string generic = temp_file("tracelet-env-generic.pem");
+  const std::string traces = temp_file("tracelet-env-traces ca.pem");
+  set("OTEL_EXPORTER_OTLP_CERTIFICATE", generic);
   EXPECT_EQ(load(), 0u);
-  EXPECT_STREQ(exporter.ca_file, "/etc/ssl/generic.pem");
-  set("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", "/etc/ssl/traces ca.pem");
+  EXPECT_EQ(exporter.ca_file, generic);
+  set("OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE", traces);
   EXPECT_EQ(load(), 0u);
-  EXPECT_STREQ(exporter.ca_file, "/etc/ssl/traces ca.pem");
+  EXPECT_EQ(exporter.ca_file, traces);
+}
+
+TEST_F(EnvConfigTest, AMissingCaFileIsOneErrorNamingTheVariableAndThePath) {
+  set("OTEL_EXPORTER_OTLP_CERTIFICATE", "/nonexistent/ca.pem");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_STREQ(exporter.ca_file, "/nonexistent/ca.pem");  // kept: the exporter reports it too
+  EXPECT_TRUE(logs.has(LogLevel::kError,
+                       "OTEL_EXPORTER_OTLP_CERTIFICATE=\"/nonexistent/ca.pem\": cannot read the CA file"))
+      << logs.all();
 }
 
 TEST_F(EnvConfigTest, TimeoutPrecedenceAndFallback) {
@@ -720,7 +750,8 @@ TEST_F(EnvConfigTest, ConfigsPointIntoStorageNotIntoTheEnvironment) {
   set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://c:4318");
   set("OTEL_EXPORTER_OTLP_HEADERS", "k=v");
   set("OTEL_RESOURCE_ATTRIBUTES", "a=b");
-  set("OTEL_EXPORTER_OTLP_CERTIFICATE", "/ca.pem");
+  const std::string ca = temp_file("tracelet-env-storage-ca.pem");
+  set("OTEL_EXPORTER_OTLP_CERTIFICATE", ca);
   EXPECT_EQ(load(), 0u);
   for (auto& [name, value] : env.vars) value.assign(value.size(), '#');
   env.vars.clear();
@@ -729,7 +760,7 @@ TEST_F(EnvConfigTest, ConfigsPointIntoStorageNotIntoTheEnvironment) {
   EXPECT_STREQ(exporter.headers[0].name, "k");
   EXPECT_STREQ(exporter.headers[0].value, "v");
   EXPECT_EQ(attribute("a"), "b");
-  EXPECT_STREQ(exporter.ca_file, "/ca.pem");
+  EXPECT_EQ(exporter.ca_file, ca);
 }
 
 TEST_F(EnvConfigTest, ASecondLoadAppendsAndKeepsEarlierResultsValid) {

@@ -14,6 +14,7 @@
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tracelet/exporter.h"
+#include "tracelet/port.h"
 #include "tracelet/net_port.h"
 #include "tracelet/tracelet.h"
 
@@ -62,6 +63,7 @@ struct MemoryCollector {
   std::deque<std::string> script;   // raw HTTP answers, one per request; empty = 200
   std::size_t break_after_bytes = 0;  // >0: the next connection fails after this many bytes
   bool never_answer = false;
+  bool close_after_answer = false;  // the peer resets the connection right after answering
   std::string partial;              // request bytes received on this connection
   std::string answer;               // bytes waiting to be read
   std::vector<std::map<std::string, std::string>> request_headers;
@@ -118,7 +120,10 @@ struct MemoryCollector {
   }
   static std::int32_t recv(void* ctx, std::uint8_t* data, std::size_t cap, std::uint32_t) {
     auto* self = static_cast<MemoryCollector*>(ctx);
-    if (self->answer.empty()) return self->open ? 0 : static_cast<std::int32_t>(Status::kUnavailable);
+    if (self->answer.empty()) {
+      if (self->close_after_answer && !self->request_headers.empty()) self->open = false;
+      return self->open ? 0 : static_cast<std::int32_t>(Status::kUnavailable);
+    }
     std::size_t n = std::min(cap, self->answer.size());
     std::memcpy(data, self->answer.data(), n);
     self->answer.erase(0, n);
@@ -324,7 +329,7 @@ TEST_F(ExporterTest, CollectorThatNeverAnswersTimesOutAndKeepsTheSpans) {
   EXPECT_EQ(exporter.flush(300), Status::kTimeout);
   EXPECT_EQ(exporter.pending_spans(), 4u);
   EXPECT_GE(exporter.counters().export_failures, 1u);
-  EXPECT_TRUE(log_.contains("no valid answer"));
+  EXPECT_TRUE(log_.contains("no answer for 4 spans within 50 ms"));
   collector_.never_answer = false;
   EXPECT_EQ(exporter.flush(2000), Status::kOk);
   EXPECT_EQ(all_delivered().size(), 4u);
@@ -339,7 +344,8 @@ TEST_F(ExporterTest, PartialSuccessIsCountedAndLogged) {
   record(6);
   ASSERT_EQ(exporter.flush(2000), Status::kOk);
   ExporterCounters c = exporter.counters();
-  EXPECT_EQ(c.spans_exported, 6u);
+  // recorded = exported + rejected: the two rejected spans are not also counted as exported.
+  EXPECT_EQ(c.spans_exported, 4u);
   EXPECT_EQ(c.spans_rejected, 2u);
   EXPECT_TRUE(log_.contains("rejected 2 of 6 spans: too old"));
 }
@@ -384,6 +390,103 @@ TEST_F(ExporterTest, RejectsHeaderInjectionAndBadEndpoints) {
   config_.endpoint = "htps://typo";
   EXPECT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kInvalidArgument);
   EXPECT_TRUE(log_.contains("scheme must be http:// or https://"));
+}
+
+TEST_F(ExporterTest, PartialSuccessClaimingMoreThanTheBatchCountsTheBatchOnly) {
+  // partial_success{rejected_spans: 9} for a batch of 3
+  const std::string body = std::string("\x0a\x02\x08\x09", 4);
+  collector_.script = {"HTTP/1.1 200 OK\r\nContent-Type: application/x-protobuf\r\nContent-Length: 4\r\n\r\n" + body};
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(3);
+  ASSERT_EQ(exporter.flush(2000), Status::kOk);
+  ExporterCounters c = exporter.counters();
+  EXPECT_EQ(c.spans_exported, 0u);
+  EXPECT_EQ(c.spans_rejected, 3u);
+}
+
+TEST_F(ExporterTest, RetryAfterIsCappedAtTheConfiguredMaximum) {
+  collector_.script = {"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3600\r\nContent-Length: 0\r\n\r\n"};
+  config_.max_retry_after_ms = 1500;
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(2);
+  std::uint32_t wait = 0;
+  for (int i = 0; i < 1000 && collector_.request_headers.empty(); ++i) {
+    wait = exporter.poll();
+    if (collector_.request_headers.empty()) port::sleep_ms(1);
+  }
+  ASSERT_EQ(collector_.request_headers.size(), 1u);
+  EXPECT_LE(wait, 1500u);
+  EXPECT_GE(wait, 1000u);
+  EXPECT_TRUE(log_.contains("Retry-After of 3600 s is longer than the 1 s limit"));
+  EXPECT_TRUE(log_.contains("retry 1 in 1500 ms"));
+  // flush() keeps its own deadline even while the server asks for a long wait.
+  const auto start = port::monotonic_ns();
+  EXPECT_EQ(exporter.flush(200), Status::kTimeout);
+  EXPECT_LT(port::monotonic_ns() - start, 1000000000u);
+  EXPECT_EQ(exporter.pending_spans(), 2u);
+}
+
+TEST_F(ExporterTest, DefaultRetryAfterLimitIsFiveMinutes) {
+  collector_.script = {"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 3600\r\nContent-Length: 0\r\n\r\n"};
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(1);
+  std::uint32_t wait = 0;
+  for (int i = 0; i < 1000 && collector_.request_headers.empty(); ++i) {
+    wait = exporter.poll();
+    if (collector_.request_headers.empty()) port::sleep_ms(1);
+  }
+  ASSERT_EQ(collector_.request_headers.size(), 1u);
+  EXPECT_LE(wait, 300000u);
+  EXPECT_GE(wait, 299000u);
+}
+
+TEST_F(ExporterTest, AResetMidAnswerIsReportedAsCutOffNotAsATimeout) {
+  collector_.script = {"HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort"};
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(2);
+  collector_.close_after_answer = true;
+  for (int i = 0; i < 1000 && collector_.request_headers.empty(); ++i) {
+    (void)exporter.poll();
+    if (collector_.request_headers.empty()) port::sleep_ms(1);
+  }
+  EXPECT_TRUE(log_.contains("the answer for 2 spans was cut off or malformed")) << log_.lines.back();
+  EXPECT_FALSE(log_.contains("within"));
+  EXPECT_EQ(exporter.pending_spans(), 2u);
+}
+
+// A connector that fails with kInvalidArgument (a configuration error such as an unreadable
+// CA file) is reported once, not at every retry; the spans stay buffered.
+TEST_F(ExporterTest, AConfigurationErrorOfTheConnectorIsLoggedOnce) {
+  struct BadConfig {
+    int opens = 0;
+    static Status open(void* ctx, const char*, std::uint16_t, bool, std::uint32_t, Transport*, char* error,
+                       std::size_t cap) {
+      ++static_cast<BadConfig*>(ctx)->opens;
+      std::snprintf(error, cap, "TLS CA: cannot read /nonexistent/ca.pem");
+      return Status::kInvalidArgument;
+    }
+    static void close(void*) {}
+  } bad;
+  Connector connector;
+  connector.ctx = &bad;
+  connector.open = &BadConfig::open;
+  connector.close = &BadConfig::close;
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, config_, connector), Status::kOk);
+  record(3);
+  EXPECT_EQ(exporter.flush(100), Status::kTimeout);
+  EXPECT_GE(bad.opens, 2) << "it kept trying";
+  std::size_t said = 0;
+  for (const auto& line : log_.lines) {
+    if (line.find("configuration error") != std::string::npos) ++said;
+  }
+  EXPECT_EQ(said, 1u);
+  EXPECT_TRUE(log_.contains("cannot read /nonexistent/ca.pem"));
+  EXPECT_EQ(exporter.pending_spans(), 3u);
 }
 
 }  // namespace

@@ -163,6 +163,31 @@ void print_counters(const tracelet::TracerCounters& t, const tracelet::ExporterC
               static_cast<unsigned long long>(t.spans_record_only));
 }
 
+void print_usage(std::FILE* out, const char* program) {
+  std::fprintf(out,
+               "usage: %s [--seconds N] [--cycle-ms N] [--console] [--call http://HOST:PORT/PATH]\n"
+               "          [--sampling-rules FILE.json]\n"
+               "A demo sensor node: records read/filter/publish spans and ships them as OTLP/HTTP.\n"
+               "\n"
+               "Environment (OpenTelemetry SDK variables; unset = the default in brackets):\n"
+               "  OTEL_SERVICE_NAME                    service.name [sensor-node]\n"
+               "  OTEL_RESOURCE_ATTRIBUTES             key=value,... added to the resource\n"
+               "  OTEL_SDK_DISABLED                    true = record nothing\n"
+               "  OTEL_EXPORTER_OTLP_ENDPOINT          base URL; /v1/traces is appended [https://localhost:4318]\n"
+               "  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT   full traces URL (wins over the above)\n"
+               "  OTEL_EXPORTER_OTLP_HEADERS           name=value,... e.g. x-honeycomb-team=KEY\n"
+               "  OTEL_EXPORTER_OTLP_CERTIFICATE       CA bundle (PEM) to verify the collector [system bundle]\n"
+               "  OTEL_EXPORTER_OTLP_TIMEOUT           one export attempt, ms [10000]\n"
+               "  OTEL_EXPORTER_OTLP_PROTOCOL          http/protobuf only\n"
+               "  OTEL_BSP_SCHEDULE_DELAY              ms between exports [1000 in this demo]\n"
+               "  OTEL_BSP_MAX_EXPORT_BATCH_SIZE       spans per request [512]\n"
+               "  OTEL_BSP_EXPORT_TIMEOUT              flush/shutdown limit, ms [30000]\n"
+               "  OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG   always_on, traceidratio, parentbased_*, ...\n"
+               "  TRACELET_ALLOW_PLAIN_HTTP            true = allow an http:// endpoint\n"
+               "The _TRACES_ form of each OTEL_EXPORTER_OTLP_* variable wins over the plain one.\n",
+               program);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -187,9 +212,12 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "sensor-node: --call %s: %s\n", target.url_text, reason);
         return 2;
       }
+    } else if (std::strcmp(argv[i], "--help") == 0 || std::strcmp(argv[i], "-h") == 0) {
+      print_usage(stdout, argv[0]);
+      return 0;
     } else {
-      std::fprintf(stderr, "usage: %s [--seconds N] [--cycle-ms N] [--console] [--call http://HOST:PORT/PATH] [--sampling-rules FILE.json]\n",
-                   argv[0]);
+      std::fprintf(stderr, "sensor-node: unknown argument '%s'\n", argv[i]);
+      print_usage(stderr, argv[0]);
       return 2;
     }
   }

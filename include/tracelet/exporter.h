@@ -95,6 +95,7 @@ class Exporter {
   ExporterConfig config_{};
   Connector connector_{};
   bool connected_ = false;
+  bool config_error_logged_ = false;  // a configuration error is logged once, not per retry
   Transport transport_{};
   bool tls_ = true;
   std::uint16_t port_ = 0;

@@ -38,6 +38,9 @@ struct ExporterConfig {
   std::uint32_t export_timeout_ms = 0;      // OTEL_BSP_EXPORT_TIMEOUT, default for flush/shutdown; 0 = 30000
   std::uint32_t initial_backoff_ms = 0;     // first retry delay; 0 = 1000 (doubles, with jitter)
   std::uint32_t max_backoff_ms = 0;         // 0 = 32000
+  /// Longest wait a collector's Retry-After may ask for; longer ones are cut to it (logged).
+  /// 0 = 300000 (5 minutes). flush()/shutdown() never wait past their own deadline.
+  std::uint32_t max_retry_after_ms = 0;
   LogSink log = nullptr;                    // nullptr = log_to_stderr
   void* log_ctx = nullptr;
 };

@@ -164,6 +164,8 @@ class TlsClient {
   std::uint32_t handshake_timeout_ms_ = 0;
   std::uint32_t verify_flags_ = 0;
   int error_ = 0;
+  int alert_ = -1;
+  const char* ca_path_ = nullptr;  // the CA file last loaded (owned by the caller's options)  // description of a fatal alert the server sent during the handshake
   Status lower_status_ = Status::kOk;  // why the lower transport failed, if it did
   State state_ = State::kEmpty;
   Step error_step_ = Step::kNone;

@@ -1,8 +1,11 @@
 #include "tracelet/env_config.h"
-#include "tracelet/samplers.h"
 
+#include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include "tracelet/samplers.h"
 
 #include "core/text.h"
 
@@ -287,7 +290,9 @@ class EnvLoader {
       line.text("the endpoint ").quoted(exporter.endpoint)
           .text(" is plain http:// but TRACELET_ALLOW_PLAIN_HTTP is not true: the exporter will "
                 "refuse to send spans (and headers) unencrypted");
-      report(LogLevel::kWarning, line);
+      // A note, not a problem: the value is kept as given, and the exporter refuses the
+      // endpoint itself, with its own error, when it starts.
+      report(LogLevel::kInfo, line);
     }
     load_headers(exporter);
     load_certificate(exporter);
@@ -768,7 +773,11 @@ class EnvLoader {
       std::size_t j = 0;
       while (j < count && !iequals(out[j].name != nullptr ? out[j].name : "", key)) ++j;
       if (j == kCapacity) {
-        drop("is one more than TRACELET_ENV_MAX_HEADERS allows");
+        Line line;  // says how many slots there are, not how far past them this header is
+        line.text(name).text(": header ").number(member_no).text(" ").quoted(key)
+            .text(" does not fit: all ").number(kCapacity)
+            .text(" header slots (TRACELET_ENV_MAX_HEADERS) are taken; this header is not sent");
+        report(LogLevel::kError, line);
         continue;
       }
       s_.text_used_ += key.size() + 1 + len + 1;
@@ -787,7 +796,19 @@ class EnvLoader {
                                               "OTEL_EXPORTER_OTLP_CERTIFICATE", name);
     if (value.empty()) return;
     const char* copy = store(name, value, "keeping the CA set before");
-    if (copy != nullptr) exporter.ca_file = copy;
+    if (copy == nullptr) return;
+    exporter.ca_file = copy;
+    // Said here, once, with the variable's name: an unreadable CA is a configuration error that
+    // no retry can fix (the exporter keeps the spans and says so once more when it connects).
+    if (std::FILE* f = std::fopen(copy, "rb")) {
+      std::fclose(f);
+    } else {
+      const int error = errno;
+      Line line;
+      line.text(name).text("=").quoted(value).text(": cannot read the CA file (")
+          .text(std::strerror(error)).text("); https connections will fail until it is fixed");
+      report(LogLevel::kError, line);
+    }
   }
 
   void note_queue_size() noexcept {

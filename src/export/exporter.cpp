@@ -23,6 +23,7 @@ constexpr std::uint32_t kDefaultBatchSize = 512;
 constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
 constexpr std::uint32_t kDefaultInitialBackoffMs = 1000;
 constexpr std::uint32_t kDefaultMaxBackoffMs = 32000;
+constexpr std::uint32_t kDefaultMaxRetryAfterMs = 300000;
 
 }  // namespace
 
@@ -115,7 +116,15 @@ void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
   jitter_state_ ^= jitter_state_ >> 7;
   jitter_state_ ^= jitter_state_ << 17;
   std::uint32_t wait = backoff_ms_ / 2 + static_cast<std::uint32_t>(jitter_state_ % (backoff_ms_ / 2 + 1));
-  if (retry_after_ms != 0) wait = retry_after_ms;  // the server said when
+  if (retry_after_ms != 0) {  // the server said when, within our limit
+    const std::uint32_t cap = detail::or_default(config_.max_retry_after_ms, kDefaultMaxRetryAfterMs);
+    if (retry_after_ms > cap) {
+      logf(LogLevel::kWarning, "exporter: Retry-After of %u s is longer than the %u s limit "
+           "(max_retry_after_ms); waiting %u s", static_cast<unsigned>(retry_after_ms / 1000),
+           static_cast<unsigned>(cap / 1000), static_cast<unsigned>(cap / 1000));
+    }
+    wait = retry_after_ms > cap ? cap : retry_after_ms;
+  }
   next_attempt_ms_ = detail::monotonic_ms() + wait;
   logf(LogLevel::kInfo, "exporter: retry %u in %u ms", static_cast<unsigned>(failures_in_a_row_),
        static_cast<unsigned>(wait));
@@ -145,11 +154,24 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
                                sizeof error);
     if (s != Status::kOk) {
       update([](ExporterCounters& c, std::uint64_t) { ++c.connect_failures; ++c.export_failures; }, 0);
-      logf(LogLevel::kWarning, "exporter: cannot reach %s:%u (%s): %s; %zu spans stay buffered",
-           host_, static_cast<unsigned>(port_), to_string(s), error, batch.count);
+      if (s == Status::kInvalidArgument) {
+        // A configuration problem (e.g. an unreadable CA file): retrying cannot fix it, and
+        // saying so at every retry would bury everything else. Said once, as an error.
+        if (!config_error_logged_) {
+          logf(LogLevel::kError, "exporter: configuration error, cannot connect to %s:%u: %s; "
+               "%zu spans stay buffered until it is fixed", host_, static_cast<unsigned>(port_), error,
+               batch.count);
+          config_error_logged_ = true;
+        }
+      } else {
+        // No status name here: "data-loss" (a TLS failure) would read as if spans were lost.
+        logf(LogLevel::kWarning, "exporter: cannot reach %s:%u: %s; %zu spans stay buffered", host_,
+             static_cast<unsigned>(port_), error, batch.count);
+      }
       return Outcome::kRetry;
     }
     connected_ = true;
+    config_error_logged_ = false;
     transport_ = transport;
     update([](ExporterCounters& c, std::uint64_t) { ++c.connects; }, 0);
   }
@@ -178,9 +200,14 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connector_.close(connector_.ctx);
     connected_ = false;
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
-    logf(LogLevel::kWarning, "exporter: no valid answer for %zu spans within %u ms (%s); will retry",
-         batch.count, static_cast<unsigned>(timeout),
-         result == detail::HttpResponseParser::Result::kError ? response.error() : "timeout");
+    if (result == detail::HttpResponseParser::Result::kError) {
+      // Malformed, or the connection ended before a whole answer came (a reset): not a timeout.
+      logf(LogLevel::kWarning, "exporter: the answer for %zu spans was cut off or malformed (%s); will retry",
+           batch.count, response.error());
+    } else {
+      logf(LogLevel::kWarning, "exporter: no answer for %zu spans within %u ms; will retry", batch.count,
+           static_cast<unsigned>(timeout));
+    }
     return Outcome::kRetry;
   }
   if (response.connection_close()) {
@@ -200,10 +227,16 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     const std::int64_t rejected = answer.rejected_spans;
     const char* message = answer.error_message;
     update([](ExporterCounters& c, std::uint64_t) { ++c.exports_succeeded; }, 0);
-    update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count);
+    // Every span of the batch is either accepted or rejected, never both: the counters keep
+    // recorded = exported + rejected + dropped + buffered. A collector that claims more
+    // rejections than the batch held is believed only up to the batch.
+    const std::uint64_t refused =
+        rejected <= 0 ? 0
+                      : (static_cast<std::uint64_t>(rejected) > batch.count ? batch.count
+                                                                             : static_cast<std::uint64_t>(rejected));
+    update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count - refused);
     if (rejected > 0 || message[0] != '\0') {
-      update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; },
-             static_cast<std::uint64_t>(rejected > 0 ? rejected : 0));
+      update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; }, refused);
       logf(LogLevel::kWarning, "exporter: collector rejected %ld of %zu spans: %s",
            static_cast<long>(rejected), batch.count, message[0] != '\0' ? message : "(no message)");
     }

@@ -80,6 +80,7 @@ Status TlsClient::fail(Step step, int mbedtls_error, Status status) noexcept {
 
 Status TlsClient::load_ca(const TlsOptions& options) noexcept {
   int rc = 0;
+  ca_path_ = nullptr;
   if (options.ca_data != nullptr && options.ca_size != 0) {
     // Mbed TLS treats a buffer as PEM only if it ends in NUL; without it a PEM bundle would
     // be misparsed as DER and fail with an unhelpful ASN.1 error, so say so up front.
@@ -91,6 +92,7 @@ Status TlsClient::load_ca(const TlsOptions& options) noexcept {
     rc = mbedtls_x509_crt_parse(&ca_, options.ca_data, options.ca_size);
   } else {
     const char* path = options.ca_file != nullptr ? options.ca_file : port::default_ca_bundle_path();
+    ca_path_ = path;
     if (path == nullptr) return fail(Step::kCa, MBEDTLS_ERR_X509_BAD_INPUT_DATA, Status::kInvalidArgument);
 #if defined(MBEDTLS_FS_IO)
     rc = mbedtls_x509_crt_parse_file(&ca_, path);
@@ -198,6 +200,7 @@ Status TlsClient::handshake(Transport lower) noexcept {
   error_ = 0;
   error_step_ = Step::kNone;
   verify_flags_ = 0;
+  alert_ = -1;
   lower_status_ = Status::kOk;
   resumed_ = false;
   mbedtls_ssl_set_bio(&ssl_, this, &bio_send, nullptr, &bio_recv_timeout);
@@ -229,6 +232,8 @@ Status TlsClient::handshake(Transport lower) noexcept {
 
   verify_flags_ = mbedtls_ssl_get_verify_result(&ssl_);
   if (verify_flags_ == static_cast<std::uint32_t>(-1)) verify_flags_ = 0;  // not checked yet
+  // The server's fatal alert (level, description) is still in the input buffer.
+  alert_ = (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ssl_.in_msg != nullptr) ? ssl_.in_msg[1] : -1;
   Status status = Status::kDataLoss;
   if (rc == MBEDTLS_ERR_SSL_TIMEOUT) {
     status = Status::kTimeout;
@@ -348,6 +353,11 @@ const char* TlsClient::describe_error(char* out, std::size_t cap) const noexcept
   append(out, cap, &used, step);
   append(out, cap, &used, ": ");
 
+  if (error_step_ == Step::kCa && ca_path_ != nullptr) {
+    append(out, cap, &used, "cannot load CA file '");
+    append(out, cap, &used, ca_path_);
+    append(out, cap, &used, "': ");
+  }
   if (pem_without_nul_ && error_step_ == Step::kCa) {
     append(out, cap, &used, "PEM CA buffer must include its NUL terminator in ca_size");
     return out;
@@ -367,6 +377,12 @@ const char* TlsClient::describe_error(char* out, std::size_t cap) const noexcept
   }
   if (error_ == MBEDTLS_ERR_SSL_TIMEOUT) {
     append(out, cap, &used, "timed out");
+    return out;
+  }
+  if (alert_ == MBEDTLS_SSL_ALERT_MSG_PROTOCOL_VERSION) {
+    // What a TLS-1.3-only server answers a TLS 1.2 ClientHello with.
+    append(out, cap, &used, "the server refused the protocol version (alert protocol_version): "
+                            "it requires TLS 1.3, and this build speaks TLS 1.2 only (Mbed TLS 2.28)");
     return out;
   }
   if (lower_status_ != Status::kOk) {
