@@ -27,14 +27,16 @@ std::string make_test_ca(const std::string& dir) {
 }
 
 bool ReceiverProcess::start(const std::string& work_dir, const std::vector<std::string>& args,
-                            std::string& error) {
+                            std::string& error, const std::vector<std::string>& wrapper) {
   static std::atomic<int> counter{0};
   const std::string stem = work_dir + "/receiver" + std::to_string(++counter);
   const std::string port_file = stem + ".port";
   jsonl_path_ = stem + ".jsonl";
   stdout_path_ = stem + ".out";
   stderr_path_ = stem + ".err";
-  std::vector<std::string> argv = receiver_command();
+  std::vector<std::string> argv = wrapper;
+  const std::vector<std::string> receiver = receiver_command();
+  argv.insert(argv.end(), receiver.begin(), receiver.end());
   argv.insert(argv.end(), {"--port", "0", "--port-file", port_file, "--jsonl", jsonl_path_});
   argv.insert(argv.end(), args.begin(), args.end());
   if (!child_.start(argv, stdout_path_, stderr_path_, error)) return false;

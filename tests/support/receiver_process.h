@@ -20,8 +20,10 @@ std::string make_test_ca(const std::string& dir);
 class ReceiverProcess {
  public:
   /// Starts the receiver with `args` (e.g. {"--certs", ca_dir} or {"--plain"}) plus
-  /// --port 0 --port-file --jsonl in `work_dir`, and waits until it listens.
-  bool start(const std::string& work_dir, const std::vector<std::string>& args, std::string& error);
+  /// --port 0 --port-file --jsonl in `work_dir`, and waits until it listens. `wrapper` is a
+  /// command put in front (e.g. {"prlimit", "--as=...", "--"}).
+  bool start(const std::string& work_dir, const std::vector<std::string>& args, std::string& error,
+             const std::vector<std::string>& wrapper = {});
 
   /// Sends `signal` (default SIGTERM) and waits; returns the exit code (0 on a clean
   /// shutdown).

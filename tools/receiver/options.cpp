@@ -39,6 +39,16 @@ const char* usage_text() {
       "      --max-body BYTES       larger request bodies get 413 (default 8388608); the limit\n"
       "                             holds for chunked bodies and for gzip bodies once inflated\n"
       "      --idle-timeout-ms MS   close keep-alive connections idle this long (default 30000)\n"
+      "      --head-timeout-ms MS   a request head must be complete MS after its first byte,\n"
+      "                             else 408 and the connection closes (default 10000)\n"
+      "      --body-timeout-ms MS   a body must be complete MS after its head (default 30000)\n"
+      "      --max-connections N    connections served at once (default 16); more are closed\n"
+      "                             at once (plain HTTP: with a 503 answer)\n"
+      "    memory: a request head is at most 16384 bytes (else 431); a request holds its body,\n"
+      "      the body inflated (<= --max-body) and its decoded spans, which may take 4 x\n"
+      "      --max-body but at least 16 MiB (vectors counted at twice their size; else 413):\n"
+      "      with B = max(--max-body, 4 MiB), under 16 x B per connection and 16 x B x\n"
+      "      --max-connections in all (the defaults: 128 MiB and 2 GiB at most).\n"
       "    fault injection (requests are numbered from 1 across all connections):\n"
       "      --fail-status CODE     answer CODE (400..599) instead of processing the request\n"
       "      --fail-count N         ... for the first N requests only (default: all)\n"
@@ -102,6 +112,15 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
     } else if (arg == "--idle-timeout-ms") {
       if (!number(1, 3600000)) return false;
       out.idle_timeout_ms = static_cast<std::uint32_t>(n);
+    } else if (arg == "--head-timeout-ms") {
+      if (!number(1, 3600000)) return false;
+      out.head_timeout_ms = static_cast<std::uint32_t>(n);
+    } else if (arg == "--body-timeout-ms") {
+      if (!number(1, 3600000)) return false;
+      out.body_timeout_ms = static_cast<std::uint32_t>(n);
+    } else if (arg == "--max-connections") {
+      if (!number(1, 4096)) return false;
+      out.max_connections = static_cast<std::uint32_t>(n);
     } else if (arg == "--fail-status") {
       if (!number(400, 599)) return false;
       out.fail_status = static_cast<int>(n);

@@ -18,6 +18,13 @@ struct Options {
   bool quiet = false;         // --quiet: no span trees on stdout (log lines still go to stderr)
   std::uint64_t max_body = 8u << 20;   // --max-body BYTES: larger bodies get 413
   std::uint32_t idle_timeout_ms = 30000;  // --idle-timeout-ms MS: keep-alive idle limit
+  /// --head-timeout-ms MS: the whole request head must arrive within MS of its first byte
+  /// (else 408), however slowly it trickles in.
+  std::uint32_t head_timeout_ms = 10000;
+  /// --body-timeout-ms MS: the whole body must arrive within MS of the head (else 408).
+  std::uint32_t body_timeout_ms = 30000;
+  /// --max-connections N: connections served at once; more are refused (plain HTTP: 503).
+  std::uint32_t max_connections = 16;
 
   // Fault injection for tests. Requests are numbered from 1 in arrival order over all
   // connections; each "first N" counts from request 1.

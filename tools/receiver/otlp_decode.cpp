@@ -21,6 +21,21 @@ constexpr int kMaxValueDepth = 16;
 
 using DecodeFn = bool (*)(pb_istream_t*, const pb_field_t*, void**);
 
+// What one decode may still allocate, in bytes of decoded structures and strings: a small
+// body of many empty messages decodes to far more memory than it occupies on the wire, so a
+// request is refused when it would grow past this. One decode per thread at a time.
+thread_local std::size_t t_budget_left = SIZE_MAX;
+thread_local bool t_over_budget = false;
+
+bool charge(pb_istream_t* stream, std::size_t bytes) {
+  if (bytes <= t_budget_left) {
+    t_budget_left -= bytes;
+    return true;
+  }
+  t_over_budget = true;
+  PB_RETURN_ERROR(stream, "request decodes to more memory than the receiver allows (4 x --max-body, at least 16 MiB)");
+}
+
 pb_callback_t decoder(DecodeFn fn, void* arg) {
   pb_callback_t cb;
   cb.funcs.decode = fn;
@@ -29,6 +44,7 @@ pb_callback_t decoder(DecodeFn fn, void* arg) {
 }
 
 bool read_rest(pb_istream_t* stream, std::string& out) {
+  if (!charge(stream, stream->bytes_left)) return false;
   out.resize(stream->bytes_left);
   return out.empty() || pb_read(stream, reinterpret_cast<pb_byte_t*>(&out[0]), out.size());
 }
@@ -55,10 +71,11 @@ bool read_delimited(pb_istream_t* stream, std::string& out) {
 // Each call of a repeated-field callback receives one element: a new one at the end of the
 // vector `arg` points to.
 template <class T>
-T& append(void** arg) {
+T* append(pb_istream_t* stream, void** arg) {
+  if (!charge(stream, 2 * sizeof(T))) return nullptr;  // twice: a vector's spare capacity
   auto* list = static_cast<std::vector<T>*>(*arg);
   list->emplace_back();
-  return list->back();
+  return &list->back();
 }
 
 // ---- KeyValue / AnyValue, walked by hand -----------------------------------------------------
@@ -109,6 +126,7 @@ bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
         v.array.clear();
         v.kvlist.clear();
         const auto parse_item = [&](pb_istream_t* item) {
+          if (!charge(item, 2 * (tag == 5 ? sizeof(AnyValue) : sizeof(KeyValue)))) return false;
           if (tag == 5) {
             v.array.emplace_back();
             return parse_any_value(item, v.array.back(), depth + 1);
@@ -161,7 +179,8 @@ bool parse_key_value(pb_istream_t* stream, KeyValue& kv, int depth) {
 }
 
 bool read_key_value_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  return parse_key_value(stream, append<KeyValue>(arg), 0);
+  KeyValue* kv = append<KeyValue>(stream, arg);
+  return kv != nullptr && parse_key_value(stream, *kv, 0);
 }
 
 // ---- the message tree, with nanopb's generated descriptors -----------------------------------
@@ -179,7 +198,9 @@ int enum_value(const E& e) {
 }
 
 bool read_event_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  Event& e = append<Event>(arg);
+  Event* e_slot = append<Event>(stream, arg);
+  if (e_slot == nullptr) return false;
+  Event& e = *e_slot;
   opentelemetry_proto_trace_v1_Span_Event msg = opentelemetry_proto_trace_v1_Span_Event_init_zero;
   msg.name = decoder(read_string_cb, &e.name);
   msg.attributes = decoder(read_key_value_cb, &e.attributes.items);
@@ -190,7 +211,9 @@ bool read_event_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  Link& l = append<Link>(arg);
+  Link* l_slot = append<Link>(stream, arg);
+  if (l_slot == nullptr) return false;
+  Link& l = *l_slot;
   opentelemetry_proto_trace_v1_Span_Link msg = opentelemetry_proto_trace_v1_Span_Link_init_zero;
   msg.trace_state = decoder(read_string_cb, &l.trace_state);
   msg.attributes = decoder(read_key_value_cb, &l.attributes.items);
@@ -203,7 +226,9 @@ bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  Span& s = append<Span>(arg);
+  Span* s_slot = append<Span>(stream, arg);
+  if (s_slot == nullptr) return false;
+  Span& s = *s_slot;
   opentelemetry_proto_trace_v1_Span msg = opentelemetry_proto_trace_v1_Span_init_zero;
   msg.trace_state = decoder(read_string_cb, &s.trace_state);
   msg.name = decoder(read_string_cb, &s.name);
@@ -227,7 +252,9 @@ bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_scope_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  ScopeSpans& ss = append<ScopeSpans>(arg);
+  ScopeSpans* ss_slot = append<ScopeSpans>(stream, arg);
+  if (ss_slot == nullptr) return false;
+  ScopeSpans& ss = *ss_slot;
   opentelemetry_proto_trace_v1_ScopeSpans msg = opentelemetry_proto_trace_v1_ScopeSpans_init_zero;
   // Callbacks inside a static submessage survive pb_decode's initialisation (nanopb leaves
   // callback fields alone and does not re-initialise static submessages).
@@ -242,7 +269,9 @@ bool read_scope_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
 }
 
 bool read_resource_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
-  ResourceSpans& rs = append<ResourceSpans>(arg);
+  ResourceSpans* rs_slot = append<ResourceSpans>(stream, arg);
+  if (rs_slot == nullptr) return false;
+  ResourceSpans& rs = *rs_slot;
   opentelemetry_proto_trace_v1_ResourceSpans msg = opentelemetry_proto_trace_v1_ResourceSpans_init_zero;
   msg.resource.attributes = decoder(read_key_value_cb, &rs.resource.items);
   msg.scope_spans = decoder(read_scope_spans_cb, &rs.scope_spans);
@@ -271,8 +300,13 @@ std::size_t ExportRequest::span_count() const {
 }
 
 bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportRequest& out,
-                           std::string& error) {
+                           std::string& error, std::size_t max_decoded_bytes, bool* too_large) {
   out = ExportRequest{};
+  t_budget_left = max_decoded_bytes;
+  t_over_budget = false;
+  struct ResetBudget {
+    ~ResetBudget() { t_budget_left = SIZE_MAX; }
+  } reset_budget;
   opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest msg =
       opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
   msg.resource_spans = decoder(read_resource_spans_cb, &out.resource_spans);
@@ -282,6 +316,8 @@ bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportReq
     // nanopb hands a scalar that arrives where a message was expected to the callback on a
     // private buffer and drops that buffer's error text; name the likely cause instead.
     error = stream.errmsg != nullptr ? stream.errmsg : "malformed message (a field has the wrong wire type)";
+    if (too_large != nullptr) *too_large = t_over_budget;
+    out = ExportRequest{};  // give the partial tree back at once
     return false;
   }
   return true;

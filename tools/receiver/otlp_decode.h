@@ -89,9 +89,12 @@ struct ExportRequest {
 };
 
 /// Decodes a protobuf ExportTraceServiceRequest with nanopb. Returns false with `error` set
-/// (nanopb's message, e.g. "wrong wire type") for bytes that are not a valid request.
+/// (nanopb's message, e.g. "wrong wire type") for bytes that are not a valid request, or when
+/// the decoded tree would take more than `max_decoded_bytes` (structures plus strings; then
+/// `*too_large` is set): empty messages cost a few bytes on the wire and far more decoded.
 bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportRequest& out,
-                           std::string& error);
+                           std::string& error, std::size_t max_decoded_bytes = SIZE_MAX,
+                           bool* too_large = nullptr);
 
 /// Encodes an ExportTraceServiceResponse: empty, or with partial_success when
 /// `rejected_spans` >= 0.

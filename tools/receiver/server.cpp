@@ -26,8 +26,19 @@ namespace {
 
 constexpr std::size_t kMaxHeadBytes = 16 * 1024;
 constexpr int kPollSliceMs = 200;          // how often blocked threads look at the stop flag
-constexpr int kBodyStallTimeoutMs = 10000;  // a client that stops mid-request is dropped
+constexpr int kBodyStallTimeoutMs = 10000;  // a body with no byte for this long gets 408
 constexpr int kHandshakeTimeoutMs = 10000;
+// Decoded spans may take this many bytes per byte of --max-body (see usage_text()).
+constexpr std::size_t kDecodedBytesPerBodyByte = 4;
+
+// Small --max-body values still leave room for a normal request's decoded tree.
+constexpr std::uint64_t kMinDecodedBytes = 16u << 20;
+
+std::size_t decoded_limit(std::uint64_t max_body) {
+  const std::uint64_t cap = SIZE_MAX / kDecodedBytesPerBodyByte;
+  const std::uint64_t limit = (max_body < cap ? max_body : cap) * kDecodedBytesPerBodyByte;
+  return static_cast<std::size_t>(limit > kMinDecodedBytes ? limit : kMinDecodedBytes);
+}
 
 // gRPC code for the google.rpc.Status body of an HTTP error (OTLP/HTTP spec).
 int grpc_code(int http_status) {
@@ -131,18 +142,40 @@ void Server::run(int wake_fd) {
     if (rc <= 0 || !(fds[0].revents & POLLIN)) continue;
     const int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) continue;
-    auto done = std::make_shared<std::atomic<bool>>(false);
     const std::uint64_t id = next_conn++;
-    workers.push_back({std::thread([this, fd, id, done] {
-                         serve_connection(fd, id);
-                         done->store(true);
-                       }),
-                       done});
+    if (workers.size() >= options_.max_connections) {
+      refuse_connection(fd, id, std::to_string(workers.size()) + " connections open (--max-connections " +
+                                    std::to_string(options_.max_connections) + ")");
+      continue;
+    }
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    try {
+      workers.push_back({std::thread([this, fd, id, done] {
+                           serve_connection(fd, id);
+                           done->store(true);
+                         }),
+                         done});
+    } catch (const std::exception& e) {
+      // No thread (or no memory for one): refuse this connection and keep serving the others.
+      refuse_connection(fd, id, std::string("cannot start a thread for it: ") + e.what());
+    }
   }
   close(listen_fd_);
   listen_fd_ = -1;
   for (auto& w : workers) w.thread.join();
   log("stopped after " + std::to_string(request_seq_.load()) + " request(s)");
+}
+
+void Server::refuse_connection(int fd, std::uint64_t conn_id, const std::string& why) {
+  log("conn " + std::to_string(conn_id) + ": refused: " + why);
+  if (options_.plain) {
+    // Plain HTTP can still say why; a TLS client would first need a handshake.
+    const std::string body = "too many connections: " + why + "\n";
+    const std::string resp = build_response(503, "text/plain; charset=utf-8", body, false,
+                                            {"Retry-After: 1"});
+    (void)send(fd, resp.data(), resp.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  }
+  close(fd);
 }
 
 bool Server::sleep_unless_stopped(std::uint32_t ms) {
@@ -189,11 +222,21 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   // ---- head ----
   std::size_t head_end = buffer.find("\r\n\r\n");
   long idle_since = now_ms();
-  while (head_end == std::string::npos) {
-    if (buffer.size() > kMaxHeadBytes) {
+  // The head's deadline runs from its first byte: a client trickling a byte at a time
+  // (slowloris) resets the stall timer but not this.
+  long head_started = buffer.empty() ? -1 : now_ms();
+  for (;;) {
+    if ((head_end == std::string::npos ? buffer.size() : head_end + 4) > kMaxHeadBytes) {
       const std::string reason = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
       log(tag + "431 " + reason);
       return reject(conn, 431, reason, nullptr);
+    }
+    if (head_end != std::string::npos) break;
+    if (head_started >= 0 && now_ms() - head_started > static_cast<long>(options_.head_timeout_ms)) {
+      const std::string reason = "request head not complete within " +
+                                 std::to_string(options_.head_timeout_ms) + " ms (--head-timeout-ms)";
+      log(tag + "408 " + reason);
+      return reject(conn, 408, reason, nullptr);
     }
     if (stop_.load()) return false;
     const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
@@ -202,14 +245,13 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
       return false;
     }
     if (n == 0) {
-      const long limit = buffer.empty() ? static_cast<long>(options_.idle_timeout_ms) : kBodyStallTimeoutMs;
-      if (now_ms() - idle_since > limit) {
-        if (!buffer.empty()) log(tag + "dropped: request head incomplete after " + std::to_string(limit) + " ms");
-        return false;
+      if (buffer.empty() && now_ms() - idle_since > static_cast<long>(options_.idle_timeout_ms)) {
+        return false;  // an idle keep-alive connection: closed without a word, as HTTP allows
       }
       continue;
     }
     idle_since = now_ms();
+    if (head_started < 0) head_started = idle_since;
     buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
     // RFC 9112: ignore empty lines before a request line (some clients send CRLF after a body).
     while (!buffer.empty() && (buffer[0] == '\r' || buffer[0] == '\n')) buffer.erase(0, 1);
@@ -249,21 +291,27 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   // Appends the next input to `buffer`. False when the client closed, stalled or we stop;
   // `progress` says how far the body got, for the log.
   idle_since = now_ms();
+  const long body_started = idle_since;
   auto read_more = [&](const std::string& progress) {
     for (;;) {
       if (stop_.load()) return false;
+      const long now = now_ms();
+      const bool stalled = now - idle_since > kBodyStallTimeoutMs;
+      if (stalled || now - body_started > static_cast<long>(options_.body_timeout_ms)) {
+        const std::string reason =
+            stalled ? "body stalled for " + std::to_string(kBodyStallTimeoutMs) + " ms after " + progress
+                    : "body not complete within " + std::to_string(options_.body_timeout_ms) +
+                          " ms (--body-timeout-ms) after " + progress;
+        log(tag + "408 " + reason);
+        (void)reject(conn, 408, reason, &head);
+        return false;
+      }
       const long n = conn.read(chunk, sizeof chunk, kPollSliceMs);
       if (n < 0) {
         log(tag + "closed mid-body after " + progress + (conn.error().empty() ? "" : ": " + conn.error()));
         return false;
       }
-      if (n == 0) {
-        if (now_ms() - idle_since > kBodyStallTimeoutMs) {
-          log(tag + "dropped: body stalled after " + progress);
-          return false;
-        }
-        continue;
-      }
+      if (n == 0) continue;
       idle_since = now_ms();
       buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
       return true;
@@ -325,7 +373,8 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     HeadError ignored_coding;
     std::string ignored;
     if (decode_content(head.header("content-encoding"), body, options_.max_body, plain, ignored_coding) &&
-        decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), decoded, ignored)) {
+        decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), decoded, ignored,
+                              decoded_limit(options_.max_body))) {
       spans = decoded.span_count();
     }
     reply = error_reply(options_.fail_status, "injected failure (--fail-status)", &head);
@@ -404,8 +453,11 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
   }
   ExportRequest request;
   std::string error;
-  if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error)) {
-    Reply r = error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
+  bool too_large = false;
+  if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error,
+                             decoded_limit(options_.max_body), &too_large)) {
+    Reply r = too_large ? error_reply(413, error, &head)
+                        : error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
     if (!coding_note.empty()) r.note += " (" + coding_note + ")";
     return r;
   }

@@ -13,8 +13,10 @@
 
 namespace tracelet::receiver {
 
-/// The receiver: listens on 127.0.0.1, one thread per connection, HTTP/1.1 keep-alive,
-/// OTLP/HTTP trace export with the fault injection chosen in Options.
+/// The receiver: listens on 127.0.0.1, one thread per connection (at most --max-connections),
+/// HTTP/1.1 keep-alive, OTLP/HTTP trace export with the fault injection chosen in Options.
+/// Memory per connection is bounded (see usage_text()): a 16 KiB head, the body, the body
+/// inflated, and decoded spans up to 4 x max(--max-body, 4 MiB): under 16 x that in all.
 class Server {
  public:
   Server(const Options& options, const std::atomic<bool>& stop);
@@ -48,6 +50,9 @@ class Server {
   // Answers error_reply(...) with Connection: close, for a request whose end is unknown.
   // Returns false: the connection must end.
   bool reject(Connection& conn, int status, const std::string& reason, const RequestHead* head);
+  // Closes a connection the receiver will not serve, saying why in the log (and, over plain
+  // HTTP, in a 503 answer).
+  void refuse_connection(int fd, std::uint64_t conn_id, const std::string& why);
   void log(const std::string& line);
   bool sleep_unless_stopped(std::uint32_t ms);
 
