@@ -7,7 +7,7 @@ namespace tracelet {
 
 /// One typed attribute value: bool, 64-bit integer, double or string. Strings are views:
 /// the span copies (and if needed truncates) them at the call, so the caller's buffer may
-/// die right after.
+/// die right after. Every member: ISR-safe: yes. Blocks: never. Allocates: never.
 class AttributeValue {
  public:
   enum class Type : std::uint8_t { kBool = 'b', kInt = 'i', kDouble = 'd', kString = 's' };

@@ -18,10 +18,13 @@ struct ConsoleExporter {
 
 /// Prints every span buffered in `tracer`'s ring and removes it. Returns spans printed.
 /// Must not run concurrently with another consumer of the same ring.
+/// ISR-safe: no. Blocks: as long as the writer does (the default writes to stdout).
+/// Allocates: never itself (stdio may buffer; doubles are formatted by vsnprintf).
 std::size_t export_to_console(Tracer& tracer, const ConsoleExporter& exporter = {}) noexcept;
 
 /// Formats one ring record as a line into `out` (always NUL-terminated, cut if too long).
 /// Returns the line length, or 0 if `record` is not a valid span record.
+/// ISR-safe: no (C library vsnprintf). Blocks: never. Allocates: never itself.
 std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* out,
                              std::size_t cap) noexcept;
 

@@ -50,7 +50,7 @@ class EnvLoader;
 /// keeps the pointers for its whole life, so keep this next to the exporter, e.g. static).
 /// Sizes are fixed at compile time (TRACELET_ENV_* above, about 3.3 KB by default); it never
 /// allocates. Constant-initialisable. Several load_env_config() calls on one EnvSettings
-/// append to it; earlier results stay valid.
+/// append to it; earlier results stay valid. Its accessors: Blocks: never. Allocates: never.
 class EnvSettings {
  public:
   constexpr EnvSettings() noexcept {}
@@ -118,8 +118,9 @@ class EnvSettings {
 /// value (escaped and shortened; header values are never printed, they hold API keys) and
 /// the value kept. Returns the number of problems (warnings and errors; info lines such as
 /// the ignored queue size are not problems): 0 = everything set was applied.
-/// Allocates: never. Blocks: never (besides `log` and `lookup`). Not thread-safe with
-/// respect to other writers of `storage`, `exporter` or `tracer`.
+/// ISR-safe: no (startup code). Allocates: never. Blocks: never (besides `log` and
+/// `lookup`). Not thread-safe with respect to other writers of `storage`, `exporter` or
+/// `tracer`, nor with setenv() when `lookup` is the default std::getenv.
 std::size_t load_env_config(EnvSettings& storage, ExporterConfig& exporter, Options& tracer,
                             LogSink log, void* log_ctx, EnvLookup lookup = nullptr,
                             void* lookup_ctx = nullptr) noexcept;

@@ -13,6 +13,8 @@ namespace tracelet {
 
 /// Opens the byte stream to the collector; the exporter stays ignorant of TCP, TLS or UART.
 /// src/net's NetConnector provides TCP+TLS; tests and bridges provide their own.
+/// Called from the exporting thread only; open() may block up to about its timeout_ms per
+/// step (connect, handshake) and may allocate what its TLS stack needs.
 struct Connector {
   void* ctx = nullptr;
   /// Connects (full TLS handshake included) to host:port. On success fills `out`; on failure
@@ -45,14 +47,19 @@ struct ExporterCounters {
 /// with exponential back-off and jitter (honouring Retry-After). Nothing here runs on the
 /// recording path. One thread drives an Exporter at a time: poll() from a firmware main loop,
 /// or start_background() on a platform with threads.
+/// Every method: ISR-safe: no (thread context). Allocates: never itself; connecting through
+/// NetConnector allocates from Mbed TLS's heap (TlsClient::init on the first https connect,
+/// each handshake), and the default log sink writes to stderr.
 class Exporter {
  public:
   constexpr Exporter() noexcept {}
   Exporter(const Exporter&) = delete;
   Exporter& operator=(const Exporter&) = delete;
+  /// shutdown(1): at most about 1 ms of flushing, then stops the thread and disconnects.
   ~Exporter() { (void)shutdown(1); }
 
   /// Validates the endpoint and keeps the config (its pointers must outlive the Exporter).
+  /// Blocks: only as long as port::entropy() (retry jitter seed) and the log sink.
   /// Return values:
   ///   kOk                 – ready; nothing was sent yet
   ///   kInvalidArgument    – bad endpoint URL, plain http:// without allow_plain_http, bad
@@ -63,23 +70,30 @@ class Exporter {
 
   /// Exports at most one batch if one is due (batch full, schedule delay passed, or a flush
   /// asked for) and the back-off allows. Returns milliseconds until it wants to run again.
-  /// Blocks: up to the config's timeout_ms while talking to the collector.
+  /// Blocks: while it exports: connect and TLS handshake up to timeout_ms each, then the
+  /// request and answer until timeout_ms after the start (a send already waiting may overrun
+  /// by the port's send timeout). Returns at once when nothing is due.
   std::uint32_t poll() noexcept;
 
   /// Delivers everything buffered, retrying within `timeout_ms` (0 = export_timeout_ms).
+  /// Blocks: up to `timeout_ms`, plus the end of an export already under way.
   /// Return values: kOk (ring empty), kTimeout (spans remain, counted), kFailedPrecondition.
   [[nodiscard]] Status flush(std::uint32_t timeout_ms = 0) noexcept;
 
   /// flush(timeout_ms), stops the background thread, closes the connection. Idempotent.
+  /// Blocks: as flush(), then until the background thread has stopped (port::thread_join).
   Status shutdown(std::uint32_t timeout_ms = 0) noexcept;
 
   /// Runs poll() on a port-provided thread until shutdown().
+  /// Blocks: while the port creates the thread. Allocates: what port::thread_start() does
+  /// (POSIX: the thread's stack and a small start record).
   /// Return values: kOk, kFailedPrecondition (not initialised or already running),
   /// kUnavailable (the platform has no threads: call poll() yourself).
   [[nodiscard]] Status start_background() noexcept;
 
+  /// A coherent copy, from any thread. Blocks: never (port critical section).
   ExporterCounters counters() const noexcept;
-  /// Spans waiting in the ring (recorded, not yet acknowledged or dropped).
+  /// Spans waiting in the ring (recorded, not yet acknowledged or dropped). Blocks: never.
   std::uint64_t pending_spans() const noexcept;
 
  private:

@@ -2,7 +2,8 @@
 #include <cstdint>
 
 /// Controls of port/fake, the port host tests link instead of port/posix: a clock that moves
-/// only when told and a seeded, repeatable entropy stream.
+/// only when told and a seeded, repeatable entropy stream. Test-only. Every function:
+/// thread-safe (atomics), Blocks: never, Allocates: never.
 namespace tracelet::fake_port {
 
 void set_monotonic_ns(std::uint64_t now) noexcept;

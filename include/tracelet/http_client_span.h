@@ -19,6 +19,10 @@ namespace tracelet {
 ///   call.inject(headers);                  // traceparent (+ tracestate) for the request
 ///   int status = my_http_post(...);
 ///   call.set_response_status(status);      // or call.set_failure("Timeout", "no answer");
+///
+/// Every method: Blocks: never. Allocates: never. ISR-safe: not meant for interrupts
+/// (set_response_status() formats with snprintf; inject() calls the carrier's `set`); the
+/// recording itself is the Span's.
 class HttpClientSpan {
  public:
   /// Starts the span. `url` is recorded as url.full; host and port are taken from it.
@@ -43,6 +47,7 @@ class HttpClientSpan {
 };
 
 /// Context of the calling thread's current span; an invalid (all-zero) context if none.
+/// ISR-safe: yes (MCU ports). Blocks: never. Allocates: never.
 SpanContext current_span_context() noexcept;
 
 }  // namespace tracelet

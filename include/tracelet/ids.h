@@ -1,6 +1,7 @@
 #pragma once
 #include <cstdint>
 
+/// Plain values: every member here is ISR-safe, never blocks and never allocates.
 namespace tracelet {
 
 /// 16-byte W3C/OTLP trace id. All zeros is invalid.

@@ -10,6 +10,8 @@ enum class LogLevel : std::uint8_t { kDebug = 0, kInfo = 1, kWarning = 2, kError
 using LogSink = void (*)(void* ctx, LogLevel level, const char* line);
 
 /// The default sink: "tracelet: <level>: <line>" on stderr.
+/// ISR-safe: no (stdio). Blocks: as long as writing to stderr does. Allocates: never itself
+/// (the C library may buffer stderr).
 void log_to_stderr(void* ctx, LogLevel level, const char* line) noexcept;
 
 }  // namespace tracelet

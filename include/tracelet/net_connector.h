@@ -12,6 +12,10 @@ namespace tracelet {
 /// The exporter's Connector over the port's TCP and, for https endpoints, the Mbed TLS
 /// client: certificate verification against the configured CA (or the platform bundle),
 /// SNI and host-name checks, session resumption on reconnect. Caller-owned storage.
+/// Every method: ISR-safe: no (the exporting thread). The connector's open() blocks up to its
+/// timeout_ms for the TCP connect and again for the TLS handshake, and allocates from Mbed
+/// TLS's heap (see TlsClient: init on the first https connect, then each handshake).
+/// close() blocks at most for TLS close_notify (a short timeout) and the port's tcp_close().
 class NetConnector {
  public:
   NetConnector() noexcept = default;

@@ -10,8 +10,11 @@
 /// port/<name>/ (POSIX: port/posix/tcp_posix.cpp; a bare-metal port maps it onto lwIP or a
 /// modem driver). Nothing here allocates: every connection lives in caller-owned storage.
 ///
+/// Contexts: called only from the thread that exports (the exporter's background thread, or
+/// whoever calls Exporter::poll()/flush() and NetConnector), never on the recording path and
+/// never from interrupt handlers, so implementations may block for the times stated below.
 /// Threads: one TcpConnection is used by one thread at a time. Different connections are
-/// independent.
+/// independent, and the functions without a connection are thread-safe.
 namespace tracelet::port {
 
 /// Caller-owned state of one TCP connection. Zero-initialise it (`TcpConnection c{};`) before
@@ -50,19 +53,20 @@ struct TcpConnection {
 /// Returns bytes accepted (>0, possibly fewer than len), 0 if nothing could be sent in time
 /// (call again with the same data), or a negative Status: kUnavailable if the peer closed or
 /// reset the connection or conn is not open, kInvalidArgument for a null pointer.
-/// Never raises SIGPIPE.
+/// Never raises SIGPIPE. Blocks: up to conn->send_timeout_ms.
 [[nodiscard]] std::int32_t tcp_send(TcpConnection* conn, const std::uint8_t* data,
                                     std::size_t len) noexcept;
 
 /// Receives up to `cap` bytes, waiting at most `timeout_ms` (0 = only what is already there).
 /// Returns bytes read (>0), 0 if nothing arrived in time, or a negative Status:
 /// kUnavailable if the peer closed or reset the connection or conn is not open,
-/// kInvalidArgument for a null pointer.
+/// kInvalidArgument for a null pointer. Blocks: up to timeout_ms.
 [[nodiscard]] std::int32_t tcp_recv(TcpConnection* conn, std::uint8_t* data, std::size_t cap,
                                     std::uint32_t timeout_ms) noexcept;
 
 /// Closes the connection and marks it closed. Idempotent; safe on a never-opened connection.
-/// Keeps last_error so a caller can still describe why it gave up.
+/// Keeps last_error so a caller can still describe why it gave up. Blocks: no longer than the
+/// platform's close of a socket (no lingering wait for unsent data is required).
 void tcp_close(TcpConnection* conn) noexcept;
 
 /// A Transport whose ctx is `conn` and whose send/recv are tcp_send/tcp_recv. `conn` must
@@ -71,17 +75,18 @@ Transport tcp_transport(TcpConnection* conn) noexcept;
 
 /// Writes a one-line, NUL-terminated description of conn->last_error into `out`
 /// (e.g. "connect: Connection refused"), truncated to `cap` bytes. Returns `out`.
-/// With cap == 0 nothing is written and `out` is returned unchanged.
+/// With cap == 0 nothing is written and `out` is returned unchanged. Blocks: never.
 const char* tcp_describe_error(const TcpConnection* conn, char* out, std::size_t cap) noexcept;
 
 /// Sleeps at least `ms` milliseconds of monotonic time (resumes after signals). For retry
-/// back-off in exporter threads only; never called on the recording path.
+/// back-off in exporter threads only; never called on the recording path. Blocks: `ms` (a
+/// bare-metal port may idle the core, e.g. WFI, but must keep interrupts serviced).
 void sleep_ms(std::uint32_t ms) noexcept;
 
 /// Path of the platform's default PEM bundle of trusted root certificates, used by the TLS
 /// client when the caller gives no CA. POSIX: "/etc/ssl/certs/ca-certificates.crt" (Debian
 /// package ca-certificates). Returns nullptr on platforms without a file system, where the
-/// caller must pass its CA from memory.
+/// caller must pass its CA from memory. Blocks: never. The string is static.
 const char* default_ca_bundle_path() noexcept;
 
 }  // namespace tracelet::port

@@ -5,6 +5,9 @@
 //
 // Nothing here allocates, throws or blocks. Parsers read only the bytes they are given and
 // never keep a pointer into them: TraceState copies what it keeps into its own storage.
+// Contract of every function and method here: ISR-safe: yes (reentrant; only the arguments
+// are touched, and extract()/inject() call the carrier's functions, which then must be too).
+// Blocks: never. Allocates: never. One TraceState is changed by one context at a time.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

@@ -41,6 +41,10 @@ struct RecordCursor {
 /// interrupt handlers; they take the port's critical section for a few stores, copy outside
 /// it, and never wait for the consumer), one consumer (the exporter). Records are 8-byte
 /// aligned; each costs 4 header bytes plus its payload rounded up to 8.
+/// Every method: Allocates: never. Blocks: never (only the port's critical section).
+/// ISR-safe: push(), counters() and used_bytes() yes (MCU ports); the consumer methods are
+/// safe against producers but one consumer at a time; attach/adopt/detach are for init and
+/// shutdown, with no producer running.
 class Ring {
  public:
   constexpr Ring() noexcept = default;
@@ -48,6 +52,7 @@ class Ring {
   Ring& operator=(const Ring&) = delete;
 
   /// Uses `memory` (8-byte aligned is best; the start is rounded up) as storage.
+  /// ISR-safe: no (init time). Blocks: never. Allocates: never.
   /// Return values:
   ///   kOk              – attached; previous contents and counters are forgotten
   ///   kInvalidArgument – memory missing or smaller than 64 usable bytes
@@ -57,6 +62,7 @@ class Ring {
   /// intact (it carries a checksum updated with every change). Records a producer was still
   /// writing are dropped and counted; a batch the exporter had claimed is offered again, so
   /// it may reach the collector twice. Counters restart (`written` = records kept).
+  /// Walks every record once inside the port's critical section (init time only).
   /// Return values:
   ///   kOk              – adopted
   ///   kDataLoss        – no intact ring for this memory (a cold boot): call attach()
@@ -66,11 +72,13 @@ class Ring {
   bool attached() const noexcept { return capacity_ != 0; }
 
   /// Producer side: copies `head` then `body` as one record. Returns false (and counts the
-  /// drop) if the record could not be stored. IRQ- and thread-safe; never blocks on I/O.
+  /// drop) if the record could not be stored. ISR-safe: yes. Blocks: never (the copy runs
+  /// outside the critical section). Allocates: never.
   bool push(const void* head, std::size_t head_len, const void* body, std::size_t body_len) noexcept;
 
   /// Consumer side: claims up to `max_records` of the oldest committed records, not more than
-  /// `max_bytes` of ring memory (0 = no byte limit), without removing them.
+  /// `max_bytes` of ring memory (0 = no byte limit), without removing them. Holds the port's
+  /// critical section while it reads one header per record claimed.
   /// Return values:
   ///   kOk                 – at least one record is in `out`
   ///   kUnavailable        – nothing to read

@@ -81,6 +81,7 @@ struct SamplingRule {
 
 /// Checks one rule's fields (name length, priority, rate, reservoir, pattern lengths as X-Ray
 /// limits them). Return values: kOk; kInvalidArgument with a sentence in `message`.
+/// ISR-safe: yes (reads only its arguments). Blocks: never. Allocates: never.
 Status validate_sampling_rule(const SamplingRule& rule, char* message = nullptr,
                               std::size_t message_cap = 0) noexcept;
 
@@ -108,6 +109,8 @@ struct RuleStats {
 /// `fixed_rate` decides on the trace id exactly as TraceIdRatioBased does. Use it as the root of
 /// a ParentBasedSampler so that the reservoir counts traces, not spans.
 /// Deciding is lock-free: one compare-and-swap on the matched rule's reservoir word.
+/// Every method: Blocks: never. Allocates: never. should_sample(), sampler()'s function,
+/// stats() and unmatched() are ISR-safe (32-bit atomics); init() is not (set up first).
 class RuleSampler {
  public:
   constexpr RuleSampler() noexcept {}

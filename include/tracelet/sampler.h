@@ -45,7 +45,8 @@ struct SamplingParams {
 
 /// Any sampler: `should_sample(ctx, params)`. A default-constructed Sampler (no function)
 /// behaves as the spec's default, ParentBased(root=AlwaysOn), in sample().
-/// The function must be thread- and ISR-safe when the tracer is used from several contexts.
+/// The function runs inside start_span: it must be thread- and ISR-safe when the tracer is
+/// used from several contexts, must not block and must not allocate (all built-in ones are).
 struct Sampler {
   void* ctx = nullptr;
   SamplingDecision (*should_sample)(void* ctx, const SamplingParams& params) noexcept = nullptr;
@@ -56,7 +57,8 @@ SamplingDecision always_on_fn(void*, const SamplingParams&) noexcept;
 SamplingDecision always_off_fn(void*, const SamplingParams&) noexcept;
 }  // namespace detail
 
-/// AlwaysOn: RECORD_AND_SAMPLE for every span.
+/// AlwaysOn: RECORD_AND_SAMPLE for every span. Both built-ins: ISR-safe: yes. Blocks: never.
+/// Allocates: never.
 constexpr Sampler always_on_sampler() noexcept { return Sampler{nullptr, &detail::always_on_fn}; }
 /// AlwaysOff: DROP for every span.
 constexpr Sampler always_off_sampler() noexcept { return Sampler{nullptr, &detail::always_off_fn}; }
@@ -69,6 +71,7 @@ struct SamplerStats {
 };
 
 /// Decision counters a Tracer keeps next to its sampler. Constant-initialisable.
+/// Every method: ISR-safe: yes (relaxed 32-bit atomics). Blocks: never. Allocates: never.
 class SamplerCounters {
  public:
   constexpr SamplerCounters() noexcept {}
@@ -87,6 +90,7 @@ class SamplerCounters {
 
 /// Runs `sampler` (the spec default ParentBased(AlwaysOn) when it has no function) and counts
 /// the decision in `counters` when given. This is the one call Tracer::start_span needs.
+/// ISR-safe, Blocks, Allocates: as `sampler`'s function (never, for the built-in ones).
 SamplingDecision sample(const Sampler& sampler, const SamplingParams& params,
                         SamplerCounters* counters = nullptr) noexcept;
 

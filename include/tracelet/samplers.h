@@ -2,6 +2,11 @@
 // The OpenTelemetry SDK's built-in head samplers (always_on, always_off, traceidratio and
 // their parentbased_ forms) and their configuration from the OTEL_TRACES_SAMPLER /
 // OTEL_TRACES_SAMPLER_ARG strings. Deciding never allocates, blocks or reads a clock.
+//
+// Contract of everything here: Blocks: never. Allocates: never. Deciding (would_sample and
+// the functions behind sampler()) is ISR-safe and lock-free. Setting up (set_ratio,
+// configure, set_root, the parsers) writes plain fields: do it before the sampler is handed
+// to a Tracer, not while spans are being started.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>

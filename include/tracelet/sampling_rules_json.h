@@ -34,6 +34,8 @@ struct RulesJsonOutput {
 
 /// Parses `json` into `out`. On failure `rule_count` is 0 and `message` (NUL-terminated,
 /// truncated to `message_cap`; may be nullptr) reads "line L, column C: what is wrong".
+/// For init time: ISR-safe: not meant for it (reentrant, but time is linear in the
+/// document). Blocks: never. Allocates: never (writes only into `out`).
 /// Return values:
 ///   kOk                – `rule_count` rules written (at least one)
 ///   kInvalidArgument   – malformed JSON, or a document or rule that breaks the rules above

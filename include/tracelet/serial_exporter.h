@@ -58,6 +58,8 @@ struct SerialExporterCounters {
 /// No heap, no exceptions, no threads: the firmware main loop calls poll(). One context at a
 /// time drives a SerialExporter; spans may be recorded meanwhile from any context, interrupt
 /// handlers included.
+/// Every method: ISR-safe: no (main loop or a thread; it waits on the link). Allocates:
+/// never (the default log sink writes to stderr). Blocks: only poll() and flush(), below.
 class SerialExporter {
  public:
   constexpr SerialExporter() noexcept {}
@@ -82,7 +84,8 @@ class SerialExporter {
   std::size_t poll() noexcept;
 
   /// Writes frames until the spans that were buffered when it was called are sent, ignoring
-  /// the retry delay. Stops at the first failed frame.
+  /// the retry delay. Stops at the first failed frame. Blocks: up to write_timeout_ms per
+  /// frame.
   /// Return values:
   ///   kOk                 – those spans are sent
   ///   kUnavailable        – a frame failed; the rest stays buffered (counted)

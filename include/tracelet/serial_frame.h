@@ -44,6 +44,7 @@ struct FrameHeader {
 };
 
 /// Writes the kHeaderBytes header (sync, fields, header CRC) into `out`.
+/// ISR-safe: yes. Blocks: never. Allocates: never.
 void write_header(const FrameHeader& header, std::uint8_t out[kHeaderBytes]) noexcept;
 
 /// Why a frame candidate was rejected (FrameEvent::kBadFrame).
@@ -56,6 +57,7 @@ enum class FrameError : std::uint8_t {
 };
 
 /// Short name of a FrameError ("crc-mismatch", ...), for logs.
+/// ISR-safe: yes. Blocks: never. Allocates: never.
 const char* to_string(FrameError error) noexcept;
 
 /// What FrameDecoder::next() found.
@@ -81,7 +83,8 @@ struct FrameEvent {
 /// marker, checks the header CRC (a sync pattern inside a payload or in noise is rejected
 /// there, before any length is trusted), waits for the whole frame, and checks the frame CRC.
 /// After anything bad it rescans from the byte after the rejected sync marker.
-/// Not thread-safe: one reader at a time.
+/// Not thread-safe: one reader at a time. Every method: ISR-safe: yes (memory only), as long
+/// as one context at a time uses the decoder. Blocks: never. Allocates: never.
 class FrameDecoder {
  public:
   FrameDecoder() noexcept = default;

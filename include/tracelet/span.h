@@ -44,6 +44,10 @@ struct StartOptions {
 /// in the tracer's ring. Not copyable or movable: it may be the thread's current span, which
 /// is tracked by address. All methods are noexcept, never allocate, and return nothing:
 /// limits are applied and counted in the span's dropped counts.
+/// Every method: ISR-safe: yes (MCU ports; not from POSIX signal handlers). Blocks: never
+/// (end() takes the port's critical section for a few stores). Allocates: never.
+/// One Span is used by one thread or context at a time; it lives on the caller's stack
+/// (sizeof includes TRACELET_SPAN_DATA_BYTES of attribute/event space).
 class Span {
  public:
   /// A span that records nothing (what start_span returns when tracing is off or unsampled).

@@ -17,6 +17,7 @@ enum class [[nodiscard]] Status : std::int8_t {
 };
 
 /// Short fixed name of a status ("ok", "invalid-argument", ...), for logs.
+/// ISR-safe: yes. Blocks: never. Allocates: never.
 const char* to_string(Status status) noexcept;
 
 /// Caller-owned bytes: a pointer and a length, nothing more.

@@ -54,6 +54,9 @@ struct TlsOptions {
 /// resumed one ~2.7 KB; the Debian system bundle instead keeps ~445 KB. No allocation
 /// happens in send()/recv() once connected.
 /// Threads: one thread at a time per TlsClient; separate TlsClients are independent.
+/// Every method: ISR-safe: no. Blocking and allocation are stated per method below; the
+/// accessors (connected(), session_resumed(), mbedtls_error(), verify_flags(),
+/// describe_error(), transport()) never block or allocate.
 class TlsClient {
  public:
   /// Puts every Mbed TLS context into its empty state. Cannot fail, allocates nothing.
@@ -66,6 +69,8 @@ class TlsClient {
   /// Configures the client: copies the server name, parses the CA, seeds the CTR-DRBG from
   /// tracelet::port::entropy(), requires certificate verification and TLS >= 1.2.
   /// Calling init() again first does deinit().
+  /// Blocks: reads ca_file if given, and port::entropy(). Allocates: yes, from Mbed TLS's heap
+  /// (CA chain and record buffers, kept until deinit()).
   /// Return values:
   ///   kOk                 – ready for handshake()
   ///   kInvalidArgument    – server_name missing or too long; no CA given and the platform has
@@ -81,7 +86,8 @@ class TlsClient {
   /// Offers the session saved from the previous successful handshake, so a reconnect to the
   /// same server usually skips the certificate exchange (see session_resumed()).
   /// Blocks: up to options.handshake_timeout_ms (a lower send() that blocks may add its own
-  /// send timeout once).
+  /// send timeout once). Allocates: yes, from Mbed TLS's heap (freed when it ends, except the
+  /// saved session).
   /// Return values:
   ///   kOk                 – connected; use send()/recv() or transport()
   ///   kFailedPrecondition – init() did not succeed, or a connection is already open
@@ -100,12 +106,14 @@ class TlsClient {
   /// transport would block (call again with the same data and length: Mbed TLS may already
   /// hold part of the record), or a negative Status: kFailedPrecondition when not connected,
   /// kUnavailable when the connection is gone, kDataLoss on a TLS error.
+  /// Blocks: as the lower transport's send(). Allocates: never.
   [[nodiscard]] std::int32_t send(const std::uint8_t* data, std::size_t len) noexcept;
 
   /// Receives up to `cap` decrypted bytes, waiting at most `timeout_ms`.
   /// Returns bytes read (>0), 0 on timeout, or a negative Status: kUnavailable when the
   /// server closed the connection (close_notify or EOF), kFailedPrecondition when not
   /// connected, kDataLoss on a TLS error (bad record MAC, unexpected message...).
+  /// Blocks: up to timeout_ms. Allocates: never.
   [[nodiscard]] std::int32_t recv(std::uint8_t* data, std::size_t cap,
                                   std::uint32_t timeout_ms) noexcept;
 
@@ -115,14 +123,14 @@ class TlsClient {
   /// Ends the connection: sends close_notify if the connection is still healthy (bounded by
   /// a short timeout), then resets the TLS state so handshake() can run again. Keeps the CA,
   /// the configuration and the saved session. Does not close the lower transport: the caller
-  /// owns it. Idempotent.
+  /// owns it. Idempotent. Blocks: up to about 200 ms for close_notify. Allocates: never.
   void close() noexcept;
 
-  /// Forgets the saved session, so the next handshake() is a full one.
+  /// Forgets the saved session, so the next handshake() is a full one. Frees; never blocks.
   void forget_session() noexcept;
 
   /// Frees everything Mbed TLS allocated and returns to the freshly constructed state.
-  /// Idempotent; safe after a failed init().
+  /// Idempotent; safe after a failed init(). Frees; never blocks.
   void deinit() noexcept;
 
   /// True between a successful handshake() and close() or a fatal send/recv error.

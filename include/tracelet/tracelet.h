@@ -10,7 +10,8 @@
 namespace tracelet {
 
 /// The process-wide tracer behind the free functions below. Tests and multi-tenant code can
-/// build their own Tracer instead.
+/// build their own Tracer instead. A constant-initialised global: ISR-safe: yes. Blocks:
+/// never. Allocates: never. The functions below have the contracts of the Tracer methods.
 Tracer& default_tracer() noexcept;
 
 /// default_tracer().init(options). See Tracer::init for return values.

@@ -59,6 +59,9 @@ struct ResourceView {
 
 /// Owns the span pipeline of one process or firmware: resource, id generator, ring.
 /// Constant-initialisable, so a global Tracer has no static-initialisation-order risk.
+/// Every method: Allocates: never. All but init() and shutdown() are ISR-safe on MCU ports
+/// and never block (at most the port's critical section); init() and shutdown() are for
+/// thread context, not concurrent with spans being recorded.
 class Tracer {
  public:
   constexpr Tracer() noexcept {}
@@ -67,7 +70,7 @@ class Tracer {
   ~Tracer() { shutdown(); }
 
   /// Copies the resource, attaches the ring, seeds the id generator from port::entropy().
-  /// Never allocates.
+  /// ISR-safe: no. Blocks: only as long as port::entropy() (briefly). Allocates: never.
   /// Return values:
   ///   kOk                 – ready
   ///   kInvalidArgument    – service_name or ring_memory missing, or ring too small
@@ -75,12 +78,15 @@ class Tracer {
   [[nodiscard]] Status init(const Options& options) noexcept;
   /// Detaches the ring (buffered spans are forgotten: flush through an exporter first).
   /// Idempotent; safe after a failed init. Spans must have ended before.
+  /// ISR-safe: no. Blocks: never. Allocates: never.
   void shutdown() noexcept;
   bool initialised() const noexcept { return initialised_; }
   /// True if the last init() kept spans recorded before a warm reset.
   bool adopted_ring() const noexcept { return adopted_ring_; }
 
   /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
+  /// ISR-safe: yes (MCU ports), with the built-in samplers or a custom ISR-safe one.
+  /// Blocks: never. Allocates: never (the Span lives on the caller's stack).
   Span start_span(std::string_view name, const StartOptions& options = {}) noexcept;
 
   /// Runtime switch; off = every start_span returns a non-recording span.
@@ -95,7 +101,8 @@ class Tracer {
   /// Wall-clock Unix nanoseconds on the tracer's never-decreasing timeline.
   std::uint64_t now_unix_ns() const noexcept;
 
-  /// New random ids (never all-zero). Thread- and IRQ-safe, lock-free.
+  /// New random ids (never all-zero). ISR-safe: yes. Blocks: never. Allocates: never.
+  /// Lock-free where 64-bit atomics are; elsewhere one short port critical section.
   TraceId new_trace_id() noexcept;
   SpanId new_span_id() noexcept;
   /// Both ids of a new root span in one draw.

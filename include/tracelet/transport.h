@@ -7,6 +7,9 @@ namespace tracelet {
 /// A byte stream to a collector: a TCP socket, a TLS session on top of one, a UART, or an
 /// in-memory pipe in tests. Plain function pointers plus a context, so the same shape maps
 /// one-to-one onto mbedtls_ssl_set_bio() and onto a bare-metal driver.
+/// Called only by consumers (exporters, the TLS client), never on the recording path and never
+/// from interrupt handlers, so both functions may block: send() for its own bounded wait,
+/// recv() up to `timeout_ms`. One thread at a time uses one Transport.
 struct Transport {
   void* ctx = nullptr;
   /// Returns bytes accepted (>0), 0 if it would block, or a negative tracelet::Status.

@@ -1,9 +1,15 @@
-// tracelet::port template: copy this folder to port/<your_platform>/, rename the file to
-// port_<your_platform>.cpp and the target in CMakeLists.txt to tracelet_port_<your_platform>,
-// then replace each body. Every function below says what the core expects from it; the
-// placeholder bodies compile and are deliberately inert, so this file builds in host CI as a
-// check that the contract in include/tracelet/port.h and this template agree.
+// tracelet::port template: copy this folder to port/<your_platform>/, rename the files to
+// port_<your_platform>.cpp (port.h), net_<your_platform>.cpp (net_port.h, only for the
+// OTLP/HTTP exporter) and thread_<your_platform>.cpp (thread_port.h, only for a background
+// exporter thread), rename the target in CMakeLists.txt to tracelet_port_<your_platform>, then
+// replace each body. The contract itself is in include/tracelet/port.h; the comments here say
+// how to meet it. The placeholder bodies compile and are deliberately inert, so this folder
+// builds on every toolchain as a check that the headers and the template agree.
 // docs/porting.md walks through a real port (port/cortex_m/) against this file.
+//
+// Contexts: on an MCU, where spans are recorded from interrupt handlers, monotonic_ns(),
+// critical_enter()/critical_exit(), current_span_slot() and panic() run in handlers too.
+// Nothing here may allocate.
 #include <cstddef>
 #include <cstdint>
 
@@ -24,7 +30,8 @@ std::uint64_t monotonic_ns() noexcept {
 }
 
 // Offset that turns monotonic_ns() into Unix time in nanoseconds. The tracer reads it once at
-// init. Return the RTC's or a network time source's notion of "Unix now minus monotonic now".
+// init (thread context). Return the RTC's or a network time source's notion of "Unix now minus
+// monotonic now".
 // A device with no wall clock returns 0: span times then count from boot, and a collector
 // shows them near 1970 (still correctly ordered and with correct durations).
 std::int64_t unix_offset_ns() noexcept {
@@ -33,8 +40,9 @@ std::int64_t unix_offset_ns() noexcept {
 
 // Fills out[0..len) with unpredictable bytes and returns true, or returns false if the
 // platform has no entropy source. Used once at init to seed span and trace ids (which need to
-// be unique, not secret); on false the tracer seeds from the clock and ids become guessable
-// across boots. Use a TRNG peripheral or the OS's random source. Never return true for bytes
+// be unique, not secret), by Exporter::init for retry jitter, and by the TLS client to seed
+// its DRBG (that must be secret); on false the tracer seeds from the clock and ids become
+// guessable across boots. Thread context only; may wait briefly for the source, never forever. Use a TRNG peripheral or the OS's random source. Never return true for bytes
 // you know are predictable (a clock, a constant) unless you document it as insecure, as
 // port/cortex_m's TRACELET_CORTEX_M_WEAK_ENTROPY does.
 bool entropy(std::uint8_t* out, std::size_t len) noexcept {
@@ -43,10 +51,14 @@ bool entropy(std::uint8_t* out, std::size_t len) noexcept {
   return false;  // PORT: read your TRNG here
 }
 
-// Enters a critical section that excludes every other producer of spans: other threads AND
-// interrupt handlers that may record spans. Returns whatever critical_exit() needs to restore
-// the previous state. Must nest (enter inside enter) and must work from interrupt handlers.
-// The core holds it for a few loads and stores only (never across I/O or a copy of a span).
+// Enters a critical section that excludes every other caller: other threads AND interrupt
+// handlers that may record spans (and other cores). Returns whatever critical_exit() needs to
+// restore the previous state. Must work from interrupt handlers and when interrupts are
+// already masked. tracelet never enters it twice in the same context, so it need not be
+// recursive (a plain spin lock is fine on a hosted OS), but critical_exit() must restore the
+// given state rather than unmask unconditionally. The core holds it for a short, bounded time
+// (O(1) on the recording path; one header per record when the exporter claims a batch), never
+// across I/O, a copy of a span or another port call (except panic()). Must not sleep.
 // Bare metal: save and mask the interrupt mask (PRIMASK on Cortex-M, the I bit elsewhere) and
 // return the saved value. RTOS: the kernel's ISR-safe critical section (e.g. a
 // taskENTER_CRITICAL_FROM_ISR-style call that returns the saved mask). Multi-core: also take
@@ -66,7 +78,8 @@ void critical_exit(std::uint32_t state) noexcept {
 // interleave must never share a slot, or spans get wrong parents (and a span could end up
 // parented to a stack object that is gone). Threads: thread-local storage (a TLS pointer in
 // the task control block on an RTOS). Bare metal: one slot for the main loop and one per
-// interrupt nesting level (port/cortex_m uses one per group priority).
+// interrupt nesting level (port/cortex_m uses one per group priority). Called at every span
+// start and end, also from interrupt handlers: no locks, no allocation.
 void** current_span_slot() noexcept {
   static void* single_context_slot = nullptr;  // PORT: correct only if nothing ever preempts
   return &single_context_slot;
@@ -75,7 +88,8 @@ void** current_span_slot() noexcept {
 // Called only when tracelet's API contract was broken (TRACELET_ASSERT), never for runtime
 // conditions such as a full ring. Report file:line if the platform can (log, UART, debugger
 // breakpoint) and stop: abort(), a reset, or an endless loop the watchdog ends. Must not
-// return and must not call into tracelet.
+// return and must not call into tracelet: it may run in an interrupt handler or with the
+// critical section held.
 [[noreturn]] void panic(const char* file, int line) noexcept {
   (void)file;
   (void)line;
