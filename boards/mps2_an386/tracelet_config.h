@@ -9,6 +9,7 @@
 #define TRACELET_SPAN_DATA_BYTES 192       // bytes per live Span on the caller's stack
 #define TRACELET_RESOURCE_BYTES 256        // resource attributes copied at init
 #define TRACELET_MAX_RESOURCE_ATTRIBUTES 8
+#define TRACELET_EXPORT_SIZE_CACHE 64      // an exporter's batch sizes kept between passes (128 B)
 
 // port/cortex_m options (see port/cortex_m/tracelet_cortex_m.h).
 // The board's startup sets AIRCR.PRIGROUP so that 3 bits preempt (8 group priorities).

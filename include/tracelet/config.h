@@ -46,6 +46,12 @@
 #define TRACELET_MAX_RESOURCE_ATTRIBUTES 24  // resource attributes kept at init; extras dropped and counted
 #endif
 
+#ifndef TRACELET_EXPORT_SIZE_CACHE
+#define TRACELET_EXPORT_SIZE_CACHE 512  // spans per batch whose OTLP size an exporter keeps (2 B each) between sizing and writing; spans past it are sized twice
+#endif
+
+static_assert(TRACELET_EXPORT_SIZE_CACHE <= 65535,
+              "TRACELET_EXPORT_SIZE_CACHE: 0..65535 spans (0 = size every span twice, no RAM).");
 static_assert(TRACELET_ENABLED == 0 || TRACELET_ENABLED == 1, "TRACELET_ENABLED must be 0 or 1.");
 static_assert(TRACELET_MAX_ATTRIBUTES >= 1 && TRACELET_MAX_ATTRIBUTES <= 255,
               "TRACELET_MAX_ATTRIBUTES is stored in one byte: pick 1..255.");

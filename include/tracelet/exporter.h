@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "tracelet/exporter_config.h"
+#include "tracelet/config.h"
 #include "tracelet/status.h"
 #include "tracelet/thread_port.h"
 #include "tracelet/tracer.h"
@@ -125,6 +126,8 @@ class Exporter {
   std::atomic<bool> stop_{false};
   std::atomic<bool> background_{false};
   port::Thread worker_{};
+  // Each batch span's encoded size, measured once before the request is written.
+  std::uint16_t span_sizes_[TRACELET_EXPORT_SIZE_CACHE > 0 ? TRACELET_EXPORT_SIZE_CACHE : 1] = {};
 };
 
 }  // namespace tracelet

@@ -4,6 +4,7 @@
 
 #include "tracelet/log.h"
 #include "tracelet/serial_frame.h"
+#include "tracelet/config.h"
 #include "tracelet/status.h"
 #include "tracelet/tracer.h"
 #include "tracelet/transport.h"
@@ -12,6 +13,7 @@ namespace tracelet {
 
 namespace otlp {
 struct RequestSource;
+struct RequestPlan;
 }  // namespace otlp
 
 /// Settings of a SerialExporter. Zero means default. Read during init() (copied).
@@ -106,7 +108,7 @@ class SerialExporter {
  private:
   enum class Result : std::uint8_t { kSent, kEmpty, kFailed };
   Result export_one(std::size_t& spans) noexcept;
-  bool write_frame(const otlp::RequestSource& source, std::size_t payload_len) noexcept;
+  bool write_frame(const otlp::RequestSource& source, const otlp::RequestPlan& plan) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept
       __attribute__((format(printf, 3, 4)));
 
@@ -116,6 +118,8 @@ class SerialExporter {
   std::uint32_t sequence_ = 0;
   std::uint64_t next_attempt_ms_ = 0;
   SerialExporterCounters counters_{};
+  // Each batch span's encoded size, measured once before the request is written.
+  std::uint16_t span_sizes_[TRACELET_EXPORT_SIZE_CACHE > 0 ? TRACELET_EXPORT_SIZE_CACHE : 1] = {};
 };
 
 }  // namespace tracelet

@@ -138,8 +138,10 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   source.ring = &tracer_->ring();
   source.batch = batch;
   source.resource = tracer_->resource();
-  std::size_t body_size = 0;
-  if (!otlp::request_size(source, body_size)) {
+  otlp::RequestPlan plan;
+  plan.span_sizes = span_sizes_;
+  plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
+  if (!otlp::plan_request(source, plan)) {
     logf(LogLevel::kError, "exporter: could not size a batch of %zu spans", batch.count);
     return Outcome::kRetry;
   }
@@ -179,10 +181,10 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 
   detail::TransportWriter writer(transport, deadline);
   bool ok = otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
-                                  body_size, config_.headers, config_.header_count);
+                                  plan.bytes, config_.headers, config_.header_count);
   pb_ostream_t body = writer.stream();
-  std::size_t skipped = 0;
-  ok = ok && otlp::encode_request(source, &body, &skipped) && writer.flush();
+  const std::size_t skipped = plan.skipped;
+  ok = ok && otlp::encode_request(source, plan, &body) && writer.flush();
   if (!ok) {
     connector_.close(connector_.ctx);
     connected_ = false;
@@ -191,7 +193,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
          to_string(writer.status()));
     return Outcome::kRetry;
   }
-  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, body_size);
+  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, plan.bytes);
   if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %zu corrupt span records", skipped);
 
   detail::HttpResponseParser response;

@@ -72,7 +72,8 @@ std::uint64_t SerialExporter::pending_spans() const noexcept {
 // ---- one frame -------------------------------------------------------------------------------
 
 bool SerialExporter::write_frame(const otlp::RequestSource& source,
-                                  std::size_t payload_len) noexcept {
+                                  const otlp::RequestPlan& plan) noexcept {
+  const std::size_t payload_len = plan.bytes;
   detail::TransportWriter writer(link_, detail::monotonic_ms() + config_.write_timeout_ms);
   serial::FrameHeader header;
   header.sequence = sequence_;
@@ -84,8 +85,8 @@ bool SerialExporter::write_frame(const otlp::RequestSource& source,
   // max_size = the announced length: the encoder cannot put more on the wire than the header
   // promised, and bytes_written proves it wrote exactly that much.
   pb_ostream_t stream = {&write_payload, &sink, payload_len, 0, nullptr};
-  std::size_t skipped = 0;
-  bool encoded = ok && otlp::encode_request(source, &stream, &skipped);
+  const std::size_t skipped = plan.skipped;
+  bool encoded = ok && otlp::encode_request(source, plan, &stream);
   if (ok && encoded && stream.bytes_written != payload_len) {
     logf(LogLevel::kError, "serial exporter: encoder wrote %lu bytes, header said %lu",
          static_cast<unsigned long>(stream.bytes_written), static_cast<unsigned long>(payload_len));
@@ -123,14 +124,17 @@ SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept
     source.ring = &ring;
     source.resource = tracer_->resource();
     if (ring.peek_batch(source.batch, limit) != Status::kOk) return Result::kEmpty;
-    std::size_t size = 0;
-    if (!otlp::request_size(source, size)) {
+    otlp::RequestPlan plan;
+    plan.span_sizes = span_sizes_;
+    plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
+    if (!otlp::plan_request(source, plan)) {
       ring.release(source.batch);
       logf(LogLevel::kError, "serial exporter: could not size a batch of %lu spans",
            static_cast<unsigned long>(source.batch.count));
       next_attempt_ms_ = detail::monotonic_ms() + config_.retry_delay_ms;
       return Result::kFailed;
     }
+    const std::size_t size = plan.bytes;
     if (size > config_.max_payload_bytes) {
       if (source.batch.count > 1) {  // split: half the spans, until the frame fits
         ring.release(source.batch);
@@ -146,7 +150,7 @@ SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept
       limit = config_.max_batch_spans;
       continue;
     }
-    if (!write_frame(source, size)) {
+    if (!write_frame(source, plan)) {
       ring.release(source.batch);
       ++counters_.write_failures;
       next_attempt_ms_ = detail::monotonic_ms() + config_.retry_delay_ms;

@@ -1,10 +1,20 @@
+// OTLP ExportTraceServiceRequest straight from ring records, in one pass.
+//
+// nanopb's own message encoder sizes a nested message by encoding it into a sizing stream
+// first, so a KeyValue inside a Span inside ScopeSpans inside ResourceSpans was encoded once
+// per level above it. Here every message's size is computed by arithmetic from the record
+// (the *_size functions below, which never encode anything), and the bytes are written once,
+// in field-number
+// order and with proto3's rules for default values, exactly as nanopb's generated encoder
+// would write them, into the nanopb output stream. Field numbers come from the generated
+// *_tag constants of our .proto.
 #include "otlp/encode.h"
 
 #include <cstring>
 #include <string_view>
 
-#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "core/span_record.h"
+#include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "tracelet/version.h"
 
 namespace tracelet::otlp {
@@ -12,6 +22,9 @@ namespace {
 
 using detail::AttributeEntry;
 using detail::AttributeReader;
+using detail::EventEntry;
+using detail::LinkEntry;
+using detail::SpanRecordHead;
 using detail::SpanRecordReader;
 
 // OTLP Span.flags: bits 0-7 carry the W3C trace flags; bit 8 says bit 9 is meaningful;
@@ -19,227 +32,461 @@ using detail::SpanRecordReader;
 constexpr std::uint32_t kFlagHasIsRemote = 0x100;
 constexpr std::uint32_t kFlagIsRemote = 0x200;
 
-struct EncodeState {
-  const RequestSource* source;
-  std::size_t skipped;
+// ---- field numbers -------------------------------------------------------------------------
+constexpr std::uint32_t kRequestResourceSpans =
+    opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_resource_spans_tag;
+constexpr std::uint32_t kResourceSpansResource = opentelemetry_proto_trace_v1_ResourceSpans_resource_tag;
+constexpr std::uint32_t kResourceSpansScopeSpans = opentelemetry_proto_trace_v1_ResourceSpans_scope_spans_tag;
+constexpr std::uint32_t kResourceAttributes = opentelemetry_proto_resource_v1_Resource_attributes_tag;
+constexpr std::uint32_t kResourceDropped = opentelemetry_proto_resource_v1_Resource_dropped_attributes_count_tag;
+constexpr std::uint32_t kScopeSpansScope = opentelemetry_proto_trace_v1_ScopeSpans_scope_tag;
+constexpr std::uint32_t kScopeSpansSpans = opentelemetry_proto_trace_v1_ScopeSpans_spans_tag;
+constexpr std::uint32_t kScopeName = opentelemetry_proto_common_v1_InstrumentationScope_name_tag;
+constexpr std::uint32_t kScopeVersion = opentelemetry_proto_common_v1_InstrumentationScope_version_tag;
+constexpr std::uint32_t kKeyValueKey = opentelemetry_proto_common_v1_KeyValue_key_tag;
+constexpr std::uint32_t kKeyValueValue = opentelemetry_proto_common_v1_KeyValue_value_tag;
+constexpr std::uint32_t kAnyString = opentelemetry_proto_common_v1_AnyValue_string_value_tag;
+constexpr std::uint32_t kAnyBool = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
+constexpr std::uint32_t kAnyInt = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
+constexpr std::uint32_t kAnyDouble = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
+constexpr std::uint32_t kSpanTraceId = opentelemetry_proto_trace_v1_Span_trace_id_tag;
+constexpr std::uint32_t kSpanSpanId = opentelemetry_proto_trace_v1_Span_span_id_tag;
+constexpr std::uint32_t kSpanParent = opentelemetry_proto_trace_v1_Span_parent_span_id_tag;
+constexpr std::uint32_t kSpanName = opentelemetry_proto_trace_v1_Span_name_tag;
+constexpr std::uint32_t kSpanKind = opentelemetry_proto_trace_v1_Span_kind_tag;
+constexpr std::uint32_t kSpanStart = opentelemetry_proto_trace_v1_Span_start_time_unix_nano_tag;
+constexpr std::uint32_t kSpanEnd = opentelemetry_proto_trace_v1_Span_end_time_unix_nano_tag;
+constexpr std::uint32_t kSpanAttributes = opentelemetry_proto_trace_v1_Span_attributes_tag;
+constexpr std::uint32_t kSpanDroppedAttributes = opentelemetry_proto_trace_v1_Span_dropped_attributes_count_tag;
+constexpr std::uint32_t kSpanEvents = opentelemetry_proto_trace_v1_Span_events_tag;
+constexpr std::uint32_t kSpanDroppedEvents = opentelemetry_proto_trace_v1_Span_dropped_events_count_tag;
+constexpr std::uint32_t kSpanLinks = opentelemetry_proto_trace_v1_Span_links_tag;
+constexpr std::uint32_t kSpanDroppedLinks = opentelemetry_proto_trace_v1_Span_dropped_links_count_tag;
+constexpr std::uint32_t kSpanStatus = opentelemetry_proto_trace_v1_Span_status_tag;
+constexpr std::uint32_t kSpanFlags = opentelemetry_proto_trace_v1_Span_flags_tag;
+constexpr std::uint32_t kStatusMessage = opentelemetry_proto_trace_v1_Status_message_tag;
+constexpr std::uint32_t kStatusCode = opentelemetry_proto_trace_v1_Status_code_tag;
+constexpr std::uint32_t kEventTime = opentelemetry_proto_trace_v1_Span_Event_time_unix_nano_tag;
+constexpr std::uint32_t kEventName = opentelemetry_proto_trace_v1_Span_Event_name_tag;
+constexpr std::uint32_t kEventAttributes = opentelemetry_proto_trace_v1_Span_Event_attributes_tag;
+constexpr std::uint32_t kEventDropped = opentelemetry_proto_trace_v1_Span_Event_dropped_attributes_count_tag;
+constexpr std::uint32_t kLinkTraceId = opentelemetry_proto_trace_v1_Span_Link_trace_id_tag;
+constexpr std::uint32_t kLinkSpanId = opentelemetry_proto_trace_v1_Span_Link_span_id_tag;
+constexpr std::uint32_t kLinkAttributes = opentelemetry_proto_trace_v1_Span_Link_attributes_tag;
+constexpr std::uint32_t kLinkDropped = opentelemetry_proto_trace_v1_Span_Link_dropped_attributes_count_tag;
+constexpr std::uint32_t kLinkFlags = opentelemetry_proto_trace_v1_Span_Link_flags_tag;
+
+// The few-instruction helpers below are called for every field of every span; small-core
+// compilers at -Os would otherwise call each one (measured on Cortex-M4: a third of the cost).
+#define TRACELET_HOT [[gnu::always_inline]] inline
+
+// ---- sizes: arithmetic on the record, nothing encoded ----------------------------------------
+
+constexpr std::size_t varint_size(std::uint64_t v) noexcept {
+  if (v < (1u << 7)) return 1;
+  if (v < (1u << 14)) return 2;
+  if (v < (1u << 21)) return 3;
+  if (v < (1u << 28)) return 4;
+  std::size_t n = 5;
+  for (v >>= 35; v != 0; v >>= 7) ++n;
+  return n;
+}
+// Lengths and tags are 32-bit: cheaper to size on 32-bit cores.
+TRACELET_HOT constexpr std::size_t varint32_size(std::uint32_t v) noexcept {
+  return v < (1u << 7) ? 1 : v < (1u << 14) ? 2 : v < (1u << 21) ? 3 : v < (1u << 28) ? 4 : 5;
+}
+TRACELET_HOT constexpr std::size_t tag_size(std::uint32_t field) noexcept { return varint32_size(field << 3); }
+// A length-delimited field whose content is `len` bytes.
+TRACELET_HOT constexpr std::size_t delimited_size(std::uint32_t field, std::size_t len) noexcept {
+  return tag_size(field) + varint32_size(static_cast<std::uint32_t>(len)) + len;
+}
+// proto3: a scalar at its default (0, empty) is not written.
+constexpr std::size_t varint_field_size(std::uint32_t field, std::uint64_t v) noexcept {
+  return v == 0 ? 0 : tag_size(field) + varint_size(v);
+}
+constexpr std::size_t fixed64_field_size(std::uint32_t field, std::uint64_t v) noexcept {
+  return v == 0 ? 0 : tag_size(field) + 8;
+}
+constexpr std::size_t fixed32_field_size(std::uint32_t field, std::uint32_t v) noexcept {
+  return v == 0 ? 0 : tag_size(field) + 4;
+}
+constexpr std::size_t text_field_size(std::uint32_t field, std::string_view text) noexcept {
+  return text.empty() ? 0 : delimited_size(field, text.size());
+}
+bool all_zero(const std::uint8_t* p, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (p[i] != 0) return false;
+  }
+  return true;
+}
+// Fixed-length ids are at their default when all zero.
+std::size_t id_field_size(std::uint32_t field, const std::uint8_t* id, std::size_t n) noexcept {
+  return all_zero(id, n) ? 0 : delimited_size(field, n);
+}
+
+// AnyValue: a oneof member is written even at its default.
+std::size_t any_value_size(const AttributeValue& value) noexcept {
+  switch (value.type()) {
+    case AttributeValue::Type::kBool: return tag_size(kAnyBool) + 1;
+    case AttributeValue::Type::kInt:
+      return tag_size(kAnyInt) + varint_size(static_cast<std::uint64_t>(value.as_int()));
+    case AttributeValue::Type::kDouble: return tag_size(kAnyDouble) + 8;
+    case AttributeValue::Type::kString: return delimited_size(kAnyString, value.as_string().size());
+  }
+  return 0;
+}
+
+std::size_t key_value_size(const AttributeEntry& entry) noexcept {
+  return text_field_size(kKeyValueKey, entry.key) + delimited_size(kKeyValueValue, any_value_size(entry.value));
+}
+
+// All live attributes of a list as repeated KeyValue field `field`.
+std::size_t attributes_size(std::uint32_t field, AttributeReader reader) noexcept {
+  std::size_t size = 0;
+  AttributeEntry entry;
+  while (reader.next(entry)) size += delimited_size(field, key_value_size(entry));
+  return size;
+}
+
+std::size_t event_size(const EventEntry& e) noexcept {
+  return fixed64_field_size(kEventTime, e.time_unix_ns) + text_field_size(kEventName, e.name) +
+         attributes_size(kEventAttributes, AttributeReader(e.attributes, e.attributes_end, e.attribute_count)) +
+         varint_field_size(kEventDropped, e.dropped_attributes);
+}
+
+std::uint32_t link_flags(const LinkEntry& l) noexcept {
+  return l.context.trace_flags | kFlagHasIsRemote | (l.context.is_remote ? kFlagIsRemote : 0u);
+}
+
+std::size_t link_size(const LinkEntry& l) noexcept {
+  return id_field_size(kLinkTraceId, l.context.trace_id.bytes, 16) +
+         id_field_size(kLinkSpanId, l.context.span_id.bytes, 8) +
+         attributes_size(kLinkAttributes, AttributeReader(l.attributes, l.attributes_end, l.attribute_count)) +
+         varint_field_size(kLinkDropped, l.dropped_attributes) + fixed32_field_size(kLinkFlags, link_flags(l));
+}
+
+std::uint32_t span_flags(const SpanRecordHead& head) noexcept {
+  return head.trace_flags | kFlagHasIsRemote |
+         ((head.flags & detail::kRecordFlagParentRemote) ? kFlagIsRemote : 0u);
+}
+
+std::size_t status_size(const SpanRecordReader& span) noexcept {
+  return text_field_size(kStatusMessage, span.status_message()) +
+         varint_field_size(kStatusCode, span.head().status);
+}
+
+std::size_t span_size(const SpanRecordReader& span) noexcept {
+  const SpanRecordHead& head = span.head();
+  std::size_t size = id_field_size(kSpanTraceId, head.trace_id, 16) + id_field_size(kSpanSpanId, head.span_id, 8) +
+                     id_field_size(kSpanParent, head.parent_span_id, 8) + text_field_size(kSpanName, span.name()) +
+                     varint_field_size(kSpanKind, head.kind) + fixed64_field_size(kSpanStart, head.start_unix_ns) +
+                     fixed64_field_size(kSpanEnd, head.end_unix_ns) +
+                     attributes_size(kSpanAttributes, span.attributes()) +
+                     varint_field_size(kSpanDroppedAttributes, head.dropped_attributes);
+  // parse() checked the head's counts against the entries, so a span without events or links
+  // is not walked for them.
+  if (head.event_count != 0) {
+    const std::uint8_t* cursor = nullptr;
+    EventEntry event;
+    while (span.next_event(cursor, event)) size += delimited_size(kSpanEvents, event_size(event));
+  }
+  size += varint_field_size(kSpanDroppedEvents, head.dropped_events);
+  if (head.link_count != 0) {
+    const std::uint8_t* cursor = nullptr;
+    LinkEntry link;
+    while (span.next_link(cursor, link)) size += delimited_size(kSpanLinks, link_size(link));
+  }
+  size += varint_field_size(kSpanDroppedLinks, head.dropped_links);
+  if (head.status != 0) size += delimited_size(kSpanStatus, status_size(span));
+  return size + fixed32_field_size(kSpanFlags, span_flags(head));
+}
+
+// ---- writing -------------------------------------------------------------------------------
+//
+// Fields are gathered into a small chunk and handed to the nanopb stream with one pb_write()
+// per chunk (a field-by-field pb_encode_* call costs a callback per tag, length and value).
+// Long strings go to the stream directly. The encoding rules are protobuf's: varints of 7 bits
+// a byte, little-endian fixed32/fixed64.
+
+class Out {
+ public:
+  explicit Out(pb_ostream_t* stream) noexcept : stream_(stream) {}
+  Out(const Out&) = delete;
+  Out& operator=(const Out&) = delete;
+
+  bool ok() const noexcept { return ok_; }
+  bool flush() noexcept {
+    if (used_ != 0 && ok_) ok_ = pb_write(stream_, chunk_, used_);
+    used_ = 0;
+    return ok_;
+  }
+  // Tags, lengths and small values: 32-bit arithmetic, cheaper on small cores.
+  TRACELET_HOT void varint32(std::uint32_t v) noexcept {
+    room(5);
+    if (v < 0x80) {  // tags and most lengths: one byte
+      chunk_[used_++] = static_cast<std::uint8_t>(v);
+      return;
+    }
+    while (v >= 0x80) {
+      chunk_[used_++] = static_cast<std::uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    chunk_[used_++] = static_cast<std::uint8_t>(v);
+  }
+  void varint(std::uint64_t v) noexcept {
+    if (v <= 0xFFFFFFFFu) {
+      varint32(static_cast<std::uint32_t>(v));
+      return;
+    }
+    room(10);
+    while (v >= 0x80) {
+      chunk_[used_++] = static_cast<std::uint8_t>(v | 0x80);
+      v >>= 7;
+    }
+    chunk_[used_++] = static_cast<std::uint8_t>(v);
+  }
+  TRACELET_HOT void tag(pb_wire_type_t type, std::uint32_t field) noexcept {
+    varint32((field << 3) | static_cast<std::uint32_t>(type));
+  }
+  void fixed32(std::uint32_t v) noexcept {
+    room(4);
+    for (int i = 0; i < 4; ++i) chunk_[used_++] = static_cast<std::uint8_t>(v >> (8 * i));
+  }
+  void fixed64(std::uint64_t v) noexcept {
+    fixed32(static_cast<std::uint32_t>(v));
+    fixed32(static_cast<std::uint32_t>(v >> 32));
+  }
+  void bytes(const void* data, std::size_t len) noexcept {
+    if (len > kChunk / 2) {  // long: straight to the stream
+      if (flush() && len != 0) ok_ = pb_write(stream_, static_cast<const pb_byte_t*>(data), len);
+      return;
+    }
+    room(len);
+    if (len != 0) std::memcpy(chunk_ + used_, data, len);
+    used_ += len;
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 128;
+  TRACELET_HOT void room(std::size_t n) noexcept {
+    if (kChunk - used_ < n) (void)flush();
+  }
+  pb_ostream_t* stream_;
+  std::size_t used_ = 0;
+  bool ok_ = true;
+  std::uint8_t chunk_[kChunk];
 };
 
-const pb_byte_t* bytes_of(std::string_view text) noexcept {
-  return reinterpret_cast<const pb_byte_t*>(text.data());
+TRACELET_HOT void put_delimited_head(Out& o, std::uint32_t field, std::size_t len) noexcept {
+  o.tag(PB_WT_STRING, field);
+  o.varint32(static_cast<std::uint32_t>(len));
+}
+void put_bytes(Out& o, std::uint32_t field, const void* data, std::size_t len) noexcept {
+  put_delimited_head(o, field, len);
+  o.bytes(data, len);
+}
+void put_text(Out& o, std::uint32_t field, std::string_view text) noexcept {
+  if (!text.empty()) put_bytes(o, field, text.data(), text.size());
+}
+void put_varint(Out& o, std::uint32_t field, std::uint64_t v) noexcept {
+  if (v == 0) return;
+  o.tag(PB_WT_VARINT, field);
+  o.varint(v);
+}
+void put_fixed64(Out& o, std::uint32_t field, std::uint64_t v) noexcept {
+  if (v == 0) return;
+  o.tag(PB_WT_64BIT, field);
+  o.fixed64(v);
+}
+void put_fixed32(Out& o, std::uint32_t field, std::uint32_t v) noexcept {
+  if (v == 0) return;
+  o.tag(PB_WT_32BIT, field);
+  o.fixed32(v);
+}
+void put_id(Out& o, std::uint32_t field, const std::uint8_t* id, std::size_t n) noexcept {
+  if (!all_zero(id, n)) put_bytes(o, field, id, n);
 }
 
-// proto3 string: omitted when empty.
-bool encode_text(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  const auto* text = static_cast<const std::string_view*>(*arg);
-  if (text->empty()) return true;
-  return pb_encode_tag_for_field(stream, field) &&
-         pb_encode_string(stream, bytes_of(*text), text->size());
+void put_any_value(Out& o, const AttributeValue& value) noexcept {
+  switch (value.type()) {
+    case AttributeValue::Type::kBool:
+      o.tag(PB_WT_VARINT, kAnyBool);
+      o.varint(value.as_bool() ? 1 : 0);
+      return;
+    case AttributeValue::Type::kInt:
+      o.tag(PB_WT_VARINT, kAnyInt);
+      o.varint(static_cast<std::uint64_t>(value.as_int()));
+      return;
+    case AttributeValue::Type::kDouble: {
+      const double v = value.as_double();
+      std::uint64_t bits = 0;
+      std::memcpy(&bits, &v, sizeof bits);
+      o.tag(PB_WT_64BIT, kAnyDouble);
+      o.fixed64(bits);
+      return;
+    }
+    case AttributeValue::Type::kString: {
+      const std::string_view text = value.as_string();
+      put_bytes(o, kAnyString, text.data(), text.size());
+      return;
+    }
+  }
 }
 
-// A oneof member is present even when empty, so its string is always written.
-bool encode_oneof_text(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  const auto* text = static_cast<const std::string_view*>(*arg);
-  return pb_encode_tag_for_field(stream, field) &&
-         pb_encode_string(stream, bytes_of(*text), text->size());
-}
-
-void set_text(pb_callback_t& callback, const std::string_view* text,
-              decltype(pb_callback_t{}.funcs.encode) encoder = encode_text) noexcept {
-  callback.funcs.encode = encoder;
-  callback.arg = const_cast<std::string_view*>(text);
-}
-
-bool encode_key_values(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  // Copy: nanopb calls this twice per message (size, then bytes).
-  AttributeReader reader = *static_cast<const AttributeReader*>(*arg);
+void put_attributes(Out& o, std::uint32_t field, AttributeReader reader) noexcept {
   AttributeEntry entry;
   while (reader.next(entry)) {
-    opentelemetry_proto_common_v1_KeyValue kv = opentelemetry_proto_common_v1_KeyValue_init_zero;
-    std::string_view key = entry.key;
-    std::string_view text;
-    set_text(kv.key, &key);
-    kv.has_value = true;
-    switch (entry.value.type()) {
-      case AttributeValue::Type::kBool:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
-        kv.value.value.bool_value = entry.value.as_bool();
-        break;
-      case AttributeValue::Type::kInt:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
-        kv.value.value.int_value = entry.value.as_int();
-        break;
-      case AttributeValue::Type::kDouble:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
-        kv.value.value.double_value = entry.value.as_double();
-        break;
-      case AttributeValue::Type::kString:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_string_value_tag;
-        text = entry.value.as_string();
-        set_text(kv.value.value.string_value, &text, encode_oneof_text);
-        break;
-    }
-    if (!pb_encode_tag_for_field(stream, field) ||
-        !pb_encode_submessage(stream, opentelemetry_proto_common_v1_KeyValue_fields, &kv)) {
-      return false;
-    }
+    const std::size_t value_size = any_value_size(entry.value);
+    put_delimited_head(o, field, text_field_size(kKeyValueKey, entry.key) + delimited_size(kKeyValueValue, value_size));
+    put_text(o, kKeyValueKey, entry.key);
+    put_delimited_head(o, kKeyValueValue, value_size);
+    put_any_value(o, entry.value);
   }
-  return true;
 }
 
-void set_attributes(pb_callback_t& callback, const AttributeReader* reader) noexcept {
-  callback.funcs.encode = encode_key_values;
-  callback.arg = const_cast<AttributeReader*>(reader);
+void put_event(Out& o, const EventEntry& e) noexcept {
+  put_delimited_head(o, kSpanEvents, event_size(e));
+  put_fixed64(o, kEventTime, e.time_unix_ns);
+  put_text(o, kEventName, e.name);
+  put_attributes(o, kEventAttributes, AttributeReader(e.attributes, e.attributes_end, e.attribute_count));
+  put_varint(o, kEventDropped, e.dropped_attributes);
 }
 
-bool encode_events(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  const auto* span = static_cast<const SpanRecordReader*>(*arg);
-  const std::uint8_t* cursor = nullptr;
-  detail::EventEntry entry;
-  while (span->next_event(cursor, entry)) {
-    opentelemetry_proto_trace_v1_Span_Event event =
-        opentelemetry_proto_trace_v1_Span_Event_init_zero;
-    event.time_unix_nano = entry.time_unix_ns;
-    std::string_view name = entry.name;
-    set_text(event.name, &name);
-    AttributeReader attributes(entry.attributes, entry.attributes_end, entry.attribute_count);
-    set_attributes(event.attributes, &attributes);
-    event.dropped_attributes_count = entry.dropped_attributes;
-    if (!pb_encode_tag_for_field(stream, field) ||
-        !pb_encode_submessage(stream, opentelemetry_proto_trace_v1_Span_Event_fields, &event)) {
-      return false;
-    }
+void put_link(Out& o, const LinkEntry& l) noexcept {
+  put_delimited_head(o, kSpanLinks, link_size(l));
+  put_id(o, kLinkTraceId, l.context.trace_id.bytes, 16);
+  put_id(o, kLinkSpanId, l.context.span_id.bytes, 8);
+  put_attributes(o, kLinkAttributes, AttributeReader(l.attributes, l.attributes_end, l.attribute_count));
+  put_varint(o, kLinkDropped, l.dropped_attributes);
+  put_fixed32(o, kLinkFlags, link_flags(l));
+}
+
+void put_span(Out& o, const SpanRecordReader& span, std::size_t size) noexcept {
+  const SpanRecordHead& head = span.head();
+  put_delimited_head(o, kScopeSpansSpans, size);
+  put_id(o, kSpanTraceId, head.trace_id, 16);
+  put_id(o, kSpanSpanId, head.span_id, 8);
+  put_id(o, kSpanParent, head.parent_span_id, 8);
+  put_text(o, kSpanName, span.name());
+  put_varint(o, kSpanKind, head.kind);
+  put_fixed64(o, kSpanStart, head.start_unix_ns);
+  put_fixed64(o, kSpanEnd, head.end_unix_ns);
+  put_attributes(o, kSpanAttributes, span.attributes());
+  put_varint(o, kSpanDroppedAttributes, head.dropped_attributes);
+  if (head.event_count != 0) {
+    const std::uint8_t* cursor = nullptr;
+    EventEntry event;
+    while (span.next_event(cursor, event)) put_event(o, event);
   }
-  return true;
-}
-
-bool encode_links(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  const auto* span = static_cast<const SpanRecordReader*>(*arg);
-  const std::uint8_t* cursor = nullptr;
-  detail::LinkEntry entry;
-  while (span->next_link(cursor, entry)) {
-    opentelemetry_proto_trace_v1_Span_Link link = opentelemetry_proto_trace_v1_Span_Link_init_zero;
-    std::memcpy(link.trace_id, entry.context.trace_id.bytes, sizeof link.trace_id);
-    std::memcpy(link.span_id, entry.context.span_id.bytes, sizeof link.span_id);
-    AttributeReader attributes(entry.attributes, entry.attributes_end, entry.attribute_count);
-    set_attributes(link.attributes, &attributes);
-    link.dropped_attributes_count = entry.dropped_attributes;
-    link.flags = entry.context.trace_flags | kFlagHasIsRemote |
-                 (entry.context.is_remote ? kFlagIsRemote : 0u);
-    if (!pb_encode_tag_for_field(stream, field) ||
-        !pb_encode_submessage(stream, opentelemetry_proto_trace_v1_Span_Link_fields, &link)) {
-      return false;
-    }
+  put_varint(o, kSpanDroppedEvents, head.dropped_events);
+  if (head.link_count != 0) {
+    const std::uint8_t* cursor = nullptr;
+    LinkEntry link;
+    while (span.next_link(cursor, link)) put_link(o, link);
   }
-  return true;
-}
-
-bool encode_spans(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  auto* state = static_cast<EncodeState*>(*arg);
-  const Ring& ring = *state->source->ring;
-  RecordCursor cursor = ring.cursor(state->source->batch);
-  const std::uint8_t* record = nullptr;
-  std::size_t len = 0;
-  std::size_t skipped = 0;
-  while (ring.next(cursor, record, len)) {
-    SpanRecordReader reader;
-    if (!reader.parse(record, len)) {
-      ++skipped;
-      continue;
-    }
-    const detail::SpanRecordHead& head = reader.head();
-    opentelemetry_proto_trace_v1_Span span = opentelemetry_proto_trace_v1_Span_init_zero;
-    std::memcpy(span.trace_id, head.trace_id, sizeof span.trace_id);
-    std::memcpy(span.span_id, head.span_id, sizeof span.span_id);
-    if (SpanId parent; std::memcmp(parent.bytes, head.parent_span_id, 8) != 0) {
-      span.parent_span_id.size = 8;
-      std::memcpy(span.parent_span_id.bytes, head.parent_span_id, 8);
-    }
-    span.flags = head.trace_flags | kFlagHasIsRemote |
-                 ((head.flags & detail::kRecordFlagParentRemote) ? kFlagIsRemote : 0u);
-    std::string_view name = reader.name();
-    set_text(span.name, &name);
-    span.kind = static_cast<opentelemetry_proto_trace_v1_Span_SpanKind>(head.kind);
-    span.start_time_unix_nano = head.start_unix_ns;
-    span.end_time_unix_nano = head.end_unix_ns;
-    AttributeReader attributes = reader.attributes();
-    set_attributes(span.attributes, &attributes);
-    span.dropped_attributes_count = head.dropped_attributes;
-    span.events.funcs.encode = encode_events;
-    span.events.arg = &reader;
-    span.dropped_events_count = head.dropped_events;
-    span.links.funcs.encode = encode_links;
-    span.links.arg = &reader;
-    span.dropped_links_count = head.dropped_links;
-    std::string_view message = reader.status_message();
-    if (head.status != 0) {
-      span.has_status = true;
-      span.status.code = static_cast<opentelemetry_proto_trace_v1_Status_StatusCode>(head.status);
-      set_text(span.status.message, &message);
-    }
-    if (!pb_encode_tag_for_field(stream, field) ||
-        !pb_encode_submessage(stream, opentelemetry_proto_trace_v1_Span_fields, &span)) {
-      return false;
-    }
+  put_varint(o, kSpanDroppedLinks, head.dropped_links);
+  if (head.status != 0) {
+    put_delimited_head(o, kSpanStatus, status_size(span));
+    put_text(o, kStatusMessage, span.status_message());
+    put_varint(o, kStatusCode, head.status);
   }
-  state->skipped = skipped;  // the same on every pass; the last pass is the written one
-  return true;
+  put_fixed32(o, kSpanFlags, span_flags(head));
 }
 
-bool encode_scope_spans(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  auto* state = static_cast<EncodeState*>(*arg);
-  opentelemetry_proto_trace_v1_ScopeSpans scope_spans =
-      opentelemetry_proto_trace_v1_ScopeSpans_init_zero;
-  std::string_view name = state->source->scope_name != nullptr ? state->source->scope_name : "";
-  std::string_view version = state->source->scope_version != nullptr
-                                 ? state->source->scope_version
-                                 : TRACELET_VERSION_STRING;
-  scope_spans.has_scope = true;
-  set_text(scope_spans.scope.name, &name);
-  set_text(scope_spans.scope.version, &version);
-  scope_spans.spans.funcs.encode = encode_spans;
-  scope_spans.spans.arg = state;
-  return pb_encode_tag_for_field(stream, field) &&
-         pb_encode_submessage(stream, opentelemetry_proto_trace_v1_ScopeSpans_fields,
-                              &scope_spans);
+// ---- the request: ResourceSpans { Resource, ScopeSpans { scope, spans... } } -------------
+
+struct Scope {
+  std::string_view name;
+  std::string_view version;
+};
+
+Scope scope_of(const RequestSource& source) noexcept {
+  return Scope{source.scope_name != nullptr ? source.scope_name : "",
+               source.scope_version != nullptr ? source.scope_version : TRACELET_VERSION_STRING};
 }
 
-bool encode_resource_spans(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
-  auto* state = static_cast<EncodeState*>(*arg);
-  const ResourceView& resource = state->source->resource;
-  opentelemetry_proto_trace_v1_ResourceSpans resource_spans =
-      opentelemetry_proto_trace_v1_ResourceSpans_init_zero;
-  AttributeReader attributes(resource.data, resource.data + resource.len,
-                             resource.attribute_count);
-  resource_spans.has_resource = true;
-  set_attributes(resource_spans.resource.attributes, &attributes);
-  resource_spans.resource.dropped_attributes_count = resource.dropped_attributes;
-  resource_spans.scope_spans.funcs.encode = encode_scope_spans;
-  resource_spans.scope_spans.arg = state;
-  return pb_encode_tag_for_field(stream, field) &&
-         pb_encode_submessage(stream, opentelemetry_proto_trace_v1_ResourceSpans_fields,
-                              &resource_spans);
+std::size_t scope_spans_size(const RequestPlan& p) noexcept {
+  return delimited_size(kScopeSpansScope, p.scope_size) + p.spans_size;
+}
+std::size_t resource_spans_size(const RequestPlan& p) noexcept {
+  return delimited_size(kResourceSpansResource, p.resource_size) +
+         delimited_size(kResourceSpansScopeSpans, scope_spans_size(p));
+}
+
+AttributeReader resource_attributes(const ResourceView& r) noexcept {
+  return AttributeReader(r.data, r.data + r.len, r.attribute_count);
 }
 
 }  // namespace
 
-bool encode_request(const RequestSource& source, pb_ostream_t* stream,
-                    std::size_t* skipped_records) noexcept {
+bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
+  std::uint16_t* const sizes = plan.span_sizes;
+  const std::size_t cap = sizes != nullptr ? plan.span_size_cap : 0;
+  plan = RequestPlan{};
+  plan.span_sizes = sizes;
+  plan.span_size_cap = cap;
   if (source.ring == nullptr) return false;
-  EncodeState state{&source, 0};
-  opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest request =
-      opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_init_zero;
-  request.resource_spans.funcs.encode = encode_resource_spans;
-  request.resource_spans.arg = &state;
-  bool ok = pb_encode(stream, opentelemetry_proto_collector_trace_v1_ExportTraceServiceRequest_fields,
-                      &request);
-  if (skipped_records != nullptr) *skipped_records = state.skipped;
-  return ok;
+  const Scope scope = scope_of(source);
+  plan.resource_size = attributes_size(kResourceAttributes, resource_attributes(source.resource)) +
+                       varint_field_size(kResourceDropped, source.resource.dropped_attributes);
+  plan.scope_size = text_field_size(kScopeName, scope.name) + text_field_size(kScopeVersion, scope.version);
+  const Ring& ring = *source.ring;
+  RecordCursor cursor = ring.cursor(source.batch);
+  const std::uint8_t* record = nullptr;
+  std::size_t len = 0;
+  SpanRecordReader span;  // one reader, re-parsed per record (constructing one clears its head)
+  while (ring.next(cursor, record, len)) {
+    if (!span.parse(record, len)) {
+      ++plan.skipped;
+      continue;
+    }
+    const std::size_t size = span_size(span);
+    if (plan.spans < cap) sizes[plan.spans] = size <= 0xFFFFu ? static_cast<std::uint16_t>(size) : 0;
+    plan.spans_size += delimited_size(kScopeSpansSpans, size);
+    ++plan.spans;
+  }
+  plan.bytes = delimited_size(kRequestResourceSpans, resource_spans_size(plan));
+  return true;
+}
+
+bool encode_request(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
+  if (source.ring == nullptr) return false;
+  const Scope scope = scope_of(source);
+  Out o(stream);
+  put_delimited_head(o, kRequestResourceSpans, resource_spans_size(plan));
+  put_delimited_head(o, kResourceSpansResource, plan.resource_size);
+  put_attributes(o, kResourceAttributes, resource_attributes(source.resource));
+  put_varint(o, kResourceDropped, source.resource.dropped_attributes);
+  put_delimited_head(o, kResourceSpansScopeSpans, scope_spans_size(plan));
+  put_delimited_head(o, kScopeSpansScope, plan.scope_size);
+  put_text(o, kScopeName, scope.name);
+  put_text(o, kScopeVersion, scope.version);
+  const Ring& ring = *source.ring;
+  RecordCursor cursor = ring.cursor(source.batch);
+  const std::uint8_t* record = nullptr;
+  std::size_t len = 0;
+  std::size_t index = 0;
+  SpanRecordReader span;
+  while (o.ok() && ring.next(cursor, record, len)) {
+    if (!span.parse(record, len)) continue;  // counted by plan_request()
+    const std::size_t known = index < plan.span_size_cap ? plan.span_sizes[index] : 0;
+    put_span(o, span, known != 0 ? known : span_size(span));
+    ++index;
+  }
+  return o.flush();
+}
+
+bool encode_request(const RequestSource& source, pb_ostream_t* stream, std::size_t* skipped_records) noexcept {
+  RequestPlan plan;
+  if (!plan_request(source, plan)) return false;
+  if (skipped_records != nullptr) *skipped_records = plan.skipped;
+  return encode_request(source, plan, stream);
 }
 
 bool request_size(const RequestSource& source, std::size_t& size) noexcept {
-  pb_ostream_t sizing = PB_OSTREAM_SIZING;
-  if (!encode_request(source, &sizing)) return false;
-  size = sizing.bytes_written;
+  RequestPlan plan;
+  if (!plan_request(source, plan)) return false;
+  size = plan.bytes;
   return true;
 }
 

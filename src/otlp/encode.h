@@ -2,6 +2,7 @@
 #include <pb_encode.h>
 
 #include <cstddef>
+#include <cstdint>
 
 #include "tracelet/ring.h"
 #include "tracelet/tracer.h"
@@ -18,14 +19,41 @@ struct RequestSource {
   const char* scope_version = nullptr;  // nullptr = tracelet's version
 };
 
-/// Streams the request into `stream` straight from the ring records (no request buffer):
-/// nanopb field callbacks walk the records. Records that fail validation are skipped and
-/// counted in `skipped_records` (if given). Returns false if the stream failed.
+/// The sizes of one request, measured from the records before anything is written: `bytes`
+/// is what encode_request() will write (Content-Length, a frame's length).
+struct RequestPlan {
+  std::size_t bytes = 0;
+  std::size_t spans = 0;    // records that will be encoded
+  std::size_t skipped = 0;  // records that failed validation and will be left out
+  /// Optional caller-owned scratch: plan_request() keeps the encoded size of the first
+  /// `span_size_cap` spans here and encode_request() writes their length prefixes from it, so
+  /// each span is sized once; the rest are sized again while writing. 0 = not kept (a span
+  /// larger than 65535 bytes).
+  std::uint16_t* span_sizes = nullptr;
+  std::size_t span_size_cap = 0;
+  // Sizes of the enclosing messages, for their length prefixes.
+  std::size_t resource_size = 0;
+  std::size_t scope_size = 0;
+  std::size_t spans_size = 0;
+};
+
+/// Walks the batch's records once, computing every message size by arithmetic (nothing is
+/// encoded). Keeps plan.span_sizes/span_size_cap, resets the rest. Returns false without a
+/// ring.
+[[nodiscard]] bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept;
+
+/// Streams the request into `stream` straight from the ring records (no request buffer),
+/// writing exactly `plan.bytes` bytes; `plan` must come from plan_request() on the same
+/// source. Records that fail validation are skipped. Returns false if the stream failed.
+[[nodiscard]] bool encode_request(const RequestSource& source, const RequestPlan& plan,
+                                  pb_ostream_t* stream) noexcept;
+
+/// plan_request() and encode_request() in one call; `skipped_records` (if given) counts the
+/// records left out.
 [[nodiscard]] bool encode_request(const RequestSource& source, pb_ostream_t* stream,
                                   std::size_t* skipped_records = nullptr) noexcept;
 
-/// Exact byte count encode_request() will write: the same code run into nanopb's sizing
-/// stream, so it can go into Content-Length before the body is sent.
+/// Exact byte count encode_request() will write (plan_request().bytes).
 [[nodiscard]] bool request_size(const RequestSource& source, std::size_t& size) noexcept;
 
 }  // namespace tracelet::otlp

@@ -1,4 +1,5 @@
-// Cost of span start and span end on the Cortex-M4 model, for tools/cross/footprint.sh.
+// Cost of span start and span end, and of encoding a span as OTLP, on the Cortex-M4 model,
+// for tools/cross/footprint.sh.
 // QEMU runs with -icount shift=0: virtual time advances exactly 1 ns per executed instruction,
 // so the 25 MHz CMSDK timer (board::reference_ticks, 40 instructions per tick) measures
 // instructions. Single measurements are quantised to 40; averaging many spans, with the cost
@@ -7,14 +8,21 @@
 // instructions (loads, taken branches, flash wait states).
 #include <cstdint>
 
+#include <pb_encode.h>
+
 #include "board.h"
+#include "otlp/encode.h"
 #include "tracelet/tracer.h"
 #include "tracelet_cortex_m.h"
 
 namespace {
 
 constexpr int kRounds = 2000;
+constexpr int kEncodeBatch = 64;
+constexpr int kEncodeRounds = 20;
 alignas(8) std::uint8_t g_ring[16384];
+std::uint8_t g_request[16384];
+std::uint16_t g_span_sizes[kEncodeBatch];
 tracelet::Tracer g_tracer;
 
 void report(const char* what, std::uint64_t milli_instructions) {
@@ -75,5 +83,41 @@ int main() {
   report("span_start", per_op(start_ticks, overhead));
   report("set_attribute_int", per_op(attr_ticks, overhead));
   report("span_end", per_op(end_ticks, overhead));
+
+  // Encoding, as an exporter runs it (sizing walk for the length, then the bytes, written
+  // into a buffer), for batches of the README's span: a name, an int and a string attribute.
+  drain();
+  for (int i = 0; i < kEncodeBatch; ++i) {
+    tracelet::Span span = g_tracer.start_span("read-sensor");
+    span.set_attribute("sensor.id", i);
+    span.set_attribute("unit", "celsius");
+  }
+  tracelet::otlp::RequestSource source;
+  source.ring = &g_tracer.ring();
+  source.resource = g_tracer.resource();
+  if (g_tracer.ring().peek_batch(source.batch, kEncodeBatch) != tracelet::Status::kOk ||
+      source.batch.count != kEncodeBatch) {
+    return 1;
+  }
+  std::uint64_t encode_ticks = 0;
+  std::size_t written = 0;
+  for (int i = 0; i < kEncodeRounds; ++i) {
+    std::uint32_t t0 = board::reference_ticks();
+    tracelet::otlp::RequestPlan plan;
+    plan.span_sizes = g_span_sizes;
+    plan.span_size_cap = kEncodeBatch;
+    pb_ostream_t out = pb_ostream_from_buffer(g_request, sizeof g_request);
+    const bool ok = tracelet::otlp::plan_request(source, plan) && tracelet::otlp::encode_request(source, plan, &out);
+    std::uint32_t t1 = board::reference_ticks();
+    if (!ok || out.bytes_written != plan.bytes) return 1;
+    written = out.bytes_written;
+    encode_ticks += t1 - t0;
+  }
+  const std::uint64_t encode_base = overhead * kEncodeRounds / kRounds;
+  const std::uint64_t encode_net = encode_ticks > encode_base ? encode_ticks - encode_base : 0;
+  report("encode_per_span", encode_net * 40u * 1000u / (kEncodeRounds * kEncodeBatch));
+  board::write("cycles: encoded_bytes_per_span ");
+  board::write_uint(written / kEncodeBatch);
+  board::write("\n");
   return 0;
 }
