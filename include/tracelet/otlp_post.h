@@ -60,7 +60,8 @@ struct OtlpPostResult {
 /// must already be connected to `endpoint` (and TLS-wrapped for https); otlp_post() never
 /// opens or closes it; call it again on the same transport while close_connection is false.
 /// ISR-safe: no. Blocks: yes, in transport.send/recv, up to options.timeout_ms in total.
-/// Allocates: never (about 3 KB of stack: a 512-byte send buffer and the response parser).
+/// Allocates: never. Stack: about 2.5 KB (Cortex-M4, -Os: the response parser and a 512-byte
+/// send or receive buffer), plus what the transport's send/recv use.
 /// Return values:
 ///   kOk              – the collector answered; `result.outcome` says what to do
 ///   kInvalidArgument – transport.send or recv missing, `body` null with len > 0, or a

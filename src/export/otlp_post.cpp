@@ -42,16 +42,18 @@ Status otlp_post(const Transport& transport, const Endpoint& endpoint, const Otl
   const std::uint64_t deadline = detail::monotonic_ms() + timeout;
 
   // ---- request ----
-  detail::TransportWriter writer(transport, deadline);
-  const char* agent = options.user_agent != nullptr ? options.user_agent : "tracelet/" TRACELET_VERSION_STRING;
-  const bool sent = otlp::write_post_head(writer, endpoint.host, endpoint.port, endpoint.tls, endpoint.path,
-                                          agent, len, options.headers, options.header_count) &&
-                    writer.write(body, len) && writer.flush();
-  if (!sent) {
-    const Status s = writer.status() != Status::kOk ? writer.status() : Status::kDataLoss;
-    result.close_connection = true;
-    set_reason(result, to_string(s));
-    return s;
+  {  // a scope of its own, so the writer's buffer and the response parser can share stack
+    detail::TransportWriter writer(transport, deadline);
+    const char* agent = options.user_agent != nullptr ? options.user_agent : "tracelet/" TRACELET_VERSION_STRING;
+    const bool sent = otlp::write_post_head(writer, endpoint.host, endpoint.port, endpoint.tls, endpoint.path,
+                                            agent, len, options.headers, options.header_count) &&
+                      writer.write(body, len) && writer.flush();
+    if (!sent) {
+      const Status s = writer.status() != Status::kOk ? writer.status() : Status::kDataLoss;
+      result.close_connection = true;
+      set_reason(result, to_string(s));
+      return s;
+    }
   }
   result.sent = true;
 
