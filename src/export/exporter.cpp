@@ -67,9 +67,7 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
     return Status::kInvalidArgument;
   }
   for (std::size_t i = 0; i < config.header_count; ++i) {
-    const HttpHeader& h = config.headers[i];
-    if (h.name == nullptr || h.value == nullptr || h.name[0] == '\0' ||
-        std::strpbrk(h.name, ":\r\n \t") != nullptr || std::strpbrk(h.value, "\r\n") != nullptr) {
+    if (!otlp::is_valid_header(config.headers[i])) {
       logf(LogLevel::kError, "exporter: header %zu is malformed (empty, or contains CR/LF/':')", i);
       return Status::kInvalidArgument;
     }

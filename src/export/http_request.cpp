@@ -62,7 +62,7 @@ pb_ostream_t TransportWriter::stream() noexcept {
 }
 
 HttpResponseParser::Result receive_response(const Transport& transport, std::uint64_t deadline_ms,
-                                            HttpResponseParser& parser) noexcept {
+                                            HttpResponseParser& parser, Status* stream_end) noexcept {
   HttpResponseParser::Result result = HttpResponseParser::Result::kNeedMore;
   std::uint8_t buffer[512];
   while (result == HttpResponseParser::Result::kNeedMore) {
@@ -70,7 +70,10 @@ HttpResponseParser::Result receive_response(const Transport& transport, std::uin
     if (now >= deadline_ms) break;
     const std::int32_t got = transport.recv(transport.ctx, buffer, sizeof buffer,
                                             static_cast<std::uint32_t>(deadline_ms - now));
-    if (got < 0) return parser.end_of_stream();
+    if (got < 0) {
+      if (stream_end != nullptr) *stream_end = static_cast<Status>(got);
+      return parser.end_of_stream();
+    }
     std::size_t consumed = 0;
     if (got > 0) result = parser.feed(buffer, static_cast<std::size_t>(got), consumed);
   }

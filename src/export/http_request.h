@@ -42,8 +42,11 @@ std::uint64_t monotonic_ms() noexcept;
 
 /// Reads one HTTP response from `transport` into `parser` until it is complete, malformed,
 /// the peer closes, or `deadline_ms` (monotonic_ms() time) passes. Returns the parser's last
-/// result: kDone, kError, or kNeedMore when the deadline passed first.
+/// result: kDone, kError, or kNeedMore when the deadline passed first. When the transport
+/// ended the stream, its negative status (kUnavailable: peer closed; kDataLoss: TLS error) is
+/// stored in `*stream_end` if given, else `*stream_end` is left alone.
 HttpResponseParser::Result receive_response(const Transport& transport, std::uint64_t deadline_ms,
-                                            HttpResponseParser& parser) noexcept;
+                                            HttpResponseParser& parser,
+                                            Status* stream_end = nullptr) noexcept;
 
 }  // namespace tracelet::detail

@@ -28,6 +28,11 @@ bool write_post_head(detail::TransportWriter& writer, const char* host, std::uin
   return ok && writer.write_text("\r\n");
 }
 
+bool is_valid_header(const HttpHeader& header) noexcept {
+  return header.name != nullptr && header.value != nullptr && header.name[0] != '\0' &&
+         std::strpbrk(header.name, ":\r\n \t") == nullptr && std::strpbrk(header.value, "\r\n") == nullptr;
+}
+
 bool is_retryable(int status) noexcept {
   return status == 429 || status == 502 || status == 503 || status == 504;
 }

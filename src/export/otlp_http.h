@@ -7,8 +7,8 @@
 #include "otlp/response.h"
 #include "tracelet/exporter_config.h"
 
-// OTLP/HTTP's rules for one export request and its answer, shared by the exporter and the
-// serial bridge's forwarder.
+// OTLP/HTTP's rules for one export request and its answer, shared by the exporter and
+// otlp_post() (tracelet/otlp_post.h), which programs such as tools/bridge use.
 namespace tracelet::otlp {
 
 /// Writes the head of `POST <path>` carrying a protobuf body of `content_length` bytes: Host
@@ -17,6 +17,10 @@ namespace tracelet::otlp {
 bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
                      const char* path, const char* user_agent, std::size_t content_length,
                      const HttpHeader* headers, std::size_t header_count) noexcept;
+
+/// A header that can go on the wire as it is: a non-empty name without ':', space, tab, CR or
+/// LF, and a value without CR or LF (either null is invalid).
+bool is_valid_header(const HttpHeader& header) noexcept;
 
 /// Only these answers mean "send the same data again later".
 bool is_retryable(int status) noexcept;

@@ -1,9 +1,9 @@
-#include "export/url.h"
+#include "tracelet/endpoint.h"
 
 #include <cstdio>
 #include <cstring>
 
-namespace tracelet::detail {
+namespace tracelet {
 namespace {
 
 bool starts_with_ci(const char* text, const char* prefix) noexcept {
@@ -22,8 +22,8 @@ Status fail(char* error, std::size_t cap, const char* reason, const char* url) n
 
 }  // namespace
 
-Status parse_url(const char* text, Url& out, char* error, std::size_t cap) noexcept {
-  out = Url{};
+Status parse_endpoint(const char* text, Endpoint& out, char* error, std::size_t cap) noexcept {
+  out = Endpoint{};
   if (text == nullptr || text[0] == '\0') return fail(error, cap, "empty endpoint", "");
   const char* p = text;
   if (starts_with_ci(p, "https://")) {
@@ -90,4 +90,4 @@ Status parse_url(const char* text, Url& out, char* error, std::size_t cap) noexc
   return Status::kOk;
 }
 
-}  // namespace tracelet::detail
+}  // namespace tracelet

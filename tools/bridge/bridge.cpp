@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <thread>
 
-#include "export/http_request.h"
+#include "tracelet/port.h"
 
 namespace tracelet::bridge {
 
-std::uint64_t now_ms() { return detail::monotonic_ms(); }
+std::uint64_t now_ms() { return port::monotonic_ns() / 1000000u; }
 
 void Bridge::log(const std::string& line) {
   std::lock_guard<std::mutex> lock(mutex_);

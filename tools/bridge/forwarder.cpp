@@ -2,14 +2,21 @@
 
 #include <ctime>
 
-#include "export/otlp_http.h"
+#include "tracelet/otlp_post.h"
+#include "tracelet/port.h"
 #include "tracelet/version.h"
 
 namespace tracelet::bridge {
+namespace {
+
+std::uint64_t monotonic_ms() { return port::monotonic_ns() / 1000000u; }
+
+}  // namespace
+
 bool Forwarder::init(const ForwarderConfig& config, std::string& error) {
   config_ = config;
   char reason[200];
-  if (detail::parse_url(config_.endpoint.c_str(), url_, reason, sizeof reason) != Status::kOk) {
+  if (parse_endpoint(config_.endpoint.c_str(), url_, reason, sizeof reason) != Status::kOk) {
     error = std::string("--endpoint: ") + reason;
     return false;
   }
@@ -42,7 +49,7 @@ void Forwarder::close() {
 
 Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
   Outcome outcome;
-  const std::uint64_t deadline = detail::monotonic_ms() + config_.timeout_ms;
+  const std::uint64_t start = monotonic_ms();
   if (!connected_) {
     Connector c = connector_.connector();
     char error[200] = {};
@@ -56,51 +63,43 @@ Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
     connected_ = true;
   }
 
-  detail::TransportWriter writer(transport_, deadline);
-  const bool sent = otlp::write_post_head(writer, url_.host, url_.port, url_.tls, url_.path,
-                                          "tracelet-bridge/" TRACELET_VERSION_STRING, len,
-                                          header_views_.data(), header_views_.size()) &&
-                    writer.write(body, len) && writer.flush();
-  if (!sent) {
-    close();
-    outcome.detail = std::string("sending failed (") + to_string(writer.status()) + ")";
+  // timeout_ms covers the connect too: the request gets what is left of it.
+  const std::uint64_t spent = monotonic_ms() - start;
+  OtlpPostOptions options;
+  options.user_agent = "tracelet-bridge/" TRACELET_VERSION_STRING;
+  options.headers = header_views_.data();
+  options.header_count = header_views_.size();
+  options.timeout_ms = spent < config_.timeout_ms ? static_cast<std::uint32_t>(config_.timeout_ms - spent) : 1;
+  options.now_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
+  OtlpPostResult result;
+  const Status s = otlp_post(transport_, url_, options, body, len, result);
+  if (result.close_connection) close();
+  if (s != Status::kOk) {
+    outcome.detail = result.sent ? std::string("no valid answer within ") + std::to_string(config_.timeout_ms) +
+                                       " ms (" + result.reason + ")"
+                                 : std::string("sending failed (") + result.reason + ")";
     return outcome;
   }
-
-  detail::HttpResponseParser response;
-  const auto result = detail::receive_response(transport_, deadline, response);
-  if (result != detail::HttpResponseParser::Result::kDone) {
-    close();
-    outcome.detail = std::string("no valid answer within ") + std::to_string(config_.timeout_ms) +
-                     " ms (" +
-                     (result == detail::HttpResponseParser::Result::kError ? response.error() : "timeout") +
-                     ")";
-    return outcome;
-  }
-  if (response.connection_close()) close();
-  outcome.http_status = response.status();
-  const int status = response.status();
-  if (status >= 200 && status < 300) {
-    otlp::ExportResponse answer;
-    if (otlp::read_success(response, answer)) {
-      outcome.rejected_spans = answer.rejected_spans;
-      if (answer.rejected_spans > 0 || answer.error_message[0] != '\0') {
-        outcome.detail = "partial success: " + std::to_string(answer.rejected_spans) +
-                         " spans rejected: " + answer.error_message;
+  outcome.http_status = result.http_status;
+  switch (result.outcome) {
+    case OtlpPostOutcome::kDelivered:
+      outcome.kind = Outcome::Kind::kDelivered;
+      outcome.rejected_spans = result.rejected_spans;
+      if (result.rejected_spans > 0 || result.reason[0] != '\0') {
+        outcome.detail = "partial success: " + std::to_string(result.rejected_spans) +
+                         " spans rejected: " + result.reason;
       }
-    }
-    outcome.kind = Outcome::Kind::kDelivered;
-    return outcome;
+      return outcome;
+    case OtlpPostOutcome::kRetryable:
+      outcome.kind = Outcome::Kind::kRetry;
+      outcome.retry_after_ms = result.retry_after_ms;
+      break;
+    case OtlpPostOutcome::kRejected:
+      outcome.kind = Outcome::Kind::kRefused;
+      break;
   }
-  char reason[160];
-  otlp::failure_reason(response, reason, sizeof reason);
-  outcome.detail = std::string("HTTP ") + std::to_string(status) + (reason[0] ? ": " : "") + reason;
-  if (otlp::is_retryable(status)) {
-    outcome.retry_after_ms = otlp::retry_after_ms(response, static_cast<std::uint64_t>(std::time(nullptr)));
-    outcome.kind = Outcome::Kind::kRetry;
-    return outcome;
-  }
-  outcome.kind = Outcome::Kind::kRefused;
+  outcome.detail = std::string("HTTP ") + std::to_string(result.http_status) +
+                   (result.reason[0] ? ": " : "") + result.reason;
   return outcome;
 }
 

@@ -5,10 +5,10 @@
 #include <utility>
 #include <vector>
 
+#include "tracelet/endpoint.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/transport.h"
-#include "export/url.h"
 
 namespace tracelet::bridge {
 
@@ -22,10 +22,10 @@ struct ForwarderConfig {
   std::uint32_t timeout_ms = 10000;
 };
 
-/// POSTs ready-made OTLP protobuf bodies to a collector with tracelet's own pieces: the
+/// POSTs ready-made OTLP protobuf bodies to a collector with tracelet's public pieces: the
 /// NetConnector (port TCP + Mbed TLS client with certificate and host-name checks, session
-/// resumption), the exporter's TransportWriter and HttpResponseParser, and the OTLP response
-/// decoder. Keeps the connection alive between requests and reopens it after any failure.
+/// resumption) and otlp_post() (HTTP request, response parser, OTLP answer rules). Keeps the
+/// connection alive between requests and reopens it after any failure.
 /// One thread at a time.
 class Forwarder {
  public:
@@ -50,7 +50,7 @@ class Forwarder {
   ForwarderConfig config_;
   std::vector<HttpHeader> header_views_;  // config_.headers as the exporter's header type
   ExporterConfig net_config_{};
-  detail::Url url_{};
+  Endpoint url_{};
   NetConnector connector_;
   bool connected_ = false;
   Transport transport_{};
