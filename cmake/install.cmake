@@ -57,7 +57,9 @@ if(TRACELET_CONFIG_FILE)
                         "Rename it, e.g. to tracelet_config.h.")
   endif()
   install(FILES ${TRACELET_CONFIG_FILE} DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/tracelet)
-  # <...> rather than "...": the quotes would reach the compiler escaped from a .pc file.
+  # <...>: no quotes to nest. pkg-config escapes the brackets for a shell, so a plain
+  # command line needs `eval "c++ ... $(pkg-config --cflags --libs tracelet)"`; make and
+  # CMake's pkg_check_modules undo the escapes themselves.
   set(_pc_cflags " -DTRACELET_CONFIG_FILE=<tracelet/${_config_name}>")
 endif()
 
