@@ -116,6 +116,11 @@ install(CODE "configure_file(\"${PROJECT_BINARY_DIR}/tracelet.pc.stage\" \"${PRO
 install(FILES ${PROJECT_BINARY_DIR}/tracelet.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
 # ---- .deb: cpack -G DEB -> libtracelet-dev_<version>_<arch>.deb -------------------------------
+# Only for tracelet's own build: a project that adds tracelet with add_subdirectory and turns
+# TRACELET_INSTALL on packages itself with its own CPack settings.
+if(NOT PROJECT_IS_TOP_LEVEL)
+  return()
+endif()
 set(_deb_arch "")
 if(CMAKE_CROSSCOMPILING AND CMAKE_LIBRARY_ARCHITECTURE)
   find_program(TRACELET_DPKG_ARCHITECTURE dpkg-architecture)
