@@ -8,6 +8,10 @@
 #   pkg-config      a plain compiler command line, and CMake's pkg_check_modules(IMPORTED_TARGET)
 #   deb             the .deb unpacked with dpkg-deb -x into a scratch root: its metadata and
 #                   file list, then find_package and pkg-config (PKG_CONFIG_SYSROOT_DIR) against it
+# With TRACELET_CONSUMER_CROSS=<toolchain> (a file name under toolchains/, e.g.
+# aarch64-linux-gnu; needs tools/cross/install-pi.sh) it adds a fifth way: tracelet built and
+# installed with that toolchain, the consumer built against the prefix with the same toolchain
+# and run under qemu-user.
 # Prints one line per way and a closing "consumer-check: N passed, M failed"; exits non-zero
 # if any way failed. Logs stay in the work folder.
 # Usage: tools/consumer-check.sh [WORK_DIR]   (default build/consumer-check; TRACELET_JOBS=N)
@@ -167,15 +171,45 @@ way_deb() {
     check_output d.log "$work/d-pc/consumer"
 }
 
-for way in find_package add_subdirectory pkg_config deb; do
+# ---- (optional) a cross prefix: install and consume with the same toolchain file -------------
+cross=${TRACELET_CONSUMER_CROSS:-}
+way_cross() {
+  local toolchain=$root/toolchains/$cross.cmake emulator
+  [[ -f "$toolchain" ]] || { echo "  no toolchain file $toolchain" >&2; return 1; }
+  case $cross in
+    aarch64-*) emulator=qemu-aarch64 ;;
+    arm-*) emulator=qemu-arm ;;
+    *) echo "  no qemu-user emulator known for $cross" >&2; return 1 ;;
+  esac
+  run cross.log cmake -S "$root" -B "$work/cross-tracelet" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+      -DCMAKE_BUILD_TYPE=Release -DTRACELET_BUILD_TESTS=OFF -DTRACELET_BUILD_TOOLS=OFF \
+      -DTRACELET_BUILD_EXAMPLES=OFF &&
+    run cross.log cmake --build "$work/cross-tracelet" -j "$jobs" &&
+    run cross.log cmake --install "$work/cross-tracelet" --prefix "$work/cross-prefix" &&
+    consumer_cmake cross.log "$work/cross" -DCMAKE_TOOLCHAIN_FILE="$toolchain" \
+      -DCMAKE_PREFIX_PATH="$work/cross-prefix" || return 1
+  grep -q "^tracelet_DIR:PATH=$work/cross-prefix/" "$work/cross/CMakeCache.txt" || {
+    echo "  found $(grep '^tracelet_DIR' "$work/cross/CMakeCache.txt"), not the cross prefix" >&2
+    return 1
+  }
+  # binfmt does not work in these containers: run the program through qemu-user.
+  printf '#!/bin/sh\nexec %s %s\n' "$emulator" "$work/cross/consumer" >"$work/cross/run.sh"
+  chmod +x "$work/cross/run.sh"
+  check_output cross.log "$work/cross/run.sh"
+}
+
+ways=(find_package add_subdirectory pkg_config deb)
+[[ -n "$cross" ]] && ways+=(cross)
+for way in "${ways[@]}"; do
   start=$SECONDS
   case $way in
     find_package) detail="find_package(tracelet 0.1 CONFIG), CMAKE_PREFIX_PATH=$prefix" ;;
     add_subdirectory) detail="add_subdirectory($root), tests/tools/demo not built" ;;
     pkg_config) detail="c++ \$(pkg-config --cflags --libs tracelet) and pkg_check_modules(IMPORTED_TARGET)" ;;
     deb) detail="libtracelet-dev .deb via dpkg-deb -x: find_package and pkg-config (PKG_CONFIG_SYSROOT_DIR)" ;;
+    cross) detail="toolchains/$cross.cmake: install to a prefix, find_package with the same toolchain, run under qemu" ;;
   esac
-  if [[ $tracelet_ok -eq 1 || $way == add_subdirectory ]]; then
+  if [[ $tracelet_ok -eq 1 || $way == add_subdirectory || $way == cross ]]; then
     "way_$way"
     rc=$?
   else
