@@ -14,7 +14,8 @@
 # and run under qemu-user.
 # Prints one line per way and a closing "consumer-check: N passed, M failed"; exits non-zero
 # if any way failed. Logs stay in the work folder.
-# Usage: tools/consumer-check.sh [WORK_DIR]   (default build/consumer-check; TRACELET_JOBS=N)
+# Usage: tools/consumer-check.sh [WORK_DIR]   (default build/consumer-check, emptied first;
+#                                             TRACELET_JOBS=N)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=${1:-$root/build/consumer-check}
