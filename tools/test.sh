@@ -6,7 +6,10 @@
 #   3. ThreadSanitizer build + the concurrency tests
 #   4. cross builds: aarch64 + armhf tests under qemu-user, Cortex-M4 firmware under
 #      qemu-system-arm, and the Cortex-M footprint report (tools/cross/run-all.sh)
-# Prints one line per stage and a closing "N passed, M failed" over all CTest runs.
+#   package: install, .deb and an outside application built against tracelet four ways
+#      (find_package, add_subdirectory, pkg-config, the unpacked .deb: tools/consumer-check.sh)
+# Prints one line per stage and a closing "N passed, M failed" over all CTest runs and the
+# package checks.
 # Usage: tools/test.sh            (TRACELET_SKIP_CROSS=1 skips stage 4; TRACELET_JOBS=N)
 set -uo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -111,6 +114,27 @@ elif [[ -x tools/cross/run-all.sh || -f tools/cross/run-all.sh ]]; then
   total_failed=$((total_failed + f))
   stages+=("cross: $p passed, $f failed ($((SECONDS - start)) s)")
 fi
+
+banner "package: install, .deb and an outside consumer built four ways"
+# tools/consumer-check.sh counts each way (find_package, add_subdirectory, pkg-config, .deb)
+# as one check.
+start=$SECONDS
+package_log=$(mktemp)
+bash tools/consumer-check.sh "$root/build/consumer-check" 2>&1 | tee "$package_log"
+package_rc=${PIPESTATUS[0]}
+package_summary=$(grep -E '^consumer-check: [0-9]+ passed, [0-9]+ failed$' "$package_log" | tail -1)
+rm -f "$package_log"
+if [[ -n "$package_summary" ]]; then
+  package_passed=$(sed -E 's/^consumer-check: ([0-9]+) passed.*/\1/' <<<"$package_summary")
+  package_failed=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<<"$package_summary")
+else
+  package_passed=0
+  package_failed=1  # the script itself failed
+fi
+[[ $package_rc -ne 0 && $package_failed -eq 0 ]] && package_failed=1
+total_passed=$((total_passed + package_passed))
+total_failed=$((total_failed + package_failed))
+stages+=("package: $package_passed passed, $package_failed failed ($((SECONDS - start)) s)")
 
 banner "summary"
 for s in "${stages[@]}"; do echo "  $s"; done
