@@ -795,10 +795,14 @@ const char* TlsClient::describe_error(char* out, std::size_t cap) const noexcept
     append(out, cap, &used, "invalid state or argument");
   }
   if (lower_status_ != Status::kOk) append(out, cap, &used, ")");
-  if (error_step_ == Step::kHandshake && cert_requested_ && !has_client_cert_) {
-    // The server gave no reason, but it had asked for what we could not give.
-    append(out, cap, &used, "; the server had asked for a client certificate (mutual TLS) and "
-                            "none is configured");
+  if (error_step_ == Step::kHandshake && cert_requested_) {
+    // The server closed without a reason we could read (some close before their alert
+    // arrives, some send none), but it had asked for a client certificate.
+    append(out, cap, &used, has_client_cert_
+                                ? "; the server had asked for a client certificate (mutual TLS) and "
+                                  "may have refused ours"
+                                : "; the server had asked for a client certificate (mutual TLS) and "
+                                  "none is configured");
   }
   return out;
 }
