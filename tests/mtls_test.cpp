@@ -232,6 +232,22 @@ TEST_F(MtlsTest, BadClientIdentityIsAnInitErrorNamingWhatFailedNeverTheKey) {
   check(o, "client key: cannot load '" + encrypted + "': the key is encrypted (password-protected)");
 }
 
+TEST_F(MtlsTest, ReceiverRefusesClientCaWithoutTlsAndAnUnreadableOne) {
+  auto run = [](std::vector<std::string> args, std::string& err) {
+    std::vector<std::string> argv = test::receiver_command();
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run_to_completion(argv, 10000, err);
+  };
+  std::string err;
+  EXPECT_EQ(run({"--plain", "--client-ca", dir_->file("pki/ca.crt")}, err), 2);
+  EXPECT_TRUE(contains(err, "--client-ca needs TLS")) << err;
+  EXPECT_EQ(run({"--certs", dir_->file("pki"), "--listen", "0.0.0.0"}, err), 2);
+  EXPECT_TRUE(contains(err, "is not 127.0.0.1 or ::1")) << err;
+  EXPECT_EQ(run({"--certs", dir_->file("pki"), "--client-ca", dir_->file("pki/none.crt"), "--port", "0"}, err), 1);
+  EXPECT_TRUE(contains(err, "cannot read " + dir_->file("pki/none.crt"))) << err;
+  EXPECT_EQ(run({"--help"}, err), 0);
+}
+
 // ---- the exporter, configured from the environment -------------------------------------------
 
 struct Lines {

@@ -11,7 +11,9 @@ namespace tracelet {
 
 /// The exporter's Connector over the port's TCP and, for https endpoints, the Mbed TLS
 /// client: certificate verification against the configured CA (or the platform bundle),
-/// SNI and host-name checks, session resumption on reconnect. Caller-owned storage.
+/// SNI and host-name checks (or the address check for a host given as an IP address), the
+/// client certificate when one is configured (mutual TLS), session resumption on reconnect.
+/// Caller-owned storage.
 class NetConnector {
  public:
   NetConnector() noexcept = default;

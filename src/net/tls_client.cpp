@@ -552,6 +552,7 @@ Status TlsClient::handshake(Transport lower) noexcept {
   ip_mismatch_ = false;
   cert_requested_ = false;
   detail_ = nullptr;
+  ssl_.client_auth = 0;  // set again by Mbed TLS if this server sends a CertificateRequest
   mbedtls_ssl_set_bio(&ssl_, this, &bio_send, nullptr, &bio_recv_timeout);
   if (has_saved_session_) {
     // A session the server no longer knows just falls back to a full handshake.
