@@ -99,6 +99,12 @@ class EnvSettings {
 ///        HTTP tokens, values percent-decoded; a member with a bad name, a ';', a bad escape
 ///        or a control character (CR/LF: header injection) is logged and dropped alone.
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE -> exporter.ca_file (a path, copied as-is)
+///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE -> exporter.client_cert_file (a path)
+///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY  -> exporter.client_key_file (a path; the file's
+///        contents are never read here or logged). Each of the two is picked on its own, the
+///        TRACES_ form winning; a set one replaces client_*_data set in code. An unreadable
+///        file, or one of the pair without the other, is an error naming the variable (the
+///        exporter then refuses to connect with a configuration error).
 ///   OTEL_EXPORTER_OTLP_[TRACES_]TIMEOUT     -> exporter.timeout_ms (Timeout: ms, 0 = no limit)
 ///   OTEL_BSP_SCHEDULE_DELAY                 -> exporter.schedule_delay_ms (Duration, ms)
 ///   OTEL_BSP_EXPORT_TIMEOUT                 -> exporter.export_timeout_ms (Timeout, ms)

@@ -29,9 +29,21 @@ struct ExporterConfig {
   const char* ca_file = nullptr;
   const std::uint8_t* ca_data = nullptr;
   std::size_t ca_size = 0;
-  /// Name the server certificate must carry (also sent as SNI); nullptr = the endpoint's host.
-  /// For reaching a collector by address while verifying its DNS name.
+  /// Name the server certificate must carry; nullptr = the endpoint's host. A host name is
+  /// matched against the certificate's DNS names (and sent as SNI), an IP address against its
+  /// iPAddress entries (see TlsOptions::server_name). For reaching a collector by address
+  /// while verifying its DNS name.
   const char* tls_server_name = nullptr;
+  /// Client certificate and private key for collectors that require mutual TLS: files
+  /// (OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE / OTEL_EXPORTER_OTLP_CLIENT_KEY, PEM or DER) or
+  /// bytes in memory (firmware: PEM including its NUL, or DER; memory wins). Both or neither;
+  /// the key unencrypted. Logs may name the key's file, never show the key.
+  const char* client_cert_file = nullptr;
+  const std::uint8_t* client_cert_data = nullptr;
+  std::size_t client_cert_size = 0;
+  const char* client_key_file = nullptr;
+  const std::uint8_t* client_key_data = nullptr;
+  std::size_t client_key_size = 0;
   std::uint32_t timeout_ms = 0;             // one export attempt (OTEL_EXPORTER_OTLP_TIMEOUT); 0 = 10000
   std::uint32_t schedule_delay_ms = 0;      // OTEL_BSP_SCHEDULE_DELAY; 0 = 5000
   std::uint32_t max_export_batch_size = 0;  // OTEL_BSP_MAX_EXPORT_BATCH_SIZE; 0 = 512

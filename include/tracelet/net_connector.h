@@ -11,7 +11,9 @@ namespace tracelet {
 
 /// The exporter's Connector over the port's TCP and, for https endpoints, the Mbed TLS
 /// client: certificate verification against the configured CA (or the platform bundle),
-/// SNI and host-name checks, session resumption on reconnect. Caller-owned storage.
+/// SNI and host-name checks (or the address check for a host given as an IP address), the
+/// client certificate when one is configured (mutual TLS), session resumption on reconnect.
+/// Caller-owned storage.
 /// Every method: ISR-safe: no (the exporting thread). The connector's open() blocks up to its
 /// timeout_ms for the TCP connect and again for the TLS handshake, and allocates from Mbed
 /// TLS's heap (see TlsClient: init on the first https connect, then each handshake).

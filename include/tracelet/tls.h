@@ -18,9 +18,14 @@ namespace tracelet {
 /// Options for TlsClient::init(). Zero means default. Read during init() only: nothing here
 /// needs to outlive init() (the host name and the CA are copied into the client).
 struct TlsOptions {
-  /// Required. Host name sent as SNI and matched against the certificate's DNS names / CN.
-  /// For a numeric address, the certificate must carry it as a DNS name too (Mbed TLS 2.28
-  /// ignores IP-address SAN entries). At most 253 characters.
+  /// Required. The name the server's certificate must carry. At most 253 characters.
+  ///  - A host name ("collector.example") is sent as SNI and matched by Mbed TLS against the
+  ///    certificate's dNSName entries (or its CN when it has none), as before.
+  ///  - An IP address literal, IPv4 ("10.0.0.5") or IPv6 ("::1", "fd00::5"; no brackets, no
+  ///    %zone), is matched by tracelet against the certificate's iPAddress subjectAltName
+  ///    entries only, the way the OpenTelemetry SDKs (OpenSSL, Node, Go) do it: a dNSName or
+  ///    CN that spells the address does not count, and no SNI is sent (RFC 6066 forbids
+  ///    addresses there). Mbed TLS 2.28 itself compares DNS names only, hence this check.
   const char* server_name = nullptr;
   /// Trusted CA certificates in memory: PEM (one or more certificates; the NUL terminator
   /// must be included in ca_size, as sizeof on a string literal does) or one DER certificate.
@@ -33,10 +38,21 @@ struct TlsOptions {
   const char* ca_file = nullptr;
   /// Upper bound for one handshake() in milliseconds. 0 = default (10000).
   std::uint32_t handshake_timeout_ms = 0;
+  /// Client certificate for servers that require one (mutual TLS), with its private key.
+  /// Give both or neither. Each comes from memory (PEM including its NUL terminator in the
+  /// size, or DER; memory wins over the file, as for the CA) or from a file (PEM or DER).
+  /// The key must not be encrypted. The certificate is presented only when the server asks.
+  /// Error texts may name the key's file, never show its contents.
+  const char* client_cert_file = nullptr;
+  const std::uint8_t* client_cert_data = nullptr;
+  std::size_t client_cert_size = 0;
+  const char* client_key_file = nullptr;
+  const std::uint8_t* client_key_data = nullptr;
+  std::size_t client_key_size = 0;
 };
 
 /// One TLS client connection, in caller-owned storage (a global, a member or the stack:
-/// sizeof is 2616 bytes on x86_64, plus what Mbed TLS allocates, see below). Lifecycle:
+/// sizeof is 3456 bytes on x86_64, plus what Mbed TLS allocates, see below). Lifecycle:
 ///
 ///   TlsClient tls;                       // constructor cannot fail, allocates nothing
 ///   tls.init(options);                   // once: parses the CA, seeds the DRBG
@@ -66,16 +82,20 @@ class TlsClient {
   TlsClient(const TlsClient&) = delete;  // owns Mbed TLS state that points into itself
   TlsClient& operator=(const TlsClient&) = delete;
 
-  /// Configures the client: copies the server name, parses the CA, seeds the CTR-DRBG from
-  /// tracelet::port::entropy(), requires certificate verification and TLS >= 1.2.
-  /// Calling init() again first does deinit().
-  /// Blocks: reads ca_file if given, and port::entropy(). Allocates: yes, from Mbed TLS's heap
-  /// (CA chain and record buffers, kept until deinit()).
+  /// Configures the client: copies the server name, parses the CA (and the client
+  /// certificate and key, when given), seeds the CTR-DRBG from tracelet::port::entropy(),
+  /// requires certificate verification and TLS >= 1.2. Calling init() again first does
+  /// deinit().
+  /// Blocks: reads the CA and client files if given, and port::entropy(). Allocates: yes, from
+  /// Mbed TLS's heap (CA chain, client identity and record buffers, kept until deinit()).
   /// Return values:
   ///   kOk                 – ready for handshake()
   ///   kInvalidArgument    – server_name missing or too long; no CA given and the platform has
   ///                         no default; the CA could not be read or parsed (a PEM buffer
-  ///                         without its NUL terminator is reported as such)
+  ///                         without its NUL terminator is reported as such); a client
+  ///                         certificate without its key or the reverse, either unreadable or
+  ///                         unparsable, an encrypted key, or a key that is not the
+  ///                         certificate's
   ///   kUnavailable        – tracelet::port::entropy() failed, so no secure keys can be made
   ///   kResourceExhausted  – Mbed TLS could not allocate its buffers
   /// On failure describe_error() says what went wrong.
@@ -95,11 +115,14 @@ class TlsClient {
   ///   kTimeout            – the server did not finish the handshake in time
   ///   kUnavailable        – the lower transport closed or failed during the handshake
   ///   kDataLoss           – the peer's certificate failed verification (untrusted chain,
-  ///                         wrong host name, expired...), or the peer is not speaking TLS,
-  ///                         sent an alert, or offered nothing acceptable
+  ///                         wrong host name or address, expired...), or the peer is not
+  ///                         speaking TLS, sent an alert (e.g. it wants a client certificate,
+  ///                         or refused ours), or offered nothing acceptable. Nothing was
+  ///                         sent: the status names the kind of failure, not lost data.
   /// On failure the client is ready for another handshake() on a new lower connection, and
   /// describe_error() gives the reason (for certificates: each failed check, e.g.
-  /// "The certificate Common Name (CN) does not match with the expected CN").
+  /// "The certificate Common Name (CN) does not match with the expected CN", or
+  /// "certificate has no IP address 10.0.0.5 in its subjectAltName (it names: DNS:a.example)").
   [[nodiscard]] Status handshake(Transport lower) noexcept;
 
   /// Encrypts and sends up to `len` bytes. Returns bytes accepted (>0), 0 if the lower
@@ -154,12 +177,16 @@ class TlsClient {
 
  private:
   enum class State : std::uint8_t { kEmpty, kReady, kHandshaking, kConnected, kBroken };
-  enum class Step : std::uint8_t { kNone, kInit, kCa, kSeed, kSetup, kHandshake, kSend, kRecv };
+  enum class Step : std::uint8_t {
+    kNone, kInit, kCa, kClientCert, kClientKey, kSeed, kSetup, kHandshake, kSend, kRecv
+  };
 
   static int bio_send(void* ctx, const unsigned char* buf, std::size_t len);
   static int bio_recv_timeout(void* ctx, unsigned char* buf, std::size_t len,
                               std::uint32_t timeout_ms);
+  static int verify_peer(void* ctx, mbedtls_x509_crt* crt, int depth, std::uint32_t* flags);
   Status load_ca(const TlsOptions& options) noexcept;
+  Status load_client_identity(const TlsOptions& options) noexcept;
   Status fail(Step step, int mbedtls_error, Status status) noexcept;
   void save_session() noexcept;
 
@@ -168,19 +195,29 @@ class TlsClient {
   mbedtls_ctr_drbg_context drbg_;
   mbedtls_x509_crt ca_;
   mbedtls_ssl_session saved_session_;
+  mbedtls_x509_crt own_cert_;  // client certificate (mTLS), empty when none is configured
+  mbedtls_pk_context own_key_;
   Transport lower_{};
   std::uint32_t handshake_timeout_ms_ = 0;
   std::uint32_t verify_flags_ = 0;
   int error_ = 0;
-  int alert_ = -1;
-  const char* ca_path_ = nullptr;  // the CA file last loaded (owned by the caller's options)  // description of a fatal alert the server sent during the handshake
+  int alert_ = -1;  // description of a fatal alert the server sent during the handshake
+  const char* ca_path_ = nullptr;  // the CA file last loaded (owned by the caller's options)
+  const char* client_path_ = nullptr;  // the client certificate or key file that failed to load
+  const char* detail_ = nullptr;       // a fixed sentence for failures no Mbed TLS code names
   Status lower_status_ = Status::kOk;  // why the lower transport failed, if it did
   State state_ = State::kEmpty;
   Step error_step_ = Step::kNone;
   bool has_saved_session_ = false;
   bool resumed_ = false;
   bool pem_without_nul_ = false;
+  bool has_client_cert_ = false;
+  bool cert_requested_ = false;   // the server asked for a client certificate (last handshake)
+  bool ip_mismatch_ = false;      // the peer's certificate lacks the server_name address
+  std::uint8_t server_ip_len_ = 0;  // 4 or 16 when server_name is an IP literal, else 0
+  std::uint8_t server_ip_[16] = {};
   char server_name_[254] = {};
+  char peer_names_[160] = {};     // the peer's subjectAltName entries, for the mismatch reason
 };
 
 }  // namespace tracelet

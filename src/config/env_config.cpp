@@ -296,6 +296,7 @@ class EnvLoader {
     }
     load_headers(exporter);
     load_certificate(exporter);
+    load_client_certificate(exporter);
     load_number("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "OTEL_EXPORTER_OTLP_TIMEOUT", Kind::kTimeout,
                 exporter.timeout_ms, kDefaultTimeoutMs);
     load_number("OTEL_BSP_SCHEDULE_DELAY", nullptr, Kind::kDuration, exporter.schedule_delay_ms,
@@ -809,6 +810,89 @@ class EnvLoader {
           .text(std::strerror(error)).text("); https connections will fail until it is fixed");
       report(LogLevel::kError, line);
     }
+  }
+
+  // OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE and _CLIENT_KEY: file paths for mutual TLS.
+  // Each variable is picked on its own (TRACES_ wins). Only the paths are ever logged: the key
+  // file's contents are never read here, let alone printed.
+  void load_client_certificate(ExporterConfig& exporter) noexcept {
+    const char* cert_name = nullptr;
+    const char* key_name = nullptr;
+    const std::string_view cert = get_either("OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+                                             "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", cert_name);
+    const std::string_view key = get_either("OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+                                            "OTEL_EXPORTER_OTLP_CLIENT_KEY", key_name);
+    if (cert.empty() && key.empty()) return;
+    const char* cert_copy = nullptr;
+    const char* key_copy = nullptr;
+    if (!cert.empty()) {
+      cert_copy = store(cert_name, cert, "keeping the client certificate set before");
+      if (cert_copy != nullptr) {
+        exporter.client_cert_file = cert_copy;
+        exporter.client_cert_data = nullptr;  // a set variable replaces what code set
+        exporter.client_cert_size = 0;
+        check_readable(cert_name, cert, cert_copy, "client certificate");
+      }
+    }
+    if (!key.empty()) {
+      key_copy = store(key_name, key, "keeping the client key set before");
+      if (key_copy != nullptr) {
+        exporter.client_key_file = key_copy;
+        exporter.client_key_data = nullptr;
+        exporter.client_key_size = 0;
+        check_readable(key_name, key, key_copy, "client key");
+      }
+    }
+    // One without the other cannot work: said here, by name. The field set stays, so the
+    // connector refuses with a configuration error rather than connect without the identity
+    // the operator asked for.
+    const bool has_cert = exporter.client_cert_file != nullptr ||
+                          (exporter.client_cert_data != nullptr && exporter.client_cert_size != 0);
+    const bool has_key = exporter.client_key_file != nullptr ||
+                         (exporter.client_key_data != nullptr && exporter.client_key_size != 0);
+    if (has_cert != has_key) {
+      Line line;
+      if (has_cert) {
+        line.text(cert_copy != nullptr ? cert_name : "the client certificate")
+            .text(" is set but OTEL_EXPORTER_OTLP_CLIENT_KEY (or OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY) "
+                  "is not: a client certificate needs its private key; https connections will fail "
+                  "until both are set");
+      } else {
+        line.text(key_copy != nullptr ? key_name : "the client key")
+            .text(" is set but OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE (or "
+                  "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE) is not: a client key needs its "
+                  "certificate; https connections will fail until both are set");
+      }
+      report(LogLevel::kError, line);
+    }
+  }
+
+  // Logs an error naming `name` and the path when `path` cannot be read as a file (missing,
+  // no permission, a directory, empty). Reads at most one byte; never logs contents.
+  void check_readable(const char* name, std::string_view value, const char* path,
+                      const char* what) noexcept {
+    const char* problem = nullptr;
+    int error = 0;
+    std::FILE* f = std::fopen(path, "rb");
+    if (f == nullptr) {
+      error = errno;
+    } else {
+      errno = 0;
+      if (std::fgetc(f) == EOF) {
+        if (std::ferror(f)) {
+          error = errno != 0 ? errno : EIO;
+        } else {
+          problem = "the file is empty";
+        }
+      }
+      std::fclose(f);
+    }
+    if (error == 0 && problem == nullptr) return;
+    Line line;
+    line.text(name).text("=").quoted(value).text(": cannot read the ").text(what).text(" file (")
+        .text(problem != nullptr ? problem : std::strerror(error))
+        .text("); https connections will fail until it is fixed");
+    report(LogLevel::kError, line);
   }
 
   void note_queue_size() noexcept {

@@ -29,7 +29,7 @@ constexpr std::uint32_t kDefaultMaxRetryAfterMs = 300000;
 
 // Log formats avoid 64-bit conversions: newlib-nano's printf (small MCUs) has none.
 void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
-  char line[256];
+  char line[320];
   va_list args;
   va_start(args, format);
   detail::log_line(config_.log, config_.log_ctx, level, line, sizeof line, format, args);
@@ -148,7 +148,7 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   if (failures_in_a_row_ != 0) update([](ExporterCounters& c, std::uint64_t) { ++c.retries; }, 0);
 
   Transport transport{};
-  char error[160] = {};
+  char error[224] = {};  // room for a TLS reason such as the names a refused certificate carries
   if (!connected_) {
     Status s = connector_.open(connector_.ctx, host_, port_, tls_, timeout, &transport, error,
                                sizeof error);

@@ -33,10 +33,16 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
     options.ca_file = self->config_.ca_file;
     options.ca_data = self->config_.ca_data;
     options.ca_size = self->config_.ca_size;
+    options.client_cert_file = self->config_.client_cert_file;
+    options.client_cert_data = self->config_.client_cert_data;
+    options.client_cert_size = self->config_.client_cert_size;
+    options.client_key_file = self->config_.client_key_file;
+    options.client_key_data = self->config_.client_key_data;
+    options.client_key_size = self->config_.client_key_size;
     options.handshake_timeout_ms = timeout_ms;
     Status s = self->tls_.init(options);
     if (s != Status::kOk) {
-      char reason[160];
+      char reason[200];
       std::snprintf(error, cap, "TLS %s", self->tls_.describe_error(reason, sizeof reason));
       return s;
     }
@@ -55,7 +61,7 @@ Status NetConnector::open(void* ctx, const char* host, std::uint16_t port, bool 
   }
   s = self->tls_.handshake(port::tcp_transport(&self->tcp_));
   if (s != Status::kOk) {
-    char reason[160];
+    char reason[200];
     std::snprintf(error, cap, "TLS %s", self->tls_.describe_error(reason, sizeof reason));
     port::tcp_close(&self->tcp_);
     return s;

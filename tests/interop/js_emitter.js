@@ -1,12 +1,17 @@
 #!/usr/bin/env node
 'use strict';
-// js_emitter.js --endpoint URL --ca FILE --out FILE [--compression none|gzip]
+// js_emitter.js --endpoint URL (--ca FILE [--client-cert FILE --client-key FILE] | --tls-from-env yes)
+//               --out FILE [--compression none|gzip]
 //
 // The JS -> tracelet half of the interop tests: records a known set of spans with the OFFICIAL
 // OpenTelemetry JS SDK (@opentelemetry/sdk-trace-base 2.12.1, BatchSpanProcessor) and exports
 // them with the OFFICIAL OTLP/HTTP protobuf exporter (@opentelemetry/exporter-trace-otlp-proto
 // 0.223.1) over TLS, trusting only the CA in --ca (given to the exporter's https agent), with
 // the exporter's own compression option (OTLP requires servers to take none and gzip).
+// Mutual TLS: --client-cert/--client-key add a client certificate to the https agent options;
+// --tls-from-env yes gives the exporter no agent options at all, so it reads its CA, client
+// certificate and key itself from OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE, _CLIENT_CERTIFICATE
+// and _CLIENT_KEY, as the OpenTelemetry specification says.
 // Writes what it created to --out, as normalized views (see common.js): ids as hex, times as
 // nanosecond strings, kinds and status codes as OTLP numbers, typed attribute values.
 //
@@ -37,9 +42,12 @@ const kAttributeCountLimit = 16;
 const kEventCountLimit = 4;
 
 function parse_args(argv) {
-  const out = parse_flags(argv, ['--endpoint', '--ca', '--out', '--compression'], { compression: 'none' });
+  const out = parse_flags(argv, ['--endpoint', '--ca', '--out', '--compression', '--client-cert',
+                                 '--client-key', '--tls-from-env'], { compression: 'none' });
   if (!out || !['none', 'gzip'].includes(out.compression)) return null;
-  return out.endpoint && out.ca && out.out ? out : null;
+  if (!out.client_cert !== !out.client_key) return null;
+  if (out.tls_from_env !== undefined && (out.tls_from_env !== 'yes' || out.ca || out.client_cert)) return null;
+  return out.endpoint && (out.ca || out.tls_from_env) && out.out ? out : null;
 }
 
 // The OTLP type a JS attribute value is exported as: integral numbers become int_value, other
@@ -78,15 +86,22 @@ class ResultKeepingExporter {
 async function main(argv) {
   const args = parse_args(argv);
   if (!args) {
-    console.error('usage: js_emitter.js --endpoint URL --ca FILE --out FILE [--compression none|gzip]');
+    console.error('usage: js_emitter.js --endpoint URL (--ca FILE [--client-cert FILE --client-key FILE] | ' +
+                  '--tls-from-env yes) --out FILE [--compression none|gzip]');
     return 2;
   }
   // Surface SDK and exporter warnings (failed exports, dropped data) in the test log.
   api.diag.setLogger(new api.DiagConsoleLogger(), api.DiagLogLevel.WARN);
 
+  const agent_options = { ca: args.ca && fs.readFileSync(args.ca), keepAlive: true };
+  if (args.client_cert) {
+    agent_options.cert = fs.readFileSync(args.client_cert);
+    agent_options.key = fs.readFileSync(args.client_key);
+  }
   const exporter = new OTLPTraceExporter({
     url: args.endpoint,
-    httpAgentOptions: { ca: fs.readFileSync(args.ca), keepAlive: true },
+    // Without agent options the exporter builds its agent from the OTEL_* variables.
+    ...(args.tls_from_env ? {} : { httpAgentOptions: agent_options }),
     compression: args.compression,
     timeoutMillis: 10000,
   });

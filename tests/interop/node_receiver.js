@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE
+// node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE [--client-ca FILE]
 //
 // The tracelet -> JS half of the interop tests: an OTLP/HTTP trace receiver built on node's
 // https module and the OFFICIAL OTLP message code (the protobufjs code generated from
@@ -14,6 +14,8 @@
 // answers 200 with an empty ExportTraceServiceResponse (application/x-protobuf), and appends one
 // JSON line per request to --out: the headers, the problems found, and the spans as normalized
 // views (common.js). A request it cannot decode gets 400. SIGTERM: exits 0.
+// --client-ca FILE: mutual TLS, node's way (requestCert: true, rejectUnauthorized: true): a
+// client must present a certificate signed by that CA; each record then names its subject CN.
 
 const fs = require('fs');
 const https = require('https');
@@ -22,7 +24,7 @@ const { walk_understood } = require('../otlp/wire');
 const { attributes_from_list, parse_flags } = require('./common');
 
 function parse_args(argv) {
-  const out = parse_flags(argv, ['--cert', '--key', '--port-file', '--out']);
+  const out = parse_flags(argv, ['--cert', '--key', '--port-file', '--out', '--client-ca']);
   return out && out.cert && out.key && out.port_file && out.out ? out : null;
 }
 
@@ -133,16 +135,20 @@ function main(argv) {
   const server = https.createServer({
     cert: fs.readFileSync(args.cert),
     key: fs.readFileSync(args.key),
+    ...(args.client_ca ? { ca: fs.readFileSync(args.client_ca), requestCert: true, rejectUnauthorized: true } : {}),
   });
   server.keepAliveTimeout = 30000;
   server.on('secureConnection', (socket) => {
     connections += 1;
     const id = connections;
+    const peer = args.client_ca ? socket.getPeerCertificate() : null;
     console.log(`connection ${id}: ${socket.getProtocol()} ${socket.getCipher().name}` +
-                `${socket.isSessionReused() ? ' (session resumed)' : ''}`);
+                `${socket.isSessionReused() ? ' (session resumed)' : ''}` +
+                (peer ? `, client certificate CN=${peer.subject && peer.subject.CN} (authorized: ${socket.authorized})` : ''));
   });
   server.on('tlsClientError', (e) => console.log(`TLS client error: ${e.message}`));
   server.on('request', (req, res) => {
+    const peer = args.client_ca ? req.socket.getPeerCertificate() : null;
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
@@ -181,6 +187,7 @@ function main(argv) {
                    'transfer-encoding': h['transfer-encoding'], 'user-agent': h['user-agent'],
                    connection: h.connection },
         body_bytes: body.length, connection: connections, problems, spans,
+        ...(peer ? { client_cn: (peer.subject && peer.subject.CN) || '', client_authorized: req.socket.authorized } : {}),
       };
       fs.appendFileSync(args.out, JSON.stringify(record) + '\n');
       console.log(`request #${seq}: ${req.method} ${req.url} ${body.length} bytes, ${spans.length} span(s), ` +

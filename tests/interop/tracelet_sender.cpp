@@ -1,4 +1,5 @@
 // tracelet_sender --endpoint URL --ca FILE --out FILE
+//                 [--client-cert FILE --client-key FILE] [--flush-ms MS]
 //
 // The tracelet -> JS half of the interop tests: records a known set of spans with tracelet
 // (nested parents, every span kind, string/bool/int/double attributes, events with attributes,
@@ -8,12 +9,15 @@
 // (tests/interop/common.js): ids as hex, kinds and status codes as OTLP numbers, typed values.
 // tracelet reads its own clock, so each time is written as the window {min, max} measured with
 // Tracer::now_unix_ns() right before and right after the call that took it.
+// With --client-cert/--client-key it presents that client certificate (mutual TLS);
+// --flush-ms bounds the final flush (default 30000), for runs expected to fail.
 //
 // Exit status: 0 every span was acknowledged (flush kOk, no failures, no drops); 1 otherwise;
 // 2 usage or setup error.
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -396,6 +400,10 @@ int main(int argc, char** argv) {
   const char* endpoint = nullptr;
   const char* ca = nullptr;
   const char* out_path = nullptr;
+  const char* client_cert = nullptr;
+  const char* client_key = nullptr;
+  long flush_ms_limit = 30000;
+  bool usage_ok = argc % 2 == 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--endpoint") == 0) {
       endpoint = argv[i + 1];
@@ -403,10 +411,20 @@ int main(int argc, char** argv) {
       ca = argv[i + 1];
     } else if (std::strcmp(argv[i], "--out") == 0) {
       out_path = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--client-cert") == 0) {
+      client_cert = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--client-key") == 0) {
+      client_key = argv[i + 1];
+    } else if (std::strcmp(argv[i], "--flush-ms") == 0) {
+      flush_ms_limit = std::strtol(argv[i + 1], nullptr, 10);
+      usage_ok = usage_ok && flush_ms_limit > 0;
+    } else {
+      usage_ok = false;
     }
   }
-  if (endpoint == nullptr || ca == nullptr || out_path == nullptr || argc != 7) {
-    std::fprintf(stderr, "usage: tracelet_sender --endpoint URL --ca FILE --out FILE\n");
+  if (endpoint == nullptr || ca == nullptr || out_path == nullptr || !usage_ok) {
+    std::fprintf(stderr, "usage: tracelet_sender --endpoint URL --ca FILE --out FILE "
+                         "[--client-cert FILE --client-key FILE] [--flush-ms MS]\n");
     return 2;
   }
 
@@ -443,6 +461,8 @@ int main(int argc, char** argv) {
   tracelet::ExporterConfig config;
   config.endpoint = endpoint;
   config.ca_file = ca;
+  config.client_cert_file = client_cert;
+  config.client_key_file = client_key;
   config.max_export_batch_size = 4;  // several requests, over one keep-alive connection
   config.timeout_ms = 10000;
   config.initial_backoff_ms = 100;
@@ -459,7 +479,7 @@ int main(int argc, char** argv) {
   record_remote_trace(tracer, recorder);
   record_limit_traces(tracer, recorder);
   const auto flush_start = std::chrono::steady_clock::now();
-  const tracelet::Status flushed = exporter.flush(30000);
+  const tracelet::Status flushed = exporter.flush(static_cast<std::uint32_t>(flush_ms_limit));
   const auto flush_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                             std::chrono::steady_clock::now() - flush_start).count();
   const tracelet::ExporterCounters ec = exporter.counters();

@@ -56,8 +56,10 @@ Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
     const Status s = c.open(c.ctx, url_.host, url_.port, url_.tls, config_.timeout_ms,
                             &transport_, error, sizeof error);
     if (s != Status::kOk) {
+      // No status name, as in the exporter: a refused certificate is kDataLoss, and
+      // "(data-loss)" would read as if the batch had been lost; `error` says what failed.
       outcome.detail = std::string("cannot reach ") + url_.host + ":" + std::to_string(url_.port) +
-                       " (" + to_string(s) + "): " + error;
+                       ": " + error;
       return outcome;
     }
     connected_ = true;

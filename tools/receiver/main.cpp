@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
       std::cerr << "tracelet-receiver: --make-ca: " << error << '\n';
       return 1;
     }
-    std::cerr << "tracelet-receiver: wrote ca.crt ca.key server.crt server.key to "
+    std::cerr << "tracelet-receiver: wrote ca.crt ca.key server.crt server.key client.crt client.key to "
               << options.make_ca_dir << '\n';
     return 0;
   }

@@ -112,19 +112,23 @@ std::string x509_time(std::time_t offset) {
   return buf;
 }
 
-// subjectAltName: SEQUENCE { [2] "localhost", [2] "127.0.0.1", [7] 127.0.0.1 }. Mbed TLS
-// 2.28 matches host names against dNSName entries only, so the address is listed twice.
+// subjectAltName: SEQUENCE { [2] "localhost", [2] "127.0.0.1", [7] 127.0.0.1, [7] ::1 }.
+// The dNSName "127.0.0.1" is for clients that, like Mbed TLS 2.28 on its own, compare DNS
+// names only (tracelet's TlsClient checks the iPAddress entries itself).
 // ASN.1 is written back to front, hence the reverse order.
 bool san_extension(std::vector<unsigned char>& out, std::string& error) {
   unsigned char buf[128];
   unsigned char* p = buf + sizeof buf;
   static const unsigned char kLoopback[4] = {127, 0, 0, 1};
+  static const unsigned char kLoopback6[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
   int len = 0;
   int rc = 0;
   auto add = [&](int n) {
     if (n < 0) rc = n;
     else len += n;
   };
+  add(mbedtls_asn1_write_tagged_string(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7,
+                                       reinterpret_cast<const char*>(kLoopback6), 16));
   add(mbedtls_asn1_write_tagged_string(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 7,
                                        reinterpret_cast<const char*>(kLoopback), 4));
   add(mbedtls_asn1_write_tagged_string(&p, buf, MBEDTLS_ASN1_CONTEXT_SPECIFIC | 2, "127.0.0.1", 9));
@@ -139,12 +143,14 @@ bool san_extension(std::vector<unsigned char>& out, std::string& error) {
   return true;
 }
 
-// extKeyUsage: SEQUENCE { id-kp-serverAuth }.
-bool eku_extension(std::vector<unsigned char>& out, std::string& error) {
+// extKeyUsage: SEQUENCE { id-kp-serverAuth } or SEQUENCE { id-kp-clientAuth }.
+bool eku_extension(bool client, std::vector<unsigned char>& out, std::string& error) {
   unsigned char buf[32];
   unsigned char* p = buf + sizeof buf;
-  int len = mbedtls_asn1_write_oid(&p, buf, MBEDTLS_OID_SERVER_AUTH,
-                                   MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH));
+  int len = client ? mbedtls_asn1_write_oid(&p, buf, MBEDTLS_OID_CLIENT_AUTH,
+                                            MBEDTLS_OID_SIZE(MBEDTLS_OID_CLIENT_AUTH))
+                   : mbedtls_asn1_write_oid(&p, buf, MBEDTLS_OID_SERVER_AUTH,
+                                            MBEDTLS_OID_SIZE(MBEDTLS_OID_SERVER_AUTH));
   int rc = len < 0 ? len : 0;
   if (rc == 0) {
     const int l = mbedtls_asn1_write_len(&p, buf, static_cast<std::size_t>(len));
@@ -164,6 +170,7 @@ struct CertSpec {
   const char* issuer;
   bool is_ca;
   unsigned serial;
+  bool client = false;  // a client certificate (clientAuth, no subjectAltName)
 };
 
 bool write_cert(const std::string& path, const CertSpec& spec, Key& subject_key, Key& issuer_key,
@@ -204,10 +211,14 @@ bool write_cert(const std::string& path, const CertSpec& spec, Key& subject_key,
   if (!spec.is_ca) {
     std::vector<unsigned char> san;
     std::vector<unsigned char> eku;
-    if (!san_extension(san, error) || !eku_extension(eku, error)) return false;
-    rc = mbedtls_x509write_crt_set_extension(&w.crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
-                                             MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
-                                             san.data(), san.size());
+    if ((!spec.client && !san_extension(san, error)) || !eku_extension(spec.client, eku, error)) {
+      return false;
+    }
+    if (!spec.client) {
+      rc = mbedtls_x509write_crt_set_extension(&w.crt, MBEDTLS_OID_SUBJECT_ALT_NAME,
+                                               MBEDTLS_OID_SIZE(MBEDTLS_OID_SUBJECT_ALT_NAME), 0,
+                                               san.data(), san.size());
+    }
     if (rc == 0) {
       rc = mbedtls_x509write_crt_set_extension(&w.crt, MBEDTLS_OID_EXTENDED_KEY_USAGE,
                                                MBEDTLS_OID_SIZE(MBEDTLS_OID_EXTENDED_KEY_USAGE), 0,
@@ -242,15 +253,22 @@ bool make_ca(const std::string& dir, std::string& error) {
   }
   Key ca_key;
   Key server_key;
-  if (!generate_key(rng, ca_key, error) || !generate_key(rng, server_key, error)) return false;
+  Key client_key;
+  if (!generate_key(rng, ca_key, error) || !generate_key(rng, server_key, error) ||
+      !generate_key(rng, client_key, error)) {
+    return false;
+  }
 
   static constexpr char kCaName[] = "CN=tracelet test CA,O=tracelet";
   const CertSpec ca{kCaName, kCaName, true, 1};
   const CertSpec server{"CN=localhost,O=tracelet", kCaName, false, 2};
+  const CertSpec client{"CN=tracelet-client,O=tracelet", kCaName, false, 3, true};
   return write_key(dir + "/ca.key", ca_key, error) &&
          write_cert(dir + "/ca.crt", ca, ca_key, ca_key, rng, error) &&
          write_key(dir + "/server.key", server_key, error) &&
-         write_cert(dir + "/server.crt", server, server_key, ca_key, rng, error);
+         write_cert(dir + "/server.crt", server, server_key, ca_key, rng, error) &&
+         write_key(dir + "/client.key", client_key, error) &&
+         write_cert(dir + "/client.crt", client, client_key, ca_key, rng, error);
 }
 
 }  // namespace tracelet::receiver

@@ -23,8 +23,10 @@ const char* usage_text() {
   return
       "usage:\n"
       "  tracelet-receiver --make-ca DIR\n"
-      "      Write a fresh ECDSA P-256 CA (ca.crt, ca.key) and a server certificate signed by\n"
-      "      it (server.crt, server.key; SAN DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1) to DIR.\n"
+      "      Write a fresh ECDSA P-256 CA (ca.crt, ca.key), a server certificate signed by it\n"
+      "      (server.crt, server.key; SAN DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1, IP:::1)\n"
+      "      and a client certificate signed by it for mutual TLS (client.crt, client.key;\n"
+      "      CN=tracelet-client, extKeyUsage clientAuth) to DIR.\n"
       "  tracelet-receiver (--certs DIR | --cert FILE --key FILE | --plain) [options]\n"
       "      Serve OTLP/HTTP POST /v1/traces (application/x-protobuf) on 127.0.0.1. Bodies may\n"
       "      be sent with Content-Length or Transfer-Encoding: chunked, and with\n"
@@ -32,6 +34,10 @@ const char* usage_text() {
       "      --certs DIR            use DIR/server.crt and DIR/server.key (as --make-ca writes)\n"
       "      --cert FILE --key FILE PEM server certificate and key\n"
       "      --plain                plain HTTP, no TLS (must be asked for explicitly)\n"
+      "      --client-ca FILE       mutual TLS: require a client certificate signed by a CA in\n"
+      "                             FILE (PEM); handshakes without one, or with one it does\n"
+      "                             not verify, are refused and logged\n"
+      "      --listen ADDR          loopback address to listen on: 127.0.0.1 (default) or ::1\n"
       "      --port N               port to listen on; 0 = any free port (default 4318)\n"
       "      --port-file FILE       write the bound port number to FILE once listening\n"
       "      --jsonl FILE           append one JSON object per received span to FILE\n"
@@ -99,6 +105,15 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.cert_file = value;
     } else if (arg == "--key") {
       out.key_file = value;
+    } else if (arg == "--client-ca") {
+      out.client_ca_file = value;
+    } else if (arg == "--listen") {
+      if (std::strcmp(value, "127.0.0.1") != 0 && std::strcmp(value, "::1") != 0) {
+        error = std::string("option --listen: '") + value + "' is not 127.0.0.1 or ::1 (the receiver "
+                "is a local test tool and listens on loopback only)";
+        return false;
+      }
+      out.listen_address = value;
     } else if (arg == "--port") {
       if (!number(0, 65535)) return false;
       out.port = static_cast<std::uint16_t>(n);
@@ -164,6 +179,10 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
   }
   if (!tls && !out.plain) {
     error = "choose TLS with --certs DIR (or --cert FILE --key FILE), or plain HTTP with --plain";
+    return false;
+  }
+  if (!tls && !out.client_ca_file.empty()) {
+    error = "--client-ca needs TLS (--certs DIR or --cert/--key)";
     return false;
   }
   if (tls && (out.cert_file.empty() || out.key_file.empty())) {

@@ -11,6 +11,8 @@ struct Options {
   std::string cert_file;  // --cert FILE (PEM server certificate)
   std::string key_file;   // --key FILE (PEM private key of the server certificate)
   bool plain = false;     // --plain: HTTP without TLS
+  std::string client_ca_file;  // --client-ca FILE: require client certificates signed by it
+  std::string listen_address = "127.0.0.1";  // --listen ADDR: 127.0.0.1 or ::1 (loopback only)
 
   std::uint16_t port = 4318;  // --port N; 0 picks a free port
   std::string port_file;      // --port-file FILE: the port actually bound, written once listening

@@ -72,7 +72,10 @@ void Server::log(const std::string& line) {
 }
 
 bool Server::start(std::string& error) {
-  if (!options_.plain && !tls_.load(options_.cert_file, options_.key_file, error)) return false;
+  if (!options_.plain &&
+      !tls_.load(options_.cert_file, options_.key_file, options_.client_ca_file, error)) {
+    return false;
+  }
   if (!options_.jsonl_file.empty()) {
     jsonl_.open(options_.jsonl_file, std::ios::app);
     if (!jsonl_) {
@@ -80,31 +83,45 @@ bool Server::start(std::string& error) {
       return false;
     }
   }
-  listen_fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const bool v6 = options_.listen_address == "::1";
+  listen_fd_ = socket(v6 ? AF_INET6 : AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (listen_fd_ < 0) {
     error = std::string("socket: ") + std::strerror(errno);
     return false;
   }
   const int one = 1;
   (void)setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(options_.port);
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    error = "bind 127.0.0.1:" + std::to_string(options_.port) + ": " + std::strerror(errno);
+  sockaddr_storage storage{};
+  socklen_t len = 0;
+  if (v6) {
+    auto* addr = reinterpret_cast<sockaddr_in6*>(&storage);
+    addr->sin6_family = AF_INET6;
+    addr->sin6_port = htons(options_.port);
+    addr->sin6_addr = in6addr_loopback;
+    len = sizeof *addr;
+  } else {
+    auto* addr = reinterpret_cast<sockaddr_in*>(&storage);
+    addr->sin_family = AF_INET;
+    addr->sin_port = htons(options_.port);
+    addr->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    len = sizeof *addr;
+  }
+  const std::string host = v6 ? "[::1]" : "127.0.0.1";
+  if (bind(listen_fd_, reinterpret_cast<sockaddr*>(&storage), len) != 0) {
+    error = "bind " + host + ":" + std::to_string(options_.port) + ": " + std::strerror(errno);
     return false;
   }
   if (listen(listen_fd_, 64) != 0) {
     error = std::string("listen: ") + std::strerror(errno);
     return false;
   }
-  socklen_t len = sizeof addr;
-  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
+  getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&storage), &len);
+  port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
+                   : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
 
-  log(std::string("listening on ") + (options_.plain ? "http" : "https") + "://127.0.0.1:" +
-      std::to_string(port_) + "/v1/traces" + (options_.plain ? " (plain HTTP, no TLS)" : ""));
+  log(std::string("listening on ") + (options_.plain ? "http" : "https") + "://" + host + ":" +
+      std::to_string(port_) + "/v1/traces" + (options_.plain ? " (plain HTTP, no TLS)" : "") +
+      (options_.client_ca_file.empty() ? "" : " (client certificates required)"));
   if (!options_.port_file.empty()) {
     // Written under a temporary name and renamed, so a test polling for the file never
     // reads half a number.
@@ -201,13 +218,15 @@ void Server::serve_connection(int fd, std::uint64_t conn_id) {
     bool resumed = false;
     std::string error;
     const long start = now_ms();
-    conn = tls_.handshake(fd, kHandshakeTimeoutMs, stop_, resumed, error);
+    std::string client;
+    conn = tls_.handshake(fd, kHandshakeTimeoutMs, stop_, resumed, client, error);
     if (!conn) {
       log("conn " + std::to_string(conn_id) + ": " + error);
       return;
     }
     log("conn " + std::to_string(conn_id) + ": TLS handshake ok (" +
-        (resumed ? "resumed session" : "full") + ", " + std::to_string(now_ms() - start) + " ms)");
+        (resumed ? "resumed session" : "full") + ", " + std::to_string(now_ms() - start) + " ms)" +
+        (client.empty() ? "" : ", client certificate " + client));
   }
   std::string buffer;
   while (!stop_.load() && serve_request(*conn, buffer, conn_id)) {

@@ -93,6 +93,7 @@ class TlsConnection final : public Connection {
     mbedtls_entropy_init(&entropy_);
     mbedtls_ctr_drbg_init(&drbg_);
     mbedtls_x509_crt_init(&cert_);
+    mbedtls_x509_crt_init(&client_ca_);
     mbedtls_pk_init(&key_);
     mbedtls_ssl_config_init(&conf_);
     mbedtls_ssl_init(&ssl_);
@@ -103,13 +104,14 @@ class TlsConnection final : public Connection {
     mbedtls_ssl_free(&ssl_);
     mbedtls_ssl_config_free(&conf_);
     mbedtls_pk_free(&key_);
+    mbedtls_x509_crt_free(&client_ca_);
     mbedtls_x509_crt_free(&cert_);
     mbedtls_ctr_drbg_free(&drbg_);
     mbedtls_entropy_free(&entropy_);
   }
 
   bool setup(const std::string& cert_pem, const std::string& key_pem,
-             mbedtls_ssl_cache_context* cache) {
+             const std::string& client_ca_pem, mbedtls_ssl_cache_context* cache) {
     static const unsigned char kPers[] = "tracelet-receiver";
     int rc = mbedtls_ctr_drbg_seed(&drbg_, mbedtls_entropy_func, &entropy_, kPers, sizeof kPers - 1);
     if (rc != 0) return fail("seeding DRBG", rc);
@@ -125,6 +127,14 @@ class TlsConnection final : public Connection {
     mbedtls_ssl_conf_rng(&conf_, mbedtls_ctr_drbg_random, &drbg_);
     rc = mbedtls_ssl_conf_own_cert(&conf_, &cert_, &key_);
     if (rc != 0) return fail("own certificate", rc);
+    if (!client_ca_pem.empty()) {
+      // Mutual TLS: a client certificate is required and must chain to this CA.
+      rc = mbedtls_x509_crt_parse(&client_ca_, reinterpret_cast<const unsigned char*>(client_ca_pem.c_str()),
+                                  client_ca_pem.size() + 1);
+      if (rc != 0) return fail("parsing client CA", rc);
+      mbedtls_ssl_conf_ca_chain(&conf_, &client_ca_, nullptr);
+      mbedtls_ssl_conf_authmode(&conf_, MBEDTLS_SSL_VERIFY_REQUIRED);
+    }
     probe_.cache = cache;
     probe_.hit = false;
     mbedtls_ssl_conf_session_cache(&conf_, &probe_, probe_get, probe_set);
@@ -145,11 +155,38 @@ class TlsConnection final : public Connection {
       const int rc = mbedtls_ssl_handshake(&ssl_);
       if (rc == 0) return true;
       if (rc == MBEDTLS_ERR_SSL_WANT_READ || rc == MBEDTLS_ERR_SSL_WANT_WRITE) continue;
+      if (rc == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED) {
+        // Only client certificates are verified here: say which check failed.
+        char info[256];
+        const int n = mbedtls_x509_crt_verify_info(info, sizeof info, "",
+                                                   mbedtls_ssl_get_verify_result(&ssl_));
+        std::string text = n > 0 ? std::string(info, static_cast<std::size_t>(n)) : std::string();
+        while (!text.empty() && text.back() == '\n') text.pop_back();
+        for (char& c : text) if (c == '\n') c = ';';
+        fail("TLS handshake: client certificate refused", rc);
+        error_ += ": " + text;
+        refused_client_ = true;
+        return false;
+      }
+      if (rc == MBEDTLS_ERR_SSL_NO_CLIENT_CERTIFICATE) {
+        refused_client_ = true;
+        missing_client_cert_ = true;
+        return fail("TLS handshake: client certificate required (--client-ca) but none sent", rc);
+      }
       return fail("TLS handshake", rc);
     }
   }
 
   bool resumed() const { return probe_.hit; }
+
+  // The subject of the client's certificate, or "" when it sent none (or the session was
+  // resumed from the cache without one).
+  std::string client_subject() const {
+    const mbedtls_x509_crt* peer = mbedtls_ssl_get_peer_cert(&ssl_);
+    if (peer == nullptr) return "";
+    char dn[256];
+    return mbedtls_x509_dn_gets(dn, sizeof dn, &peer->subject) > 0 ? dn : "";
+  }
 
   long read(std::uint8_t* buf, std::size_t cap, int timeout_ms) override {
     if (fd_ < 0) return -1;
@@ -190,6 +227,22 @@ class TlsConnection final : public Connection {
     fd_ = -1;
   }
 
+  // After a refused client certificate: the client must read why (a fatal alert) rather than
+  // see a reset, which would discard the alert. Mbed TLS has sent one for a certificate that
+  // failed verification; for a missing certificate it sends none, so this does (TLS 1.2 has
+  // no certificate_required alert; handshake_failure is what servers send). Then the rest of
+  // the client's flight is drained, so closing does not turn into a reset either.
+  bool client_certificate_refused() const { return refused_client_; }
+  void refuse() {
+    if (fd_ < 0) return;
+    if (missing_client_cert_) {
+      (void)mbedtls_ssl_send_alert_message(&ssl_, MBEDTLS_SSL_ALERT_LEVEL_FATAL,
+                                           MBEDTLS_SSL_ALERT_MSG_HANDSHAKE_FAILURE);
+    }
+    sock::shutdown_and_drain(fd_, 500);
+    fd_ = -1;
+  }
+
  private:
   bool fail(const char* what, int rc) {
     error_ = mbedtls_error_text(what, rc);
@@ -197,10 +250,13 @@ class TlsConnection final : public Connection {
   }
 
   int fd_;
+  bool refused_client_ = false;
+  bool missing_client_cert_ = false;
   CacheProbe probe_{nullptr, false};
   mbedtls_entropy_context entropy_;
   mbedtls_ctr_drbg_context drbg_;
   mbedtls_x509_crt cert_;
+  mbedtls_x509_crt client_ca_;
   mbedtls_pk_context key_;
   mbedtls_ssl_config conf_;
   mbedtls_ssl_context ssl_;
@@ -212,12 +268,21 @@ TlsServer::TlsServer() { mbedtls_ssl_cache_init(&cache_); }
 
 TlsServer::~TlsServer() { mbedtls_ssl_cache_free(&cache_); }
 
-bool TlsServer::load(const std::string& cert_file, const std::string& key_file, std::string& error) {
+bool TlsServer::load(const std::string& cert_file, const std::string& key_file,
+                     const std::string& client_ca_file, std::string& error) {
   if (!read_file(cert_file, cert_pem_, error) || !read_file(key_file, key_pem_, error)) return false;
+  if (!client_ca_file.empty()) {
+    if (!read_file(client_ca_file, client_ca_pem_, error)) return false;
+    if (client_ca_pem_.empty()) {
+      error = "--client-ca " + client_ca_file + " is empty";
+      return false;
+    }
+  }
   // Parse once now so a bad file fails at startup rather than at the first connection.
   TlsConnection probe(-1);
-  if (!probe.setup(cert_pem_, key_pem_, &cache_)) {
-    error = probe.error() + " (" + cert_file + ", " + key_file + ")";
+  if (!probe.setup(cert_pem_, key_pem_, client_ca_pem_, &cache_)) {
+    error = probe.error() + " (" + cert_file + ", " + key_file +
+            (client_ca_file.empty() ? "" : ", " + client_ca_file) + ")";
     return false;
   }
   return true;
@@ -225,14 +290,19 @@ bool TlsServer::load(const std::string& cert_file, const std::string& key_file, 
 
 std::unique_ptr<Connection> TlsServer::handshake(int fd, int timeout_ms,
                                                  const std::atomic<bool>& stop, bool& resumed,
-                                                 std::string& error) {
+                                                 std::string& client, std::string& error) {
   auto conn = std::make_unique<TlsConnection>(fd);
-  if (!conn->setup(cert_pem_, key_pem_, &cache_) || !conn->handshake(timeout_ms, stop)) {
+  if (!conn->setup(cert_pem_, key_pem_, client_ca_pem_, &cache_) || !conn->handshake(timeout_ms, stop)) {
     error = conn->error();
-    conn->abort();
+    if (conn->client_certificate_refused()) {
+      conn->refuse();
+    } else {
+      conn->abort();
+    }
     return nullptr;
   }
   resumed = conn->resumed();
+  client = conn->client_subject();
   return conn;
 }
 
