@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tracelet/current_span.h"
 #include "tracelet/propagation.h"
 #include "tracelet/span.h"
 #include "tracelet/tracer.h"
@@ -42,7 +43,6 @@ class HttpClientSpan {
   Span span_;
 };
 
-/// Context of the calling thread's current span; an invalid (all-zero) context if none.
-SpanContext current_span_context() noexcept;
+// current_span_context() is declared in tracelet/current_span.h (included above).
 
 }  // namespace tracelet
