@@ -41,10 +41,13 @@ struct BaggageEntry {
 /// the spec requires); property `key [OWS "=" OWS value]`.
 ///
 /// Invalid members: only the invalid list-member is dropped; the valid ones of the same header
-/// are kept. The spec leaves the choice open; this is what the OpenTelemetry SDKs do (JS, Java,
-/// Python skip a bad member), so a device and an OTel service agree on what arrived, and one
-/// bad entry added by some hop does not erase everyone else's baggage. Empty members (",,")
-/// are ignored. A key sent twice keeps its last value (OTel's map semantics).
+/// are kept. Dropping the whole header would also be defensible; skipping the bad member is
+/// what the OpenTelemetry JS SDK's W3CBaggagePropagator does (@opentelemetry/core 2.12.0, the
+/// version the cross-process test pins), so a device and an OTel service agree on what arrived,
+/// and one bad entry added by some hop does not erase everyone else's baggage. Empty members
+/// (",,") are ignored; an empty value ("k=") is valid by the grammar and kept. A '%' not
+/// followed by two hex digits is kept as a literal '%' (and sent as %25). A key sent twice
+/// keeps its last value (OTel's map semantics).
 ///
 /// Limits: members are taken in header order; one that would make the stored list exceed
 /// TRACELET_BAGGAGE_MAX_ENTRIES members or TRACELET_BAGGAGE_BYTES header bytes is dropped
