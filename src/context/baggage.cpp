@@ -179,7 +179,7 @@ std::size_t Baggage::index_of(std::string_view key) const noexcept {
 
 void Baggage::remove_at(std::size_t index) noexcept {
   const Item gone = items_[index];
-  const std::size_t bytes = gone.key_len + gone.value_len + gone.props_len;
+  const std::size_t bytes = std::size_t{gone.key_len} + gone.value_len + gone.props_len;
   std::memmove(data_ + gone.offset, data_ + gone.offset + bytes, used_ - gone.offset - bytes);
   for (std::size_t i = index + 1; i < count_; ++i) {
     items_[i - 1] = items_[i];
@@ -230,7 +230,7 @@ Status Baggage::set(std::string_view key, std::string_view value,
   std::size_t count = count_;
   std::size_t header = header_len_;
   if (old < count_) {
-    header -= items_[old].header_len + (count_ > 1 ? 1 : 0);
+    header -= std::size_t{items_[old].header_len} + (count_ > 1 ? 1u : 0u);
     --count;
   }
   if (count + 1 > kMaxEntries || header + (count > 0 ? 1 : 0) + member > kBytes) {
@@ -246,7 +246,7 @@ Status Baggage::set(std::string_view key, std::string_view value,
                         static_cast<std::uint16_t>(value.size()), static_cast<std::uint16_t>(props_len),
                         static_cast<std::uint16_t>(member)};
   used_ = static_cast<std::uint16_t>(used_ + key.size() + value.size() + props_len);
-  header_len_ = static_cast<std::uint16_t>(header_len_ + (count_ > 0 ? 1 : 0) + member);
+  header_len_ = static_cast<std::uint16_t>(header_len_ + (count_ > 0 ? 1u : 0u) + member);
   ++count_;
   return Status::kOk;
 }
@@ -318,7 +318,7 @@ Status Baggage::parse_fields(const std::string_view* fields, std::size_t count) 
                             static_cast<std::uint16_t>(value_len), static_cast<std::uint16_t>(props_len),
                             static_cast<std::uint16_t>(member)};
       used_ = static_cast<std::uint16_t>(used_ + key.size() + value_len + props_len);
-      header_len_ = static_cast<std::uint16_t>(header_len_ + (count_ > 0 ? 1 : 0) + member);
+      header_len_ = static_cast<std::uint16_t>(header_len_ + (count_ > 0 ? 1u : 0u) + member);
       ++count_;
     }
   }
