@@ -4,14 +4,16 @@
 //   OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY
 // Usage: sensor_node [--seconds N] [--cycle-ms N] [--console] [--call URL]
 //   --call http://HOST:PORT/PATH  each publish step also POSTs the reading as JSON to URL inside
-//   an HTTP CLIENT span whose traceparent travels with the request; the service's W3C
-//   `traceresponse` answer header is recorded on that span (see report_traceresponse).
+//   an HTTP CLIENT span whose traceparent travels with the request, with the W3C `baggage`
+//   header device.id=sensor-node-01; the service's W3C `traceresponse` answer header is
+//   recorded on that span (see report_traceresponse).
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
 #include "http_call.h"
+#include "tracelet/baggage.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/env_config.h"
 #include "tracelet/exporter.h"
@@ -94,6 +96,12 @@ void call_service(CallTarget& target, double value, unsigned cycle) {
   // Without a traceparent the request still goes out; the service then starts its own trace.
   if (call.inject(headers.writer()) != tracelet::Status::kOk) {
     call.span().add_event("traceparent not sent");
+  }
+  // The baggage current here (main() made device.id current) goes out as the `baggage` header.
+  if (const tracelet::Baggage* baggage = tracelet::current_baggage()) {
+    if (tracelet::inject_baggage(*baggage, headers.writer()) != tracelet::Status::kOk) {
+      call.span().add_event("baggage not sent");
+    }
   }
   char body[128];
   const int body_len = std::snprintf(body, sizeof body,
@@ -263,6 +271,11 @@ int main(int argc, char** argv) {
                 exporter_config.endpoint ? exporter_config.endpoint : "https://localhost:4318/v1/traces",
                 seconds);
   }
+
+  // W3C Baggage current for the whole run: every call carries device.id to the service.
+  static tracelet::Baggage baggage;
+  (void)baggage.set("device.id", "sensor-node-01");
+  tracelet::BaggageScope baggage_scope(baggage);
 
   const unsigned cycles = seconds * 1000 / (cycle_ms ? cycle_ms : 1);
   double ema = 0;

@@ -67,3 +67,17 @@ static_assert(TRACELET_SPAN_DATA_BYTES >= 64 && TRACELET_SPAN_DATA_BYTES <= 1638
               "TRACELET_SPAN_DATA_BYTES must hold at least a name and one attribute (64..16384).");
 static_assert(TRACELET_RESOURCE_BYTES >= 64 && TRACELET_RESOURCE_BYTES <= 16384,
               "TRACELET_RESOURCE_BYTES must hold service.name and the SDK attributes (64..16384).");
+
+// ---- W3C Baggage (include/tracelet/baggage.h) ----
+#ifndef TRACELET_BAGGAGE_MAX_ENTRIES
+#define TRACELET_BAGGAGE_MAX_ENTRIES 16  // list-members kept per Baggage (the spec's most is 64); extra members of a header are dropped and counted, set() on a full Baggage fails
+#endif
+
+#ifndef TRACELET_BAGGAGE_BYTES
+#define TRACELET_BAGGAGE_BYTES 512  // bytes of the `baggage` header a Baggage can hold and send (the spec's most is 8192); members past it are dropped whole and counted, never cut
+#endif
+
+static_assert(TRACELET_BAGGAGE_MAX_ENTRIES >= 1 && TRACELET_BAGGAGE_MAX_ENTRIES <= 64,
+              "TRACELET_BAGGAGE_MAX_ENTRIES must be 1..64 (W3C Baggage allows at most 64 list-members).");
+static_assert(TRACELET_BAGGAGE_BYTES >= 32 && TRACELET_BAGGAGE_BYTES <= 8192,
+              "TRACELET_BAGGAGE_BYTES must be 32..8192 (W3C Baggage allows at most 8192 bytes per header).");

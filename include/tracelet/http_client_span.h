@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "tracelet/current_span.h"
 #include "tracelet/propagation.h"
 #include "tracelet/span.h"
 #include "tracelet/tracer.h"
@@ -46,8 +47,6 @@ class HttpClientSpan {
   Span span_;
 };
 
-/// Context of the calling thread's current span; an invalid (all-zero) context if none.
-/// ISR-safe: yes (MCU ports). Blocks: never. Allocates: never.
-SpanContext current_span_context() noexcept;
+// current_span_context() is declared in tracelet/current_span.h (included above).
 
 }  // namespace tracelet

@@ -6,6 +6,7 @@
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
 #include "tracelet/ids.h"
+#include "tracelet/internal/context_link.h"
 #include "tracelet/internal/span_data.h"
 
 namespace tracelet {
@@ -84,12 +85,16 @@ class Span {
  private:
   friend class Tracer;
   friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
+  friend void detail::restore_link(detail::ContextLink*) noexcept;
+  friend Span* detail::active_span() noexcept;
   Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
+  /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
+  static Span* active_span_in(const detail::ContextLink* link) noexcept;
 
   // Ordered so the ids start word-aligned: zeroing them is then a few word stores, not a
   // memset call (a byte loop on newlib-nano).
   Tracer* tracer_ = nullptr;         // set while started and not yet ended
-  void* previous_current_ = nullptr; // the thread's current span before this one
+  detail::ContextLink link_{};       // this span's place in the thread's context chain
   std::uint64_t start_unix_ns_ = 0;
   SpanContext context_{};
   SpanId parent_span_id_{};

@@ -2,6 +2,7 @@
 // What applications include: the span API plus a process-wide default tracer.
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
+#include "tracelet/current_span.h"
 #include "tracelet/ids.h"
 #include "tracelet/span.h"
 #include "tracelet/status.h"

@@ -2,8 +2,6 @@
 
 #include <cstdio>
 
-#include "tracelet/port.h"
-
 namespace tracelet {
 namespace {
 
@@ -92,14 +90,6 @@ void HttpClientSpan::set_response_status(int status_code) noexcept {
 void HttpClientSpan::set_failure(std::string_view error_type, std::string_view message) noexcept {
   span_.set_attribute("error.type", error_type);
   span_.record_error(error_type, message);
-}
-
-SpanContext current_span_context() noexcept {
-#if TRACELET_ENABLED
-  void* current = *port::current_span_slot();
-  if (current != nullptr) return static_cast<const Span*>(current)->context();
-#endif
-  return SpanContext{};
 }
 
 }  // namespace tracelet

@@ -13,9 +13,11 @@ namespace tracelet {
 
 Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept {
   void** slot = port::current_span_slot();
+  detail::ContextLink* const top = static_cast<detail::ContextLink*>(*slot);
   const SpanContext* parent = options.parent;
-  if (parent == nullptr && !options.new_trace && *slot != nullptr) {
-    parent = &static_cast<const Span*>(*slot)->context_;
+  if (parent == nullptr && !options.new_trace) {
+    const Span* current = active_span_in(top);
+    if (current != nullptr) parent = &current->context_;
   }
   if (parent != nullptr && parent->is_valid()) {
     context_.trace_id = parent->trace_id;
@@ -33,8 +35,11 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
   tracer_ = &tracer;
   kind_ = options.kind;
   if (!options.not_current) {
-    previous_current_ = *slot;
-    *slot = this;
+    // The current baggage stays current inside the span (see internal/context_link.h).
+    link_.previous = top;
+    link_.span = this;
+    link_.baggage = top != nullptr ? top->baggage : nullptr;
+    *slot = &link_;
     is_current_ = true;
   }
   if (recording_) {
@@ -104,27 +109,67 @@ void Span::end() noexcept {
     head.dropped_links = data_.dropped_links;
     (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_.used);
   }
-  if (is_current_) {
-    void** slot = port::current_span_slot();
-    if (*slot == this) *slot = previous_current_;
-    is_current_ = false;
-  }
   tracer_ = nullptr;
   recording_ = false;
+  if (is_current_) {
+    // Not on top (a newer span or baggage scope is still open): the link stays in the chain,
+    // marked ended by tracer_ == nullptr, and is dropped when the links above it are gone.
+    if (*port::current_span_slot() == &link_) detail::restore_link(link_.previous);
+    is_current_ = false;
+  }
 }
 
 std::size_t fail_current_spans(std::string_view type, std::string_view message) noexcept {
   void** slot = port::current_span_slot();
   std::size_t ended = 0;
-  // end() pops each span off the slot, so the next one is the enclosing span.
+  // end() pops each span off the slot, so the next one is the enclosing span. Baggage scopes
+  // in between are popped without ending anything.
   for (std::size_t guard = 0; *slot != nullptr && guard < 1024; ++guard) {
-    Span* span = static_cast<Span*>(*slot);
+    detail::ContextLink* top = static_cast<detail::ContextLink*>(*slot);
+    Span* span = top->span;
+    if (span == nullptr || &span->link_ != top) {
+      *slot = top->previous;  // a baggage scope's link
+      continue;
+    }
     span->record_error(type, message);
     span->end();
-    if (*slot == span) *slot = span->previous_current_;  // ended out of order before
+    if (*slot == top) *slot = top->previous;  // ended out of order before
     ++ended;
   }
   return ended;
+}
+
+// ---- context chain (include/tracelet/internal/context_link.h) -----------------------------
+
+namespace detail {
+
+ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
+
+void restore_link(ContextLink* link) noexcept {
+  // Skip links of spans ended out of order: their own link, with tracer_ cleared by end().
+  // They are still alive here, as they were opened before the link being closed.
+  for (std::size_t guard = 0; link != nullptr && guard < 1024; ++guard) {
+    Span* span = link->span;
+    if (span == nullptr || &span->link_ != link || span->tracer_ != nullptr) break;
+    link = link->previous;
+  }
+  *port::current_span_slot() = link;
+}
+
+Span* active_span() noexcept { return Span::active_span_in(top_link()); }
+
+}  // namespace detail
+
+Span* Span::active_span_in(const detail::ContextLink* link) noexcept {
+  // A baggage scope's link names the span current when it opened; if that span has ended
+  // meanwhile, its parent (further down) is the active one.
+  for (std::size_t guard = 0; link != nullptr && guard < 1024; ++guard) {
+    Span* span = link->span;
+    if (span == nullptr) return nullptr;
+    if (span->tracer_ != nullptr) return span;
+    link = &span->link_ == link ? link->previous : &span->link_;
+  }
+  return nullptr;
 }
 
 }  // namespace tracelet
@@ -133,6 +178,13 @@ std::size_t fail_current_spans(std::string_view type, std::string_view message) 
 
 namespace tracelet {
 std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { return 0; }
+
+// Spans never join the chain in this build; baggage scopes still do.
+namespace detail {
+ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
+void restore_link(ContextLink* link) noexcept { *port::current_span_slot() = link; }
+Span* active_span() noexcept { return nullptr; }
+}  // namespace detail
 }  // namespace tracelet
 
 #endif  // TRACELET_ENABLED

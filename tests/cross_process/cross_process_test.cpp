@@ -16,7 +16,9 @@
 //   - the client span's http.response.header.traceresponse names that server span (the W3C
 //     Level 2 response header came back and the device recorded it);
 //   - the device's own chain sensor-cycle -> publish -> client span is one trace;
-//   - the service's own child span (store-reading) sits under its server span.
+//   - the service's own child span (store-reading) sits under its server span;
+//   - the W3C `baggage` header the device sent (device.id) was decoded by the official SDK's
+//     W3CBaggagePropagator: the server span carries it as baggage.device.id.
 // A self-check then breaks each relation in a copy of the data and requires the checker to
 // notice. Artifacts (logs, JSONL, span trees) stay in the work folder for inspection.
 #include <gtest/gtest.h>
@@ -46,6 +48,7 @@ using test::Json;
 
 constexpr const char* kDeviceService = "sensor-node";
 constexpr const char* kRemoteService = "reading-service";
+constexpr const char* kDeviceBaggageId = "sensor-node-01";  // the baggage device.id of boards/demo/sensor_node.cpp
 constexpr int kKindInternal = 1;
 constexpr int kKindServer = 2;
 constexpr int kKindClient = 3;
@@ -166,6 +169,11 @@ std::vector<std::string> check_cross_process(const std::vector<SpanView>& spans,
       problems.push_back("the SERVER span " + server.span_id + " captured the traceresponse it sent as '" +
                          attr(server, "http.response.header.traceresponse") + "', expected '" + back + "'");
     }
+    // W3C Baggage: the device's device.id, read by the service through the OTel Baggage API.
+    if (attr(server, "baggage.device.id") != kDeviceBaggageId) {
+      problems.push_back("the SERVER span " + server.span_id + " has baggage.device.id '" +
+                         attr(server, "baggage.device.id") + "', expected '" + kDeviceBaggageId + "'");
+    }
     if (attr(*c, "http.response.status_code") != "200") {
       problems.push_back(describe(*c) + " has http.response.status_code " + attr(*c, "http.response.status_code"));
     }
@@ -219,7 +227,8 @@ std::string render_trace(const std::vector<SpanView>& spans, const std::string& 
     out << std::string(static_cast<std::size_t>(2 + 2 * depth), ' ') << s->name << "  ["
         << (s->kind >= 0 && s->kind <= 5 ? kKinds[s->kind] : "?") << "]  " << s->service << "  span=" << s->span_id;
     if (!s->parent.empty()) out << " parent=" << s->parent;
-    for (const char* key : {"http.request.header.traceparent", "http.response.header.traceresponse"}) {
+    for (const char* key : {"http.request.header.traceparent", "http.response.header.traceresponse",
+                            "baggage.device.id"}) {
       if (s->attributes.count(key)) out << ' ' << key << '=' << s->attributes.at(key);
     }
     out << '\n';
@@ -380,6 +389,8 @@ TEST(CrossProcess, DeviceCallsOfficialNodeServiceAndBothTracesJoin) {
        [&](std::vector<SpanView>& v) {
          first(v, kRemoteService, kKindServer, nullptr).attributes["http.request.header.traceparent"] = "x";
        }},
+      {"baggage not received",
+       [&](std::vector<SpanView>& v) { first(v, kRemoteService, kKindServer, nullptr).attributes.erase("baggage.device.id"); }},
       {"publish span in another trace",
        [&](std::vector<SpanView>& v) { first(v, kDeviceService, kKindProducer, "publish").trace_id[0] ^= 1; }},
       {"sensor-cycle not a root",

@@ -20,6 +20,10 @@
 //     Context Level 2: "00-" trace-id "-" child-id "-" trace-flags, where child-id is the id of
 //     the span that served the request) built from the active server span the instrumentation
 //     started; other paths 404, other methods 405, a body that is not JSON 400;
+//   - W3C Baggage: the default propagator (W3CBaggagePropagator, registered by
+//     provider.register()) extracted the request's `baggage` header into the active context;
+//     its `device.id` entry is read with the Baggage API, set on the server span as
+//     `baggage.device.id`, and echoed in the JSON answer as `device_id`;
 //   - the answer always has Content-Length (node would otherwise send a chunked body);
 //   - SIGTERM/SIGINT: stop listening, shut the provider down (which flushes the batch
 //     processor through the exporter), print what was exported, exit 0 if there was at least
@@ -108,6 +112,10 @@ function main(argv) {
       const flags = (sc.traceFlags & api.TraceFlags.SAMPLED) ? '01' : '00';
       res.setHeader('traceresponse', `00-${sc.traceId}-${sc.spanId}-${flags}`);
     }
+    // Baggage the device sent, as the official propagator decoded it.
+    const baggage = api.propagation.getBaggage(api.context.active());
+    const device_id = baggage ? baggage.getEntry('device.id') : undefined;
+    if (server_span && device_id) server_span.setAttribute('baggage.device.id', device_id.value);
     const answer = (status, doc) => {
       const body = Buffer.from(JSON.stringify(doc));
       res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': body.length });
@@ -140,7 +148,7 @@ function main(argv) {
         span.setAttribute('reading.cycle', Number(reading.cycle));
         span.end();
       });
-      answer(200, { accepted: true, cycle: reading.cycle });
+      answer(200, { accepted: true, cycle: reading.cycle, device_id: device_id ? device_id.value : null });
     });
   });
 
