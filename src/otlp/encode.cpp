@@ -49,6 +49,46 @@ void set_text(pb_callback_t& callback, const std::string_view* text,
   callback.arg = const_cast<std::string_view*>(text);
 }
 
+// Fills a scalar AnyValue; `text` must outlive the encoding of `out`.
+void set_scalar(opentelemetry_proto_common_v1_AnyValue& out, const AttributeValue& value,
+                std::string_view& text) noexcept {
+  switch (value.type()) {
+    case AttributeValue::Type::kBool:
+      out.which_value = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
+      out.value.bool_value = value.as_bool();
+      break;
+    case AttributeValue::Type::kInt:
+      out.which_value = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
+      out.value.int_value = value.as_int();
+      break;
+    case AttributeValue::Type::kDouble:
+      out.which_value = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
+      out.value.double_value = value.as_double();
+      break;
+    case AttributeValue::Type::kString:
+      out.which_value = opentelemetry_proto_common_v1_AnyValue_string_value_tag;
+      text = value.as_string();
+      set_text(out.value.string_value, &text, encode_oneof_text);
+      break;
+    case AttributeValue::Type::kArray: break;  // records hold scalar elements only
+  }
+}
+
+// ArrayValue.values: one AnyValue per element, read from the record on every pass.
+bool encode_array_values(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
+  const auto* array = static_cast<const AttributeValue*>(*arg);
+  for (std::size_t i = 0; i < array->array_size(); ++i) {
+    opentelemetry_proto_common_v1_AnyValue item = opentelemetry_proto_common_v1_AnyValue_init_zero;
+    std::string_view text;
+    set_scalar(item, array->element(i), text);
+    if (!pb_encode_tag_for_field(stream, field) ||
+        !pb_encode_submessage(stream, opentelemetry_proto_common_v1_AnyValue_fields, &item)) {
+      return false;
+    }
+  }
+  return true;
+}
+
 bool encode_key_values(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
   // Copy: nanopb calls this twice per message (size, then bytes).
   AttributeReader reader = *static_cast<const AttributeReader*>(*arg);
@@ -59,24 +99,12 @@ bool encode_key_values(pb_ostream_t* stream, const pb_field_t* field, void* cons
     std::string_view text;
     set_text(kv.key, &key);
     kv.has_value = true;
-    switch (entry.value.type()) {
-      case AttributeValue::Type::kBool:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
-        kv.value.value.bool_value = entry.value.as_bool();
-        break;
-      case AttributeValue::Type::kInt:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
-        kv.value.value.int_value = entry.value.as_int();
-        break;
-      case AttributeValue::Type::kDouble:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
-        kv.value.value.double_value = entry.value.as_double();
-        break;
-      case AttributeValue::Type::kString:
-        kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_string_value_tag;
-        text = entry.value.as_string();
-        set_text(kv.value.value.string_value, &text, encode_oneof_text);
-        break;
+    if (entry.value.type() == AttributeValue::Type::kArray) {
+      kv.value.which_value = opentelemetry_proto_common_v1_AnyValue_array_value_tag;
+      kv.value.value.array_value.values.funcs.encode = encode_array_values;
+      kv.value.value.array_value.values.arg = &entry.value;
+    } else {
+      set_scalar(kv.value, entry.value, text);
     }
     if (!pb_encode_tag_for_field(stream, field) ||
         !pb_encode_submessage(stream, opentelemetry_proto_common_v1_KeyValue_fields, &kv)) {
