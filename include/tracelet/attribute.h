@@ -65,11 +65,11 @@ class AttributeValue {
   }
   /// An array of `count` elements of `element_type` (a scalar type) that `read(items, i)`
   /// produces: for element storage other than a C array (tracelet's own records use this).
+  /// Views at most 65535 elements (spans keep at most TRACELET_MAX_ARRAY_ELEMENTS anyway).
   static constexpr AttributeValue from_elements(Type element_type, const void* items,
                                                 std::size_t count, ElementReader read) noexcept {
     return AttributeValue(element_type, items,
-                          static_cast<std::uint64_t>(count) > 0xFFFFFFFFu ? 0xFFFFFFFFu
-                                                                 : static_cast<std::uint32_t>(count), read);
+                          static_cast<std::uint32_t>(count < 0xFFFFu ? count : 0xFFFFu), read);
   }
 
   constexpr Type type() const noexcept { return type_; }
