@@ -36,9 +36,27 @@ endif()
 
 target_link_libraries(tracelet INTERFACE $<INSTALL_INTERFACE:tracelet_port>)
 
+# ---- gzip (zlib found): an archive too, pulled in by name ---------------------------------
+# In the build tree tracelet::gzip puts its object on the link line (src/export). From an
+# archive the linker would take nothing: the exporter's weak default hooks already satisfy it.
+# `-u tracelet_link_gzip` makes it take the object, whose strong hooks then win.
+set(_gzip_targets "")
+if(TARGET tracelet_gzip)
+  add_library(tracelet_gzip_archive STATIC $<TARGET_OBJECTS:tracelet_gzip_objects>)
+  set_target_properties(tracelet_gzip_archive PROPERTIES
+    OUTPUT_NAME tracelet_gzip EXPORT_NAME gzip LINKER_LANGUAGE CXX)
+  target_link_libraries(tracelet_gzip_archive INTERFACE $<INSTALL_INTERFACE:ZLIB::ZLIB>)
+  target_link_options(tracelet_gzip_archive INTERFACE $<INSTALL_INTERFACE:LINKER:-u,tracelet_link_gzip>)
+  target_link_libraries(tracelet INTERFACE $<INSTALL_INTERFACE:tracelet_gzip_archive>)
+  set(_gzip_targets tracelet_gzip_archive)
+  set(TRACELET_WITH_GZIP ON)
+else()
+  set(TRACELET_WITH_GZIP OFF)
+endif()
+
 # ---- targets and headers ---------------------------------------------------------------------
 get_property(_modules GLOBAL PROPERTY TRACELET_MODULES)
-install(TARGETS ${_modules} tracelet_otlp_proto tracelet_port tracelet
+install(TARGETS ${_modules} tracelet_otlp_proto tracelet_port tracelet ${_gzip_targets}
   EXPORT tracelet-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/tracelet
@@ -86,6 +104,10 @@ install(FILES ${PROJECT_BINARY_DIR}/tracelet-config.cmake
 # otlp, its only user), the port, then nanopb and Mbed TLS (TLS -> X.509 -> crypto), threads.
 set(_pc_libs "")
 foreach(module IN LISTS _hosted_modules)
+  if(module STREQUAL "tracelet_gzip")
+    string(APPEND _pc_libs " -Wl,-u,tracelet_link_gzip -ltracelet_gzip")
+    continue()
+  endif()
   string(APPEND _pc_libs " -l${module}")
   if(module STREQUAL "tracelet_otlp")
     string(APPEND _pc_libs " -ltracelet_otlp_proto")
@@ -94,6 +116,9 @@ endforeach()
 string(APPEND _pc_libs " -ltracelet_port_${TRACELET_PORT} -lprotobuf-nanopb")
 if(TARGET tracelet_net)
   string(APPEND _pc_libs " -lmbedtls -lmbedx509 -lmbedcrypto")
+endif()
+if(TARGET tracelet_gzip)
+  string(APPEND _pc_libs " -lz")
 endif()
 string(APPEND _pc_libs " -pthread")
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
@@ -160,5 +185,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_PACKAGE_DEPENDS "libnanopb-dev (>= 0.4)")
 if(TARGET tracelet_net)
   string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", libmbedtls-dev (>= 2.28), libmbedtls-dev (<< 3)")
+endif()
+if(TARGET tracelet_gzip)
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", zlib1g-dev")
 endif()
 include(CPack)

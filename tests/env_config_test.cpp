@@ -687,19 +687,22 @@ TEST_F(EnvConfigTest, ProtocolOtherThanHttpProtobufIsWarnedAbout) {
   EXPECT_EQ(load(), 0u);
 }
 
-TEST_F(EnvConfigTest, CompressionOtherThanNoneIsWarnedAbout) {
+TEST_F(EnvConfigTest, CompressionGzipOrNoneIsAppliedOthersAreWarnedAbout) {
   set("OTEL_EXPORTER_OTLP_COMPRESSION", "none");
   EXPECT_EQ(load(), 0u);
-  set("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
-  EXPECT_EQ(load(), 1u);
-  EXPECT_TRUE(logs.has(LogLevel::kWarning, "uncompressed"));
-  logs.lines.clear();
+  EXPECT_EQ(exporter.compression, Compression::kNone);
+  set("OTEL_EXPORTER_OTLP_COMPRESSION", " GZip ");
+  EXPECT_EQ(load(), 0u);
+  EXPECT_EQ(exporter.compression, Compression::kGzip);
+  EXPECT_TRUE(logs.lines.empty()) << logs.all();
   set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd");
   EXPECT_EQ(load(), 1u);
   EXPECT_TRUE(logs.has("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=\"zstd\" is not a known compression"));
+  EXPECT_EQ(exporter.compression, Compression::kGzip);
   logs.lines.clear();
   set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "None");
   EXPECT_EQ(load(), 0u);  // signal-specific "none" wins over generic gzip
+  EXPECT_EQ(exporter.compression, Compression::kNone);
 }
 
 // ---- limits, storage, logging ----------------------------------------------------------------

@@ -40,6 +40,9 @@ configure_file(${_interop_src}/package-lock.json ${_interop_node_dir}/package-lo
 add_executable(interop_tracelet_sender ${_interop_src}/tracelet_sender.cpp)
 target_link_libraries(interop_tracelet_sender PRIVATE tracelet_net tracelet_test_modules tracelet_port_posix
                                                       Threads::Threads)
+if(TARGET tracelet_gzip)  # --compression gzip
+  target_link_libraries(interop_tracelet_sender PRIVATE tracelet_gzip)
+endif()
 target_compile_options(interop_tracelet_sender PRIVATE ${TRACELET_STRICT_FLAGS})
 target_include_directories(interop_tracelet_sender PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 
@@ -87,6 +90,18 @@ add_test(NAME interop_tracelet_to_js
                  --work ${CMAKE_CURRENT_BINARY_DIR}/interop_tracelet_to_js
                  ${_interop_emulator_args})
 list(APPEND _interop_tests interop_tracelet_to_js)
+#   interop_tracelet_to_js_gzip  the same with OTEL_EXPORTER_OTLP_COMPRESSION=gzip's setting:
+#                           chunked gzip bodies, inflated by node's zlib (needs tracelet::gzip)
+if(TARGET tracelet_gzip)
+  add_test(NAME interop_tracelet_to_js_gzip
+           COMMAND ${TRACELET_NODE} ${_interop_src}/tracelet_to_js.js
+                   --receiver $<TARGET_FILE:tracelet-receiver>
+                   --sender $<TARGET_FILE:interop_tracelet_sender>
+                   --work ${CMAKE_CURRENT_BINARY_DIR}/interop_tracelet_to_js_gzip
+                   --compression gzip
+                   ${_interop_emulator_args})
+  list(APPEND _interop_tests interop_tracelet_to_js_gzip)
+endif()
 set_tests_properties(${_interop_tests} PROPERTIES
                      FIXTURES_REQUIRED interop_node
                      ENVIRONMENT "NODE_PATH=${_interop_node_dir}/node_modules"

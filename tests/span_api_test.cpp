@@ -36,6 +36,9 @@ TEST_F(SpanApiTest, EveryCallCompilesAndArgumentsAreEvaluated) {
     span.set_attribute("temperature", 21.5);
     span.set_attribute("unit", "celsius");
     span.set_attribute("owner", std::string("lab"));
+    span.set_attribute("zones", {"a", "b"});
+    const std::int64_t readings[] = {1, 2};
+    span.set_attribute("readings", readings, static_cast<std::size_t>(counted(2)));
     span.add_event("sample", {{"raw", counted(1023)}});
     span.set_status(tracelet::StatusCode::kError, "out of range");
     span.record_error("RangeError", "value above limit");
@@ -45,7 +48,7 @@ TEST_F(SpanApiTest, EveryCallCompilesAndArgumentsAreEvaluated) {
     auto child = tracelet::start_span("publish", client);
     child.end();
   }
-  EXPECT_EQ(g_evaluations, 2);
+  EXPECT_EQ(g_evaluations, 3);
   const tracelet::TracerCounters counters = tracelet::default_tracer().counters();
 #if TRACELET_ENABLED
   EXPECT_EQ(counters.spans_recorded, 2u);

@@ -158,14 +158,15 @@ void print_counters(const tracelet::TracerCounters& t, const tracelet::ExporterC
               static_cast<unsigned long long>(t.spans_dropped_overwritten),
               static_cast<unsigned long long>(e.spans_dropped_non_retryable));
   std::printf("tracelet: export attempts=%llu ok=%llu failed=%llu retries=%llu connects=%llu "
-              "connect failures=%llu body bytes=%llu last HTTP status=%d\n",
+              "connect failures=%llu body bytes=%llu (%llu before compression) last HTTP status=%d\n",
               static_cast<unsigned long long>(e.export_attempts),
               static_cast<unsigned long long>(e.exports_succeeded),
               static_cast<unsigned long long>(e.export_failures),
               static_cast<unsigned long long>(e.retries),
               static_cast<unsigned long long>(e.connects),
               static_cast<unsigned long long>(e.connect_failures),
-              static_cast<unsigned long long>(e.bytes_sent), e.last_http_status);
+              static_cast<unsigned long long>(e.bytes_sent),
+              static_cast<unsigned long long>(e.bytes_uncompressed), e.last_http_status);
   std::printf("tracelet: spans sampled out=%llu record-only=%llu\n",
               static_cast<unsigned long long>(t.spans_sampled_out),
               static_cast<unsigned long long>(t.spans_record_only));
@@ -187,6 +188,7 @@ void print_usage(std::FILE* out, const char* program) {
                "  OTEL_EXPORTER_OTLP_CERTIFICATE       CA bundle (PEM) to verify the collector [system bundle]\n"
                "  OTEL_EXPORTER_OTLP_TIMEOUT           one export attempt, ms [10000]\n"
                "  OTEL_EXPORTER_OTLP_PROTOCOL          http/protobuf only\n"
+               "  OTEL_EXPORTER_OTLP_COMPRESSION       gzip | none [none]\n"
                "  OTEL_BSP_SCHEDULE_DELAY              ms between exports [1000 in this demo]\n"
                "  OTEL_BSP_MAX_EXPORT_BATCH_SIZE       spans per request [512]\n"
                "  OTEL_BSP_EXPORT_TIMEOUT              flush/shutdown limit, ms [30000]\n"

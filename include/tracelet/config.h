@@ -30,6 +30,10 @@
 #define TRACELET_MAX_LINK_ATTRIBUTES 4  // per link; extras dropped and counted per link
 #endif
 
+#ifndef TRACELET_MAX_ARRAY_ELEMENTS
+#define TRACELET_MAX_ARRAY_ELEMENTS 16  // elements per array attribute value; extra elements are cut (the attribute is kept)
+#endif
+
 #ifndef TRACELET_MAX_STRING_BYTES
 #define TRACELET_MAX_STRING_BYTES 64  // names, keys and string values; longer ones are cut at a UTF-8 boundary
 #endif
@@ -61,6 +65,8 @@ static_assert(TRACELET_MAX_EVENT_ATTRIBUTES <= 255,
 static_assert(TRACELET_MAX_LINKS <= 255, "TRACELET_MAX_LINKS is stored in one byte: pick 0..255.");
 static_assert(TRACELET_MAX_LINK_ATTRIBUTES <= 255,
               "TRACELET_MAX_LINK_ATTRIBUTES is stored in one byte: pick 0..255.");
+static_assert(TRACELET_MAX_ARRAY_ELEMENTS >= 1 && TRACELET_MAX_ARRAY_ELEMENTS <= 255,
+              "TRACELET_MAX_ARRAY_ELEMENTS is stored in one byte: pick 1..255.");
 static_assert(TRACELET_MAX_STRING_BYTES >= 8 && TRACELET_MAX_STRING_BYTES <= 255,
               "TRACELET_MAX_STRING_BYTES is stored in one byte: pick 8..255.");
 static_assert(TRACELET_SPAN_DATA_BYTES >= 64 && TRACELET_SPAN_DATA_BYTES <= 16384,

@@ -111,8 +111,10 @@ class EnvSettings {
 ///   OTEL_BSP_MAX_EXPORT_BATCH_SIZE          -> exporter.max_export_batch_size (> 0)
 ///   OTEL_BSP_MAX_QUEUE_SIZE                 -> ignored (info log): the queue is the span ring
 ///                                              the caller sizes through Options::ring_memory
-///   OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION -> anything but "none" is warned about: tracelet
-///                                              sends uncompressed bodies
+///   OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION -> exporter.compression: "gzip" or "none"
+///        (case-insensitive); anything else is warned about and ignored. gzip needs a
+///        compressor: zlib's on Linux (tracelet::gzip); without one (firmware builds) the
+///        exporter logs a line at init and sends uncompressed bodies
 ///   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL    -> anything but "http/protobuf" is warned about
 /// Booleans: only case-insensitive "true" is true; "false" is false; anything else is false
 /// with a warning. Integers: decimal digits only (surrounding spaces/tabs allowed), 0 to

@@ -39,7 +39,9 @@ struct ExporterCounters {
   std::uint64_t spans_dropped_non_retryable = 0;  // removed after a non-retryable 4xx
   std::uint64_t connects = 0;              // successful connection (and handshake) openings
   std::uint64_t connect_failures = 0;      // failed connects or TLS handshakes
-  std::uint64_t bytes_sent = 0;            // request bodies, headers excluded
+  std::uint64_t bytes_sent = 0;            // request bodies as sent (compressed if so), headers
+                                           // and chunk framing excluded
+  std::uint64_t bytes_uncompressed = 0;    // the same bodies before compression (protobuf bytes)
   std::int32_t last_http_status = 0;       // of the last answer, 0 if none yet
 };
 
@@ -122,6 +124,8 @@ class Exporter {
   std::uint32_t failures_in_a_row_ = 0;
   std::uint64_t jitter_state_ = 0;
   ExporterCounters counters_{};
+  Compressor compressor_{};            // in use: no functions = identity bodies
+  void* default_compressor_ = nullptr; // made by init() (the build's gzip), freed by shutdown()
   std::atomic<bool> flush_requested_{false};
   std::atomic<bool> stop_{false};
   std::atomic<bool> background_{false};

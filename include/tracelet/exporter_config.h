@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tracelet/compressor.h"
 #include "tracelet/log.h"
 
 namespace tracelet {
@@ -53,6 +54,15 @@ struct ExporterConfig {
   /// Longest wait a collector's Retry-After may ask for; longer ones are cut to it (logged).
   /// 0 = 300000 (5 minutes). flush()/shutdown() never wait past their own deadline.
   std::uint32_t max_retry_after_ms = 0;
+  /// Request-body coding (OTEL_EXPORTER_OTLP_[TRACES_]COMPRESSION). With kGzip, bodies are
+  /// deflated as they are encoded and sent with Content-Encoding: gzip and HTTP/1.1 chunked
+  /// transfer coding (no Content-Length: nothing is buffered to learn the compressed size).
+  Compression compression = Compression::kNone;
+  /// The compressor kGzip uses. No functions = the build's default: zlib's on Linux
+  /// (tracelet::gzip, state allocated once by Exporter::init, about 264 KB); firmware builds
+  /// have none, so Exporter::init logs one line and bodies go uncompressed (identity).
+  /// Its ctx must outlive the Exporter; used by the exporter's thread only.
+  Compressor compressor{};
   LogSink log = nullptr;                    // nullptr = log_to_stderr
   void* log_ctx = nullptr;
 };

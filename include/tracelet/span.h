@@ -60,6 +60,20 @@ class Span {
   /// Sets or replaces the attribute `key`. Keys and string values longer than
   /// TRACELET_MAX_STRING_BYTES are cut; past TRACELET_MAX_ATTRIBUTES it is dropped and counted.
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
+  /// Sets `key` to an array of `count` elements (OTLP ArrayValue): T is bool, an integer (not
+  /// char), float/double, or anything convertible to std::string_view. Copied now, never
+  /// allocates. Past TRACELET_MAX_ARRAY_ELEMENTS the extra elements are cut (kept: the first
+  /// ones); string elements are cut like string values. If the array does not fit the span's
+  /// data bytes the attribute is dropped and counted, like any other attribute.
+  template <class T>
+  void set_attribute(std::string_view key, const T* values, std::size_t count) noexcept {
+    set_attribute(key, AttributeValue::array(values, count));
+  }
+  /// The same for a braced list: set_attribute("k", {1, 2, 3}), ({"a", "b"}), ({0.5, 1.5}).
+  template <class T>
+  void set_attribute(std::string_view key, std::initializer_list<T> values) noexcept {
+    set_attribute(key, AttributeValue::array(values.begin(), values.size()));
+  }
   /// Adds a timestamped event. Past TRACELET_MAX_EVENTS, or when the span's data bytes are
   /// used up, the event is dropped and counted in dropped_events_count.
   void add_event(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept;
@@ -114,6 +128,10 @@ class Span {
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
   void set_attribute(std::string_view, const AttributeValue&) noexcept {}
+  template <class T>
+  void set_attribute(std::string_view, const T*, std::size_t) noexcept {}
+  template <class T>
+  void set_attribute(std::string_view, std::initializer_list<T>) noexcept {}
   void add_event(std::string_view, std::initializer_list<Attribute> = {}) noexcept {}
   void add_event(std::string_view, const Attribute*, std::size_t) noexcept {}
   void add_link(const SpanContext&, std::initializer_list<Attribute> = {}) noexcept {}

@@ -308,7 +308,7 @@ class EnvLoader {
     load_sampler(tracer);
     note_queue_size();
     check_protocol();
-    check_compression();
+    load_compression(exporter);
     return problems_;
   }
 
@@ -942,21 +942,26 @@ class EnvLoader {
     report(LogLevel::kWarning, line);
   }
 
-  void check_compression() noexcept {
+  // gzip is applied by the exporter if the build has a compressor (Exporter::init says so
+  // once when it has none, e.g. firmware built without zlib).
+  void load_compression(ExporterConfig& exporter) noexcept {
     const char* name = nullptr;
     const std::string_view raw = get_either("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
                                             "OTEL_EXPORTER_OTLP_COMPRESSION", name);
     if (raw.empty()) return;
     const std::string_view value = trim_ows(raw);
-    if (iequals(value, "none")) return;
+    if (iequals(value, "none")) {
+      exporter.compression = Compression::kNone;
+      return;
+    }
+    if (iequals(value, "gzip")) {
+      exporter.compression = Compression::kGzip;
+      return;
+    }
     Line line;
     line.text(name).text("=").quoted(raw);
-    if (iequals(value, "gzip")) {
-      line.text(" is not supported: tracelet sends request bodies uncompressed");
-    } else {
-      line.text(" is not a known compression (none, gzip); tracelet sends request bodies "
-                "uncompressed");
-    }
+    line.text(" is not a known compression (none, gzip); keeping ")
+        .text(exporter.compression == Compression::kGzip ? "gzip" : "none");
     report(LogLevel::kWarning, line);
   }
 

@@ -17,7 +17,7 @@ std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::str
     std::size_t size = entry_size(p, end);
     if (size == 0) break;
     const std::uint8_t tag = p[0];
-    if ((tag == 'b' || tag == 'i' || tag == 'd' || tag == 's') && p[1] == key.size() &&
+    if ((tag == 'b' || tag == 'i' || tag == 'd' || tag == 's' || tag == 'a') && p[1] == key.size() &&
         std::memcmp(p + 2, key.data(), key.size()) == 0) {
       found_size = size;
       return static_cast<std::size_t>(p - bytes);
@@ -69,21 +69,21 @@ void SpanData::set_attribute(std::string_view key, const AttributeValue& value) 
     return;
   }
   if (old != kCapacity) {
-    // Same key again: the new value replaces the old one (OTLP keys are unique).
-    std::uint8_t scratch[2 + TRACELET_MAX_STRING_BYTES + 1 + TRACELET_MAX_STRING_BYTES];
-    std::size_t scratch_used = 0;
-    if (!append_attribute(scratch, sizeof scratch, scratch_used, key, value)) return;
-    if (scratch_used == old_size) {
-      std::memcpy(bytes + old, scratch, scratch_used);
+    // Same key again: the new value replaces the old one (OTLP keys are unique): in place
+    // when the entry has the same size, else appended with the old one marked replaced.
+    const std::size_t new_size = attribute_size(key, value);
+    if (new_size == old_size) {
+      std::size_t at = old;
+      (void)append_attribute(bytes, old + old_size, at, key, value);
       return;
     }
-    if (kCapacity - used < scratch_used) {  // the new value does not fit: keep the old one
+    if (kCapacity - used < new_size ||  // the new value does not fit: keep the old one
+        !append_attribute(bytes, kCapacity, at_used, key, value)) {
       ++dropped_attributes;
       return;
     }
     bytes[old] = static_cast<std::uint8_t>(bytes[old] - ('a' - 'A'));  // mark replaced
-    std::memcpy(bytes + used, scratch, scratch_used);
-    used = static_cast<std::uint16_t>(used + scratch_used);
+    used = static_cast<std::uint16_t>(at_used);
     return;
   }
   if (!append_attribute(bytes, kCapacity, at_used, key, value)) {

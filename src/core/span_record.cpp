@@ -8,13 +8,62 @@ namespace tracelet::detail {
 namespace {
 
 bool is_attribute_tag(std::uint8_t tag) noexcept {
-  return tag == 'b' || tag == 'i' || tag == 'd' || tag == 's';
+  return tag == 'b' || tag == 'i' || tag == 'd' || tag == 's' || tag == 'a';
 }
 bool is_replaced_tag(std::uint8_t tag) noexcept {
-  return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S';
+  return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S' || tag == 'A';
+}
+
+// ---- array values: [element_type u8][count u8] then the elements ----
+
+// Size of the element payload of `count` elements of `type` at `p` (0 if malformed / past end).
+std::size_t array_elements_size(std::uint8_t type, std::size_t count, const std::uint8_t* p,
+                                const std::uint8_t* end) noexcept {
+  const std::size_t left = static_cast<std::size_t>(end - p);
+  std::size_t size = 0;
+  switch (type) {
+    case 'b': size = count; break;
+    case 'i': case 'd': size = 8 * count; break;
+    case 's':
+      for (std::size_t i = 0; i < count; ++i) {
+        if (size >= left) return 0;
+        size += 1u + p[size];
+      }
+      break;
+    default: return 0;
+  }
+  return size <= left ? size : 0;
+}
+
+// ElementReader for arrays stored in a record: `items` points at [element_type][count].
+AttributeValue record_element(const void* items, std::size_t index) noexcept {
+  const auto* p = static_cast<const std::uint8_t*>(items);
+  const std::uint8_t type = p[0];
+  p += 2;
+  switch (type) {
+    case 'b': return AttributeValue(p[index] != 0);
+    case 'i': {
+      std::int64_t v = 0;
+      std::memcpy(&v, p + 8 * index, 8);
+      return AttributeValue(v);
+    }
+    case 'd': {
+      double v = 0;
+      std::memcpy(&v, p + 8 * index, 8);
+      return AttributeValue(v);
+    }
+    default:  // 's': step over the earlier strings (arrays are short)
+      for (std::size_t i = 0; i < index; ++i) p += 1u + p[0];
+      return AttributeValue(std::string_view(reinterpret_cast<const char*>(p + 1), p[0]));
+  }
 }
 
 }  // namespace
+
+std::size_t array_element_count(const AttributeValue& value) noexcept {
+  const std::size_t n = value.array_size();
+  return n < TRACELET_MAX_ARRAY_ELEMENTS ? n : TRACELET_MAX_ARRAY_ELEMENTS;
+}
 
 std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept {
   std::size_t cut = max_bytes;
@@ -23,8 +72,81 @@ std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept
   return text.substr(0, cut);
 }
 
+std::size_t attribute_size(std::string_view key, const AttributeValue& value) noexcept {
+  key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+  std::size_t value_size = 8;
+  switch (value.type()) {
+    case AttributeValue::Type::kBool: value_size = 1; break;
+    case AttributeValue::Type::kInt:
+    case AttributeValue::Type::kDouble: value_size = 8; break;
+    case AttributeValue::Type::kString:
+      value_size = 1 + utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES).size();
+      break;
+    case AttributeValue::Type::kArray: {
+      const std::size_t n = array_element_count(value);
+      value_size = 2;
+      switch (value.element_type()) {
+        case AttributeValue::Type::kBool: value_size += n; break;
+        case AttributeValue::Type::kString:
+          for (std::size_t i = 0; i < n; ++i) {
+            value_size += 1 + utf8_prefix(value.element(i).as_string(), TRACELET_MAX_STRING_BYTES).size();
+          }
+          break;
+        default: value_size += 8 * n; break;
+      }
+      break;
+    }
+  }
+  return 2 + key.size() + value_size;
+}
+
 bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
                       std::string_view key, const AttributeValue& value) noexcept {
+  if (value.type() == AttributeValue::Type::kArray) {
+    const AttributeValue::Type element = value.element_type();
+    if (element != AttributeValue::Type::kBool && element != AttributeValue::Type::kInt &&
+        element != AttributeValue::Type::kDouble && element != AttributeValue::Type::kString) {
+      return false;  // not a scalar element type: nothing OTLP could carry
+    }
+    const std::size_t size = attribute_size(key, value);
+    if (cap - used < size) return false;
+    key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+    const std::size_t n = array_element_count(value);
+    std::uint8_t* p = buf + used;
+    *p++ = 'a';
+    *p++ = static_cast<std::uint8_t>(key.size());
+    std::memcpy(p, key.data(), key.size());
+    p += key.size();
+    *p++ = static_cast<std::uint8_t>(element);
+    *p++ = static_cast<std::uint8_t>(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const AttributeValue item = value.element(i);
+      switch (element) {
+        case AttributeValue::Type::kBool: *p++ = item.as_bool() ? 1 : 0; break;
+        case AttributeValue::Type::kInt: {
+          const std::int64_t v = item.as_int();
+          std::memcpy(p, &v, 8);
+          p += 8;
+          break;
+        }
+        case AttributeValue::Type::kDouble: {
+          const double v = item.as_double();
+          std::memcpy(p, &v, 8);
+          p += 8;
+          break;
+        }
+        default: {
+          const std::string_view text = utf8_prefix(item.as_string(), TRACELET_MAX_STRING_BYTES);
+          *p++ = static_cast<std::uint8_t>(text.size());
+          std::memcpy(p, text.data(), text.size());
+          p += text.size();
+          break;
+        }
+      }
+    }
+    used += size;
+    return true;
+  }
   key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
   std::string_view text;
   std::size_t value_size = 8;
@@ -36,6 +158,7 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
       text = utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES);
       value_size = 1 + text.size();
       break;
+    case AttributeValue::Type::kArray: return false;  // handled above
   }
   const std::size_t size = 2 + key.size() + value_size;
   if (cap - used < size) return false;
@@ -60,6 +183,7 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
       *p++ = static_cast<std::uint8_t>(text.size());
       std::memcpy(p, text.data(), text.size());
       break;
+    case AttributeValue::Type::kArray: break;  // handled above
   }
   used += size;
   return true;
@@ -97,6 +221,16 @@ std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
       std::memcpy(&d, v, 8);
       out.value = AttributeValue(d);
       value_size = 8;
+      break;
+    }
+    case 'a': {
+      if (end - v < 2) return 0;
+      const std::size_t elements = array_elements_size(v[0], v[1], v + 2, end);
+      if (elements == 0 && v[1] != 0) return 0;
+      if (v[0] != 'b' && v[0] != 'i' && v[0] != 'd' && v[0] != 's') return 0;
+      out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1],
+                                                &record_element);
+      value_size = 2 + elements;
       break;
     }
     default: {  // 's'
@@ -140,6 +274,15 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
       if (size >= left) return 0;
       size += 1u + p[size];
       break;
+    case 'a': case 'A': {
+      size = 2u + p[1];
+      if (size + 2 > left) return 0;
+      const std::size_t elements = array_elements_size(p[size], p[size + 1], p + size + 2, p + left);
+      if (elements == 0 && p[size + 1] != 0) return 0;
+      if (p[size] != 'b' && p[size] != 'i' && p[size] != 'd' && p[size] != 's') return 0;
+      size += 2u + elements;
+      break;
+    }
     case kStatusMessageTag: size = 2u + p[1]; break;
     case kEventTag: {
       EventEntry event;

@@ -6,7 +6,9 @@
 //   then entries, each starting with a tag byte:
 //   attribute    'b' | 'i' | 'd' | 's'  [key_len u8][key][value]
 //                  value: bool 1 byte | int64 8 bytes | double 8 bytes | [len u8][bytes]
-//   replaced     the same tag in upper case ('B','I','D','S'): an attribute overwritten later
+//                array 'a' [key_len u8][key][element_type u8 'b'|'i'|'d'|'s'][count u8]
+//                  then `count` elements, each encoded as the scalar value above
+//   replaced     the same tag in upper case ('B','I','D','S','A'): an attribute overwritten later
 //   event        'E' [name_len u8][name][time_unix_ns u64][attribute_count u8][dropped u8]
 //                  followed by its attribute entries
 //   status text  'M' [len u8][bytes] (the last one counts)
@@ -51,6 +53,11 @@ struct SpanRecordHead {
 /// does not fit.
 bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
                       std::string_view key, const AttributeValue& value) noexcept;
+
+/// Bytes append_attribute() needs for this entry (after its cuts).
+std::size_t attribute_size(std::string_view key, const AttributeValue& value) noexcept;
+/// Elements of an array value that a record keeps: at most TRACELET_MAX_ARRAY_ELEMENTS.
+std::size_t array_element_count(const AttributeValue& value) noexcept;
 
 std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept;
 /// Longest prefix of `text` of at most `max_bytes` bytes that does not split a UTF-8 sequence.

@@ -65,6 +65,14 @@ class LineBuilder {
       case AttributeValue::Type::kString:
         add("\"%.*s\"", static_cast<int>(v.as_string().size()), v.as_string().data());
         break;
+      case AttributeValue::Type::kArray:  // k=["a","b"], k=[1,2]
+        add("[");
+        for (std::size_t i = 0; i < v.array_size(); ++i) {
+          if (i != 0) add(",");
+          value(v.element(i));
+        }
+        add("]");
+        break;
     }
   }
   std::size_t length() const noexcept { return len_; }

@@ -1,8 +1,10 @@
 #include "tracelet/exporter.h"
 
 #include <cstdarg>
+#include <cstdio>
 #include <cstring>
 
+#include "export/compression.h"
 #include "export/http_request.h"
 #include "export/http_response.h"
 #include "export/log_line.h"
@@ -25,7 +27,39 @@ constexpr std::uint32_t kDefaultInitialBackoffMs = 1000;
 constexpr std::uint32_t kDefaultMaxBackoffMs = 32000;
 constexpr std::uint32_t kDefaultMaxRetryAfterMs = 300000;
 
+// ---- compressed bodies: deflate output as HTTP/1.1 chunks ----
+
+struct ChunkedBody {
+  const Compressor* compressor;
+  detail::TransportWriter* writer;
+  std::uint64_t compressed = 0;  // bytes of compressed body, chunk framing excluded
+};
+
+// CompressedSink: one chunk per piece of compressor output ("<hex size>\r\n<bytes>\r\n").
+bool write_chunk(void* ctx, const std::uint8_t* data, std::size_t len) {
+  auto* body = static_cast<ChunkedBody*>(ctx);
+  if (len == 0) return true;  // a zero-size chunk would end the body
+  char size_line[20];
+  std::snprintf(size_line, sizeof size_line, "%lx\r\n", static_cast<unsigned long>(len));
+  body->compressed += len;
+  return body->writer->write_text(size_line) && body->writer->write(data, len) &&
+         body->writer->write_text("\r\n");
+}
+
+// nanopb output stream callback: the encoder's bytes go into the compressor.
+bool compress_write(pb_ostream_t* stream, const pb_byte_t* buf, std::size_t count) {
+  auto* body = static_cast<ChunkedBody*>(stream->state);
+  return body->compressor->write(body->compressor->ctx, buf, count, false, &write_chunk, body);
+}
+
 }  // namespace
+
+// The build's default gzip (export/compression.h): none, unless src/export/gzip_zlib.cpp is
+// linked in, whose strong definitions replace these.
+namespace detail {
+__attribute__((weak)) bool default_gzip_open(Compressor&, void*&) noexcept { return false; }
+__attribute__((weak)) void default_gzip_close(void*) noexcept {}
+}  // namespace detail
 
 // Log formats avoid 64-bit conversions: newlib-nano's printf (small MCUs) has none.
 void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
@@ -76,6 +110,21 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
   std::memcpy(path_, url.path, sizeof path_);
   port_ = url.port;
   tls_ = url.tls;
+  compressor_ = Compressor{};
+  if (config.compression == Compression::kGzip) {
+    if (config.compressor.begin != nullptr && config.compressor.write != nullptr &&
+        config.compressor.content_encoding != nullptr) {
+      compressor_ = config.compressor;
+    } else if (default_compressor_ == nullptr &&
+               detail::default_gzip_open(compressor_, default_compressor_)) {
+      // made once here: bodies reuse its state, nothing is allocated per request
+    } else if (default_compressor_ == nullptr) {
+      compressor_ = Compressor{};
+      logf(LogLevel::kWarning, "exporter: gzip compression was requested, but this build has no "
+           "gzip compressor (tracelet::gzip needs zlib; firmware builds link none): sending "
+           "request bodies uncompressed (identity)");
+    }
+  }
   connector_ = connector;
   tracer_ = &tracer;
   std::uint8_t seed[8];
@@ -136,7 +185,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   source.ring = &tracer_->ring();
   source.batch = batch;
   source.resource = tracer_->resource();
-  otlp::RequestPlan plan;
+  const bool compress = compressor_.write != nullptr;
+  otlp::RequestPlan plan;  // also for chunked bodies: the encoder writes from the plan
   plan.span_sizes = span_sizes_;
   plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
   if (!otlp::plan_request(source, plan)) {
@@ -178,11 +228,29 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   transport = transport_;
 
   detail::TransportWriter writer(transport, deadline);
-  bool ok = otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
-                                  plan.bytes, config_.headers, config_.header_count);
-  pb_ostream_t body = writer.stream();
   const std::size_t skipped = plan.skipped;
-  ok = ok && otlp::encode_request(source, plan, &body) && writer.flush();
+  std::size_t body_size = plan.bytes;
+  bool ok = false;
+  std::uint64_t sent_bytes = body_size;
+  if (compress) {
+    // One pass: encoder -> compressor (1 KB staging) -> chunks through the writer's buffer.
+    ChunkedBody chunked{&compressor_, &writer};
+    pb_ostream_t body = {&compress_write, &chunked, SIZE_MAX, 0, nullptr};
+    ok = otlp::write_post_head_chunked(writer, host_, port_, tls_, path_,
+                                       "tracelet/" TRACELET_VERSION_STRING,
+                                       compressor_.content_encoding, config_.headers,
+                                       config_.header_count) &&
+         compressor_.begin(compressor_.ctx) && otlp::encode_request(source, plan, &body) &&
+         compressor_.write(compressor_.ctx, nullptr, 0, true, &write_chunk, &chunked) &&
+         writer.write_text("0\r\n\r\n") && writer.flush();
+    body_size = body.bytes_written;
+    sent_bytes = chunked.compressed;
+  } else {
+    ok = otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
+                               body_size, config_.headers, config_.header_count);
+    pb_ostream_t body = writer.stream();
+    ok = ok && otlp::encode_request(source, plan, &body) && writer.flush();
+  }
   if (!ok) {
     connector_.close(connector_.ctx);
     connected_ = false;
@@ -191,7 +259,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
          to_string(writer.status()));
     return Outcome::kRetry;
   }
-  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, plan.bytes);
+  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, sent_bytes);
+  update([](ExporterCounters& c, std::uint64_t n) { c.bytes_uncompressed += n; }, body_size);
   if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %zu corrupt span records", skipped);
 
   detail::HttpResponseParser response;
@@ -352,6 +421,11 @@ Status Exporter::shutdown(std::uint32_t timeout_ms) noexcept {
     logf(LogLevel::kWarning, "exporter: shut down with %lu undelivered spans",
          static_cast<unsigned long>(pending_spans()));
   }
+  if (default_compressor_ != nullptr) {
+    detail::default_gzip_close(default_compressor_);
+    default_compressor_ = nullptr;
+  }
+  compressor_ = Compressor{};
   tracer_ = nullptr;
   return result;
 }

@@ -5,27 +5,48 @@
 
 namespace tracelet::otlp {
 
-bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
-                     const char* path, const char* user_agent, std::size_t content_length,
-                     const HttpHeader* headers, std::size_t header_count) noexcept {
+namespace {
+
+// `body[0..2]` end the Content-Type line and carry the body's framing headers.
+bool write_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
+                const char* path, const char* user_agent, const char* const (&body)[3],
+                const HttpHeader* headers, std::size_t header_count) noexcept {
   const bool ipv6 = std::strchr(host, ':') != nullptr;  // a parsed host has ':' only as IPv6
   char port_text[8] = {};
   if (port != (tls ? 443 : 80)) std::snprintf(port_text, sizeof port_text, ":%u", static_cast<unsigned>(port));
-  char length_text[48];
-  // %lu, not %zu: newlib-nano's printf has no size_t length modifier.
-  std::snprintf(length_text, sizeof length_text, "\r\nContent-Length: %lu\r\n",
-                static_cast<unsigned long>(content_length));
   bool ok = writer.write_text("POST ") && writer.write_text(path) &&
             writer.write_text(" HTTP/1.1\r\nHost: ") && writer.write_text(ipv6 ? "[" : "") &&
             writer.write_text(host) && writer.write_text(ipv6 ? "]" : "") &&
             writer.write_text(port_text) && writer.write_text("\r\nUser-Agent: ") &&
             writer.write_text(user_agent) && writer.write_text("\r\nContent-Type: application/x-protobuf") &&
-            writer.write_text(length_text);
+            writer.write_text(body[0]) && writer.write_text(body[1]) && writer.write_text(body[2]);
   for (std::size_t i = 0; ok && i < header_count; ++i) {
     ok = writer.write_text(headers[i].name) && writer.write_text(": ") &&
          writer.write_text(headers[i].value) && writer.write_text("\r\n");
   }
   return ok && writer.write_text("\r\n");
+}
+
+}  // namespace
+
+bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
+                     const char* path, const char* user_agent, std::size_t content_length,
+                     const HttpHeader* headers, std::size_t header_count) noexcept {
+  char length_text[48];
+  // %lu, not %zu: newlib-nano's printf has no size_t length modifier.
+  std::snprintf(length_text, sizeof length_text, "\r\nContent-Length: %lu\r\n",
+                static_cast<unsigned long>(content_length));
+  const char* const body[3] = {length_text, "", ""};
+  return write_head(writer, host, port, tls, path, user_agent, body, headers, header_count);
+}
+
+bool write_post_head_chunked(detail::TransportWriter& writer, const char* host, std::uint16_t port,
+                             bool tls, const char* path, const char* user_agent,
+                             const char* content_encoding, const HttpHeader* headers,
+                             std::size_t header_count) noexcept {
+  const char* const body[3] = {"\r\nContent-Encoding: ", content_encoding,
+                               "\r\nTransfer-Encoding: chunked\r\n"};
+  return write_head(writer, host, port, tls, path, user_agent, body, headers, header_count);
 }
 
 bool is_valid_header(const HttpHeader& header) noexcept {

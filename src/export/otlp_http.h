@@ -18,6 +18,13 @@ bool write_post_head(detail::TransportWriter& writer, const char* host, std::uin
                      const char* path, const char* user_agent, std::size_t content_length,
                      const HttpHeader* headers, std::size_t header_count) noexcept;
 
+/// The same head for a body of unknown length: `Content-Encoding: <content_encoding>` and
+/// `Transfer-Encoding: chunked` instead of Content-Length (the body then goes out as chunks).
+bool write_post_head_chunked(detail::TransportWriter& writer, const char* host, std::uint16_t port,
+                             bool tls, const char* path, const char* user_agent,
+                             const char* content_encoding, const HttpHeader* headers,
+                             std::size_t header_count) noexcept;
+
 /// A header that can go on the wire as it is: a non-empty name without ':', space, tab, CR or
 /// LF, and a value without CR or LF (either null is invalid).
 bool is_valid_header(const HttpHeader& header) noexcept;

@@ -49,6 +49,8 @@ constexpr std::uint32_t kAnyString = opentelemetry_proto_common_v1_AnyValue_stri
 constexpr std::uint32_t kAnyBool = opentelemetry_proto_common_v1_AnyValue_bool_value_tag;
 constexpr std::uint32_t kAnyInt = opentelemetry_proto_common_v1_AnyValue_int_value_tag;
 constexpr std::uint32_t kAnyDouble = opentelemetry_proto_common_v1_AnyValue_double_value_tag;
+constexpr std::uint32_t kAnyArray = opentelemetry_proto_common_v1_AnyValue_array_value_tag;
+constexpr std::uint32_t kArrayValues = opentelemetry_proto_common_v1_ArrayValue_values_tag;
 constexpr std::uint32_t kSpanTraceId = opentelemetry_proto_trace_v1_Span_trace_id_tag;
 constexpr std::uint32_t kSpanSpanId = opentelemetry_proto_trace_v1_Span_span_id_tag;
 constexpr std::uint32_t kSpanParent = opentelemetry_proto_trace_v1_Span_parent_span_id_tag;
@@ -124,16 +126,29 @@ std::size_t id_field_size(std::uint32_t field, const std::uint8_t* id, std::size
   return all_zero(id, n) ? 0 : delimited_size(field, n);
 }
 
-// AnyValue: a oneof member is written even at its default.
-std::size_t any_value_size(const AttributeValue& value) noexcept {
+// AnyValue: a oneof member is written even at its default (an empty string or array too).
+std::size_t scalar_value_size(const AttributeValue& value) noexcept {
   switch (value.type()) {
     case AttributeValue::Type::kBool: return tag_size(kAnyBool) + 1;
     case AttributeValue::Type::kInt:
       return tag_size(kAnyInt) + varint_size(static_cast<std::uint64_t>(value.as_int()));
     case AttributeValue::Type::kDouble: return tag_size(kAnyDouble) + 8;
     case AttributeValue::Type::kString: return delimited_size(kAnyString, value.as_string().size());
+    case AttributeValue::Type::kArray: return 0;  // records hold scalar elements only
   }
   return 0;
+}
+
+// ArrayValue: one AnyValue message per element.
+std::size_t array_values_size(const AttributeValue& array) noexcept {
+  std::size_t size = 0;
+  for (std::size_t i = 0; i < array.array_size(); ++i) size += delimited_size(kArrayValues, scalar_value_size(array.element(i)));
+  return size;
+}
+
+std::size_t any_value_size(const AttributeValue& value) noexcept {
+  return value.type() == AttributeValue::Type::kArray ? delimited_size(kAnyArray, array_values_size(value))
+                                                      : scalar_value_size(value);
 }
 
 std::size_t key_value_size(const AttributeEntry& entry) noexcept {
@@ -307,7 +322,7 @@ void put_id(Out& o, std::uint32_t field, const std::uint8_t* id, std::size_t n) 
   if (!all_zero(id, n)) put_bytes(o, field, id, n);
 }
 
-void put_any_value(Out& o, const AttributeValue& value) noexcept {
+void put_scalar_value(Out& o, const AttributeValue& value) noexcept {
   switch (value.type()) {
     case AttributeValue::Type::kBool:
       o.tag(PB_WT_VARINT, kAnyBool);
@@ -330,6 +345,20 @@ void put_any_value(Out& o, const AttributeValue& value) noexcept {
       put_bytes(o, kAnyString, text.data(), text.size());
       return;
     }
+    case AttributeValue::Type::kArray: return;  // records hold scalar elements only
+  }
+}
+
+void put_any_value(Out& o, const AttributeValue& value) noexcept {
+  if (value.type() != AttributeValue::Type::kArray) {
+    put_scalar_value(o, value);
+    return;
+  }
+  put_delimited_head(o, kAnyArray, array_values_size(value));
+  for (std::size_t i = 0; i < value.array_size(); ++i) {
+    const AttributeValue element = value.element(i);
+    put_delimited_head(o, kArrayValues, scalar_value_size(element));
+    put_scalar_value(o, element);
   }
 }
 

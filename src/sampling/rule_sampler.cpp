@@ -123,6 +123,7 @@ bool attribute_text(const SamplingParams& p, std::string_view key, std::string_v
         return true;
       }
       case AttributeValue::Type::kDouble:
+      case AttributeValue::Type::kArray:
         return false;  // no textual form that rules could match reliably
     }
   }

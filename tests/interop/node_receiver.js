@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 'use strict';
 // node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE [--client-ca FILE]
+//                  [--compression none|gzip]
 //
 // The tracelet -> JS half of the interop tests: an OTLP/HTTP trace receiver built on node's
 // https module and the OFFICIAL OTLP message code (the protobufjs code generated from
@@ -16,16 +17,22 @@
 // views (common.js). A request it cannot decode gets 400. SIGTERM: exits 0.
 // --client-ca FILE: mutual TLS, node's way (requestCert: true, rejectUnauthorized: true): a
 // client must present a certificate signed by that CA; each record then names its subject CN.
+// --compression gzip: every request must instead carry Content-Encoding: gzip and
+// Transfer-Encoding: chunked (no Content-Length; node undoes the chunking); the body is
+// inflated with node's zlib before decoding, and its compressed and inflated sizes recorded.
 
 const fs = require('fs');
 const https = require('https');
+const zlib = require('zlib');
 const official = require('../otlp/official');
 const { walk_understood } = require('../otlp/wire');
 const { attributes_from_list, parse_flags } = require('./common');
 
 function parse_args(argv) {
-  const out = parse_flags(argv, ['--cert', '--key', '--port-file', '--out', '--client-ca']);
-  return out && out.cert && out.key && out.port_file && out.out ? out : null;
+  const out = parse_flags(argv, ['--cert', '--key', '--port-file', '--out', '--client-ca', '--compression'],
+                          { compression: 'none' });
+  return out && out.cert && out.key && out.port_file && out.out && ['none', 'gzip'].includes(out.compression)
+    ? out : null;
 }
 
 // ---- official decoded message -> normalized view --------------------------------------------
@@ -121,7 +128,7 @@ class Normalizer {
 function main(argv) {
   const args = parse_args(argv);
   if (!args) {
-    console.error('usage: node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE');
+    console.error('usage: node_receiver.js --cert FILE --key FILE --port-file FILE --out FILE [--compression none|gzip]');
     return 2;
   }
   const { root, Long, transformer_version } = official.load();
@@ -153,7 +160,8 @@ function main(argv) {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       seq += 1;
-      const body = Buffer.concat(chunks);
+      const wire_body = Buffer.concat(chunks);
+      let body = wire_body;
       const problems = [];
       const h = req.headers;
       if (req.method !== 'POST') problems.push(`method ${req.method}, expected POST`);
@@ -161,11 +169,27 @@ function main(argv) {
       if (h['content-type'] !== 'application/x-protobuf') {
         problems.push(`Content-Type ${JSON.stringify(h['content-type'])}, expected "application/x-protobuf"`);
       }
-      if (h['transfer-encoding'] !== undefined) problems.push(`unexpected Transfer-Encoding ${h['transfer-encoding']}`);
-      if (h['content-length'] === undefined) {
-        problems.push('no Content-Length');
-      } else if (!/^[0-9]+$/.test(h['content-length']) || Number(h['content-length']) !== body.length) {
-        problems.push(`Content-Length ${h['content-length']} but the body has ${body.length} bytes`);
+      if (args.compression === 'gzip') {
+        if (h['content-encoding'] !== 'gzip') {
+          problems.push(`Content-Encoding ${JSON.stringify(h['content-encoding'])}, expected "gzip"`);
+        }
+        if (h['transfer-encoding'] !== 'chunked') {
+          problems.push(`Transfer-Encoding ${JSON.stringify(h['transfer-encoding'])}, expected "chunked"`);
+        }
+        if (h['content-length'] !== undefined) problems.push(`unexpected Content-Length ${h['content-length']} with chunked`);
+        try {
+          body = zlib.gunzipSync(wire_body);
+        } catch (e) {
+          problems.push(`the body (${wire_body.length} bytes) is not valid gzip: ${e.message}`);
+        }
+      } else {
+        if (h['content-encoding'] !== undefined) problems.push(`unexpected Content-Encoding ${h['content-encoding']}`);
+        if (h['transfer-encoding'] !== undefined) problems.push(`unexpected Transfer-Encoding ${h['transfer-encoding']}`);
+        if (h['content-length'] === undefined) {
+          problems.push('no Content-Length');
+        } else if (!/^[0-9]+$/.test(h['content-length']) || Number(h['content-length']) !== body.length) {
+          problems.push(`Content-Length ${h['content-length']} but the body has ${body.length} bytes`);
+        }
       }
       const want_host = `127.0.0.1:${port}`;
       if (h.host !== want_host) problems.push(`Host ${JSON.stringify(h.host)}, expected "${want_host}"`);
@@ -184,13 +208,14 @@ function main(argv) {
       const record = {
         seq, method: req.method, url: req.url, http_version: req.httpVersion,
         headers: { host: h.host, 'content-type': h['content-type'], 'content-length': h['content-length'],
-                   'transfer-encoding': h['transfer-encoding'], 'user-agent': h['user-agent'],
-                   connection: h.connection },
-        body_bytes: body.length, connection: connections, problems, spans,
+                   'transfer-encoding': h['transfer-encoding'], 'content-encoding': h['content-encoding'],
+                   'user-agent': h['user-agent'], connection: h.connection },
+        body_bytes: body.length, wire_body_bytes: wire_body.length, connection: connections, problems, spans,
         ...(peer ? { client_cn: (peer.subject && peer.subject.CN) || '', client_authorized: req.socket.authorized } : {}),
       };
       fs.appendFileSync(args.out, JSON.stringify(record) + '\n');
-      console.log(`request #${seq}: ${req.method} ${req.url} ${body.length} bytes, ${spans.length} span(s), ` +
+      console.log(`request #${seq}: ${req.method} ${req.url} ${body.length} bytes` +
+                  `${wire_body.length !== body.length ? ` (${wire_body.length} on the wire)` : ''}, ${spans.length} span(s), ` +
                   `${problems.length} problem(s), User-Agent ${h['user-agent']}`);
       for (const p of problems) console.log(`  problem: ${p}`);
       if (decoded) {

@@ -1,11 +1,12 @@
 // tracelet_sender --endpoint URL --ca FILE --out FILE
-//                 [--client-cert FILE --client-key FILE] [--flush-ms MS]
+//                 [--client-cert FILE --client-key FILE] [--flush-ms MS] [--compression none|gzip]
 //
 // The tracelet -> JS half of the interop tests: records a known set of spans with tracelet
-// (nested parents, every span kind, string/bool/int/double attributes, events with attributes,
+// (nested parents, every span kind, string/bool/int/double attributes and arrays of each,
+// events with attributes,
 // record_error, a remote parent, an explicit local parent, attribute replacement and the span
 // limits) and ships them with the real Exporter + NetConnector (TCP + Mbed TLS, trusting only
-// the CA in --ca) to the endpoint. Writes what it recorded to --out as normalized views
+// the CA in --ca) to the endpoint, with gzip bodies when --compression gzip. Writes what it recorded to --out as normalized views
 // (tests/interop/common.js): ids as hex, kinds and status codes as OTLP numbers, typed values.
 // tracelet reads its own clock, so each time is written as the window {min, max} measured with
 // Tracer::now_unix_ns() right before and right after the call that took it.
@@ -70,6 +71,11 @@ std::string typed(const tracelet::AttributeValue& v) {
       return std::string("{\"double\":") + buf + "}";
     case tracelet::AttributeValue::Type::kString:
       return "{\"string\":" + quote(v.as_string()) + "}";
+    case tracelet::AttributeValue::Type::kArray: {
+      std::string out = "{\"array\":[";
+      for (std::size_t i = 0; i < v.array_size(); ++i) out += (i ? "," : "") + typed(v.element(i));
+      return out + "]}";
+    }
   }
   return "{}";
 }
@@ -246,7 +252,8 @@ void record_request_trace(tracelet::Tracer& tracer, Recorder& r) {
       r.attribute(db, db_i, "db.query.text", "SELECT * FROM cart WHERE id = $1");
       r.end(db, db_i);
     }
-    r.event(load, load_i, "loaded", {});
+    static const std::int64_t kItemIds[] = {17, 42, 99};
+    r.event(load, load_i, "loaded", {{"cart.item_ids", tracelet::AttributeValue::array(kItemIds, 3)}});
     r.end(load, load_i);
   }
 
@@ -271,6 +278,16 @@ void record_request_trace(tracelet::Tracer& tracer, Recorder& r) {
     tracelet::Span handle = tracer.start_span("handle-order", consumer);
     const std::size_t h_i = r.begin(handle, "handle-order", SpanKind::kConsumer, t, &publish_ctx);
     r.attribute(handle, h_i, "messaging.operation.type", "process");
+    // Arrays (OTLP ArrayValue) of each element type, and an empty one.
+    static const std::string_view kTags[] = {"checkout", "", "grüße"};
+    static const bool kFlags[] = {true, false, true};
+    static const std::int64_t kInts[] = {INT64_MIN, -1, 0, INT64_MAX};
+    static const double kDoubles[] = {0.25, -1.5e300};
+    r.attribute(handle, h_i, "interop.array.strings", tracelet::AttributeValue::array(kTags, 3));
+    r.attribute(handle, h_i, "interop.array.bools", tracelet::AttributeValue::array(kFlags, 3));
+    r.attribute(handle, h_i, "interop.array.ints", tracelet::AttributeValue::array(kInts, 4));
+    r.attribute(handle, h_i, "interop.array.doubles", tracelet::AttributeValue::array(kDoubles, 2));
+    r.attribute(handle, h_i, "interop.array.empty", tracelet::AttributeValue::array(kInts, 0));
     r.end(handle, h_i);
   }
   {
@@ -370,6 +387,12 @@ void record_limit_traces(tracelet::Tracer& tracer, Recorder& r) {
     const std::string utf8 = std::string(TRACELET_MAX_STRING_BYTES - 1, 'x') + "\xc3\xa9";
     cut.set_attribute("long.utf8", utf8);
     r[i].attributes.set("long.utf8", typed(std::string(TRACELET_MAX_STRING_BYTES - 1, 'x')));
+    // Arrays keep their first TRACELET_MAX_ARRAY_ELEMENTS elements (the attribute stays).
+    std::vector<std::int64_t> many(TRACELET_MAX_ARRAY_ELEMENTS + 3);
+    for (std::size_t n = 0; n < many.size(); ++n) many[n] = static_cast<std::int64_t>(n);
+    cut.set_attribute("long.array", many.data(), many.size());
+    r[i].attributes.set("long.array",
+                        typed(tracelet::AttributeValue::array(many.data(), TRACELET_MAX_ARRAY_ELEMENTS)));
     r.end(cut, i);
   }
 }
@@ -404,6 +427,7 @@ int main(int argc, char** argv) {
   const char* client_key = nullptr;
   long flush_ms_limit = 30000;
   bool usage_ok = argc % 2 == 1;
+  const char* compression = "none";
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--endpoint") == 0) {
       endpoint = argv[i + 1];
@@ -418,13 +442,17 @@ int main(int argc, char** argv) {
     } else if (std::strcmp(argv[i], "--flush-ms") == 0) {
       flush_ms_limit = std::strtol(argv[i + 1], nullptr, 10);
       usage_ok = usage_ok && flush_ms_limit > 0;
+    } else if (std::strcmp(argv[i], "--compression") == 0) {
+      compression = argv[i + 1];
     } else {
       usage_ok = false;
     }
   }
-  if (endpoint == nullptr || ca == nullptr || out_path == nullptr || !usage_ok) {
+  const bool gzip = std::strcmp(compression, "gzip") == 0;
+  if (endpoint == nullptr || ca == nullptr || out_path == nullptr || !usage_ok ||
+      (!gzip && std::strcmp(compression, "none") != 0)) {
     std::fprintf(stderr, "usage: tracelet_sender --endpoint URL --ca FILE --out FILE "
-                         "[--client-cert FILE --client-key FILE] [--flush-ms MS]\n");
+                         "[--client-cert FILE --client-key FILE] [--flush-ms MS] [--compression none|gzip]\n");
     return 2;
   }
 
@@ -466,6 +494,7 @@ int main(int argc, char** argv) {
   config.max_export_batch_size = 4;  // several requests, over one keep-alive connection
   config.timeout_ms = 10000;
   config.initial_backoff_ms = 100;
+  config.compression = gzip ? tracelet::Compression::kGzip : tracelet::Compression::kNone;
   static tracelet::NetConnector connector;
   connector.configure(config);
   static tracelet::Exporter exporter;
@@ -496,7 +525,7 @@ int main(int argc, char** argv) {
          ",\"spans_exported\":" + u64(ec.spans_exported) + ",\"export_attempts\":" + u64(ec.export_attempts) +
          ",\"exports_succeeded\":" + u64(ec.exports_succeeded) +
          ",\"export_failures\":" + u64(ec.export_failures) + ",\"connects\":" + u64(ec.connects) +
-         ",\"bytes_sent\":" + u64(ec.bytes_sent) +
+         ",\"bytes_sent\":" + u64(ec.bytes_sent) + ",\"bytes_uncompressed\":" + u64(ec.bytes_uncompressed) +
          ",\"last_http_status\":" + std::to_string(ec.last_http_status) +
          ",\"flush_ms\":" + std::to_string(flush_ms) + "}}\n";
   std::FILE* out = std::fopen(out_path, "wb");

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--emulator PREFIX]
+// tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--compression none|gzip] [--emulator PREFIX]
 //
 // CTest driver, tracelet -> official OTLP definitions:
 //  1. tracelet-receiver --make-ca DIR/ca: a fresh CA and a server certificate for 127.0.0.1
@@ -10,6 +10,8 @@
 //  3. runs tracelet_sender (tracelet Exporter + NetConnector over Mbed TLS, trusting the CA),
 //     which records a known set of spans, exports them and writes what it recorded;
 //  4. stops node_receiver.js by PID (SIGTERM; it must exit 0);
+//     With --compression gzip, tracelet sends gzip bodies with chunked transfer coding, and
+//     node_receiver.js requires exactly that and inflates them before decoding;
 //  5. requires that every request passed the header and wire checks, and that every recorded
 //     span arrived exactly once and matches field by field (times within the measured windows);
 //     then proves the comparison would catch a mutated expectation.
@@ -20,14 +22,15 @@ const path = require('path');
 const common = require('./common');
 
 function parse_args(argv) {
-  const out = common.parse_flags(argv, ['--receiver', '--sender', '--work', '--emulator'], { emulator: '' });
-  return out && out.receiver && out.sender && out.work ? out : null;
+  const out = common.parse_flags(argv, ['--receiver', '--sender', '--work', '--compression', '--emulator'],
+                                 { emulator: '', compression: 'none' });
+  return out && out.receiver && out.sender && out.work && ['none', 'gzip'].includes(out.compression) ? out : null;
 }
 
 async function main(argv) {
   const args = parse_args(argv);
   if (!args) {
-    console.error('usage: tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--emulator PREFIX]');
+    console.error('usage: tracelet_to_js.js --receiver BIN --sender BIN --work DIR [--compression none|gzip] [--emulator PREFIX]');
     return 2;
   }
   const work = common.fresh_dir(args.work);
@@ -40,7 +43,8 @@ async function main(argv) {
 
   const server = new common.Child('node_receiver', process.execPath, [
     path.join(__dirname, 'node_receiver.js'), '--cert', path.join(ca_dir, 'server.crt'),
-    '--key', path.join(ca_dir, 'server.key'), '--port-file', port_file, '--out', decoded_file]);
+    '--key', path.join(ca_dir, 'server.key'), '--port-file', port_file, '--out', decoded_file,
+    '--compression', args.compression]);
   let sender_exit;
   let stopped;
   try {
@@ -48,7 +52,8 @@ async function main(argv) {
     const endpoint = `https://127.0.0.1:${port}/v1/traces`;
     console.log(`node_receiver pid ${server.pid} listening on ${endpoint}`);
     sender_exit = await common.run('tracelet_sender', ...common.with_emulator(args.emulator, args.sender, [
-      '--endpoint', endpoint, '--ca', path.join(ca_dir, 'ca.crt'), '--out', recorded_file]),
+      '--endpoint', endpoint, '--ca', path.join(ca_dir, 'ca.crt'), '--out', recorded_file,
+      '--compression', args.compression]),
     { timeout_ms: 60000 });
   } finally {
     stopped = await common.stop_and_log(server, 'node_receiver');
@@ -77,7 +82,8 @@ async function main(argv) {
   const c = doc.counters;
   console.log(`tracelet counters: ${c.spans_recorded} recorded, ${c.spans_exported} exported, ` +
               `${c.exports_succeeded}/${c.export_attempts} requests ok, ${c.export_failures} failures, ` +
-              `${c.connects} connect(s), ${c.bytes_sent} body bytes, last HTTP ${c.last_http_status}, ` +
+              `${c.connects} connect(s), ${c.bytes_sent} body bytes sent (${c.bytes_uncompressed} before ` +
+              `compression), last HTTP ${c.last_http_status}, ` +
               `flush took ${c.flush_ms} ms`);
   console.log(`node_receiver decoded ${received.length} span(s) in ${requests.length} request(s) on ` +
               `${connections.size} TLS connection(s); headers of request #1: ` +
@@ -86,7 +92,10 @@ async function main(argv) {
 
   const stats = common.compare_and_self_check(doc.spans, received, problems);
   if (problems.length === 0) {
-    console.log(`ok: every request had Content-Type application/x-protobuf, an exact Content-Length and ` +
+    const framing = args.compression === 'gzip'
+      ? 'Content-Encoding gzip with chunked transfer coding (inflated by node\'s zlib)'
+      : 'an exact Content-Length';
+    console.log(`ok: every request had Content-Type application/x-protobuf, ${framing} and ` +
                 `Host 127.0.0.1:<port>, and every byte was understood by the official decoder; ` +
                 `${common.summarize(stats)}; each span arrived exactly once`);
   }

@@ -9,7 +9,8 @@
 //
 // Normalized form: every field present, defaults filled in; 64-bit integers as decimal strings;
 // ids and bytes as lowercase hex (empty ids as ""); enums as numbers; AnyValue as one of
-// {"string":s} {"bool":b} {"int":"<decimal>"} {"double":n} {"bytes":"<hex>"} or {} when unset.
+// {"string":s} {"bool":b} {"int":"<decimal>"} {"double":n} {"bytes":"<hex>"}
+// {"array":[AnyValue...]} or {} when unset.
 // A double that JSON cannot hold is the string "NaN", "Infinity" or "-Infinity".
 //
 // Exit status: 0 identical; 1 not understood or different; 2 usage or unreadable input.
@@ -141,7 +142,7 @@ class Normalizer {
 
   any_value(m, p) {
     if (!m) return {};
-    const members = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'bytesValue'];
+    const members = ['stringValue', 'boolValue', 'intValue', 'doubleValue', 'bytesValue', 'arrayValue'];
     this.only(m, members, p);
     const set = members.filter((k) => m[k] !== null && m[k] !== undefined);
     if (set.length > 1) {
@@ -155,6 +156,11 @@ class Normalizer {
       case 'boolValue': return { bool: v };
       case 'intValue': return { int: this.dec64(v, false) };
       case 'doubleValue': return { double: Number.isFinite(v) ? v : String(v) };
+      case 'arrayValue': {
+        const ap = join(p, 'array_value');
+        this.only(v, ['values'], ap);
+        return { array: (v.values || []).map((e, i) => this.any_value(e, `${ap}.values[${i}]`)) };
+      }
       default: return { bytes: this.hex(v) };
     }
   }

@@ -44,6 +44,19 @@ std::string join(const std::vector<std::string>& parts) {
   return "[" + out + "]";
 }
 
+// Array values: `elements` are normalized AnyValues ({"string":..}, {"int":".."}, ...).
+std::string kv_array(const std::string& key, const std::vector<std::string>& elements) {
+  return "{\"key\":" + quote(key) + ",\"value\":{\"array\":" + join(elements) + "}}";
+}
+std::string any_string(const std::string& v) { return "{\"string\":" + quote(v) + "}"; }
+std::string any_int(std::int64_t v) { return "{\"int\":\"" + std::to_string(v) + "\"}"; }
+std::string any_bool(bool v) { return std::string("{\"bool\":") + (v ? "true" : "false") + "}"; }
+std::string any_double(double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return std::string("{\"double\":") + buf + "}";
+}
+
 struct ExpectedSpan {
   SpanContext context;
   std::string parent_hex;
@@ -117,12 +130,14 @@ int main(int argc, char** argv) {
 
   static std::uint8_t memory[32 * 1024];
   Tracer tracer;
-  Attribute resource[] = {{"device.id", "node-7"}, {"host.arch", "armv7l"}};
+  static const std::string_view kZones[] = {"eu-west-1a", "eu-west-1b"};
+  Attribute resource[] = {{"device.id", "node-7"}, {"host.arch", "armv7l"},
+                          {"deployment.zones", AttributeValue::array(kZones, 2)}};
   Options options;
   options.service_name = "sensor-node";
   options.service_version = "2.4.1";
   options.resource_attributes = resource;
-  options.resource_attribute_count = 2;
+  options.resource_attribute_count = 3;
   options.ring_memory = ByteSpan{memory, sizeof memory};
   if (tracer.init(options) != Status::kOk) return 1;
 
@@ -145,6 +160,11 @@ int main(int argc, char** argv) {
     root.set_attribute("load", 0.75);
     root.set_attribute("negative", std::int64_t{-1234567890123});
     root.set_attribute("empty", "");
+    root.set_attribute("array.strings", {"a", "", "grüße"});
+    root.set_attribute("array.bools", {true, false});
+    root.set_attribute("array.ints", {std::int64_t{-1}, std::int64_t{0}, INT64_MAX});
+    root.set_attribute("array.doubles", {0.5, -2.25});
+    root.set_attribute("array.empty", static_cast<const std::int64_t*>(nullptr), 0);
     fake_port::advance_ns(1000);
     {
       StartOptions client;
@@ -152,7 +172,9 @@ int main(int argc, char** argv) {
       auto child = tracer.start_span("read-sensor", client);
       child_ctx = child.context();
       fake_port::advance_ns(250);
-      child.add_event("retry", {{"attempt", 2}, {"ok", true}});
+      const std::int64_t backoff_ms[] = {100, 200};
+      child.add_event("retry", {{"attempt", 2}, {"ok", true},
+                                {"backoff_ms", AttributeValue::array(backoff_ms, 2)}});
       fake_port::advance_ns(250);
       child.record_error("I2cNack", "device 0x48 did not answer");
       child.set_attribute("truncated", long_value);
@@ -180,7 +202,9 @@ int main(int argc, char** argv) {
     auto span = tracer.start_span("publish", producer);
     root2_ctx = span.context();
     span.set_status(StatusCode::kError, "broker unreachable");
-    span.add_link(child_ctx, {{"link.reason", "batched"}, {"records", 3}});
+    const std::string_view topics[] = {"t1", "t2"};
+    span.add_link(child_ctx, {{"link.reason", "batched"}, {"records", 3},
+                              {"link.topics", AttributeValue::array(topics, 2)}});
     span.add_link(remote);
     for (int i = 0; i < TRACELET_MAX_LINKS - 1; ++i) span.add_link(root_ctx);  // one too many
   }
@@ -197,7 +221,10 @@ int main(int argc, char** argv) {
   child.attributes = {kv_string("truncated", std::string(TRACELET_MAX_STRING_BYTES, 'x'))};
   child.dropped_attributes = 0;
   child.events = {
-      event_json("retry", t0 + 1250, {kv_int("attempt", 2), kv_bool("ok", true)}, 0),
+      event_json("retry", t0 + 1250,
+                 {kv_int("attempt", 2), kv_bool("ok", true),
+                  kv_array("backoff_ms", {any_int(100), any_int(200)})},
+                 0),
       event_json("exception", t0 + 1500,
                  {kv_string("exception.type", "I2cNack"),
                   kv_string("exception.message", "device 0x48 did not answer")},
@@ -217,7 +244,12 @@ int main(int argc, char** argv) {
   root.attributes = {kv_string("http.request.method", "GET"),
                      kv_int("http.response.status_code", 200), kv_bool("cache.hit", false),
                      kv_double("load", 0.75), kv_int("negative", -1234567890123),
-                     kv_string("empty", "")};
+                     kv_string("empty", ""),
+                     kv_array("array.strings", {any_string("a"), any_string(""), any_string("grüße")}),
+                     kv_array("array.bools", {any_bool(true), any_bool(false)}),
+                     kv_array("array.ints", {any_int(-1), any_int(0), any_int(INT64_MAX)}),
+                     kv_array("array.doubles", {any_double(0.5), any_double(-2.25)}),
+                     kv_array("array.empty", {})};
   root.dropped_attributes = 0;
   root.dropped_events = 0;
   root.status_code = 1;
@@ -252,7 +284,8 @@ int main(int argc, char** argv) {
   publish.dropped_events = 0;
   publish.status_code = 2;
   publish.status_message = "broker unreachable";
-  publish.links = {link_json(child_ctx, 0x101, {kv_string("link.reason", "batched"), kv_int("records", 3)}),
+  publish.links = {link_json(child_ctx, 0x101, {kv_string("link.reason", "batched"), kv_int("records", 3),
+                                                kv_array("link.topics", {any_string("t1"), any_string("t2")})}),
                    link_json(remote, 0x301, {})};
   for (int i = 0; i < TRACELET_MAX_LINKS - 2; ++i) publish.links.push_back(link_json(root_ctx, 0x101, {}));
   publish.dropped_links = 1;
@@ -264,7 +297,8 @@ int main(int argc, char** argv) {
       join({kv_string("service.name", "sensor-node"), kv_string("service.version", "2.4.1"),
             kv_string("telemetry.sdk.name", "tracelet"), kv_string("telemetry.sdk.language", "cpp"),
             kv_string("telemetry.sdk.version", TRACELET_VERSION_STRING),
-            kv_string("device.id", "node-7"), kv_string("host.arch", "armv7l")}) +
+            kv_string("device.id", "node-7"), kv_string("host.arch", "armv7l"),
+            kv_array("deployment.zones", {any_string("eu-west-1a"), any_string("eu-west-1b")})}) +
       ",\"dropped_attributes_count\":0},\"schema_url\":\"\",\"scope_spans\":[{\"scope\":{\"name\":"
       "\"tracelet\",\"version\":\"" TRACELET_VERSION_STRING
       "\",\"attributes\":[],\"dropped_attributes_count\":0},\"schema_url\":\"\",\"spans\":" +

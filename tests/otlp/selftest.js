@@ -332,13 +332,25 @@ expect_fail('name_not_utf8', wrap_span(Buffer.concat([Span.encode({ traceId: h(T
               spans: [norm_span({ trace_id: T1, span_id: S2, name: 'sample\u00e8' })] }] }] },
             ['resource_spans[0].scope_spans[0].spans[0].name: the official decoder read', 'must hold valid UTF-8']);
 
-// Data the normalized form cannot express must not pass silently.
+// Array values are compared element by element.
 const arr = clone(one_expected);
-arr.resource_spans[0].scope_spans[0].spans[0].attributes.push({ key: 'list', value: {} });
+arr.resource_spans[0].scope_spans[0].spans[0].attributes.push(
+  { key: 'list', value: { array: [{ string: 'x' }, { int: '7' }] } });
 const arr_span = Object.assign({}, one_span, { attributes: one_span.attributes.concat(
-  [{ key: 'list', value: { arrayValue: { values: [{ stringValue: 'x' }] } } }]) });
-expect_fail('array_value_attribute', wrap_span(Span.encode(Span.fromObject(arr_span)).finish()), arr,
-            ['resource_spans[0].scope_spans[0].spans[0].attributes[2].value.array_value']);
+  [{ key: 'list', value: { arrayValue: { values: [{ stringValue: 'x' }, { intValue: 7 }] } } }]) });
+const arr_bytes = wrap_span(Span.encode(Span.fromObject(arr_span)).finish());
+expect_pass('array_value_attribute', arr_bytes, arr);
+const arr_wrong = clone(arr);
+arr_wrong.resource_spans[0].scope_spans[0].spans[0].attributes[2].value.array[1] = { int: '8' };
+expect_fail('array_value_element_differs', arr_bytes, arr_wrong,
+            ['resource_spans[0].scope_spans[0].spans[0].attributes[2].value.array[1].int']);
+// Data the normalized form cannot express must not pass silently.
+const kvl = clone(one_expected);
+kvl.resource_spans[0].scope_spans[0].spans[0].attributes.push({ key: 'map', value: {} });
+const kvl_span = Object.assign({}, one_span, { attributes: one_span.attributes.concat(
+  [{ key: 'map', value: { kvlistValue: { values: [{ key: 'k', value: { stringValue: 'x' } }] } } }]) });
+expect_fail('kvlist_value_attribute', wrap_span(Span.encode(Span.fromObject(kvl_span)).finish()), kvl,
+            ['resource_spans[0].scope_spans[0].spans[0].attributes[2].value.kvlist_value']);
 const two_members = Buffer.concat([AnyValue.encode({ stringValue: 'a' }).finish(), AnyValue.encode({ intValue: 5 }).finish()]);
 const kv_bytes = Buffer.concat([len_field(1, Buffer.from('k')), len_field(2, two_members)]);
 const two_span = Buffer.concat([Span.encode(Span.fromObject({ traceId: h(T1), spanId: h(S1) })).finish(), len_field(9, kv_bytes)]);
