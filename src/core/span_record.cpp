@@ -14,6 +14,19 @@ bool is_replaced_tag(std::uint8_t tag) noexcept {
   return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S';
 }
 
+// Reads the length prefix of a string value at `v`; returns its size (1 or 2), 0 if cut off.
+std::size_t read_string_length(const std::uint8_t* v, const std::uint8_t* end,
+                               std::size_t& len) noexcept {
+  if (end - v < 1) return 0;
+  if ((v[0] & 0x80u) == 0) {
+    len = v[0];
+    return 1;
+  }
+  if (end - v < 2) return 0;
+  len = (static_cast<std::size_t>(v[0] & 0x7Fu) << 8) | v[1];
+  return 2;
+}
+
 }  // namespace
 
 std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept {
@@ -24,7 +37,8 @@ std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept
 }
 
 bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
-                      std::string_view key, const AttributeValue& value) noexcept {
+                      std::string_view key, const AttributeValue& value,
+                      std::size_t max_value_bytes) noexcept {
   key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
   std::string_view text;
   std::size_t value_size = 8;
@@ -33,8 +47,8 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
     case AttributeValue::Type::kInt:
     case AttributeValue::Type::kDouble: value_size = 8; break;
     case AttributeValue::Type::kString:
-      text = utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES);
-      value_size = 1 + text.size();
+      text = utf8_prefix(value.as_string(), max_value_bytes < 0x7FFF ? max_value_bytes : 0x7FFF);
+      value_size = string_length_size(text.size()) + text.size();
       break;
   }
   const std::size_t size = 2 + key.size() + value_size;
@@ -57,7 +71,8 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
       break;
     }
     case AttributeValue::Type::kString:
-      *p++ = static_cast<std::uint8_t>(text.size());
+      if (text.size() >= 0x80) *p++ = static_cast<std::uint8_t>(0x80u | (text.size() >> 8));
+      *p++ = static_cast<std::uint8_t>(text.size() & 0xFFu);
       std::memcpy(p, text.data(), text.size());
       break;
   }
@@ -100,11 +115,11 @@ std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
       break;
     }
     default: {  // 's'
-      if (end - v < 1) return 0;
-      std::size_t len = v[0];
-      if (static_cast<std::size_t>(end - v) < 1 + len) return 0;
-      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + 1), len));
-      value_size = 1 + len;
+      std::size_t len = 0;
+      const std::size_t prefix = read_string_length(v, end, len);
+      if (prefix == 0 || static_cast<std::size_t>(end - v) < prefix + len) return 0;
+      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + prefix), len));
+      value_size = prefix + len;
       break;
     }
   }
@@ -135,11 +150,15 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
   switch (p[0]) {
     case 'b': case 'B': size = 2u + p[1] + 1u; break;
     case 'i': case 'I': case 'd': case 'D': size = 2u + p[1] + 8u; break;
-    case 's': case 'S':
+    case 's': case 'S': {
       size = 2u + p[1];
       if (size >= left) return 0;
-      size += 1u + p[size];
+      std::size_t len = 0;
+      const std::size_t prefix = read_string_length(p + size, end, len);
+      if (prefix == 0) return 0;
+      size += prefix + len;
       break;
+    }
     case kStatusMessageTag: size = 2u + p[1]; break;
     case kEventTag: {
       EventEntry event;
