@@ -14,18 +14,23 @@ namespace detail {
 
 /// The run-time span limits a Tracer resolved at init (Options::limits within the caps of
 /// config.h). A recording span reads them through one pointer: each check is one compare.
+/// Zero-initialised (so a global Tracer stays in .bss, not in flash-backed .data) until
+/// Tracer::init fills it; spans record only after that.
 struct SpanLimitsResolved {
-  std::uint8_t attributes = TRACELET_MAX_ATTRIBUTES;
-  std::uint8_t events = TRACELET_MAX_EVENTS;
-  std::uint8_t links = TRACELET_MAX_LINKS;
-  std::uint8_t event_attributes = TRACELET_MAX_EVENT_ATTRIBUTES;
-  std::uint8_t link_attributes = TRACELET_MAX_LINK_ATTRIBUTES;
-  std::uint16_t value_bytes = TRACELET_MAX_STRING_BYTES;              // span and link attributes
-  std::uint16_t event_value_bytes = TRACELET_MAX_EVENT_STRING_BYTES;  // event attributes
+  std::uint8_t attributes;
+  std::uint8_t events;
+  std::uint8_t links;
+  std::uint8_t event_attributes;
+  std::uint8_t link_attributes;
+  std::uint16_t value_bytes;        // span and link attributes
+  std::uint16_t event_value_bytes;  // event attributes
 };
 
-/// The compile-time caps, for spans of a Tracer that was never initialised with limits.
-inline constexpr SpanLimitsResolved kCompileTimeLimits{};
+/// The compile-time caps.
+inline constexpr SpanLimitsResolved kCompileTimeLimits{
+    TRACELET_MAX_ATTRIBUTES,         TRACELET_MAX_EVENTS,          TRACELET_MAX_LINKS,
+    TRACELET_MAX_EVENT_ATTRIBUTES,   TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
+    TRACELET_MAX_EVENT_STRING_BYTES};
 
 /// Name, attributes, events and status message of a live span, in tracelet's compact record
 /// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
