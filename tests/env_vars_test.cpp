@@ -123,6 +123,11 @@ TEST_F(EnvVarsTest, TracesExporterUnknownAndUnsupportedValuesAreWarned) {
   EXPECT_EQ(load(), 1u) << all();
   EXPECT_EQ(count(LogLevel::kWarning, "\"none\" cannot be combined"), 1u) << all();
   EXPECT_TRUE(settings_->traces_exporters().console);
+  set("OTEL_TRACES_EXPORTER", " , ");  // not empty, but names nothing
+  EXPECT_EQ(load(), 1u) << all();
+  EXPECT_EQ(count(LogLevel::kWarning, "names no usable exporter; using otlp"), 1u) << all();
+  EXPECT_TRUE(settings_->traces_exporters().otlp);
+  EXPECT_FALSE(settings_->traces_exporters().console);
 }
 
 // ---- OTEL_PROPAGATORS ------------------------------------------------------------------------
@@ -162,6 +167,11 @@ TEST_F(EnvVarsTest, PropagatorsOtherThanW3cAreWarnedAsUnsupported) {
   set("OTEL_PROPAGATORS", "tracecontext,w3c");
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(count(LogLevel::kWarning, "\"w3c\" is not a known propagator"), 1u) << all();
+  set("OTEL_PROPAGATORS", "none,baggage");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_EQ(count(LogLevel::kWarning, "\"none\" cannot be combined with other propagators"), 1u) << all();
+  EXPECT_FALSE(settings_->propagators().tracecontext);
+  EXPECT_TRUE(settings_->propagators().baggage);
 }
 
 // ---- OTEL_LOG_LEVEL --------------------------------------------------------------------------
