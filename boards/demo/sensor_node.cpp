@@ -27,6 +27,27 @@ namespace {
 
 alignas(8) std::uint8_t g_ring[64 * 1024];
 
+// The environment as "NAME=value" entries, so load_env_config names every OTEL_* variable it
+// does not read. POSIX `environ` lives here, in the host program, not in the portable module.
+extern "C" char** environ;
+const char* environment_entry(void* /*ctx*/, std::size_t index) {
+  return environ != nullptr ? environ[index] : nullptr;
+}
+
+// OTEL_TRACES_EXPORTER=otlp,console: the OTLP exporter hands each span to the console as it
+// leaves the ring (the ring has one consumer).
+void print_exported_span(void* /*ctx*/, const std::uint8_t* record, std::size_t len) {
+  char line[512 + TRACELET_SPAN_DATA_BYTES];
+  if (tracelet::format_span_line(record, len, line, sizeof line) != 0) std::puts(line);
+}
+
+// OTEL_TRACES_EXPORTER=none: spans are recorded but go nowhere; the ring is emptied so it never
+// reports them as dropped for want of room.
+void discard_spans(tracelet::Tracer& tracer) {
+  tracelet::Batch batch;
+  while (tracer.ring().peek_batch(batch, 256) == tracelet::Status::kOk) tracer.ring().commit(batch);
+}
+
 struct Reading {
   double celsius;
   bool ok;
@@ -193,6 +214,13 @@ void print_usage(std::FILE* out, const char* program) {
                "  OTEL_BSP_MAX_EXPORT_BATCH_SIZE       spans per request [512]\n"
                "  OTEL_BSP_EXPORT_TIMEOUT              flush/shutdown limit, ms [30000]\n"
                "  OTEL_TRACES_SAMPLER, OTEL_TRACES_SAMPLER_ARG   always_on, traceidratio, parentbased_*, ...\n"
+               "  OTEL_TRACES_EXPORTER                 otlp, console, none, or a list such as otlp,console [otlp]\n"
+               "  OTEL_PROPAGATORS                     tracecontext, baggage, none [tracecontext,baggage]\n"
+               "  OTEL_LOG_LEVEL                       debug, info, warn, error: tracelet's own log lines [debug]\n"
+               "  OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT, OTEL_SPAN_EVENT_COUNT_LIMIT, OTEL_SPAN_LINK_COUNT_LIMIT,\n"
+               "  OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT, OTEL_LINK_ATTRIBUTE_COUNT_LIMIT, OTEL_ATTRIBUTE_COUNT_LIMIT,\n"
+               "  OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT, OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT\n"
+               "                                       span limits, within this build's compile-time caps\n"
                "  TRACELET_ALLOW_PLAIN_HTTP            true = allow an http:// endpoint\n"
                "The _TRACES_ form of each OTEL_EXPORTER_OTLP_* variable wins over the plain one.\n",
                program);
@@ -244,7 +272,11 @@ int main(int argc, char** argv) {
   exporter_config.schedule_delay_ms = 1000;
   static tracelet::EnvSettings env;
   std::size_t problems =
-      tracelet::load_env_config(env, exporter_config, options, tracelet::log_to_stderr, nullptr);
+      tracelet::load_env_config(env, exporter_config, options, tracelet::log_to_stderr, nullptr,
+                                nullptr, nullptr, &environment_entry, nullptr);
+  // --console is OTEL_TRACES_EXPORTER=console.
+  const bool use_otlp = !console && env.traces_exporters().otlp;
+  const bool use_console = console || env.traces_exporters().console;
   if (problems != 0) std::fprintf(stderr, "tracelet: %zu configuration problem(s), defaults used\n", problems);
   if (rules_file != nullptr) {
     char error[300];
@@ -261,7 +293,8 @@ int main(int argc, char** argv) {
   }
   static tracelet::NetConnector connector;
   static tracelet::Exporter exporter;
-  if (!console) {
+  if (use_otlp) {
+    if (use_console) exporter_config.on_span_exported = &print_exported_span;
     connector.configure(exporter_config);
     if (exporter.init(tracelet::default_tracer(), exporter_config, connector.connector()) !=
             tracelet::Status::kOk ||
@@ -272,6 +305,10 @@ int main(int argc, char** argv) {
     std::printf("sensor-node: shipping spans to %s for %u s\n",
                 exporter_config.endpoint ? exporter_config.endpoint : "https://localhost:4318/v1/traces",
                 seconds);
+  }
+
+  if (!use_otlp && !use_console) {
+    std::printf("sensor-node: OTEL_TRACES_EXPORTER=none: spans are recorded but not exported\n");
   }
 
   // W3C Baggage current for the whole run: every call carries device.id to the service.
@@ -294,11 +331,12 @@ int main(int argc, char** argv) {
         publish(smoothed, cycle, target);
       }
     }
-    if (console) tracelet::export_to_console(tracelet::default_tracer());
+    if (use_console && !use_otlp) tracelet::export_to_console(tracelet::default_tracer());
+    if (!use_console && !use_otlp) discard_spans(tracelet::default_tracer());
     tracelet::port::sleep_ms(cycle_ms);
   }
 
-  tracelet::Status flushed = console ? tracelet::Status::kOk : exporter.shutdown(10000);
+  tracelet::Status flushed = use_otlp ? exporter.shutdown(10000) : tracelet::Status::kOk;
   print_counters(tracelet::default_tracer().counters(), exporter.counters());
   if (rules_file != nullptr) tracelet::demo::print_rule_stats();
   if (target.url_text != nullptr) {

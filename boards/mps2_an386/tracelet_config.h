@@ -6,7 +6,10 @@
 #define TRACELET_MAX_EVENTS 4              // per span
 #define TRACELET_MAX_EVENT_ATTRIBUTES 4    // per event
 #define TRACELET_MAX_STRING_BYTES 32       // names, keys and string values
-#define TRACELET_SPAN_DATA_BYTES 192       // bytes per live Span on the caller's stack
+#define TRACELET_MAX_EVENT_STRING_BYTES 128  // event values: exception.message, 2-3 stack frames
+#define TRACELET_MAX_STATUS_MESSAGE_BYTES 48 // reserved per live Span for the error status text
+#define TRACELET_SPAN_DATA_BYTES 320       // bytes per live Span on the caller's stack: a name, a
+                                           // few attributes and one exception with a short trace
 #define TRACELET_RESOURCE_BYTES 256        // resource attributes copied at init
 #define TRACELET_MAX_RESOURCE_ATTRIBUTES 8
 #define TRACELET_EXPORT_SIZE_CACHE 64      // an exporter's batch sizes kept between passes (128 B)

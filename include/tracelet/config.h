@@ -38,8 +38,16 @@
 #define TRACELET_MAX_STRING_BYTES 64  // names, keys and string values; longer ones are cut at a UTF-8 boundary
 #endif
 
+#ifndef TRACELET_MAX_EVENT_STRING_BYTES
+#define TRACELET_MAX_EVENT_STRING_BYTES 512  // string values of event attributes (exception.message, exception.stacktrace: 6-8 frames); longer ones are cut at a UTF-8 boundary
+#endif
+
+#ifndef TRACELET_MAX_STATUS_MESSAGE_BYTES
+#define TRACELET_MAX_STATUS_MESSAGE_BYTES 128  // error status message, in room reserved per live Span (never lost to a full data buffer); longer ones are cut at a UTF-8 boundary
+#endif
+
 #ifndef TRACELET_SPAN_DATA_BYTES
-#define TRACELET_SPAN_DATA_BYTES 384  // bytes per live Span (on the caller's stack) for its name, attributes, events; what does not fit is dropped and counted
+#define TRACELET_SPAN_DATA_BYTES 1024  // bytes per live Span (on the caller's stack) for its name, attributes, events; what does not fit is dropped and counted
 #endif
 
 #ifndef TRACELET_RESOURCE_BYTES
@@ -69,6 +77,11 @@ static_assert(TRACELET_MAX_ARRAY_ELEMENTS >= 1 && TRACELET_MAX_ARRAY_ELEMENTS <=
               "TRACELET_MAX_ARRAY_ELEMENTS is stored in one byte: pick 1..255.");
 static_assert(TRACELET_MAX_STRING_BYTES >= 8 && TRACELET_MAX_STRING_BYTES <= 255,
               "TRACELET_MAX_STRING_BYTES is stored in one byte: pick 8..255.");
+static_assert(TRACELET_MAX_EVENT_STRING_BYTES >= TRACELET_MAX_STRING_BYTES &&
+                  TRACELET_MAX_EVENT_STRING_BYTES <= 32767,
+              "TRACELET_MAX_EVENT_STRING_BYTES has a 15-bit length: pick TRACELET_MAX_STRING_BYTES..32767.");
+static_assert(TRACELET_MAX_STATUS_MESSAGE_BYTES >= 8 && TRACELET_MAX_STATUS_MESSAGE_BYTES <= 255,
+              "TRACELET_MAX_STATUS_MESSAGE_BYTES is stored in one byte: pick 8..255.");
 static_assert(TRACELET_SPAN_DATA_BYTES >= 64 && TRACELET_SPAN_DATA_BYTES <= 16384,
               "TRACELET_SPAN_DATA_BYTES must hold at least a name and one attribute (64..16384).");
 static_assert(TRACELET_RESOURCE_BYTES >= 64 && TRACELET_RESOURCE_BYTES <= 16384,

@@ -10,7 +10,9 @@ namespace tracelet {
 using LineWriter = void (*)(void* ctx, const char* line, std::size_t len);
 
 /// A debugging exporter in the spirit of OpenTelemetry's ConsoleSpanExporter: one readable
-/// line per span with trace id, span id, parent, name, kind, duration, status, attributes.
+/// line per span with trace id, span id, parent, name, kind, duration, status, attributes and
+/// events with their attributes. String values are quoted with \n, \t, \" and other control
+/// bytes escaped, so an exception's stack trace stays on its span's line.
 struct ConsoleExporter {
   LineWriter write = nullptr;
   void* ctx = nullptr;

@@ -41,6 +41,27 @@ namespace tracelet {
 /// function itself means std::getenv. Tests inject their own to never touch the real one.
 using EnvLookup = const char* (*)(void* ctx, const char* name);
 
+/// Lists the environment, for the check that no OTEL_* variable is ignored silently: returns
+/// the `index`-th "NAME=value" entry, or nullptr past the last. On POSIX hosts:
+///   extern char** environ;
+///   const char* entry(void*, std::size_t i) { return environ[i]; }
+/// (not built in: `environ` is POSIX, and this module is portable code).
+using EnvEntries = const char* (*)(void* ctx, std::size_t index);
+
+/// The span exporters OTEL_TRACES_EXPORTER selects (default: otlp). Both false = "none":
+/// spans are recorded (sampling, current span, ids) but not exported.
+struct TracesExporters {
+  bool otlp = true;
+  bool console = false;
+};
+
+/// The context propagators OTEL_PROPAGATORS selects (default: tracecontext,baggage), for the
+/// propagation code: W3C traceparent/tracestate and W3C baggage headers.
+struct Propagators {
+  bool tracecontext = true;
+  bool baggage = true;
+};
+
 namespace detail {
 class EnvLoader;
 }  // namespace detail
@@ -61,6 +82,10 @@ class EnvSettings {
   std::size_t text_used() const noexcept { return text_used_; }
   /// What OTEL_TRACES_SAMPLER / _ARG selected (the spec's default if unset or invalid).
   const SamplerConfig& sampler_config() const noexcept { return sampler_.config(); }
+  /// What OTEL_TRACES_EXPORTER selected (the default, otlp, if unset or nothing usable).
+  const TracesExporters& traces_exporters() const noexcept { return exporters_; }
+  /// What OTEL_PROPAGATORS selected (tracecontext,baggage if unset or nothing usable).
+  const Propagators& propagators() const noexcept { return propagators_; }
 
  private:
   friend class detail::EnvLoader;
@@ -69,7 +94,8 @@ class EnvSettings {
   std::size_t text_used_ = 0;
   HttpHeader headers_[TRACELET_ENV_MAX_HEADERS] = {};
   std::array<Attribute, TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES> resource_ =
-      detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());
+      detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());  TracesExporters exporters_{};
+  Propagators propagators_{};
 };
 
 /// Fills `exporter` and `tracer` from the environment (OpenTelemetry SDK environment variable
@@ -116,6 +142,27 @@ class EnvSettings {
 ///        compressor: zlib's on Linux (tracelet::gzip); without one (firmware builds) the
 ///        exporter logs a line at init and sends uncompressed bodies
 ///   OTEL_EXPORTER_OTLP_[TRACES_]PROTOCOL    -> anything but "http/protobuf" is warned about
+///   OTEL_TRACES_EXPORTER=otlp,console,none  -> storage.traces_exporters() (comma list, any
+///        case; "logging" is read as console; zipkin, jaeger and unknown names are warned
+///        about and skipped; "none" with others is warned about; nothing usable = otlp)
+///   OTEL_PROPAGATORS=tracecontext,baggage,none -> storage.propagators() (b3, b3multi, jaeger,
+///        xray, ottrace and unknown names are warned about as unsupported; nothing usable =
+///        the default tracecontext,baggage)
+///   OTEL_LOG_LEVEL=debug|info|warn|error     -> exporter.log_level, and the lowest level this
+///        loader passes to `log` (read first; problems are counted even when not shown)
+///   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (else OTEL_ATTRIBUTE_COUNT_LIMIT) -> tracer.limits.attributes
+///   OTEL_SPAN_EVENT_COUNT_LIMIT             -> tracer.limits.events
+///   OTEL_SPAN_LINK_COUNT_LIMIT              -> tracer.limits.links
+///   OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT (else OTEL_ATTRIBUTE_COUNT_LIMIT) -> .event_attributes
+///   OTEL_LINK_ATTRIBUTE_COUNT_LIMIT (else OTEL_ATTRIBUTE_COUNT_LIMIT)  -> .link_attributes
+///   OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT (else OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT)
+///                                           -> tracer.limits.value_bytes
+///        Limits are Integers; 0 keeps nothing (SpanLimits::kNone); a value above the
+///        compile-time cap (config.h) is the cap, with a warning naming it.
+/// With `entries` (nullptr = no check), every set OTEL_* variable not in the list above gets
+/// one line naming it: an info line for other signals' (metrics, logs) and other languages'
+/// variables, a warning for the rest (unsupported exporters and options, unknown or misspelt
+/// names; a name that differs from a known one only in case is named as such).
 /// Booleans: only case-insensitive "true" is true; "false" is false; anything else is false
 /// with a warning. Integers: decimal digits only (surrounding spaces/tabs allowed), 0 to
 /// 2147483647; a sign, junk or overflow is a warning and the field keeps its value. A Timeout
@@ -131,6 +178,7 @@ class EnvSettings {
 /// `tracer`, nor with setenv() when `lookup` is the default std::getenv.
 std::size_t load_env_config(EnvSettings& storage, ExporterConfig& exporter, Options& tracer,
                             LogSink log, void* log_ctx, EnvLookup lookup = nullptr,
-                            void* lookup_ctx = nullptr) noexcept;
+                            void* lookup_ctx = nullptr, EnvEntries entries = nullptr,
+                            void* entries_ctx = nullptr) noexcept;
 
 }  // namespace tracelet

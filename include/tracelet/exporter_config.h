@@ -65,6 +65,14 @@ struct ExporterConfig {
   Compressor compressor{};
   LogSink log = nullptr;                    // nullptr = log_to_stderr
   void* log_ctx = nullptr;
+  /// Lowest level passed to `log` (OTEL_LOG_LEVEL); kDebug (zero) = every line.
+  LogLevel log_level = LogLevel::kDebug;
+  /// Sees each span record once, when its batch leaves the ring (delivered, or dropped as not
+  /// retryable), e.g. to print it with format_span_line() as OTEL_TRACES_EXPORTER=otlp,console
+  /// asks. Spans that stay buffered (collector unreachable) are not seen until they leave.
+  /// Called on the exporting thread; must not touch the ring. nullptr = nothing.
+  void (*on_span_exported)(void* ctx, const std::uint8_t* record, std::size_t len) = nullptr;
+  void* on_span_exported_ctx = nullptr;
 };
 
 }  // namespace tracelet

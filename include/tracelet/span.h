@@ -58,7 +58,8 @@ class Span {
   Span& operator=(const Span&) = delete;
 
   /// Sets or replaces the attribute `key`. Keys and string values longer than
-  /// TRACELET_MAX_STRING_BYTES are cut; past TRACELET_MAX_ATTRIBUTES it is dropped and counted.
+  /// TRACELET_MAX_STRING_BYTES (or the tracer's SpanLimits::value_bytes) are cut; past
+  /// TRACELET_MAX_ATTRIBUTES (or SpanLimits::attributes) it is dropped and counted.
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   /// Sets `key` to an array of `count` elements (OTLP ArrayValue): T is bool, an integer (not
   /// char), float/double, or anything convertible to std::string_view. Copied now, never
@@ -75,7 +76,9 @@ class Span {
     set_attribute(key, AttributeValue::array(values.begin(), values.size()));
   }
   /// Adds a timestamped event. Past TRACELET_MAX_EVENTS, or when the span's data bytes are
-  /// used up, the event is dropped and counted in dropped_events_count.
+  /// used up, the event is dropped and counted in dropped_events_count. String values of its
+  /// attributes may be up to TRACELET_MAX_EVENT_STRING_BYTES long; one that does not fit in
+  /// the bytes left is cut to fit (if at least 32 bytes of it do) rather than dropped.
   void add_event(std::string_view name, std::initializer_list<Attribute> attributes = {}) noexcept;
   void add_event(std::string_view name, const Attribute* attributes, std::size_t count) noexcept;
   /// Links this span to another span (e.g. a batch upload to the spans whose data it
@@ -83,10 +86,13 @@ class Span {
   /// in dropped_links_count.
   void add_link(const SpanContext& context, std::initializer_list<Attribute> attributes = {}) noexcept;
   /// OTLP status rules: kOk is final; kUnset is ignored; the message is kept only with kError.
+  /// The message has room reserved in every span (TRACELET_MAX_STATUS_MESSAGE_BYTES, cut at a
+  /// UTF-8 boundary): it survives however full the span's data bytes are.
   void set_status(StatusCode code, std::string_view message = {}) noexcept;
   /// Records an `exception` event (exception.type, exception.message and, if given,
   /// exception.stacktrace, as in OpenTelemetry's semantic conventions) and sets the status to
-  /// kError with `message`.
+  /// kError with `message`. Values are kept up to TRACELET_MAX_EVENT_STRING_BYTES; a stack
+  /// trace that does not fit in the span's data bytes left is cut to its first frames.
   void record_error(std::string_view type, std::string_view message,
                     std::string_view stacktrace = {}) noexcept;
   /// Ends the span and writes it to the ring. Later calls on this span do nothing.

@@ -14,6 +14,24 @@
 
 namespace tracelet {
 
+/// Run-time span limits (the OTEL_SPAN_*_LIMIT, OTEL_*_ATTRIBUTE_COUNT_LIMIT and
+/// OTEL_*ATTRIBUTE_VALUE_LENGTH_LIMIT variables; load_env_config fills them). They work within
+/// the compile-time caps of config.h: 0 = the cap, a value above the cap is the cap, and kNone
+/// keeps nothing (what a limit of 0 asks for: no attributes, or empty string values).
+/// Items past a limit are dropped and counted exactly as past the caps; string values past
+/// value_bytes are cut at a UTF-8 boundary. Copied at Tracer::init.
+struct SpanLimits {
+  static constexpr std::uint16_t kNone = 0xFFFF;
+  std::uint16_t attributes = 0;        // per span; cap TRACELET_MAX_ATTRIBUTES
+  std::uint16_t events = 0;            // per span; cap TRACELET_MAX_EVENTS
+  std::uint16_t links = 0;             // per span; cap TRACELET_MAX_LINKS
+  std::uint16_t event_attributes = 0;  // per event; cap TRACELET_MAX_EVENT_ATTRIBUTES
+  std::uint16_t link_attributes = 0;   // per link; cap TRACELET_MAX_LINK_ATTRIBUTES
+  /// Bytes of a string attribute value; caps TRACELET_MAX_STRING_BYTES for span and link
+  /// attributes and TRACELET_MAX_EVENT_STRING_BYTES for event attributes.
+  std::uint16_t value_bytes = 0;
+};
+
 /// Init-time settings. Zero-initialised fields mean "default"; pointers are read during
 /// init() only (their contents are copied), except ring_memory, which must outlive the Tracer.
 struct Options {
@@ -33,6 +51,8 @@ struct Options {
   /// RuleSampler or your own; its ctx must outlive the Tracer. Kept out of the Tracer so a
   /// firmware that samples everything links no sampler code.
   Sampler sampler{};
+  /// Run-time span limits within the compile-time caps; all zero = the caps.
+  SpanLimits limits{};
 };
 
 /// Self-telemetry of one tracer; every span started is exactly one of: recorded into the ring
@@ -94,6 +114,8 @@ class Tracer {
   bool enabled() const noexcept { return enabled_.load(std::memory_order_relaxed); }
 
   TracerCounters counters() const noexcept;
+  /// The span limits in force (Options::limits resolved against the compile-time caps).
+  const detail::SpanLimitsResolved& limits() const noexcept { return limits_; }
   ResourceView resource() const noexcept;
   /// The ring spans are recorded into; the exporter is its one consumer.
   Ring& ring() noexcept { return ring_; }
@@ -127,6 +149,7 @@ class Tracer {
   std::conditional_t<kLockFreeIds, std::atomic<std::uint64_t>, std::uint64_t> id_state_{0};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
+  detail::SpanLimitsResolved limits_{};  // Options::limits within the caps, read by every span
   Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
   SamplerCounters sampling_counters_;
   std::uint16_t resource_len_ = 0;

@@ -272,14 +272,17 @@ namespace detail {
 class EnvLoader {
  public:
   EnvLoader(EnvSettings& storage, LogSink log, void* log_ctx, EnvLookup lookup,
-            void* lookup_ctx) noexcept
+            void* lookup_ctx, EnvEntries entries, void* entries_ctx) noexcept
       : s_(storage),
         log_(log != nullptr ? log : log_to_stderr),
         log_ctx_(log_ctx),
         lookup_(lookup != nullptr ? lookup : getenv_lookup),
-        lookup_ctx_(lookup_ctx) {}
+        lookup_ctx_(lookup_ctx),
+        entries_(entries),
+        entries_ctx_(entries_ctx) {}
 
   std::size_t run(ExporterConfig& exporter, Options& tracer) noexcept {
+    load_log_level(exporter);  // first: it filters the lines that follow
     load_boolean("OTEL_SDK_DISABLED", tracer.start_disabled);
     load_resource_attributes(tracer);
     load_service_name(tracer);
@@ -309,6 +312,10 @@ class EnvLoader {
     note_queue_size();
     check_protocol();
     load_compression(exporter);
+    load_traces_exporter();
+    load_propagators();
+    load_span_limits(tracer.limits);
+    check_unsupported_names();
     return problems_;
   }
 
@@ -336,7 +343,7 @@ class EnvLoader {
 
   void report(LogLevel level, const Line& line) noexcept {
     if (level >= LogLevel::kWarning) ++problems_;
-    log_(log_ctx_, level, line.c_str());
+    if (level >= min_level_) log_(log_ctx_, level, line.c_str());
   }
 
   std::size_t text_left() const noexcept { return sizeof s_.text_ - s_.text_used_; }
@@ -965,20 +972,323 @@ class EnvLoader {
     report(LogLevel::kWarning, line);
   }
 
+  // ---- OTEL_LOG_LEVEL, OTEL_TRACES_EXPORTER, OTEL_PROPAGATORS ----
+
+  void load_log_level(ExporterConfig& exporter) noexcept {
+    static constexpr const char* kName = "OTEL_LOG_LEVEL";
+    const std::string_view raw = get(kName);
+    if (raw.empty()) return;
+    const std::string_view value = trim_ows(raw);
+    LogLevel level = LogLevel::kDebug;
+    if (iequals(value, "debug")) {
+      level = LogLevel::kDebug;
+    } else if (iequals(value, "info")) {
+      level = LogLevel::kInfo;
+    } else if (iequals(value, "warn") || iequals(value, "warning")) {
+      level = LogLevel::kWarning;
+    } else if (iequals(value, "error")) {
+      level = LogLevel::kError;
+    } else {
+      Line line;
+      line.text(kName).text("=").quoted(raw)
+          .text(" is not a log level (debug, info, warn, error); keeping the current one");
+      report(LogLevel::kWarning, line);
+      return;
+    }
+    exporter.log_level = level;
+    min_level_ = level;
+  }
+
+  // Calls `visit(member)` for each non-empty, trimmed member of a comma list.
+  template <typename Visit>
+  static void for_each_member(std::string_view list, Visit visit) noexcept {
+    std::size_t pos = 0;
+    while (pos <= list.size()) {
+      std::size_t comma = list.find(',', pos);
+      if (comma == std::string_view::npos) comma = list.size();
+      const std::string_view member = trim_ows(list.substr(pos, comma - pos));
+      pos = comma + 1;
+      if (!member.empty()) visit(member);
+    }
+  }
+
+  void load_traces_exporter() noexcept {
+    static constexpr const char* kName = "OTEL_TRACES_EXPORTER";
+    const std::string_view raw = get(kName);
+    if (raw.empty()) return;
+    TracesExporters chosen{false, false};
+    bool none = false;
+    bool usable = false;
+    for_each_member(raw, [&](std::string_view member) {
+      if (iequals(member, "otlp")) {
+        chosen.otlp = usable = true;
+      } else if (iequals(member, "console") || iequals(member, "logging")) {
+        chosen.console = usable = true;
+        if (iequals(member, "logging")) {
+          Line line;
+          line.text(kName).text(": \"logging\" is the old name of \"console\"; using console");
+          report(LogLevel::kInfo, line);
+        }
+      } else if (iequals(member, "none")) {
+        none = true;
+      } else {
+        Line line;
+        line.text(kName).text(": ").quoted(member);
+        if (iequals(member, "zipkin") || iequals(member, "jaeger") || iequals(member, "prometheus")) {
+          line.text(" is not supported: tracelet exports OTLP (otlp) or prints spans (console)");
+        } else {
+          line.text(" is not a known exporter (otlp, console, none)");
+        }
+        line.text("; skipped");
+        report(LogLevel::kWarning, line);
+      }
+    });
+    if (none && usable) {
+      Line line;
+      line.text(kName).text("=").quoted(raw)
+          .text(": \"none\" cannot be combined with other exporters; using the others");
+      report(LogLevel::kWarning, line);
+    } else if (!none && !usable) {
+      Line line;
+      line.text(kName).text("=").quoted(raw).text(" names no usable exporter; using otlp");
+      report(LogLevel::kWarning, line);
+      chosen.otlp = true;
+    }
+    s_.exporters_ = chosen;
+  }
+
+  void load_propagators() noexcept {
+    static constexpr const char* kName = "OTEL_PROPAGATORS";
+    const std::string_view raw = get(kName);
+    if (raw.empty()) return;
+    Propagators chosen{false, false};
+    bool none = false;
+    bool usable = false;
+    for_each_member(raw, [&](std::string_view member) {
+      if (iequals(member, "tracecontext")) {
+        chosen.tracecontext = usable = true;
+      } else if (iequals(member, "baggage")) {
+        chosen.baggage = usable = true;
+      } else if (iequals(member, "none")) {
+        none = true;
+      } else {
+        Line line;
+        line.text(kName).text(": ").quoted(member);
+        if (iequals(member, "b3") || iequals(member, "b3multi") || iequals(member, "jaeger") ||
+            iequals(member, "xray") || iequals(member, "ottrace")) {
+          line.text(" is not supported: tracelet propagates W3C tracecontext and baggage only");
+        } else {
+          line.text(" is not a known propagator (tracecontext, baggage, none)");
+        }
+        line.text("; skipped");
+        report(LogLevel::kWarning, line);
+      }
+    });
+    if (none && usable) {
+      Line line;
+      line.text(kName).text("=").quoted(raw)
+          .text(": \"none\" cannot be combined with other propagators; using the others");
+      report(LogLevel::kWarning, line);
+    } else if (!none && !usable) {
+      Line line;
+      line.text(kName).text("=").quoted(raw)
+          .text(" names no supported propagator; using the default tracecontext,baggage");
+      report(LogLevel::kWarning, line);
+      chosen = Propagators{};
+    }
+    s_.propagators_ = chosen;
+  }
+
+  // ---- span limits ----
+
+  // Reads one limit: the specific variable, else (unset or invalid) the general one. 0 keeps
+  // nothing; a value above `cap` (the compile-time limit `cap_name`) is `cap`, said once.
+  void load_limit(const char* name, const char* general, const char* cap_name, std::size_t cap,
+                  std::uint16_t& field) noexcept {
+    for (const char* candidate : {name, general}) {
+      if (candidate == nullptr) continue;
+      const std::string_view raw = get(candidate);
+      if (raw.empty()) continue;
+      std::uint32_t value = 0;
+      const IntError error = parse_integer(raw, value);
+      if (error != IntError::kOk) {
+        Line line;
+        line.text(candidate).text("=").quoted(raw)
+            .text(error == IntError::kNegative ? " is negative"
+                  : error == IntError::kTooLarge ? " is larger than 2147483647"
+                                                 : " is not a decimal integer");
+        if (candidate == name && general != nullptr && !get(general).empty()) {
+          line.text("; using ").text(general).text(" instead");
+        } else {
+          line.text("; keeping ").text(cap_name).text(" (").number(cap).text(")");
+        }
+        report(LogLevel::kWarning, line);
+        continue;
+      }
+      if (value == 0) {
+        field = SpanLimits::kNone;
+      } else if (value > cap) {
+        Line line;
+        line.text(candidate).text("=").number(value).text(" is above ").text(cap_name).text(" (")
+            .number(cap).text("), the most this build keeps; using ").number(cap);
+        report(LogLevel::kWarning, line);
+        field = static_cast<std::uint16_t>(cap);
+      } else {
+        field = static_cast<std::uint16_t>(value);
+      }
+      return;
+    }
+  }
+
+  void load_span_limits(SpanLimits& limits) noexcept {
+    static constexpr const char* kCount = "OTEL_ATTRIBUTE_COUNT_LIMIT";
+    load_limit("OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT", kCount, "TRACELET_MAX_ATTRIBUTES",
+               TRACELET_MAX_ATTRIBUTES, limits.attributes);
+    load_limit("OTEL_SPAN_EVENT_COUNT_LIMIT", nullptr, "TRACELET_MAX_EVENTS", TRACELET_MAX_EVENTS,
+               limits.events);
+    load_limit("OTEL_SPAN_LINK_COUNT_LIMIT", nullptr, "TRACELET_MAX_LINKS", TRACELET_MAX_LINKS,
+               limits.links);
+    load_limit("OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT", kCount, "TRACELET_MAX_EVENT_ATTRIBUTES",
+               TRACELET_MAX_EVENT_ATTRIBUTES, limits.event_attributes);
+    load_limit("OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", kCount, "TRACELET_MAX_LINK_ATTRIBUTES",
+               TRACELET_MAX_LINK_ATTRIBUTES, limits.link_attributes);
+    // One length for every attribute value, within the larger (event) cap; span and link
+    // values are cut at the smaller TRACELET_MAX_STRING_BYTES regardless, which is said here.
+    const std::uint16_t before = limits.value_bytes;
+    load_limit("OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT",
+               "TRACELET_MAX_EVENT_STRING_BYTES", TRACELET_MAX_EVENT_STRING_BYTES, limits.value_bytes);
+    const std::uint16_t after = limits.value_bytes;
+    if (after != before && after != SpanLimits::kNone && after > TRACELET_MAX_STRING_BYTES) {
+      Line line;
+      line.text("attribute value length limit ").number(after)
+          .text(": span and link attribute values are still cut at TRACELET_MAX_STRING_BYTES (")
+          .number(TRACELET_MAX_STRING_BYTES).text("); event attribute values use it");
+      report(LogLevel::kInfo, line);
+    }
+  }
+
+  // ---- OTEL_* variables tracelet does not read ----
+
+  void check_unsupported_names() noexcept {
+    if (entries_ == nullptr) return;
+    for (std::size_t i = 0;; ++i) {
+      const char* entry = entries_(entries_ctx_, i);
+      if (entry == nullptr) break;
+      const std::string_view text(entry);
+      const std::size_t eq = text.find('=');
+      if (eq == std::string_view::npos || eq + 1 == text.size()) continue;  // empty = unset
+      check_name(text.substr(0, eq));
+    }
+  }
+
+  void check_name(std::string_view name) noexcept {
+    if (!istarts_with(name, "OTEL_")) return;
+    const bool right_case = name.substr(0, 5) == "OTEL_";
+    for (const char* known : kReadNames) {
+      if (name == known) return;
+    }
+    Line line;
+    line.text("environment variable ").text(name);
+    for (const char* known : kReadNames) {
+      if (iequals(name, known)) {
+        line.text(" is not read: names are case-sensitive (did you mean ").text(known).text("?)");
+        report(LogLevel::kWarning, line);
+        return;
+      }
+    }
+    if (!right_case) return;  // "otel_foo": not an OpenTelemetry variable at all
+    for (const UnreadName& unread : kUnreadNames) {
+      const std::string_view pattern(unread.name);
+      const bool prefix = pattern.back() == '_';
+      if (prefix ? name.substr(0, pattern.size()) == pattern : name == pattern) {
+        line.text(" is ignored: ").text(unread.why);
+        report(unread.level, line);
+        return;
+      }
+    }
+    line.text(" is not a variable tracelet knows (misspelt?); ignored");
+    report(LogLevel::kWarning, line);
+  }
+
+  // Every OTEL_* name run() reads.
+  static constexpr const char* kReadNames[] = {
+      "OTEL_SDK_DISABLED", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME", "OTEL_LOG_LEVEL",
+      "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+      "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
+      "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
+      "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
+      "OTEL_EXPORTER_OTLP_TIMEOUT", "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+      "OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+      "OTEL_EXPORTER_OTLP_COMPRESSION", "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+      "OTEL_BSP_SCHEDULE_DELAY", "OTEL_BSP_EXPORT_TIMEOUT", "OTEL_BSP_MAX_EXPORT_BATCH_SIZE",
+      "OTEL_BSP_MAX_QUEUE_SIZE", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG",
+      "OTEL_TRACES_EXPORTER", "OTEL_PROPAGATORS", "OTEL_ATTRIBUTE_COUNT_LIMIT",
+      "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
+      "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
+      "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
+      "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+  };
+
+  // Known OTEL_* names tracelet does not read, and why; a name ending in '_' is a prefix.
+  struct UnreadName {
+    const char* name;
+    LogLevel level;
+    const char* why;
+  };
+  static constexpr const char* kOtherSignal = "it configures metrics or logs; tracelet records traces only";
+  static constexpr const char* kOtherSdk = "it configures another language's SDK or agent";
+  static constexpr UnreadName kUnreadNames[] = {
+      {"OTEL_METRICS_EXPORTER", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_LOGS_EXPORTER", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_METRIC_EXPORT_INTERVAL", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_METRIC_EXPORT_TIMEOUT", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_METRICS_EXEMPLAR_FILTER", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_EXPORTER_OTLP_METRICS_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_EXPORTER_PROMETHEUS_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_BLRP_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_LOGRECORD_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_PYTHON_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_JAVA_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_JAVAAGENT_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_INSTRUMENTATION_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_NODE_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_DOTNET_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_GO_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_PHP_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_RUBY_", LogLevel::kInfo, kOtherSdk},
+      {"OTEL_EXPORTER_ZIPKIN_", LogLevel::kWarning,
+       "tracelet has no Zipkin exporter (OTLP/HTTP only)"},
+      {"OTEL_EXPORTER_JAEGER_", LogLevel::kWarning,
+       "tracelet has no Jaeger exporter (OTLP/HTTP only)"},
+      {"OTEL_EXPORTER_OTLP_INSECURE", LogLevel::kWarning,
+       "it is a gRPC option; with OTLP/HTTP the endpoint's http:// or https:// decides"},
+      {"OTEL_EXPORTER_OTLP_TRACES_INSECURE", LogLevel::kWarning,
+       "it is a gRPC option; with OTLP/HTTP the endpoint's http:// or https:// decides"},
+      {"OTEL_CONFIG_FILE", LogLevel::kWarning, "configuration files are not supported"},
+      {"OTEL_EXPERIMENTAL_CONFIG_FILE", LogLevel::kWarning, "configuration files are not supported"},
+      {"OTEL_BSP_", LogLevel::kWarning, "it is not a batch span processor option tracelet has"},
+      {"OTEL_EXPORTER_OTLP_", LogLevel::kWarning, "it is not an OTLP exporter option tracelet has"},
+  };
+
   EnvSettings& s_;
   LogSink log_;
   void* log_ctx_;
   EnvLookup lookup_;
   void* lookup_ctx_;
+  EnvEntries entries_;
+  void* entries_ctx_;
+  LogLevel min_level_ = LogLevel::kDebug;  // OTEL_LOG_LEVEL
   std::size_t problems_ = 0;
 };
 
 }  // namespace detail
 
 std::size_t load_env_config(EnvSettings& storage, ExporterConfig& exporter, Options& tracer,
-                            LogSink log, void* log_ctx, EnvLookup lookup,
-                            void* lookup_ctx) noexcept {
-  detail::EnvLoader loader(storage, log, log_ctx, lookup, lookup_ctx);
+                            LogSink log, void* log_ctx, EnvLookup lookup, void* lookup_ctx,
+                            EnvEntries entries, void* entries_ctx) noexcept {
+  detail::EnvLoader loader(storage, log, log_ctx, lookup, lookup_ctx, entries, entries_ctx);
   return loader.run(exporter, tracer);
 }
 

@@ -43,7 +43,7 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
     is_current_ = true;
   }
   if (recording_) {
-    data_.start(name);
+    data_.start(name, tracer.limits_);
     for (std::size_t i = 0; i < options.attribute_count; ++i) {
       data_.set_attribute(options.attributes[i].key, options.attributes[i].value);
     }
@@ -96,7 +96,8 @@ void Span::end() noexcept {
     std::memcpy(head.trace_id, context_.trace_id.bytes, 16);
     std::memcpy(head.span_id, context_.span_id.bytes, 8);
     std::memcpy(head.parent_span_id, parent_span_id_.bytes, 8);
-    head.data_len = data_.used;
+    const std::size_t data_len = data_.finish();
+    head.data_len = static_cast<std::uint16_t>(data_len);
     head.dropped_attributes = data_.dropped_attributes;
     head.dropped_events = data_.dropped_events;
     head.kind = static_cast<std::uint8_t>(kind_);
@@ -107,7 +108,7 @@ void Span::end() noexcept {
     head.event_count = data_.event_count;
     head.link_count = data_.link_count;
     head.dropped_links = data_.dropped_links;
-    (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_.used);
+    (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_len);
   }
   tracer_ = nullptr;
   recording_ = false;

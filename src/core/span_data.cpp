@@ -7,6 +7,10 @@ namespace tracelet::detail {
 namespace {
 
 constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
+// Where set_status_message() keeps the message until finish(): the very end of `bytes`.
+constexpr std::size_t kStatusAt = kCapacity + 2;
+static_assert(sizeof(SpanData::bytes) == kStatusAt + TRACELET_MAX_STATUS_MESSAGE_BYTES,
+              "the status message room follows the data bytes");
 
 // Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
 std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::string_view key,
@@ -27,14 +31,32 @@ std::size_t find_attribute(const std::uint8_t* bytes, std::size_t used, std::str
   return kCapacity;
 }
 
-// Appends the attributes of an event or a link after its header, at most `max` of them, and
-// writes how many were kept and how many dropped (capped at 255) into `counts[0]`/`counts[1]`.
+// Shortest cut of a string value worth keeping when the data bytes run out: a stack trace cut
+// to its first frame or two is still useful; a few bytes of one are not.
+constexpr std::size_t kMinCutValue = 32;
+
+// Appends the attributes of an event or a link after its header, at most `max` of them with
+// string values cut to `max_value` bytes, and writes how many were kept and how many dropped
+// (capped at 255) into `counts[0]`/`counts[1]`. With `cut_to_fit`, a string value too long
+// for the bytes left is cut to fit (at least kMinCutValue bytes of it) instead of dropped.
 void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const Attribute* attributes,
-                              std::size_t count, std::size_t max, std::uint8_t* counts) noexcept {
+                              std::size_t count, std::size_t max, std::size_t max_value,
+                              bool cut_to_fit, std::uint8_t* counts) noexcept {
   std::uint8_t kept = 0;
   std::size_t dropped = 0;
   for (std::size_t i = 0; i < count; ++i) {
-    if (kept >= max || !append_attribute(bytes, kCapacity, at_used, attributes[i].key, attributes[i].value)) {
+    const Attribute& a = attributes[i];
+    bool fits = kept < max && append_attribute(bytes, kCapacity, at_used, a.key, a.value, max_value);
+    if (!fits && cut_to_fit && kept < max && a.value.type() == AttributeValue::Type::kString) {
+      const std::size_t key_len = utf8_prefix(a.key, TRACELET_MAX_STRING_BYTES).size();
+      const std::size_t left = kCapacity - at_used;
+      if (left >= 2 + key_len + 2 + kMinCutValue) {
+        const std::size_t room = left - (2 + key_len + 2);
+        fits = append_attribute(bytes, kCapacity, at_used, a.key, a.value,
+                                room < max_value ? room : max_value);
+      }
+    }
+    if (!fits) {
       ++dropped;
       continue;
     }
@@ -46,7 +68,8 @@ void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const A
 
 }  // namespace
 
-void SpanData::start(std::string_view name) noexcept {
+void SpanData::start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept {
+  limits = &span_limits;
   name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
   bytes[0] = static_cast<std::uint8_t>(name.size());
   std::memcpy(bytes + 1, name.data(), name.size());
@@ -57,6 +80,7 @@ void SpanData::start(std::string_view name) noexcept {
   event_count = 0;
   link_count = 0;
   dropped_links = 0;
+  status_message_len = 0;
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
@@ -64,21 +88,21 @@ void SpanData::set_attribute(std::string_view key, const AttributeValue& value) 
   std::size_t at_used = used;
   std::size_t old_size = 0;
   std::size_t old = attribute_count == 0 ? kCapacity : find_attribute(bytes, used, key, old_size);
-  if (old == kCapacity && attribute_count >= TRACELET_MAX_ATTRIBUTES) {
+  if (old == kCapacity && attribute_count >= limits->attributes) {
     ++dropped_attributes;
     return;
   }
   if (old != kCapacity) {
     // Same key again: the new value replaces the old one (OTLP keys are unique): in place
     // when the entry has the same size, else appended with the old one marked replaced.
-    const std::size_t new_size = attribute_size(key, value);
+    const std::size_t new_size = attribute_size(key, value, limits->value_bytes);
     if (new_size == old_size) {
       std::size_t at = old;
-      (void)append_attribute(bytes, old + old_size, at, key, value);
+      (void)append_attribute(bytes, old + old_size, at, key, value, limits->value_bytes);
       return;
     }
     if (kCapacity - used < new_size ||  // the new value does not fit: keep the old one
-        !append_attribute(bytes, kCapacity, at_used, key, value)) {
+        !append_attribute(bytes, kCapacity, at_used, key, value, limits->value_bytes)) {
       ++dropped_attributes;
       return;
     }
@@ -86,7 +110,7 @@ void SpanData::set_attribute(std::string_view key, const AttributeValue& value) 
     used = static_cast<std::uint16_t>(at_used);
     return;
   }
-  if (!append_attribute(bytes, kCapacity, at_used, key, value)) {
+  if (!append_attribute(bytes, kCapacity, at_used, key, value, limits->value_bytes)) {
     ++dropped_attributes;
     return;
   }
@@ -98,7 +122,7 @@ void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
                          const Attribute* attributes, std::size_t count) noexcept {
   name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
   const std::size_t header = 2 + name.size() + 10;
-  if (event_count >= TRACELET_MAX_EVENTS || kCapacity - used < header) {
+  if (event_count >= limits->events || kCapacity - used < header) {
     ++dropped_events;
     return;
   }
@@ -109,7 +133,8 @@ void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
   std::uint8_t* tail = p + 2 + name.size();
   std::memcpy(tail, &time_unix_ns, 8);
   std::size_t at_used = used + header;
-  append_nested_attributes(bytes, at_used, attributes, count, TRACELET_MAX_EVENT_ATTRIBUTES, tail + 8);
+  append_nested_attributes(bytes, at_used, attributes, count, limits->event_attributes,
+                           limits->event_value_bytes, true, tail + 8);
   used = static_cast<std::uint16_t>(at_used);
   ++event_count;
 }
@@ -117,7 +142,7 @@ void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,
 void SpanData::add_link(const SpanContext& context, const Attribute* attributes,
                         std::size_t count) noexcept {
   const std::size_t header = 29;
-  if (!context.is_valid() || link_count >= TRACELET_MAX_LINKS || kCapacity - used < header) {
+  if (!context.is_valid() || link_count >= limits->links || kCapacity - used < header) {
     if (dropped_links < 255) ++dropped_links;
     return;
   }
@@ -128,18 +153,26 @@ void SpanData::add_link(const SpanContext& context, const Attribute* attributes,
   p[25] = context.trace_flags;
   p[26] = context.is_remote ? kRecordFlagParentRemote : 0;
   std::size_t at_used = used + header;
-  append_nested_attributes(bytes, at_used, attributes, count, TRACELET_MAX_LINK_ATTRIBUTES, p + 27);
+  append_nested_attributes(bytes, at_used, attributes, count, limits->link_attributes,
+                           limits->value_bytes, false, p + 27);
   used = static_cast<std::uint16_t>(at_used);
   ++link_count;
 }
 
 void SpanData::set_status_message(std::string_view message) noexcept {
-  message = utf8_prefix(message, TRACELET_MAX_STRING_BYTES);
-  if (kCapacity - used < 2 + message.size()) return;  // the status code is kept regardless
-  bytes[used] = kStatusMessageTag;
-  bytes[used + 1] = static_cast<std::uint8_t>(message.size());
-  std::memcpy(bytes + used + 2, message.data(), message.size());
-  used = static_cast<std::uint16_t>(used + 2 + message.size());
+  message = utf8_prefix(message, TRACELET_MAX_STATUS_MESSAGE_BYTES);
+  std::memcpy(bytes + kStatusAt, message.data(), message.size());
+  status_message_len = static_cast<std::uint8_t>(message.size());
+}
+
+std::size_t SpanData::finish() noexcept {
+  if (status_message_len == 0) return used;
+  // The entry goes right behind the data; the reserved room guarantees it fits.
+  std::uint8_t* p = bytes + used;
+  std::memmove(p + 2, bytes + kStatusAt, status_message_len);
+  p[0] = kStatusMessageTag;
+  p[1] = status_message_len;
+  return used + 2u + status_message_len;
 }
 
 }  // namespace tracelet::detail

@@ -14,6 +14,19 @@ bool is_replaced_tag(std::uint8_t tag) noexcept {
   return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S' || tag == 'A';
 }
 
+// Reads the length prefix of a string value at `v`; returns its size (1 or 2), 0 if cut off.
+std::size_t read_string_length(const std::uint8_t* v, const std::uint8_t* end,
+                               std::size_t& len) noexcept {
+  if (end - v < 1) return 0;
+  if ((v[0] & 0x80u) == 0) {
+    len = v[0];
+    return 1;
+  }
+  if (end - v < 2) return 0;
+  len = (static_cast<std::size_t>(v[0] & 0x7Fu) << 8) | v[1];
+  return 2;
+}
+
 // ---- array values: [element_type u8][count u8] then the elements ----
 
 // Size of the element payload of `count` elements of `type` at `p` (0 if malformed / past end).
@@ -58,6 +71,10 @@ AttributeValue record_element(const void* items, std::size_t index) noexcept {
   }
 }
 
+bool is_array_element_type(std::uint8_t type) noexcept {
+  return type == 'b' || type == 'i' || type == 'd' || type == 's';
+}
+
 }  // namespace
 
 std::size_t array_element_count(const AttributeValue& value) noexcept {
@@ -65,23 +82,20 @@ std::size_t array_element_count(const AttributeValue& value) noexcept {
   return n < TRACELET_MAX_ARRAY_ELEMENTS ? n : TRACELET_MAX_ARRAY_ELEMENTS;
 }
 
-std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept {
-  std::size_t cut = max_bytes;
-  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is not split.
-  while (cut > 0 && (static_cast<std::uint8_t>(text[cut]) & 0xC0u) == 0x80u) --cut;
-  return text.substr(0, cut);
-}
-
-std::size_t attribute_size(std::string_view key, const AttributeValue& value) noexcept {
+std::size_t attribute_size(std::string_view key, const AttributeValue& value,
+                           std::size_t max_value_bytes) noexcept {
   key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
   std::size_t value_size = 8;
   switch (value.type()) {
     case AttributeValue::Type::kBool: value_size = 1; break;
     case AttributeValue::Type::kInt:
     case AttributeValue::Type::kDouble: value_size = 8; break;
-    case AttributeValue::Type::kString:
-      value_size = 1 + utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES).size();
+    case AttributeValue::Type::kString: {
+      const std::size_t len =
+          utf8_prefix(value.as_string(), max_value_bytes < 0x7FFF ? max_value_bytes : 0x7FFF).size();
+      value_size = string_length_size(len) + len;
       break;
+    }
     case AttributeValue::Type::kArray: {
       const std::size_t n = array_element_count(value);
       value_size = 2;
@@ -100,53 +114,69 @@ std::size_t attribute_size(std::string_view key, const AttributeValue& value) no
   return 2 + key.size() + value_size;
 }
 
-bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
-                      std::string_view key, const AttributeValue& value) noexcept {
-  if (value.type() == AttributeValue::Type::kArray) {
-    const AttributeValue::Type element = value.element_type();
-    if (element != AttributeValue::Type::kBool && element != AttributeValue::Type::kInt &&
-        element != AttributeValue::Type::kDouble && element != AttributeValue::Type::kString) {
-      return false;  // not a scalar element type: nothing OTLP could carry
-    }
-    const std::size_t size = attribute_size(key, value);
-    if (cap - used < size) return false;
-    key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
-    const std::size_t n = array_element_count(value);
-    std::uint8_t* p = buf + used;
-    *p++ = 'a';
-    *p++ = static_cast<std::uint8_t>(key.size());
-    std::memcpy(p, key.data(), key.size());
-    p += key.size();
-    *p++ = static_cast<std::uint8_t>(element);
-    *p++ = static_cast<std::uint8_t>(n);
-    for (std::size_t i = 0; i < n; ++i) {
-      const AttributeValue item = value.element(i);
-      switch (element) {
-        case AttributeValue::Type::kBool: *p++ = item.as_bool() ? 1 : 0; break;
-        case AttributeValue::Type::kInt: {
-          const std::int64_t v = item.as_int();
-          std::memcpy(p, &v, 8);
-          p += 8;
-          break;
-        }
-        case AttributeValue::Type::kDouble: {
-          const double v = item.as_double();
-          std::memcpy(p, &v, 8);
-          p += 8;
-          break;
-        }
-        default: {
-          const std::string_view text = utf8_prefix(item.as_string(), TRACELET_MAX_STRING_BYTES);
-          *p++ = static_cast<std::uint8_t>(text.size());
-          std::memcpy(p, text.data(), text.size());
-          p += text.size();
-          break;
-        }
+std::string_view utf8_cut(std::string_view text, std::size_t max_bytes) noexcept {
+  std::size_t cut = max_bytes;
+  // Step back over continuation bytes (10xxxxxx) so a multi-byte character is not split.
+  while (cut > 0 && (static_cast<std::uint8_t>(text[cut]) & 0xC0u) == 0x80u) --cut;
+  return text.substr(0, cut);
+}
+
+namespace {
+
+// An array entry: [element_type][count] then the elements (string elements keep a 1-byte
+// length: they are cut to TRACELET_MAX_STRING_BYTES, at most 255).
+bool append_array(std::uint8_t* buf, std::size_t cap, std::size_t& used, std::string_view key,
+                  const AttributeValue& value) noexcept {
+  const AttributeValue::Type element = value.element_type();
+  if (!is_array_element_type(static_cast<std::uint8_t>(element))) {
+    return false;  // not a scalar element type: nothing OTLP could carry
+  }
+  const std::size_t size = attribute_size(key, value);
+  if (cap - used < size) return false;
+  key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
+  const std::size_t n = array_element_count(value);
+  std::uint8_t* p = buf + used;
+  *p++ = 'a';
+  *p++ = static_cast<std::uint8_t>(key.size());
+  std::memcpy(p, key.data(), key.size());
+  p += key.size();
+  *p++ = static_cast<std::uint8_t>(element);
+  *p++ = static_cast<std::uint8_t>(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const AttributeValue item = value.element(i);
+    switch (element) {
+      case AttributeValue::Type::kBool: *p++ = item.as_bool() ? 1 : 0; break;
+      case AttributeValue::Type::kInt: {
+        const std::int64_t v = item.as_int();
+        std::memcpy(p, &v, 8);
+        p += 8;
+        break;
+      }
+      case AttributeValue::Type::kDouble: {
+        const double v = item.as_double();
+        std::memcpy(p, &v, 8);
+        p += 8;
+        break;
+      }
+      default: {
+        const std::string_view text = utf8_prefix(item.as_string(), TRACELET_MAX_STRING_BYTES);
+        *p++ = static_cast<std::uint8_t>(text.size());
+        std::memcpy(p, text.data(), text.size());
+        p += text.size();
+        break;
       }
     }
-    used += size;
-    return true;
   }
+  used += size;
+  return true;
+}
+
+}  // namespace
+
+bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
+                      std::string_view key, const AttributeValue& value,
+                      std::size_t max_value_bytes) noexcept {
+  if (value.type() == AttributeValue::Type::kArray) return append_array(buf, cap, used, key, value);
   key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
   std::string_view text;
   std::size_t value_size = 8;
@@ -155,10 +185,10 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
     case AttributeValue::Type::kInt:
     case AttributeValue::Type::kDouble: value_size = 8; break;
     case AttributeValue::Type::kString:
-      text = utf8_prefix(value.as_string(), TRACELET_MAX_STRING_BYTES);
-      value_size = 1 + text.size();
+      text = utf8_prefix(value.as_string(), max_value_bytes < 0x7FFF ? max_value_bytes : 0x7FFF);
+      value_size = string_length_size(text.size()) + text.size();
       break;
-    case AttributeValue::Type::kArray: return false;  // handled above
+    case AttributeValue::Type::kArray: return false;  // append_array()
   }
   const std::size_t size = 2 + key.size() + value_size;
   if (cap - used < size) return false;
@@ -180,10 +210,11 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
       break;
     }
     case AttributeValue::Type::kString:
-      *p++ = static_cast<std::uint8_t>(text.size());
+      if (text.size() >= 0x80) *p++ = static_cast<std::uint8_t>(0x80u | (text.size() >> 8));
+      *p++ = static_cast<std::uint8_t>(text.size() & 0xFFu);
       std::memcpy(p, text.data(), text.size());
       break;
-    case AttributeValue::Type::kArray: break;  // handled above
+    case AttributeValue::Type::kArray: break;  // append_array()
   }
   used += size;
   return true;
@@ -225,20 +256,20 @@ std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
     }
     case 'a': {
       if (end - v < 2) return 0;
+      if (!is_array_element_type(v[0])) return 0;
       const std::size_t elements = array_elements_size(v[0], v[1], v + 2, end);
       if (elements == 0 && v[1] != 0) return 0;
-      if (v[0] != 'b' && v[0] != 'i' && v[0] != 'd' && v[0] != 's') return 0;
       out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1],
                                                 &record_element);
       value_size = 2 + elements;
       break;
     }
     default: {  // 's'
-      if (end - v < 1) return 0;
-      std::size_t len = v[0];
-      if (static_cast<std::size_t>(end - v) < 1 + len) return 0;
-      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + 1), len));
-      value_size = 1 + len;
+      std::size_t len = 0;
+      const std::size_t prefix = read_string_length(v, end, len);
+      if (prefix == 0 || static_cast<std::size_t>(end - v) < prefix + len) return 0;
+      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + prefix), len));
+      value_size = prefix + len;
       break;
     }
   }
@@ -269,17 +300,21 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
   switch (p[0]) {
     case 'b': case 'B': size = 2u + p[1] + 1u; break;
     case 'i': case 'I': case 'd': case 'D': size = 2u + p[1] + 8u; break;
-    case 's': case 'S':
+    case 's': case 'S': {
       size = 2u + p[1];
       if (size >= left) return 0;
-      size += 1u + p[size];
+      std::size_t len = 0;
+      const std::size_t prefix = read_string_length(p + size, end, len);
+      if (prefix == 0) return 0;
+      size += prefix + len;
       break;
+    }
     case 'a': case 'A': {
       size = 2u + p[1];
       if (size + 2 > left) return 0;
+      if (!is_array_element_type(p[size])) return 0;
       const std::size_t elements = array_elements_size(p[size], p[size + 1], p + size + 2, p + left);
       if (elements == 0 && p[size + 1] != 0) return 0;
-      if (p[size] != 'b' && p[size] != 'i' && p[size] != 'd' && p[size] != 's') return 0;
       size += 2u + elements;
       break;
     }

@@ -5,9 +5,11 @@
 //   name:        [len u8][bytes]
 //   then entries, each starting with a tag byte:
 //   attribute    'b' | 'i' | 'd' | 's'  [key_len u8][key][value]
-//                  value: bool 1 byte | int64 8 bytes | double 8 bytes | [len u8][bytes]
+//                  value: bool 1 byte | int64 8 bytes | double 8 bytes | [len][bytes]
+//                  len: one byte 0..127, or two bytes 0x80|(len >> 8), len & 0xFF for 128..32767
+//                  (long event values such as exception.stacktrace)
 //                array 'a' [key_len u8][key][element_type u8 'b'|'i'|'d'|'s'][count u8]
-//                  then `count` elements, each encoded as the scalar value above
+//                  then `count` elements: bool 1 byte | int64 8 | double 8 | [len u8][bytes]
 //   replaced     the same tag in upper case ('B','I','D','S','A'): an attribute overwritten later
 //   event        'E' [name_len u8][name][time_unix_ns u64][attribute_count u8][dropped u8]
 //                  followed by its attribute entries
@@ -20,6 +22,7 @@
 #include <string_view>
 
 #include "tracelet/attribute.h"
+#include "tracelet/config.h"
 #include "tracelet/ids.h"
 
 namespace tracelet::detail {
@@ -48,14 +51,21 @@ struct SpanRecordHead {
   std::uint8_t dropped_links;
 };
 
-/// Appends one attribute entry to `buf` (keys and string values cut to
-/// TRACELET_MAX_STRING_BYTES at a UTF-8 boundary). Returns false, writing nothing, if it
-/// does not fit.
+/// Appends one attribute entry to `buf` (keys cut to TRACELET_MAX_STRING_BYTES, string values
+/// to `max_value_bytes` (at most 32767), both at a UTF-8 boundary). Returns false, writing
+/// nothing, if it does not fit.
 bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
-                      std::string_view key, const AttributeValue& value) noexcept;
+                      std::string_view key, const AttributeValue& value,
+                      std::size_t max_value_bytes = TRACELET_MAX_STRING_BYTES) noexcept;
+
+/// Bytes the length prefix of a string value of `len` bytes takes (1 or 2).
+inline constexpr std::size_t string_length_size(std::size_t len) noexcept {
+  return len < 0x80 ? 1 : 2;
+}
 
 /// Bytes append_attribute() needs for this entry (after its cuts).
-std::size_t attribute_size(std::string_view key, const AttributeValue& value) noexcept;
+std::size_t attribute_size(std::string_view key, const AttributeValue& value,
+                           std::size_t max_value_bytes = TRACELET_MAX_STRING_BYTES) noexcept;
 /// Elements of an array value that a record keeps: at most TRACELET_MAX_ARRAY_ELEMENTS.
 std::size_t array_element_count(const AttributeValue& value) noexcept;
 

@@ -50,6 +50,23 @@ Status Tracer::init(const Options& options) noexcept {
     return Status::kInvalidArgument;
   }
 
+  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing.
+  auto limit = [](std::uint16_t wanted, std::size_t cap) {
+    if (wanted == SpanLimits::kNone) return std::size_t{0};
+    return wanted == 0 || wanted > cap ? cap : std::size_t{wanted};
+  };
+  const SpanLimits& l = options.limits;
+  limits_.attributes = static_cast<std::uint8_t>(limit(l.attributes, TRACELET_MAX_ATTRIBUTES));
+  limits_.events = static_cast<std::uint8_t>(limit(l.events, TRACELET_MAX_EVENTS));
+  limits_.links = static_cast<std::uint8_t>(limit(l.links, TRACELET_MAX_LINKS));
+  limits_.event_attributes =
+      static_cast<std::uint8_t>(limit(l.event_attributes, TRACELET_MAX_EVENT_ATTRIBUTES));
+  limits_.link_attributes =
+      static_cast<std::uint8_t>(limit(l.link_attributes, TRACELET_MAX_LINK_ATTRIBUTES));
+  limits_.value_bytes = static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_STRING_BYTES));
+  limits_.event_value_bytes =
+      static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_EVENT_STRING_BYTES));
+
   std::size_t used = 0;
   resource_count_ = 0;
   resource_entries_ = 0;

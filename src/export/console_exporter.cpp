@@ -62,9 +62,7 @@ class LineBuilder {
       case AttributeValue::Type::kBool: add("%s", v.as_bool() ? "true" : "false"); break;
       case AttributeValue::Type::kInt: signed64(v.as_int()); break;
       case AttributeValue::Type::kDouble: add("%g", v.as_double()); break;
-      case AttributeValue::Type::kString:
-        add("\"%.*s\"", static_cast<int>(v.as_string().size()), v.as_string().data());
-        break;
+      case AttributeValue::Type::kString: quoted(v.as_string()); break;
       case AttributeValue::Type::kArray:  // k=["a","b"], k=[1,2]
         add("[");
         for (std::size_t i = 0; i < v.array_size(); ++i) {
@@ -75,6 +73,28 @@ class LineBuilder {
         break;
     }
   }
+  // "text" with quotes, backslashes and control characters escaped, so a multi-line value
+  // (a stack trace) stays on the span's one line.
+  void quoted(std::string_view text) noexcept {
+    add("\"");
+    std::size_t plain = 0;  // start of the run of bytes printed as they are
+    for (std::size_t i = 0; i < text.size(); ++i) {
+      const auto c = static_cast<unsigned char>(text[i]);
+      if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7F) continue;
+      add("%.*s", static_cast<int>(i - plain), text.data() + plain);
+      plain = i + 1;
+      if (c == '\n') {
+        add("\\n");
+      } else if (c == '\t') {
+        add("\\t");
+      } else if (c == '"' || c == '\\') {
+        add("\\%c", c);
+      } else {
+        add("\\x%02x", c);
+      }
+    }
+    add("%.*s\"", static_cast<int>(text.size() - plain), text.data() + plain);
+  }
   std::size_t length() const noexcept { return len_; }
 
  private:
@@ -82,6 +102,10 @@ class LineBuilder {
   std::size_t cap_;
   std::size_t len_ = 0;
 };
+
+// One span's line: its data bytes plus ids, times and quoting (an exception's stack trace
+// included). Longer lines are cut.
+constexpr std::size_t kLineBytes = 512 + TRACELET_SPAN_DATA_BYTES;
 
 void write_stdout(void*, const char* line, std::size_t len) noexcept {
   std::fwrite(line, 1, len, stdout);
@@ -122,8 +146,9 @@ std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* 
   line.add("us");
   if (head.status == 1) line.add(" status=ok");
   if (head.status == 2) {
-    line.add(" status=error(\"%.*s\")", static_cast<int>(span.status_message().size()),
-             span.status_message().data());
+    line.add(" status=error(");
+    line.quoted(span.status_message());
+    line.add(")");
   }
   line.add(" attrs={");
   detail::AttributeReader attributes = span.attributes();
@@ -133,7 +158,23 @@ std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* 
     line.value(entry.value);
   }
   line.add("}");
-  if (head.event_count != 0) line.add(" events=%u", head.event_count);
+  if (head.event_count != 0) {
+    line.add(" events=[");
+    const std::uint8_t* cursor = nullptr;
+    detail::EventEntry event;
+    for (bool first = true; span.next_event(cursor, event); first = false) {
+      line.add("%s%.*s{", first ? "" : ", ", static_cast<int>(event.name.size()), event.name.data());
+      detail::AttributeReader event_attributes(event.attributes, event.attributes_end,
+                                               event.attribute_count);
+      for (bool first_attribute = true; event_attributes.next(entry); first_attribute = false) {
+        line.add("%s%.*s=", first_attribute ? "" : ", ", static_cast<int>(entry.key.size()),
+                 entry.key.data());
+        line.value(entry.value);
+      }
+      line.add("}");
+    }
+    line.add("]");
+  }
   if (head.dropped_attributes != 0) line.add(" dropped_attrs=%u", head.dropped_attributes);
   if (head.dropped_events != 0) line.add(" dropped_events=%u", head.dropped_events);
   return line.length();
@@ -149,7 +190,7 @@ std::size_t export_to_console(Tracer& tracer, const ConsoleExporter& exporter) n
     const std::uint8_t* record = nullptr;
     std::size_t len = 0;
     while (ring.next(cursor, record, len)) {
-      char line[512];
+      char line[kLineBytes];
       std::size_t n = format_span_line(record, len, line, sizeof line);
       if (n == 0) {
         static const char kCorrupt[] = "tracelet: skipped a corrupt span record";

@@ -63,6 +63,7 @@ __attribute__((weak)) void default_gzip_close(void*) noexcept {}
 
 // Log formats avoid 64-bit conversions: newlib-nano's printf (small MCUs) has none.
 void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
+  if (level < config_.log_level) return;
   char line[320];
   va_list args;
   va_start(args, format);
@@ -353,6 +354,14 @@ std::uint32_t Exporter::poll() noexcept {
     // reads); an unsigned difference would then wrap into a wait of ~49 days.
     const std::uint64_t after = detail::monotonic_ms();
     return after >= next_attempt_ms_ ? 0 : static_cast<std::uint32_t>(next_attempt_ms_ - after);
+  }
+  if (config_.on_span_exported != nullptr) {
+    RecordCursor cursor = tracer_->ring().cursor(batch);
+    const std::uint8_t* record = nullptr;
+    std::size_t len = 0;
+    while (tracer_->ring().next(cursor, record, len)) {
+      config_.on_span_exported(config_.on_span_exported_ctx, record, len);
+    }
   }
   tracer_->ring().commit(batch);  // delivered, or refused for good and counted
   failures_in_a_row_ = 0;

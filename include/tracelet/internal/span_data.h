@@ -11,9 +11,31 @@
 
 namespace tracelet {
 namespace detail {
+
+/// The run-time span limits a Tracer resolved at init (Options::limits within the caps of
+/// config.h). A recording span reads them through one pointer: each check is one compare.
+/// Zero-initialised (so a global Tracer stays in .bss, not in flash-backed .data) until
+/// Tracer::init fills it; spans record only after that.
+struct SpanLimitsResolved {
+  std::uint8_t attributes;
+  std::uint8_t events;
+  std::uint8_t links;
+  std::uint8_t event_attributes;
+  std::uint8_t link_attributes;
+  std::uint16_t value_bytes;        // span and link attributes
+  std::uint16_t event_value_bytes;  // event attributes
+};
+
+/// The compile-time caps.
+inline constexpr SpanLimitsResolved kCompileTimeLimits{
+    TRACELET_MAX_ATTRIBUTES,         TRACELET_MAX_EVENTS,          TRACELET_MAX_LINKS,
+    TRACELET_MAX_EVENT_ATTRIBUTES,   TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
+    TRACELET_MAX_EVENT_STRING_BYTES};
+
 /// Name, attributes, events and status message of a live span, in tracelet's compact record
 /// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
 struct SpanData {
+  const SpanLimitsResolved* limits = &kCompileTimeLimits;
   std::uint16_t used = 0;
   std::uint16_t dropped_attributes = 0;
   std::uint16_t dropped_events = 0;
@@ -21,15 +43,24 @@ struct SpanData {
   std::uint8_t event_count = 0;
   std::uint8_t link_count = 0;
   std::uint8_t dropped_links = 0;
-  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES];  // not zeroed: only `used` bytes are read
+  std::uint8_t status_message_len = 0;  // 0 = no status message
+  /// The first TRACELET_SPAN_DATA_BYTES hold name, attributes, events and links; the last
+  /// 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES are reserved for the status message, kept at the
+  /// very end until finish() moves it behind the data. Not zeroed: only `used` bytes are read.
+  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES];
 
-  void start(std::string_view name) noexcept;
+  void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept;
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   void add_event(std::string_view name, std::uint64_t time_unix_ns,
                  const Attribute* attributes, std::size_t count) noexcept;
   void add_link(const SpanContext& context, const Attribute* attributes,
                 std::size_t count) noexcept;
+  /// Keeps `message` (cut to TRACELET_MAX_STATUS_MESSAGE_BYTES at a UTF-8 boundary) in the
+  /// reserved room: a full data buffer never loses it. A later message replaces it.
   void set_status_message(std::string_view message) noexcept;
+  /// Appends the status message entry, if any; returns the record's data length. Call once,
+  /// when the span ends.
+  std::size_t finish() noexcept;
 };
 }  // namespace detail
 
