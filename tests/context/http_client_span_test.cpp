@@ -5,7 +5,7 @@
 #include <map>
 #include <string>
 
-#include "core_test_support.h"
+#include "support/core_test_support.h"
 #include "tracelet/fake_port.h"
 
 namespace tracelet {

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "core_test_support.h"
+#include "support/core_test_support.h"
 #include "tracelet/fake_port.h"
 #include "tracelet/samplers.h"
 #include "tracelet/tracelet.h"

@@ -6,7 +6,7 @@
 #include <thread>
 #include <vector>
 
-#include "core_test_support.h"
+#include "support/core_test_support.h"
 #include "tracelet/tracelet.h"
 
 namespace tracelet {

@@ -1,6 +1,8 @@
-# Core: ring, span recording, tracer, encoding, console exporter.
-tracelet_add_test(ring_test SOURCES ring_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
-tracelet_add_test(span_test SOURCES span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+# Core (src/core/): ring, span recording, tracer, the API with tracing compiled out, heap use,
+# and many threads recording at once.
+set(_dir ${CMAKE_CURRENT_LIST_DIR})
+tracelet_add_test(ring_test SOURCES ${_dir}/ring_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+tracelet_add_test(span_test SOURCES ${_dir}/span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 
 # The same API test against a core compiled with TRACELET_ENABLED=0 (STYLE C11).
 get_property(_module_sources GLOBAL PROPERTY TRACELET_MODULE_SOURCES)
@@ -11,13 +13,11 @@ target_include_directories(tracelet_core_disabled PUBLIC ${PROJECT_SOURCE_DIR}/i
 target_compile_definitions(tracelet_core_disabled PUBLIC TRACELET_ENABLED=0)
 target_compile_options(tracelet_core_disabled PRIVATE ${TRACELET_STRICT_FLAGS} ${TRACELET_CORE_FLAGS})
 target_link_libraries(tracelet_core_disabled PUBLIC tracelet_otlp_proto)
-tracelet_add_test(span_api_test SOURCES span_api_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
-tracelet_add_test(span_api_disabled_test SOURCES span_api_test.cpp
+tracelet_add_test(span_api_test SOURCES ${_dir}/span_api_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+tracelet_add_test(span_api_disabled_test SOURCES ${_dir}/span_api_test.cpp
                   LIBS tracelet_core_disabled tracelet_port_fake)
 if(NOT TRACELET_SANITIZED)  # replaces malloc to count allocations
-  tracelet_add_test(allocation_test SOURCES allocation_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+  tracelet_add_test(allocation_test SOURCES ${_dir}/allocation_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 endif()
-tracelet_add_test(stress_test SOURCES stress_test.cpp LIBS tracelet_test_modules tracelet_port_posix
+tracelet_add_test(stress_test SOURCES ${_dir}/stress_test.cpp LIBS tracelet_test_modules tracelet_port_posix
                   LABELS stress)
-tracelet_add_test(console_exporter_test SOURCES console_exporter_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
-tracelet_add_test(http_client_span_test SOURCES http_client_span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
