@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include "support/log_capture.h"
+
 namespace tracelet {
 namespace {
 
@@ -26,45 +28,16 @@ struct FakeEnv {
   }
 };
 
-struct LogCapture {
-  std::vector<std::pair<LogLevel, std::string>> lines;
-
-  static void sink(void* ctx, LogLevel level, const char* line) {
-    static_cast<LogCapture*>(ctx)->lines.emplace_back(level, line);
-  }
-  // Lines at warning level or above: what load_env_config counts as problems.
-  std::size_t problems() const {
-    std::size_t n = 0;
-    for (const auto& l : lines) n += l.first >= LogLevel::kWarning ? 1 : 0;
-    return n;
-  }
-  bool has(const std::string& needle) const {
-    for (const auto& l : lines) {
-      if (l.second.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  bool has(LogLevel level, const std::string& needle) const {
-    for (const auto& l : lines) {
-      if (l.first == level && l.second.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& l : lines) out += l.second + "\n";
-    return out;
-  }
-};
+using test::LogCapture;
 
 class EnvConfigTest : public ::testing::Test {
  protected:
   // One load; also checks that the count returned is the number of warning/error lines.
   std::size_t load() {
-    const std::size_t before = logs.problems();
+    const std::size_t before = logs.count_at_least(LogLevel::kWarning);
     const std::size_t problems = load_env_config(*storage, exporter, tracer, &LogCapture::sink,
                                                  &logs, &FakeEnv::lookup, &env);
-    EXPECT_EQ(problems, logs.problems() - before) << logs.all();
+    EXPECT_EQ(problems, logs.count_at_least(LogLevel::kWarning) - before) << logs.all();
     return problems;
   }
   void set(const std::string& name, const std::string& value) { env.vars[name] = value; }
@@ -108,7 +81,7 @@ TEST_F(EnvConfigTest, NothingSetLeavesFirmwareDefaultsAlone) {
   tracer.start_disabled = true;
 
   EXPECT_EQ(load(), 0u);
-  EXPECT_TRUE(logs.lines.empty());
+  EXPECT_TRUE(logs.empty());
   EXPECT_STREQ(exporter.endpoint, "https://fw.example:4318/v1/traces");
   EXPECT_EQ(exporter.headers, fw_headers);
   EXPECT_EQ(exporter.timeout_ms, 1234u);
@@ -145,7 +118,7 @@ TEST_F(EnvConfigTest, EmptyValuesCountAsUnset) {
   tracer.start_disabled = true;
   tracer.service_name = "fw";
   EXPECT_EQ(load(), 0u);
-  EXPECT_TRUE(logs.lines.empty()) << logs.all();
+  EXPECT_TRUE(logs.empty()) << logs.all();
   EXPECT_TRUE(tracer.start_disabled);
   EXPECT_STREQ(tracer.service_name, "fw");
   EXPECT_EQ(exporter.endpoint, nullptr);
@@ -172,14 +145,14 @@ TEST_F(EnvConfigTest, SdkDisabledFalseOverridesAFirmwareTrue) {
 
 TEST_F(EnvConfigTest, UnrecognisedBooleansAreFalseWithAWarning) {
   for (const char* value : {"1", "yes", "on", "truee", "t"}) {
-    logs.lines.clear();
+    logs.clear();
     tracer.start_disabled = true;
     set("OTEL_SDK_DISABLED", value);
     EXPECT_EQ(load(), 1u) << value;
     EXPECT_FALSE(tracer.start_disabled) << value;
-    EXPECT_TRUE(logs.has(LogLevel::kWarning, std::string("OTEL_SDK_DISABLED=\"") + value + "\""))
+    EXPECT_TRUE(logs.contains(LogLevel::kWarning, std::string("OTEL_SDK_DISABLED=\"") + value + "\""))
         << logs.all();
-    EXPECT_TRUE(logs.has("treated as false"));
+    EXPECT_TRUE(logs.contains("treated as false"));
   }
 }
 
@@ -210,8 +183,8 @@ TEST_F(EnvConfigTest, ServiceNameMustBeUtf8) {
   set("OTEL_SERVICE_NAME", "bad\xC3");
   EXPECT_EQ(load(), 1u);
   EXPECT_STREQ(tracer.service_name, "fw");
-  EXPECT_TRUE(logs.has("not valid UTF-8"));
-  EXPECT_TRUE(logs.has("\\xc3"));  // the raw byte is escaped, not printed
+  EXPECT_TRUE(logs.contains("not valid UTF-8"));
+  EXPECT_TRUE(logs.contains("\\xc3"));  // the raw byte is escaped, not printed
 }
 
 TEST_F(EnvConfigTest, ResourceAttributesAreTrimmedStringsAndFillServiceFields) {
@@ -282,7 +255,7 @@ TEST_F(EnvConfigTest, AnyMalformedResourceMemberDiscardsTheWholeVariable) {
       {"a=1,b=x\ny", "control character"},
   };
   for (const auto& [value, reason] : cases) {
-    logs.lines.clear();
+    logs.clear();
     tracer = Options{};
     tracer.service_name = "fw";
     set("OTEL_RESOURCE_ATTRIBUTES", value);
@@ -292,9 +265,9 @@ TEST_F(EnvConfigTest, AnyMalformedResourceMemberDiscardsTheWholeVariable) {
     EXPECT_EQ(tracer.resource_attributes, nullptr) << value;
     EXPECT_EQ(tracer.resource_attribute_count, 0u) << value;
     EXPECT_EQ(storage->text_used(), before) << value << ": decoded text must be rolled back";
-    EXPECT_TRUE(logs.has(LogLevel::kWarning, reason)) << value << "\n" << logs.all();
-    EXPECT_TRUE(logs.has("the whole variable is ignored")) << value;
-    EXPECT_TRUE(logs.has("OTEL_RESOURCE_ATTRIBUTES: member ")) << value;
+    EXPECT_TRUE(logs.contains(LogLevel::kWarning, reason)) << value << "\n" << logs.all();
+    EXPECT_TRUE(logs.contains("the whole variable is ignored")) << value;
+    EXPECT_TRUE(logs.contains("OTEL_RESOURCE_ATTRIBUTES: member ")) << value;
   }
 }
 
@@ -331,7 +304,7 @@ TEST_F(EnvConfigTest, TooManyResourceAttributesDiscardTheVariable) {
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(tracer.resource_attribute_count, 0u);
   EXPECT_EQ(tracer.service_name, nullptr);
-  EXPECT_TRUE(logs.has("TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES"));
+  EXPECT_TRUE(logs.contains("TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES"));
   EXPECT_EQ(storage->text_used(), 0u);
 }
 
@@ -341,7 +314,7 @@ TEST_F(EnvConfigTest, EmptyServiceNameAttributeIsNotUsed) {
   EXPECT_EQ(load(), 1u);
   EXPECT_STREQ(tracer.service_name, "fw");
   EXPECT_EQ(attribute("team"), "core");
-  EXPECT_TRUE(logs.has("service.name is empty"));
+  EXPECT_TRUE(logs.contains("service.name is empty"));
 }
 
 // ---- endpoints -------------------------------------------------------------------------------
@@ -394,8 +367,8 @@ TEST_F(EnvConfigTest, InvalidTracesEndpointFallsBackToGeneric) {
   set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "grpc://traces:4317");
   EXPECT_EQ(load(), 1u);
   EXPECT_STREQ(exporter.endpoint, "https://generic:4318/v1/traces");
-  EXPECT_TRUE(logs.has(LogLevel::kError, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=\"grpc://traces:4317\""));
-  EXPECT_TRUE(logs.has("using OTEL_EXPORTER_OTLP_ENDPOINT instead"));
+  EXPECT_TRUE(logs.contains(LogLevel::kError, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT=\"grpc://traces:4317\""));
+  EXPECT_TRUE(logs.contains("using OTEL_EXPORTER_OTLP_ENDPOINT instead"));
 }
 
 TEST_F(EnvConfigTest, InvalidEndpointsAreRejectedWithTheReason) {
@@ -430,12 +403,12 @@ TEST_F(EnvConfigTest, InvalidEndpointsAreRejectedWithTheReason) {
   };
   exporter.endpoint = "https://fw:4318/v1/traces";
   for (const auto& [in, reason] : cases) {
-    logs.lines.clear();
+    logs.clear();
     set("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", in);
     EXPECT_EQ(load(), 1u) << in;
     EXPECT_STREQ(exporter.endpoint, "https://fw:4318/v1/traces") << in;
-    EXPECT_TRUE(logs.has(LogLevel::kError, reason)) << in << "\n" << logs.all();
-    EXPECT_TRUE(logs.has("keeping \"https://fw:4318/v1/traces\"")) << in;
+    EXPECT_TRUE(logs.contains(LogLevel::kError, reason)) << in << "\n" << logs.all();
+    EXPECT_TRUE(logs.contains("keeping \"https://fw:4318/v1/traces\"")) << in;
   }
 }
 
@@ -443,17 +416,17 @@ TEST_F(EnvConfigTest, GenericEndpointCannotHaveAQuery) {
   set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://h/base?x=1");
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(exporter.endpoint, nullptr);
-  EXPECT_TRUE(logs.has("?query"));
-  EXPECT_TRUE(logs.has("keeping the default (https://localhost:4318/v1/traces)"));
+  EXPECT_TRUE(logs.contains("?query"));
+  EXPECT_TRUE(logs.contains("keeping the default (https://localhost:4318/v1/traces)"));
 }
 
 TEST_F(EnvConfigTest, PlainHttpEndpointWithoutPermissionIsWarnedAbout) {
   set("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318");
   EXPECT_EQ(load(), 1u);
   EXPECT_STREQ(exporter.endpoint, "http://collector:4318/v1/traces");
-  EXPECT_TRUE(logs.has(LogLevel::kWarning, "TRACELET_ALLOW_PLAIN_HTTP is not true"));
+  EXPECT_TRUE(logs.contains(LogLevel::kWarning, "TRACELET_ALLOW_PLAIN_HTTP is not true"));
 
-  logs.lines.clear();
+  logs.clear();
   set("TRACELET_ALLOW_PLAIN_HTTP", "TRUE");
   EXPECT_EQ(load(), 0u);
   EXPECT_TRUE(exporter.allow_plain_http);
@@ -510,21 +483,21 @@ TEST_F(EnvConfigTest, HeaderInjectionAndBadNamesAreRejectedOneByOne) {
   ASSERT_EQ(exporter.header_count, 2u);
   EXPECT_EQ(header_value("x-good"), secret);
   EXPECT_EQ(header_value("x-tab"), "a\tb");  // HTAB is allowed in a field value
-  for (const auto& line : logs.lines) {
-    EXPECT_EQ(line.second.find(secret), std::string::npos) << "a log line leaks a value: "
-                                                            << line.second;
-    EXPECT_EQ(line.second.find('\n'), std::string::npos);
-    EXPECT_EQ(line.first, LogLevel::kError);
+  for (const auto& line : logs.lines()) {
+    EXPECT_EQ(line.text.find(secret), std::string::npos) << "a log line leaks a value: "
+                                                          << line.text;
+    EXPECT_EQ(line.text.find('\n'), std::string::npos);
+    EXPECT_EQ(line.level, LogLevel::kError);
   }
-  EXPECT_TRUE(logs.has("\"x-crlf\" decodes to CR, LF"));
-  EXPECT_TRUE(logs.has("\"x-lf\" decodes to CR, LF"));
-  EXPECT_TRUE(logs.has("\"x-nul\" decodes to CR, LF, NUL"));
-  EXPECT_TRUE(logs.has("\"x-raw\" has a control character"));
-  EXPECT_TRUE(logs.has("\"bad name\" has a name that is not an HTTP token"));
-  EXPECT_TRUE(logs.has("\"x(y)\" has a name that is not an HTTP token"));
-  EXPECT_TRUE(logs.has("has no '='"));
-  EXPECT_TRUE(logs.has("\"x-semi\" has ';' metadata"));
-  EXPECT_TRUE(logs.has("\"x-esc\" has a malformed %-escape"));
+  EXPECT_TRUE(logs.contains("\"x-crlf\" decodes to CR, LF"));
+  EXPECT_TRUE(logs.contains("\"x-lf\" decodes to CR, LF"));
+  EXPECT_TRUE(logs.contains("\"x-nul\" decodes to CR, LF, NUL"));
+  EXPECT_TRUE(logs.contains("\"x-raw\" has a control character"));
+  EXPECT_TRUE(logs.contains("\"bad name\" has a name that is not an HTTP token"));
+  EXPECT_TRUE(logs.contains("\"x(y)\" has a name that is not an HTTP token"));
+  EXPECT_TRUE(logs.contains("has no '='"));
+  EXPECT_TRUE(logs.contains("\"x-semi\" has ';' metadata"));
+  EXPECT_TRUE(logs.contains("\"x-esc\" has a malformed %-escape"));
 }
 
 TEST_F(EnvConfigTest, HeadersBeyondCapacityAreDropped) {
@@ -535,7 +508,7 @@ TEST_F(EnvConfigTest, HeadersBeyondCapacityAreDropped) {
   set("OTEL_EXPORTER_OTLP_HEADERS", value);
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(exporter.header_count, static_cast<std::size_t>(TRACELET_ENV_MAX_HEADERS));
-  EXPECT_TRUE(logs.has("TRACELET_ENV_MAX_HEADERS"));
+  EXPECT_TRUE(logs.contains("TRACELET_ENV_MAX_HEADERS"));
 }
 
 // ---- certificate, timeouts, batch processor --------------------------------------------------
@@ -562,8 +535,8 @@ TEST_F(EnvConfigTest, TimeoutPrecedenceAndFallback) {
   set("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "10s");
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(exporter.timeout_ms, 2500u);
-  EXPECT_TRUE(logs.has("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"10s\" is not a decimal integer"));
-  EXPECT_TRUE(logs.has("using OTEL_EXPORTER_OTLP_TIMEOUT instead"));
+  EXPECT_TRUE(logs.contains("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"10s\" is not a decimal integer"));
+  EXPECT_TRUE(logs.contains("using OTEL_EXPORTER_OTLP_TIMEOUT instead"));
 }
 
 TEST_F(EnvConfigTest, TimeoutZeroMeansNoLimit) {
@@ -572,7 +545,7 @@ TEST_F(EnvConfigTest, TimeoutZeroMeansNoLimit) {
   EXPECT_EQ(load(), 0u);
   EXPECT_EQ(exporter.timeout_ms, 2147483647u);
   EXPECT_EQ(exporter.export_timeout_ms, 2147483647u);
-  EXPECT_TRUE(logs.has(LogLevel::kInfo, "OTEL_EXPORTER_OTLP_TIMEOUT=0 means no time limit"));
+  EXPECT_TRUE(logs.contains(LogLevel::kInfo, "OTEL_EXPORTER_OTLP_TIMEOUT=0 means no time limit"));
 }
 
 TEST_F(EnvConfigTest, BatchProcessorVariables) {
@@ -589,7 +562,7 @@ TEST_F(EnvConfigTest, ScheduleDelayZeroBecomesOneMillisecond) {
   set("OTEL_BSP_SCHEDULE_DELAY", "0");
   EXPECT_EQ(load(), 0u);
   EXPECT_EQ(exporter.schedule_delay_ms, 1u);
-  EXPECT_TRUE(logs.has(LogLevel::kInfo, "1 ms"));
+  EXPECT_TRUE(logs.contains(LogLevel::kInfo, "1 ms"));
 }
 
 TEST_F(EnvConfigTest, BatchSizeMustBePositive) {
@@ -597,7 +570,7 @@ TEST_F(EnvConfigTest, BatchSizeMustBePositive) {
   set("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "0");
   EXPECT_EQ(load(), 1u);
   EXPECT_EQ(exporter.max_export_batch_size, 100u);
-  EXPECT_TRUE(logs.has("must be positive; keeping 100"));
+  EXPECT_TRUE(logs.contains("must be positive; keeping 100"));
 }
 
 TEST_F(EnvConfigTest, MalformedIntegersKeepTheFieldAndSayWhy) {
@@ -611,13 +584,13 @@ TEST_F(EnvConfigTest, MalformedIntegersKeepTheFieldAndSayWhy) {
       {"99999999999999999999999", "larger than 2147483647"},
   };
   for (const auto& [value, reason] : cases) {
-    logs.lines.clear();
+    logs.clear();
     exporter.schedule_delay_ms = 0;
     set("OTEL_BSP_SCHEDULE_DELAY", value);
     EXPECT_EQ(load(), 1u) << value;
     EXPECT_EQ(exporter.schedule_delay_ms, 0u) << value;
-    EXPECT_TRUE(logs.has(LogLevel::kWarning, reason)) << value << "\n" << logs.all();
-    EXPECT_TRUE(logs.has("keeping the default (5000 ms)")) << value;
+    EXPECT_TRUE(logs.contains(LogLevel::kWarning, reason)) << value << "\n" << logs.all();
+    EXPECT_TRUE(logs.contains("keeping the default (5000 ms)")) << value;
   }
 }
 
@@ -634,10 +607,10 @@ TEST_F(EnvConfigTest, IntegersAllowSurroundingBlanksAndLeadingZeros) {
 TEST_F(EnvConfigTest, QueueSizeIsIgnoredAtInfoLevel) {
   set("OTEL_BSP_MAX_QUEUE_SIZE", "4096");
   EXPECT_EQ(load(), 0u);
-  ASSERT_EQ(logs.lines.size(), 1u);
-  EXPECT_EQ(logs.lines[0].first, LogLevel::kInfo);
-  EXPECT_TRUE(logs.has("OTEL_BSP_MAX_QUEUE_SIZE=\"4096\" is ignored"));
-  EXPECT_TRUE(logs.has("ring_memory"));
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs.lines()[0].level, LogLevel::kInfo);
+  EXPECT_TRUE(logs.contains("OTEL_BSP_MAX_QUEUE_SIZE=\"4096\" is ignored"));
+  EXPECT_TRUE(logs.contains("ring_memory"));
 }
 
 // ---- protocol and compression ----------------------------------------------------------------
@@ -646,13 +619,13 @@ TEST_F(EnvConfigTest, ProtocolOtherThanHttpProtobufIsWarnedAbout) {
   set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
   EXPECT_EQ(load(), 0u);
   for (const char* value : {"grpc", "http/json", "thrift"}) {
-    logs.lines.clear();
+    logs.clear();
     set("OTEL_EXPORTER_OTLP_PROTOCOL", value);
     EXPECT_EQ(load(), 1u) << value;
-    EXPECT_TRUE(logs.has(LogLevel::kWarning, "http/protobuf")) << logs.all();
+    EXPECT_TRUE(logs.contains(LogLevel::kWarning, "http/protobuf")) << logs.all();
   }
   // The traces-specific value wins.
-  logs.lines.clear();
+  logs.clear();
   set("OTEL_EXPORTER_OTLP_TRACES_PROTOCOL", "http/protobuf");
   EXPECT_EQ(load(), 0u);
 }
@@ -662,12 +635,12 @@ TEST_F(EnvConfigTest, CompressionOtherThanNoneIsWarnedAbout) {
   EXPECT_EQ(load(), 0u);
   set("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip");
   EXPECT_EQ(load(), 1u);
-  EXPECT_TRUE(logs.has(LogLevel::kWarning, "uncompressed"));
-  logs.lines.clear();
+  EXPECT_TRUE(logs.contains(LogLevel::kWarning, "uncompressed"));
+  logs.clear();
   set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "zstd");
   EXPECT_EQ(load(), 1u);
-  EXPECT_TRUE(logs.has("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=\"zstd\" is not a known compression"));
-  logs.lines.clear();
+  EXPECT_TRUE(logs.contains("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION=\"zstd\" is not a known compression"));
+  logs.clear();
   set("OTEL_EXPORTER_OTLP_TRACES_COMPRESSION", "None");
   EXPECT_EQ(load(), 0u);  // signal-specific "none" wins over generic gzip
 }
@@ -686,10 +659,10 @@ TEST_F(EnvConfigTest, TooLongValuesAreRejectedClearly) {
   EXPECT_EQ(exporter.ca_file, nullptr);
   EXPECT_EQ(exporter.endpoint, nullptr);
   EXPECT_EQ(tracer.resource_attribute_count, 0u);
-  EXPECT_TRUE(logs.has(LogLevel::kError, "OTEL_SERVICE_NAME is too long"));
-  EXPECT_TRUE(logs.has(LogLevel::kError, "OTEL_EXPORTER_OTLP_CERTIFICATE is too long"));
-  EXPECT_TRUE(logs.has(LogLevel::kError, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is too long"));
-  EXPECT_TRUE(logs.has("does not fit in TRACELET_ENV_TEXT_BYTES"));
+  EXPECT_TRUE(logs.contains(LogLevel::kError, "OTEL_SERVICE_NAME is too long"));
+  EXPECT_TRUE(logs.contains(LogLevel::kError, "OTEL_EXPORTER_OTLP_CERTIFICATE is too long"));
+  EXPECT_TRUE(logs.contains(LogLevel::kError, "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is too long"));
+  EXPECT_TRUE(logs.contains("does not fit in TRACELET_ENV_TEXT_BYTES"));
   EXPECT_EQ(storage->text_used(), 0u);
 }
 
@@ -705,8 +678,8 @@ TEST_F(EnvConfigTest, LoggedValuesAreEscapedAndShortened) {
   const std::string value = "5\n[fake] tracelet: error: \"x\"" + std::string(300, 'z');
   set("OTEL_BSP_SCHEDULE_DELAY", value);
   EXPECT_EQ(load(), 1u);
-  ASSERT_EQ(logs.lines.size(), 1u);
-  const std::string& line = logs.lines[0].second;
+  ASSERT_EQ(logs.size(), 1u);
+  const std::string line = logs.lines()[0].text;
   EXPECT_EQ(line.find('\n'), std::string::npos);
   EXPECT_NE(line.find("5\\x0a[fake]"), std::string::npos) << line;
   EXPECT_NE(line.find("\\\"x\\\""), std::string::npos) << line;
@@ -758,7 +731,7 @@ TEST_F(EnvConfigTest, EverythingAtOnce) {
   set("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf");
   set("OTEL_BSP_SCHEDULE_DELAY", "1000");
   EXPECT_EQ(load(), 0u) << logs.all();
-  EXPECT_TRUE(logs.lines.empty());
+  EXPECT_TRUE(logs.empty());
   EXPECT_STREQ(tracer.service_name, "gateway");
   EXPECT_STREQ(tracer.service_version, "2.0");
   EXPECT_EQ(attribute("deployment.environment"), "staging");
@@ -821,7 +794,7 @@ TEST_F(EnvConfigTest, MalformedSamplerArgIsNamedAndTheDefaultUsed) {
   set("OTEL_TRACES_SAMPLER", "traceidratio");
   set("OTEL_TRACES_SAMPLER_ARG", "half");
   EXPECT_EQ(load(), 1u);
-  EXPECT_TRUE(logs.has(LogLevel::kWarning, "OTEL_TRACES_SAMPLER_ARG=\"half\"")) << logs.all();
+  EXPECT_TRUE(logs.contains(LogLevel::kWarning, "OTEL_TRACES_SAMPLER_ARG=\"half\"")) << logs.all();
   EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kTraceIdRatio);
   EXPECT_DOUBLE_EQ(storage->sampler_config().ratio, 1.0);
 }
@@ -835,7 +808,7 @@ TEST_F(EnvConfigTest, NoSamplerVariablesLeaveTheFirmwareSampler) {
 TEST_F(EnvConfigTest, UnknownSamplerFallsBackToTheSpecDefault) {
   set("OTEL_TRACES_SAMPLER", "sometimes");
   EXPECT_EQ(load(), 1u);
-  EXPECT_TRUE(logs.has("OTEL_TRACES_SAMPLER=\"sometimes\"")) << logs.all();
+  EXPECT_TRUE(logs.contains("OTEL_TRACES_SAMPLER=\"sometimes\"")) << logs.all();
   EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kParentBasedAlwaysOn);
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "support/json_lite.h"
+#include "support/log_capture.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
 #include "tracelet/exporter.h"
@@ -33,23 +34,7 @@ std::string hex(const std::uint8_t* b, std::size_t n) {
   return out;
 }
 
-struct LogCapture {
-  std::vector<std::string> lines;
-  static void sink(void* ctx, LogLevel, const char* line) {
-    static_cast<LogCapture*>(ctx)->lines.emplace_back(line);
-  }
-  bool contains(const std::string& needle) const {
-    for (const auto& l : lines) {
-      if (l.find(needle) != std::string::npos) return true;
-    }
-    return false;
-  }
-  std::string all() const {
-    std::string out;
-    for (const auto& l : lines) out += l + "\n";
-    return out;
-  }
-};
+using test::LogCapture;
 
 class ExporterE2E : public ::testing::Test {
  protected:
@@ -231,7 +216,7 @@ TEST_F(ExporterE2E, BadCertificateKeepsSpansAndSaysWhy) {
   EXPECT_EQ(exporter_.pending_spans(), 5u);
   EXPECT_GE(exporter_.counters().connect_failures, 1u);
   EXPECT_TRUE(log_.contains("not correctly signed by the trusted CA")) << log_.all();
-  std::printf("what the device logs: %s\n", log_.lines.empty() ? "" : log_.lines[0].c_str());
+  std::printf("what the device logs: %s\n", log_.empty() ? "" : log_.lines()[0].text.c_str());
   EXPECT_TRUE(receiver_.jsonl_lines().empty());
 }
 
@@ -244,7 +229,7 @@ TEST_F(ExporterE2E, WrongHostNameKeepsSpansAndSaysWhy) {
   EXPECT_EQ(exporter_.flush(500), Status::kTimeout);
   EXPECT_EQ(exporter_.pending_spans(), 5u);
   EXPECT_TRUE(log_.contains("CN")) << log_.all();
-  std::printf("what the device logs: %s\n", log_.lines.empty() ? "" : log_.lines[0].c_str());
+  std::printf("what the device logs: %s\n", log_.empty() ? "" : log_.lines()[0].text.c_str());
   EXPECT_TRUE(receiver_.jsonl_lines().empty());
 }
 

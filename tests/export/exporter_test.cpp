@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
+#include "support/log_capture.h"
 #include "tracelet/exporter.h"
 #include "tracelet/net_port.h"
 #include "tracelet/tracelet.h"
@@ -151,18 +152,7 @@ struct MemoryCollector {
   }
 };
 
-struct LogCapture {
-  std::vector<std::string> lines;
-  static void sink(void* ctx, LogLevel, const char* line) {
-    static_cast<LogCapture*>(ctx)->lines.emplace_back(line);
-  }
-  bool contains(const std::string& text) const {
-    for (const auto& l : lines) {
-      if (l.find(text) != std::string::npos) return true;
-    }
-    return false;
-  }
-};
+using test::LogCapture;
 
 class ExporterTest : public ::testing::Test {
  protected:

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "otlp_decode.h"  // tools/receiver: a full decoder of ExportTraceServiceRequest
+#include "support/log_capture.h"
 #include "tracelet/fake_port.h"
 #include "tracelet/serial_frame.h"
 #include "tracelet/tracelet.h"
@@ -115,12 +116,7 @@ const receiver::AnyValue* attribute(const receiver::Span& span, const std::strin
   return nullptr;
 }
 
-struct LogCapture {
-  std::vector<std::string> lines;
-  static void sink(void* ctx, LogLevel, const char* line) {
-    static_cast<LogCapture*>(ctx)->lines.emplace_back(line);
-  }
-};
+using test::LogCapture;
 
 class SerialExporterTest : public ::testing::Test {
  protected:
@@ -278,7 +274,7 @@ TEST_F(SerialExporterTest, ALinkFailingAfterAnyByteCountLosesNothing) {
     EXPECT_EQ(c.bytes_sent, link.bytes.size());
     EXPECT_EQ(exporter.next_sequence(), 1u);
   }
-  EXPECT_FALSE(log_.lines.empty());
+  EXPECT_FALSE(log_.empty());
 }
 
 TEST_F(SerialExporterTest, WouldBlockAnswersAreRetriedWithinTheFrame) {
@@ -310,9 +306,7 @@ TEST_F(SerialExporterTest, ALinkThatNeverTakesBytesTimesOutAndKeepsTheBatch) {
   EXPECT_EQ(exporter.flush(), Status::kOk);
   DecodedStream got = decode_stream(link_.bytes);
   expect_exactly_once(got, sent);
-  bool logged = false;
-  for (const auto& l : log_.lines) logged |= l.find("timeout") != std::string::npos;
-  EXPECT_TRUE(logged);
+  EXPECT_TRUE(log_.contains("timeout")) << log_.all();
 }
 
 TEST_F(SerialExporterTest, BatchesLargerThanMaxPayloadAreSplit) {
