@@ -8,8 +8,8 @@
 # Each driver starts the servers it needs and stops them by PID. The npm packages (exact versions
 # in tests/interop/package-lock.json) are installed into the build tree, never the source tree.
 if(NOT (TARGET tracelet-receiver AND TARGET tracelet_net AND TARGET tracelet_port_posix))
-  message(STATUS "tracelet: interop tests need tracelet-receiver, tracelet_net and tracelet_port_posix "
-                 "(Mbed TLS and the posix port); not registered")
+  list(APPEND TRACELET_TESTS_LEFT_OUT "conformance: interop (needs tracelet-receiver, tracelet_net and \
+tracelet_port_posix: Mbed TLS, the posix port and TRACELET_BUILD_TOOLS=ON)")
   return()
 endif()
 
