@@ -23,7 +23,7 @@ Bytes make_frame(std::uint32_t sequence, const Bytes& payload, std::uint8_t vers
   if (version != kVersion) {  // rewrite the version with a valid header CRC
     frame[4] = version;
     const std::uint32_t crc = crc32_update(0, frame.data(), 16);
-    for (int i = 0; i < 4; ++i) frame[16 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
+    for (std::size_t i = 0; i < 4; ++i) frame[16 + i] = static_cast<std::uint8_t>(crc >> (8 * i));
   }
   frame.insert(frame.end(), payload.begin(), payload.end());
   const std::uint32_t crc = crc32_update(0, frame.data(), frame.size());
