@@ -50,11 +50,17 @@ void operator delete[](void* p, std::size_t) noexcept { __libc_free(p); }
 
 namespace {
 
+// Where the self-check's pointers escape to: a compiler may drop an allocation whose result is
+// never used (clang -O2 removes a malloc/free or new/delete pair), and then nothing is counted.
+void* volatile g_escape = nullptr;
+
 TEST(Allocation, CounterSeesAllocations) {
   g_allocations = 0;
   g_counting = true;
   void* p = std::malloc(16);
+  g_escape = p;
   int* q = new int(3);
+  g_escape = q;
   g_counting = false;
   std::free(p);
   delete q;
