@@ -65,7 +65,7 @@ struct TlsOptions {
 /// Heap: Mbed TLS allocates during init() (the parsed CA chain and two record buffers of about
 /// 16.6 KB each, kept until deinit()), and during each handshake (key exchange state and the
 /// peer's certificate chain, freed when the handshake ends, except the saved session).
-/// Measured on x86_64 (tests/tls_heap_test.cpp, one-certificate CA in memory): init keeps
+/// Measured on x86_64 (tests/net/tls_heap_test.cpp, one-certificate CA in memory): init keeps
 /// ~38 KB, a full handshake adds a peak of ~8.5 KB (1.3 KB kept for the saved session), a
 /// resumed one ~2.7 KB; the Debian system bundle instead keeps ~445 KB. No allocation
 /// happens in send()/recv() once connected.

@@ -1,4 +1,4 @@
-// Fuzz target for the W3C Trace Context parsers (src/propagation.cpp).
+// Fuzz target for the W3C Trace Context parsers (src/context/propagation.cpp).
 //
 // Input layout: line 1 is a traceparent value; every further line is one tracestate field.
 // The same bytes are also read as a header block ("name: value" per line) and extracted
@@ -10,7 +10,7 @@
 //     values, and get() finds every member; set()/erase() keep those invariants.
 //   - extract -> inject -> extract is stable.
 //
-// Built two ways (tests/propagation.cmake): with clang++ -fsanitize=fuzzer,address,undefined
+// Built two ways (tests/fuzz/tests.cmake): with clang++ -fsanitize=fuzzer,address,undefined
 // as a libFuzzer binary, and with the project compiler plus the shared replay driver
 // (tests/fuzz/replay_main.cpp), which runs the seed corpus and deterministic mutations of it,
 // so the entry point is exercised even without a fuzzing toolchain.

@@ -7,7 +7,7 @@
 // operations, repeated-ness, oneofs and nested types are all read off its behaviour: what its
 // encoder writes for a one-field object, and what its fromObject() builds.
 //
-// The npm packages live in the build tree (see tests/otlp.cmake); they are found through
+// The npm packages live in the build tree (see tests/otlp/tests.cmake); they are found through
 // NODE_PATH, or through a node_modules folder above this file.
 
 const fs = require('fs');

@@ -8,7 +8,7 @@
 namespace tracelet::test {
 
 /// The command that runs tracelet-receiver: its path, preceded by the cross-build emulator
-/// when there is one (set by tests/net.cmake). Append arguments to it.
+/// when there is one (set by tests/support/support.cmake). Append arguments to it.
 std::vector<std::string> receiver_command();
 
 /// Runs `tracelet-receiver --make-ca dir`. Returns an empty string on success, else the

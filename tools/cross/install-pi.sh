@@ -9,7 +9,7 @@ source "$(dirname "$0")/../apt.sh"
 packages=(g++-aarch64-linux-gnu g++-arm-linux-gnueabihf qemu-user
           nanopb protobuf-compiler cmake make)
 for arch in arm64 armhf; do
-  # libbenchmark-dev: tests/bench.cmake builds the benchmarks with the tests.
+  # libbenchmark-dev: tests/bench/tests.cmake builds the benchmarks with the tests.
   # libc6/libstdc++6: the runtime qemu-user runs test programs on (see the toolchain files).
   for lib in libc6 libstdc++6 libnanopb-dev libmbedtls-dev libgtest-dev libbenchmark-dev; do
     packages+=("${lib}:${arch}")

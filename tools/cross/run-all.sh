@@ -11,7 +11,7 @@
 #   TRACELET_CROSS_BUILD       build root (default: <repo>/build-cross)
 #   TRACELET_CROSS_JOBS        parallel build jobs (default 2)
 #   TRACELET_CROSS_CMAKE_ARGS  extra cmake arguments for the Pi builds (e.g. -DTRACELET_BUILD_TOOLS=OFF)
-#   TRACELET_CROSS_CTEST_ARGS  extra ctest arguments for the Pi runs (e.g. "-L core" or "-E otlp_")
+#   TRACELET_CROSS_CTEST_ARGS  extra ctest arguments for the Pi runs (e.g. "-L unit" or "-LE conformance")
 #   TRACELET_CROSS_NO_INSTALL  set to 1 to skip the install step
 #   TRACELET_CROSS_HOST_BUILD  host build tree for the cm4 serial end-to-end test's host programs
 #                              (default <build root>/host-tools; an existing host build works)

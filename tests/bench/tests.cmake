@@ -1,0 +1,35 @@
+# Benchmarks (Google Benchmark): built with the tests, run by tools/bench.sh, never timed in
+# CTest. CTest runs each once briefly (group `bench`), so a broken benchmark fails CI.
+find_package(benchmark QUIET)
+if(NOT benchmark_FOUND)
+  list(APPEND TRACELET_TESTS_LEFT_OUT "bench (needs Google Benchmark: apt-get install -y libbenchmark-dev)")
+  return()
+endif()
+foreach(bench span_bench encode_bench)
+  add_executable(${bench} ${CMAKE_CURRENT_LIST_DIR}/${bench}.cpp)
+  target_link_libraries(${bench} PRIVATE tracelet_test_modules tracelet_port_posix benchmark::benchmark Threads::Threads)
+  target_include_directories(${bench} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${bench} PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME ${bench}_smoke COMMAND ${bench} --benchmark_min_time=0.01)
+  set_tests_properties(${bench}_smoke PROPERTIES LABELS bench)
+endforeach()
+
+# Sustained export over TLS on loopback, against a tracelet-receiver.
+if(TARGET tracelet_net_test_support)
+  add_executable(export_bench ${CMAKE_CURRENT_LIST_DIR}/export_bench.cpp)
+  target_link_libraries(export_bench PRIVATE tracelet_test_modules tracelet_net_test_support benchmark::benchmark)
+  target_compile_options(export_bench PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME export_bench_smoke COMMAND export_bench --benchmark_min_time=0.01)
+  set_tests_properties(export_bench_smoke PROPERTIES LABELS "bench;net")
+endif()
+
+# CPU and bytes per span of gzip bodies against the uncompressed encoding (the floor).
+if(TARGET tracelet_gzip)
+  add_executable(gzip_bench ${CMAKE_CURRENT_LIST_DIR}/gzip_bench.cpp)
+  target_link_libraries(gzip_bench PRIVATE tracelet_gzip tracelet_test_modules tracelet_port_posix
+                                           benchmark::benchmark Threads::Threads)
+  target_include_directories(gzip_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(gzip_bench PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME gzip_bench_smoke COMMAND gzip_bench --benchmark_min_time=0.01)
+  set_tests_properties(gzip_bench_smoke PROPERTIES LABELS bench)
+endif()
