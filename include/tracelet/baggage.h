@@ -52,6 +52,7 @@ struct BaggageEntry {
 /// Limits: members are taken in header order; one that would make the stored list exceed
 /// TRACELET_BAGGAGE_MAX_ENTRIES members or TRACELET_BAGGAGE_BYTES header bytes is dropped
 /// whole (never cut, as the spec requires) and counted; later members that still fit are kept.
+/// Every method: ISR-safe: yes (works only on this object). Blocks: never. Allocates: never.
 class Baggage {
  public:
   constexpr Baggage() noexcept {}
@@ -162,6 +163,7 @@ const Baggage* current_baggage() noexcept;
 ///   kUnavailable        – no `baggage` field; `baggage` is empty
 ///   kFailedPrecondition – the reader has neither `field` nor `get`; `baggage` is empty
 /// Reads at most 64 fields named baggage.
+/// ISR-safe: as the carrier's reader. Blocks: never (beyond the reader). Allocates: never.
 Status extract_baggage(const CarrierReader& carrier, Baggage& baggage) noexcept;
 
 /// Writes `baggage` as one `baggage` field into `carrier`; writes nothing for an empty one.
@@ -169,6 +171,7 @@ Status extract_baggage(const CarrierReader& carrier, Baggage& baggage) noexcept;
 ///   kOk                 – written, or nothing to write
 ///   kFailedPrecondition – the writer has no `set`
 ///   any Status the carrier's `set` returned
+/// ISR-safe: as the carrier's writer. Blocks: never (beyond the writer). Allocates: never.
 Status inject_baggage(const Baggage& baggage, const CarrierWriter& carrier) noexcept;
 
 }  // namespace tracelet

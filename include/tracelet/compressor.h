@@ -22,6 +22,8 @@ using CompressedSink = bool (*)(void* sink_ctx, const std::uint8_t* data, std::s
 /// `finish` true (it may have len 0). Output goes to `sink` whenever the compressor's own
 /// bounded buffer fills, and all of it by the time the finishing write() returns, so no
 /// request-sized buffer exists anywhere. One exporter thread uses it at a time.
+/// Called from the exporting thread only (ISR-safe: not required); must not block except in
+/// `sink`, and must not allocate after it was created.
 struct Compressor {
   void* ctx = nullptr;
   /// The Content-Encoding token it produces, e.g. "gzip".

@@ -30,13 +30,15 @@ class GzipCompressor {
   GzipCompressor& operator=(const GzipCompressor&) = delete;
   ~GzipCompressor() { close(); }
 
+  /// ISR-safe: no. Blocks: never. Allocates: yes, zlib's deflate state (once; see GzipOptions).
   /// Return values: kOk; kFailedPrecondition (already initialised); kInvalidArgument (options
   /// out of range); kResourceExhausted (zlib could not allocate its state).
   [[nodiscard]] Status init(const GzipOptions& options = {}) noexcept;
-  /// Frees the deflate state. Idempotent.
+  /// Frees the deflate state. Idempotent. ISR-safe: no. Blocks: never. Allocates: never.
   void close() noexcept;
   /// The Compressor to put in ExporterConfig::compressor (valid while this object lives and
-  /// is initialised; an uninitialised one has no functions).
+  /// is initialised; an uninitialised one has no functions). ISR-safe: yes. Blocks: never.
+  /// Allocates: never; nor do its begin()/write(), which only reuse the state made in init().
   Compressor compressor() noexcept;
   /// Bytes zlib allocated for its state in init() (0 before).
   std::size_t state_bytes() const noexcept { return state_bytes_; }
