@@ -202,6 +202,7 @@ class TlsClient {
   std::uint32_t verify_flags_ = 0;
   int error_ = 0;
   int alert_ = -1;  // description of a fatal alert the server sent during the handshake
+  bool hello_refused_ = false;  // the server hung up before its ServerHello
   const char* ca_path_ = nullptr;  // the CA file last loaded (owned by the caller's options)
   const char* client_path_ = nullptr;  // the client certificate or key file that failed to load
   const char* detail_ = nullptr;       // a fixed sentence for failures no Mbed TLS code names

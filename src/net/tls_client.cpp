@@ -547,6 +547,7 @@ Status TlsClient::handshake(Transport lower) noexcept {
   error_step_ = Step::kNone;
   verify_flags_ = 0;
   alert_ = -1;
+  hello_refused_ = false;
   lower_status_ = Status::kOk;
   resumed_ = false;
   ip_mismatch_ = false;
@@ -584,6 +585,9 @@ Status TlsClient::handshake(Transport lower) noexcept {
   if (verify_flags_ == static_cast<std::uint32_t>(-1)) verify_flags_ = 0;  // not checked yet
   // The server's fatal alert (level, description) is still in the input buffer.
   alert_ = (rc == MBEDTLS_ERR_SSL_FATAL_ALERT_MESSAGE && ssl_.in_msg != nullptr) ? ssl_.in_msg[1] : -1;
+  // Closed (or reset, which can discard an alert already sent) before any ServerHello.
+  hello_refused_ = ssl_.state <= MBEDTLS_SSL_SERVER_HELLO &&
+                   (rc == MBEDTLS_ERR_SSL_CONN_EOF || lower_status_ == Status::kUnavailable);
   cert_requested_ = ssl_.client_auth != 0;  // the server sent a CertificateRequest
   Status status = Status::kDataLoss;
   if (rc == MBEDTLS_ERR_SSL_TIMEOUT) {
@@ -804,6 +808,9 @@ const char* TlsClient::describe_error(char* out, std::size_t cap) const noexcept
                                   "may have refused ours"
                                 : "; the server had asked for a client certificate (mutual TLS) and "
                                   "none is configured");
+  } else if (error_step_ == Step::kHandshake && hello_refused_) {
+    append(out, cap, &used, "; the server hung up on our ClientHello: it may require TLS 1.3 (this "
+                            "build speaks TLS 1.2 only, Mbed TLS 2.28) or share no cipher suite with it");
   }
   return out;
 }
