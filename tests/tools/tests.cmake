@@ -19,6 +19,11 @@ endforeach()
 if(NOT CMAKE_CROSSCOMPILING)
   tracelet_add_net_test(receiver_limits_test SOURCES ${_dir}/receiver_limits_test.cpp
                         LIBS tracelet_net_test_support GROUP e2e LABELS net)
+  # Peak RSS and an address-space limit: what a sanitizer's shadow memory would distort.
+  if(NOT TRACELET_SANITIZED)
+    tracelet_add_net_test(receiver_memory_test SOURCES ${_dir}/receiver_memory_test.cpp
+                          LIBS tracelet_net_test_support GROUP e2e LABELS net)
+  endif()
 endif()
 
 # The bridge program end to end (real receiver over TLS on 127.0.0.1), plus its sequence
