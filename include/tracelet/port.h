@@ -65,7 +65,7 @@ void critical_exit(std::uint32_t state) noexcept;
 
 /// Address of a pointer-sized slot, initially nullptr, private to the calling execution
 /// context: a thread, or on bare metal the main loop and each interrupt nesting level. The
-/// core keeps the current span there; two contexts that can interleave must never share one.
+/// core keeps its per-context state there (the newest context link: current span and baggage); two contexts that can interleave must never share one.
 /// Called: at span start and end, by current_span_context() and fail_current_spans().
 /// ISR-safe: required on MCU ports. Blocks: never. Returns the same address every time for
 /// the same context.

@@ -169,7 +169,10 @@ std::size_t SpanData::finish() noexcept {
   if (status_message_len == 0) return used;
   // The entry goes right behind the data; the reserved room guarantees it fits.
   std::uint8_t* p = bytes + used;
-  std::memmove(p + 2, bytes + kStatusAt, status_message_len);
+  // The message moves towards the front (the areas may overlap): a forward byte copy is safe,
+  // and small cores need not link memmove for it.
+  const std::uint8_t* from = bytes + kStatusAt;
+  for (std::size_t i = 0; i < status_message_len; ++i) p[2 + i] = from[i];
   p[0] = kStatusMessageTag;
   p[1] = status_message_len;
   return used + 2u + status_message_len;
