@@ -105,7 +105,7 @@ class Span {
  private:
   friend class Tracer;
   friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
-  friend void detail::restore_link(detail::ContextLink*) noexcept;
+  friend void detail::close_link(const detail::ContextLink&) noexcept;
   friend Span* detail::active_span() noexcept;
   Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.

@@ -14,9 +14,7 @@ BaggageScope::BaggageScope(const Baggage& baggage) noexcept {
   *port::current_span_slot() = &link_;
 }
 
-BaggageScope::~BaggageScope() {
-  if (detail::top_link() == &link_) detail::restore_link(link_.previous);
-}
+BaggageScope::~BaggageScope() { detail::close_link(link_); }
 
 const Baggage* current_baggage() noexcept {
   const detail::ContextLink* top = detail::top_link();

@@ -115,7 +115,7 @@ void Span::end() noexcept {
   if (is_current_) {
     // Not on top (a newer span or baggage scope is still open): the link stays in the chain,
     // marked ended by tracer_ == nullptr, and is dropped when the links above it are gone.
-    if (*port::current_span_slot() == &link_) detail::restore_link(link_.previous);
+    detail::close_link(link_);
     is_current_ = false;
   }
 }
@@ -146,15 +146,18 @@ namespace detail {
 
 ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
 
-void restore_link(ContextLink* link) noexcept {
+void close_link(const ContextLink& closing) noexcept {
+  void** slot = port::current_span_slot();
+  if (*slot != &closing) return;
   // Skip links of spans ended out of order: their own link, with tracer_ cleared by end().
   // They are still alive here, as they were opened before the link being closed.
+  ContextLink* link = closing.previous;
   for (std::size_t guard = 0; link != nullptr && guard < 1024; ++guard) {
     Span* span = link->span;
     if (span == nullptr || &span->link_ != link || span->tracer_ != nullptr) break;
     link = link->previous;
   }
-  *port::current_span_slot() = link;
+  *slot = link;
 }
 
 Span* active_span() noexcept { return Span::active_span_in(top_link()); }
@@ -183,7 +186,10 @@ std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { re
 // Spans never join the chain in this build; baggage scopes still do.
 namespace detail {
 ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
-void restore_link(ContextLink* link) noexcept { *port::current_span_slot() = link; }
+void close_link(const ContextLink& closing) noexcept {
+  void** slot = port::current_span_slot();
+  if (*slot == &closing) *slot = closing.previous;
+}
 Span* active_span() noexcept { return nullptr; }
 }  // namespace detail
 }  // namespace tracelet

@@ -24,10 +24,10 @@ struct ContextLink {
 
 /// The calling context's newest link, or nullptr.
 ContextLink* top_link() noexcept;
-/// Makes `link` the calling context's newest link (nullptr = none), then drops links of
-/// spans that have already ended (a span ended while a newer link was on top stays in the
-/// chain until the links above it are gone).
-void restore_link(ContextLink* link) noexcept;
+/// Closes `link` (a span's or a baggage scope's): if it is the calling context's newest link,
+/// the link below it becomes newest, skipping links of spans that have already ended. If a
+/// newer link is still open, `link` stays in the chain until the links above it close.
+void close_link(const ContextLink& link) noexcept;
 /// The innermost span of the calling context that has not ended, or nullptr. Always nullptr
 /// when TRACELET_ENABLED is 0.
 Span* active_span() noexcept;
