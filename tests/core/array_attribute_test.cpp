@@ -3,15 +3,13 @@
 // the console exporter's line.
 #include <gtest/gtest.h>
 
-#include <pb_encode.h>
 
 #include <cstring>
 #include <string>
 #include <vector>
 
 #include "core/span_record.h"
-#include "otlp/encode.h"
-#include "otlp_decode.h"
+#include "support/otlp_roundtrip.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/fake_port.h"
 #include "tracelet/tracelet.h"
@@ -31,23 +29,9 @@ class ArrayAttributes : public ::testing::Test {
   // The OTLP body of everything in the ring, decoded by tools/receiver's decoder. Also checks
   // that the sizing pass and the writing pass agree.
   receiver::ExportRequest encode_and_decode() {
-    Batch batch;
-    EXPECT_EQ(tracer_.ring().peek_batch(batch, 100), Status::kOk);
-    otlp::RequestSource source;
-    source.ring = &tracer_.ring();
-    source.batch = batch;
-    source.resource = tracer_.resource();
-    std::size_t size = 0;
-    EXPECT_TRUE(otlp::request_size(source, size));
-    std::vector<std::uint8_t> body(size);
-    pb_ostream_t stream = pb_ostream_from_buffer(body.data(), body.size());
-    EXPECT_TRUE(otlp::encode_request(source, &stream));
-    EXPECT_EQ(stream.bytes_written, size) << "sizing and writing passes disagree";
-    receiver::ExportRequest request;
-    std::string error;
-    EXPECT_TRUE(receiver::decode_export_request(body.data(), body.size(), request, error)) << error;
-    tracer_.ring().commit(batch);
-    return request;
+    test::OtlpRoundTrip trip = test::otlp_round_trip(tracer_, 100, true);
+    EXPECT_EQ(trip.written, trip.sized) << "sizing and writing passes disagree";
+    return trip.request;
   }
 
   static const receiver::AnyValue* find(const receiver::Attributes& attributes, const std::string& key) {

@@ -2,15 +2,13 @@
 // default limits, both in the OTLP request (decoded with the receiver's decoder) and on the
 // console exporter's line.
 #include <gtest/gtest.h>
-#include <pb_encode.h>
 
 #include <algorithm>
 #include <string>
 #include <vector>
 
 #include "core/span_record.h"
-#include "otlp/encode.h"
-#include "otlp_decode.h"
+#include "support/otlp_roundtrip.h"
 #include "tracelet/console_exporter.h"
 #include "tracelet/tracelet.h"
 
@@ -38,21 +36,7 @@ class ErrorTextTest : public ::testing::Test {
 
   // Every buffered span as OTLP, decoded; the ring is left as it was.
   std::vector<receiver::Span> otlp_spans() {
-    Batch batch;
-    EXPECT_EQ(tracer_.ring().peek_batch(batch, 64), Status::kOk);
-    otlp::RequestSource source;
-    source.ring = &tracer_.ring();
-    source.batch = batch;
-    source.resource = tracer_.resource();
-    std::size_t size = 0;
-    EXPECT_TRUE(otlp::request_size(source, size));
-    std::vector<std::uint8_t> body(size);
-    pb_ostream_t out = pb_ostream_from_buffer(body.data(), body.size());
-    EXPECT_TRUE(otlp::encode_request(source, &out));
-    tracer_.ring().release(batch);
-    receiver::ExportRequest request;
-    std::string error;
-    EXPECT_TRUE(receiver::decode_export_request(body.data(), body.size(), request, error)) << error;
+    const receiver::ExportRequest request = test::otlp_round_trip(tracer_, 64, false).request;
     std::vector<receiver::Span> spans;
     for (const auto& rs : request.resource_spans) {
       for (const auto& ss : rs.scope_spans) spans.insert(spans.end(), ss.spans.begin(), ss.spans.end());
