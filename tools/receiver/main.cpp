@@ -11,6 +11,10 @@
 #include "make_ca.h"
 #include "options.h"
 #include "server.h"
+#if TRACELET_RECEIVER_HAVE_STORE
+#include "query_cli.h"
+#include "store.h"
+#endif
 
 namespace {
 
@@ -29,6 +33,14 @@ extern "C" void on_signal(int) {
 
 int main(int argc, char** argv) {
   using tracelet::receiver::Options;
+  if (argc >= 2 && std::string(argv[1]) == "query") {
+#if TRACELET_RECEIVER_HAVE_STORE
+    return tracelet::receiver::run_query_cli(argc - 2, argv + 2, std::cout, std::cerr);
+#else
+    std::cerr << "tracelet-receiver: built without SQLite (apt-get install -y libsqlite3-dev), so no queries\n";
+    return 2;
+#endif
+  }
   Options options;
   std::string error;
   bool help = false;
@@ -61,11 +73,40 @@ int main(int argc, char** argv) {
   sigaction(SIGINT, &sa, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  tracelet::receiver::Server server(options, g_stop);
+  tracelet::receiver::Store* store = nullptr;
+#if TRACELET_RECEIVER_HAVE_STORE
+  tracelet::receiver::Store sqlite_store;
+  if (!options.db_file.empty()) {
+    tracelet::receiver::StoreOptions store_options;
+    store_options.path = options.db_file;
+    store_options.keep_hours = options.keep_hours;
+    store_options.max_rows = options.max_rows;
+    store_options.max_queue_bytes = std::size_t{options.store_queue_mb} << 20;
+    if (!sqlite_store.open(store_options, error)) {
+      std::cerr << "tracelet-receiver: " << error << '\n';
+      return 1;
+    }
+    store = &sqlite_store;
+  }
+#else
+  if (!options.db_file.empty()) {
+    std::cerr << "tracelet-receiver: --db: built without SQLite (apt-get install -y libsqlite3-dev)\n";
+    return 2;
+  }
+#endif
+  tracelet::receiver::Server server(options, g_stop, store);
   if (!server.start(error)) {
     std::cerr << "tracelet-receiver: " << error << '\n';
     return 1;
   }
   server.run(g_wake_pipe[0]);
+#if TRACELET_RECEIVER_HAVE_STORE
+  if (store != nullptr) {
+    sqlite_store.close();  // commits what is still queued
+    const tracelet::receiver::StoreStats stats = sqlite_store.stats();
+    std::cerr << "tracelet-receiver: store: " << stats.written_spans << " span(s) written, "
+              << stats.dropped_spans << " dropped, " << stats.deleted_spans << " deleted by retention\n";
+  }
+#endif
   return 0;
 }

@@ -27,6 +27,9 @@ const char* usage_text() {
       "      (server.crt, server.key; SAN DNS:localhost, DNS:127.0.0.1, IP:127.0.0.1, IP:::1)\n"
       "      and a client certificate signed by it for mutual TLS (client.crt, client.key;\n"
       "      CN=tracelet-client, extKeyUsage clientAuth) to DIR.\n"
+      "  tracelet-receiver query KIND --db FILE [--table] [--PARAM VALUE ...]\n"
+      "      Answer a query from a store file (see README: percentiles, heatmap, groupby,\n"
+      "      traces, slowest, trace, errors, stats) as JSON, or as a text table (--table).\n"
       "  tracelet-receiver (--certs DIR | --cert FILE --key FILE | --plain) [options]\n"
       "      Serve OTLP/HTTP POST /v1/traces (application/x-protobuf) on 127.0.0.1. Bodies may\n"
       "      be sent with Content-Length or Transfer-Encoding: chunked, and with\n"
@@ -42,6 +45,13 @@ const char* usage_text() {
       "      --port-file FILE       write the bound port number to FILE once listening\n"
       "      --jsonl FILE           append one JSON object per received span to FILE\n"
       "      --quiet                do not print span trees on stdout\n"
+      "      --db FILE              store every accepted span in the SQLite file FILE (WAL mode,\n"
+      "                             created on first use) and serve the trace page at / and the\n"
+      "                             query API at /api/... on the same port\n"
+      "      --keep HOURS           delete stored spans that started more than HOURS ago\n"
+      "      --max-rows N           keep at most the newest N stored spans\n"
+      "      --store-queue-mb MB    decoded spans waiting for the disk (default 64); when full,\n"
+      "                             requests are still answered 200 but not stored, and counted\n"
       "      --max-body BYTES       larger request bodies get 413 (default 8388608); the limit\n"
       "                             holds for chunked bodies and for gzip bodies once inflated\n"
       "      --idle-timeout-ms MS   close keep-alive connections idle this long (default 30000)\n"
@@ -121,6 +131,23 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.port_file = value;
     } else if (arg == "--jsonl") {
       out.jsonl_file = value;
+    } else if (arg == "--db") {
+      out.db_file = value;
+    } else if (arg == "--keep") {
+      char* end = nullptr;
+      errno = 0;
+      const double hours = std::strtod(value, &end);
+      if (errno != 0 || end == value || *end != '\0' || !(hours > 0) || hours > 1e6) {
+        error = std::string("option --keep: '") + value + "' is not a number of hours > 0";
+        return false;
+      }
+      out.keep_hours = hours;
+    } else if (arg == "--max-rows") {
+      if (!number(1, INT64_MAX)) return false;
+      out.max_rows = n;
+    } else if (arg == "--store-queue-mb") {
+      if (!number(1, 4096)) return false;
+      out.store_queue_mb = static_cast<std::uint32_t>(n);
     } else if (arg == "--max-body") {
       if (!number(0, INT32_MAX)) return false;
       out.max_body = static_cast<std::uint64_t>(n);
@@ -191,6 +218,10 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
   }
   if (out.fail_count >= 0 && out.fail_status == 0) {
     error = "--fail-count needs --fail-status CODE";
+    return false;
+  }
+  if (out.db_file.empty() && (out.keep_hours > 0 || out.max_rows > 0)) {
+    error = "--keep and --max-rows need --db FILE";
     return false;
   }
   if (out.delay_count >= 0 && out.delay_ms == 0) {

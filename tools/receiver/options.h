@@ -17,6 +17,10 @@ struct Options {
   std::uint16_t port = 4318;  // --port N; 0 picks a free port
   std::string port_file;      // --port-file FILE: the port actually bound, written once listening
   std::string jsonl_file;     // --jsonl FILE: one JSON object per received span, appended
+  std::string db_file;        // --db FILE: store spans in this SQLite file (WAL), serve the page
+  double keep_hours = 0;       // --keep HOURS: delete stored spans older than this (0 = keep all)
+  std::int64_t max_rows = 0;   // --max-rows N: keep at most N stored spans (0 = no limit)
+  std::uint32_t store_queue_mb = 64;  // --store-queue-mb MB: decoded spans waiting for the disk
   bool quiet = false;         // --quiet: no span trees on stdout (log lines still go to stderr)
   std::uint64_t max_body = 8u << 20;   // --max-body BYTES: larger bodies get 413
   std::uint32_t idle_timeout_ms = 30000;  // --idle-timeout-ms MS: keep-alive idle limit

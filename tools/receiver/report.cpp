@@ -41,7 +41,8 @@ std::size_t utf8_sequence(const std::string& s, std::size_t i) {
   return n;
 }
 
-// JSON string literal; invalid UTF-8 bytes become U+FFFD so every line stays valid JSON.
+}  // namespace
+
 std::string json_string(const std::string& s) {
   std::string out = "\"";
   for (std::size_t i = 0; i < s.size();) {
@@ -84,6 +85,8 @@ std::string json_double(double d) {
   std::snprintf(buf, sizeof buf, "%.17g", d);
   return buf;
 }
+
+namespace {
 
 const char* kind_name(int kind) {
   switch (kind) {

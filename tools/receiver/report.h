@@ -17,6 +17,12 @@ void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t 
 /// ({"key":..,"value":{"stringValue":..}}; bytes as hex), plus the resource and scope.
 void write_jsonl(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq);
 
+/// JSON string literal; invalid UTF-8 bytes become U+FFFD so every output stays valid JSON.
+std::string json_string(const std::string& s);
+
+/// JSON number for `d`; NaN and infinities as the strings OTLP/JSON uses ("NaN", "Infinity").
+std::string json_double(double d);
+
 /// Lowercase hex of `n` bytes.
 std::string to_hex(const std::uint8_t* data, std::size_t n);
 

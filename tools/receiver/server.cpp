@@ -20,6 +20,10 @@
 #include "content_coding.h"
 #include "otlp_decode.h"
 #include "report.h"
+#if TRACELET_RECEIVER_HAVE_STORE
+#include "api.h"
+#include "store.h"
+#endif
 
 namespace tracelet::receiver {
 namespace {
@@ -63,8 +67,8 @@ bool first_n(std::int64_t n, std::uint64_t seq) {
 
 }  // namespace
 
-Server::Server(const Options& options, const std::atomic<bool>& stop)
-    : options_(options), stop_(stop) {}
+Server::Server(const Options& options, const std::atomic<bool>& stop, Store* store)
+    : options_(options), stop_(stop), store_(store) {}
 
 void Server::log(const std::string& line) {
   std::lock_guard<std::mutex> lock(output_mutex_);
@@ -119,9 +123,10 @@ bool Server::start(std::string& error) {
   port_ = ntohs(v6 ? reinterpret_cast<sockaddr_in6*>(&storage)->sin6_port
                    : reinterpret_cast<sockaddr_in*>(&storage)->sin_port);
 
-  log(std::string("listening on ") + (options_.plain ? "http" : "https") + "://" + host + ":" +
-      std::to_string(port_) + "/v1/traces" + (options_.plain ? " (plain HTTP, no TLS)" : "") +
+  const std::string base = std::string(options_.plain ? "http" : "https") + "://" + host + ":" + std::to_string(port_);
+  log("listening on " + base + "/v1/traces" + (options_.plain ? " (plain HTTP, no TLS)" : "") +
       (options_.client_ca_file.empty() ? "" : " (client certificates required)"));
+  if (store_ != nullptr) log("trace page on " + base + "/ (spans stored in " + options_.db_file + ")");
   if (!options_.port_file.empty()) {
     // Written under a temporary name and renamed, so a test polling for the file never
     // reads half a number.
@@ -441,6 +446,18 @@ Server::Reply Server::error_reply(int status, const std::string& reason, const R
 
 Server::Reply Server::handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                              std::size_t& spans) {
+#if TRACELET_RECEIVER_HAVE_STORE
+  ApiAnswer page;
+  if (store_ != nullptr && answer_page_or_api(head, options_.db_file, store_, page)) {
+    Reply r;
+    r.status = page.status;
+    r.content_type = page.content_type;
+    r.body = head.method == "HEAD" ? std::string() : std::move(page.body);
+    r.headers.push_back("Cache-Control: no-store");
+    r.note = "page";
+    return r;
+  }
+#endif
   if (head.path != "/v1/traces") {
     return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces)", &head);
   }
@@ -487,12 +504,19 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     if (jsonl_.is_open()) write_jsonl(jsonl_, request, seq);
   }
   Reply r;
+#if TRACELET_RECEIVER_HAVE_STORE
+  // After printing: the store takes the decoded request over (moved, not copied), and its
+  // writer thread commits it, so this answer does not wait for the disk.
+  if (store_ != nullptr && !store_->enqueue(std::move(request))) {
+    r.note = "store queue full (--store-queue-mb): " + std::to_string(spans) + " span(s) not stored";
+  }
+#endif
   r.content_type = "application/x-protobuf";
   if (options_.partial_reject >= 0) {
     const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " +
                                 std::to_string(spans) + " span(s) (--partial-reject)";
     r.body = encode_export_response(options_.partial_reject, message);
-    r.note = message;
+    r.note += (r.note.empty() ? "" : "; ") + message;
   } else {
     r.body = encode_export_response(-1, std::string());
   }

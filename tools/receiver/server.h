@@ -13,13 +13,17 @@
 
 namespace tracelet::receiver {
 
+class Store;
+
 /// The receiver: listens on 127.0.0.1, one thread per connection (at most --max-connections),
 /// HTTP/1.1 keep-alive, OTLP/HTTP trace export with the fault injection chosen in Options.
 /// Memory per connection is bounded (see usage_text()): a 16 KiB head, the body, the body
 /// inflated, and decoded spans up to 4 x max(--max-body, 4 MiB): under 16 x that in all.
 class Server {
  public:
-  Server(const Options& options, const std::atomic<bool>& stop);
+  /// `store` (may be null; owned by the caller, outlives the server) receives every accepted
+  /// request after it is answered, and makes the page and the /api/ queries available.
+  Server(const Options& options, const std::atomic<bool>& stop, Store* store = nullptr);
 
   /// Loads certificates, opens the JSONL file, binds and writes the port file.
   bool start(std::string& error);
@@ -58,6 +62,7 @@ class Server {
 
   const Options& options_;
   const std::atomic<bool>& stop_;
+  Store* store_;
   TlsServer tls_;
   int listen_fd_ = -1;
   std::uint16_t port_ = 0;
