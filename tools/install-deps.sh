@@ -4,8 +4,9 @@
 set -uo pipefail
 source "$(dirname "$0")/apt.sh"
 
+# libsqlite3-dev: the receiver's span store (--db); chromium: the browser test of its page.
 packages=(cmake g++ make libnanopb-dev nanopb protobuf-compiler libmbedtls-dev zlib1g-dev ca-certificates
-          libgtest-dev libbenchmark-dev nodejs npm "$@")
+          libsqlite3-dev libgtest-dev libbenchmark-dev nodejs npm chromium "$@")
 read -r -a missing <<<"$(missing_packages "${packages[@]}")"
 # A node/npm from elsewhere on PATH (not a Debian package) is fine too.
 if command -v node >/dev/null && command -v npm >/dev/null; then

@@ -54,3 +54,45 @@ if(TARGET tracelet_bridge_lib AND NOT CMAKE_CROSSCOMPILING)
     TRACELET_BRIDGE_COMMAND="$<TARGET_FILE:tracelet-bridge>")
   add_dependencies(serial_cm4_e2e_test tracelet-bridge tracelet-receiver)
 endif()
+
+# The receiver's span store (tools/receiver/store.cpp, query.cpp, filter.cpp), when the
+# receiver was built with SQLite: the store and its queries in process (unit), and the
+# receiver with --db as a process, including kill -9 (e2e).
+if(TARGET tracelet_receiver_store)
+  tracelet_add_test(store_query_test SOURCES ${_dir}/store_query_test.cpp LIBS tracelet_receiver_store)
+  if(NOT CMAKE_CROSSCOMPILING)
+    tracelet_add_net_test(receiver_store_test SOURCES ${_dir}/receiver_store_test.cpp
+                          LIBS tracelet_net_test_support tracelet_receiver_store GROUP e2e LABELS net store)
+  endif()
+endif()
+
+# The trace page in a real browser: Debian's headless Chromium driven by puppeteer-core
+# (pinned in tests/tools/page/package-lock.json, installed into the build tree, never the
+# source tree) while the demo device ships spans to the receiver over TLS. Screenshots are
+# written to <build>/tests/tools/receiver_page/ (not committed).
+find_program(TRACELET_CHROMIUM NAMES chromium chromium-browser DOC "Chromium for the receiver page test")
+if(TARGET tracelet_receiver_store AND TARGET sensor_node AND NOT CMAKE_CROSSCOMPILING)
+  if(NOT TRACELET_HAVE_NODE OR NOT TRACELET_CHROMIUM)
+    list(APPEND TRACELET_TESTS_LEFT_OUT
+         "e2e: receiver_page (needs Node.js 18.19+, npm and Chromium: apt-get install -y nodejs npm chromium)")
+  else()
+    set(_page_node_dir ${CMAKE_BINARY_DIR}/page_node)
+    configure_file(${_dir}/page/package.json ${_page_node_dir}/package.json COPYONLY)
+    configure_file(${_dir}/page/package-lock.json ${_page_node_dir}/package-lock.json COPYONLY)
+    # --ignore-scripts: puppeteer-core has no install script and downloads no browser.
+    add_test(NAME receiver_page_npm_ci
+             COMMAND ${TRACELET_NPM} ci --ignore-scripts --no-audit --no-fund --prefer-offline
+             WORKING_DIRECTORY ${_page_node_dir})
+    set_tests_properties(receiver_page_npm_ci PROPERTIES FIXTURES_SETUP page_node TIMEOUT 600
+                         LABELS "e2e;browser")
+    add_test(NAME receiver_page
+             COMMAND ${TRACELET_NODE} ${_dir}/page/page_test.js
+                     --receiver $<TARGET_FILE:tracelet-receiver>
+                     --sender $<TARGET_FILE:sensor_node>
+                     --chromium ${TRACELET_CHROMIUM}
+                     --work ${CMAKE_CURRENT_BINARY_DIR}/receiver_page)
+    set_tests_properties(receiver_page PROPERTIES FIXTURES_REQUIRED page_node
+                         ENVIRONMENT "NODE_PATH=${_page_node_dir}/node_modules" TIMEOUT 120
+                         LABELS "e2e;browser;store")
+  endif()
+endif()

@@ -214,8 +214,9 @@ QueryAnswer heatmap(sqlite3* db, const QueryParams& p, const SqlFragment& filter
       lo = std::min(lo, s.first);
       hi = std::max(hi, s.first);
     }
-    if (t0 <= 0) t0 = lo;
-    if (t1 == INT64_MAX) t1 = hi + 1;
+    // The time axis covers the spans found, inside the window asked for.
+    t0 = std::max(t0, lo);
+    t1 = std::min(t1, hi + 1);
   }
   if (t1 <= t0) t1 = t0 + 1;
   const std::int64_t step = std::max<std::int64_t>(1, (t1 - t0 + p.buckets - 1) / p.buckets);

@@ -4,7 +4,6 @@
 
 #include <chrono>
 
-#include "connection.h"
 #include "report.h"
 #include "store_schema.h"
 
@@ -327,7 +326,9 @@ bool Store::write_batch(std::deque<ExportRequest>& batch, std::string& error) {
 
 void Store::apply_retention() {
   if (options_.keep_hours <= 0 && options_.max_rows <= 0) return;
-  const long now = now_ms();
+  const long now = static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                         std::chrono::steady_clock::now().time_since_epoch())
+                                         .count());
   if (last_retention_ms_ != 0 && now - last_retention_ms_ < kRetentionEveryMs) return;
   last_retention_ms_ = now;
   std::int64_t deleted = 0;
