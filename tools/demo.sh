@@ -4,6 +4,10 @@
 # receiver decoded. With OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) set, e.g.
 #   OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY
 # the demo ships to that back end instead and no local receiver is started.
+# The receiver stores the spans in SQLite (build/demo/spans.db); the demo ends with the URL of
+# the receiver's trace page and a percentile table of the demo's span names from that file
+# (the numbers the page and its /api/percentiles show). TRACELET_DEMO_KEEP=1 keeps the receiver
+# (and so the page) running until Ctrl-C.
 # Usage: tools/demo.sh [seconds]      (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +24,7 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Release -DTRACELET_BUILD_TESTS=OFF >"$
 cmake --build "$build" -j "${TRACELET_JOBS:-2}" --target sensor_node tracelet-receiver
 demo="$build/boards/demo/sensor_node"
 receiver="$build/tools/receiver/tracelet-receiver"
+db="$root/$build/spans.db"
 
 if [[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   echo "== shipping to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-$OTEL_EXPORTER_OTLP_ENDPOINT} for $seconds s"
@@ -39,9 +44,10 @@ trap cleanup EXIT
 
 echo "== making a fresh CA and server certificate"
 "$receiver" --make-ca "$work/pki"
-echo "== starting the local receiver (TLS, 127.0.0.1, a free port)"
+echo "== starting the local receiver (TLS, 127.0.0.1, a free port, spans stored in $build/spans.db)"
+rm -f "$db" "$db-wal" "$db-shm"
 "$receiver" --cert "$work/pki/server.crt" --key "$work/pki/server.key" --port 0 \
-  --port-file "$work/port" --jsonl "$work/spans.jsonl" >"$work/trees.txt" 2>"$work/receiver.log" &
+  --port-file "$work/port" --jsonl "$work/spans.jsonl" --db "$db" >"$work/trees.txt" 2>"$work/receiver.log" &
 receiver_pid=$!
 for _ in $(seq 1 100); do
   [[ -s "$work/port" ]] && break
@@ -57,15 +63,39 @@ OTEL_EXPORTER_OTLP_CERTIFICATE="$work/pki/ca.crt" \
   "$demo" --seconds "$seconds"
 demo_rc=$?
 
-kill -TERM "$receiver_pid"
-wait "$receiver_pid" || true
-receiver_pid=""
+if [[ "${TRACELET_DEMO_KEEP:-0}" != 1 ]]; then
+  kill -TERM "$receiver_pid"  # a clean stop commits whatever the store still has queued
+  wait "$receiver_pid" || true
+  receiver_pid=""
+fi
 echo
-echo "== the receiver's log"
-cat "$work/receiver.log"
+echo "== the receiver's log (last 20 lines)"
+tail -n 20 "$work/receiver.log"
 echo
-echo "== trace trees as the receiver decoded them (last 60 lines)"
-tail -n 60 "$work/trees.txt"
+echo "== trace trees as the receiver decoded them (last 40 lines)"
+tail -n 40 "$work/trees.txt"
 echo
 echo "== $(wc -l <"$work/spans.jsonl") spans received; demo exit code $demo_rc"
+received=$(wc -l <"$work/spans.jsonl")
+# Answers do not wait for the disk: give the store's writer a moment to commit the last batch.
+for _ in $(seq 1 50); do
+  stored=$("$receiver" query stats --db "$db" | sed -n 's/.*"spans":\([0-9]*\).*/\1/p')
+  [[ "$stored" == "$received" ]] && break
+  sleep 0.1
+done
+echo
+echo "== latency per span name (nearest-rank percentiles, from $build/spans.db: $stored of $received spans)"
+"$receiver" query percentiles --db "$db" --table
+echo
+echo "== trace page: https://127.0.0.1:$port/  (certificate: a fresh demo CA; the same numbers as above)"
+if [[ "${TRACELET_DEMO_KEEP:-0}" == 1 ]]; then
+  echo "   The receiver keeps running with its CA in $work/pki (trust ca.crt, or accept the warning);"
+  echo "   press Ctrl-C to stop it."
+  wait "$receiver_pid" || true
+  receiver_pid=""
+else
+  echo "   To browse it, run again with TRACELET_DEMO_KEEP=1 (keeps the receiver up), or serve the"
+  echo "   stored spans later: $receiver --plain --db $build/spans.db --port 4318"
+  echo "   then open http://127.0.0.1:4318/. Query from scripts: $receiver query slowest --db $build/spans.db"
+fi
 exit "$demo_rc"

@@ -33,3 +33,12 @@ if(TARGET tracelet_gzip)
   add_test(NAME gzip_bench_smoke COMMAND gzip_bench --benchmark_min_time=0.01)
   set_tests_properties(gzip_bench_smoke PROPERTIES LABELS bench)
 endif()
+
+# The receiver's SQLite store: spans/s committed, next to the receiver's answers without it.
+if(TARGET tracelet_net_test_support AND TARGET tracelet_receiver_store AND NOT CMAKE_CROSSCOMPILING)
+  add_executable(store_bench ${CMAKE_CURRENT_LIST_DIR}/store_bench.cpp)
+  target_link_libraries(store_bench PRIVATE tracelet_receiver_store tracelet_net_test_support benchmark::benchmark)
+  target_compile_options(store_bench PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME store_bench_smoke COMMAND store_bench --benchmark_min_time=0.01)
+  set_tests_properties(store_bench_smoke PROPERTIES LABELS "bench;net;store")
+endif()

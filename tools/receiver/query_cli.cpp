@@ -12,22 +12,29 @@
 namespace tracelet::receiver {
 namespace {
 
-std::string ms(std::int64_t ns) {
+// A duration with a unit that keeps sub-millisecond spans readable: "230 ns", "12.5 us", "1.101 ms".
+std::string duration(std::int64_t ns) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(ns) / 1e6);
+  if (ns < 1000) {
+    std::snprintf(buf, sizeof buf, "%lld ns", static_cast<long long>(ns));
+  } else if (ns < 1000000) {
+    std::snprintf(buf, sizeof buf, "%.1f us", static_cast<double>(ns) / 1e3);
+  } else {
+    std::snprintf(buf, sizeof buf, "%.3f ms", static_cast<double>(ns) / 1e6);
+  }
   return buf;
 }
 
 void print_table(std::ostream& out, const std::vector<PercentileRow>& rows) {
   char line[256];
-  std::snprintf(line, sizeof line, "%-24s %-16s %7s %6s %10s %10s %10s %10s %10s\n", "span name", "service", "count",
-                "err%", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms");
+  std::snprintf(line, sizeof line, "%-24s %-16s %7s %6s %11s %11s %11s %11s %11s\n", "span name", "service", "count",
+                "err%", "p50", "p90", "p95", "p99", "max");
   out << line;
   for (const PercentileRow& r : rows) {
-    std::snprintf(line, sizeof line, "%-24s %-16s %7lld %6.1f %10s %10s %10s %10s %10s\n", r.name.c_str(),
+    std::snprintf(line, sizeof line, "%-24s %-16s %7lld %6.1f %11s %11s %11s %11s %11s\n", r.name.c_str(),
                   r.service.c_str(), static_cast<long long>(r.count),
-                  100.0 * static_cast<double>(r.errors) / static_cast<double>(r.count), ms(r.p50).c_str(),
-                  ms(r.p90).c_str(), ms(r.p95).c_str(), ms(r.p99).c_str(), ms(r.max).c_str());
+                  100.0 * static_cast<double>(r.errors) / static_cast<double>(r.count), duration(r.p50).c_str(),
+                  duration(r.p90).c_str(), duration(r.p95).c_str(), duration(r.p99).c_str(), duration(r.max).c_str());
     out << line;
   }
 }

@@ -226,6 +226,9 @@ async function main() {
     check(errorsShown > 0, `latest errors listed (${errorsShown})`);
     check(pageErrors.length === 0, `no script errors on the page ${pageErrors.join('; ')}`);
     await page.screenshot({ path: path.join(work, 'page.png'), fullPage: true });
+    // A small one for the README (docs/receiver-page.jpg is a copy of it).
+    await page.setViewport({ width: 1280, height: 900 });
+    await page.screenshot({ path: path.join(work, 'page-small.jpg'), type: 'jpeg', quality: 70 });
     console.log(`screenshots: ${work}/page.png, ${work}/waterfall-slowest.png, ${work}/waterfall-error.png`);
   } finally {
     await browser.close();
