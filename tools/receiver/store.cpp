@@ -162,7 +162,7 @@ bool Store::open(const StoreOptions& options, std::string& error) {
   // WAL: readers (the page, the CLI) never block the writer, and a killed process leaves a
   // file SQLite recovers on the next open. NORMAL syncs at checkpoints, not at every commit:
   // committed data survives a process crash; a power cut may lose the last transactions.
-  if (!exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", error) ||
+  if (!exec(db_, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-16384;", error) ||
       !exec(db_, kStoreSchema, error) ||
       !exec(db_, ("PRAGMA user_version=" + std::to_string(kStoreSchemaVersion)).c_str(), error)) {
     error = "--db " + options.path + ": " + error;
