@@ -188,7 +188,7 @@ QueryAnswer percentiles(sqlite3* db, const SqlFragment& filter) {
 
 std::vector<std::int64_t> duration_edges() {
   std::vector<std::int64_t> edges(kDurationBuckets + 1);
-  for (int k = 0; k <= kDurationBuckets; ++k) edges[k] = std::llround(1000.0 * std::pow(2.0, k / 2.0));
+  for (int k = 0; k <= kDurationBuckets; ++k) edges[static_cast<std::size_t>(k)] = std::llround(1000.0 * std::pow(2.0, k / 2.0));
   return edges;
 }
 
