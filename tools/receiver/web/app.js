@@ -154,10 +154,10 @@ async function loadHeatmap() {
 
 function drawHeatmap(canvas, h) {
   const ctx = canvas.getContext('2d');
-  const W = canvas.width, H = canvas.height, left = 70, bottom = 20;
+  const W = canvas.width, H = canvas.height, left = 70, bottom = 20, top = 10;
   ctx.clearRect(0, 0, W, H);
   const rows = h.edges_ns.length - 1;  // duration buckets, lowest first
-  const cw = (W - left) / h.buckets, ch = (H - bottom) / rows;
+  const cw = (W - left) / h.buckets, ch = (H - bottom - top) / rows;
   let max = 1;
   for (const col of h.counts) for (const c of col) max = Math.max(max, c);
   h.counts.forEach((col, b) => col.forEach((c, k) => {
