@@ -4,7 +4,7 @@
 #   pki/foreign/ca.crt, server.crt/.key  the same name from another CA (must be refused)
 # Sets TRACELET_MPS2_PKI_DIR. Keys stay in the build tree; nothing here is committed.
 find_program(TRACELET_OPENSSL openssl REQUIRED)
-set(TRACELET_MPS2_PKI_DIR ${CMAKE_CURRENT_BINARY_DIR}/pki)
+set(TRACELET_MPS2_PKI_DIR ${CMAKE_CURRENT_BINARY_DIR}/pki CACHE INTERNAL "test PKI of mps2_an386_tls_demo")
 
 function(_tracelet_openssl)
   execute_process(COMMAND ${TRACELET_OPENSSL} ${ARGN} RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)

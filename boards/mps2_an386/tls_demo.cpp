@@ -38,6 +38,9 @@ alignas(8) std::uint8_t g_ring[16384];
 // Mbed TLS's heap: the CA, two record buffers (16 KB in, 4 KB out) and the handshake state.
 alignas(8) unsigned char g_tls_arena[48 * 1024];
 volatile std::uint32_t g_ticks = 0;
+// End of the recording window. The interrupt checks it itself: an export that blocks the main
+// loop (a handshake, a retry) must not let the interrupt record past the window.
+volatile std::uint64_t g_record_end_ns = 0;
 
 constexpr std::uint32_t kStackPaint = 0xA5A5A5A5u;
 constexpr std::uint32_t kTickMs = 20;
@@ -114,6 +117,10 @@ void measured_close(void* ctx) {
 
 void on_timer() {
   board::timer0_clear();
+  if (tracelet::port::monotonic_ns() >= g_record_end_ns) {
+    board::timer0_stop();
+    return;
+  }
   const std::uint32_t tick = g_ticks;
   // An interrupt is its own execution context: "timer-tick" is a root span with a child.
   tracelet::Span span = tracelet::start_span("timer-tick");
@@ -180,10 +187,11 @@ int main() {
   }
   board::write("tls-demo: up at 10.0.2.15, exporting to https://10.0.2.100:4318 as collector.tracelet.test\n");
 
-  board::set_irq_handler(board::kTimer0Irq, on_timer, 0x40);
-  board::timer0_start(board::kCoreClockHz / 1000u * kTickMs);
   std::uint32_t rounds = 0;
   const std::uint64_t record_end = now_ns() + std::uint64_t{record_ms} * 1000000u;
+  g_record_end_ns = record_end;
+  board::set_irq_handler(board::kTimer0Irq, on_timer, 0x40);
+  board::timer0_start(board::kCoreClockHz / 1000u * kTickMs);
   while (now_ns() < record_end) {
     const std::uint64_t round_start = now_ns();
     {
