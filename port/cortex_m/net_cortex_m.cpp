@@ -8,7 +8,9 @@
 
 namespace tracelet::port {
 
-void sleep_ms(std::uint32_t ms) noexcept {
+// Weak: a network port that must keep its stack running while the exporter waits (port/lwip)
+// replaces it.
+__attribute__((weak)) void sleep_ms(std::uint32_t ms) noexcept {
   const std::uint64_t until = monotonic_ns() + std::uint64_t{ms} * 1000000u;
   // WFI: the core sleeps until the next interrupt; SysTick wakes it at least once per wrap.
   while (monotonic_ns() < until) __asm__ volatile("wfi");

@@ -102,6 +102,12 @@ Status init(std::uint32_t systick_hz) noexcept {
     kSysTick->load = kSysTickMaxReload;
     kSysTick->val = 0;
     kSysTick->ctrl = kSysTickCoreClock | kSysTickInt | kSysTickEnable;
+    // The counter holds 0 until it loads RELOAD (one tick on silicon; on QEMU until its timer
+    // event runs, which can take a while). A reader in that window would take 0 for "a whole
+    // period elapsed" and the clock, which never steps back, would then stand still for a
+    // period: wait for the load (bounded, in case the counter never starts).
+    for (std::uint32_t polls = 0; kSysTick->val == 0 && polls < 10000000u; ++polls) {
+    }
   } else {
     kSysTick->ctrl = kSysTick->ctrl | kSysTickInt;
   }

@@ -62,6 +62,7 @@ __attribute__((weak)) void default_gzip_close(void*) noexcept {}
 }  // namespace detail
 
 // Log formats avoid 64-bit conversions: newlib-nano's printf (small MCUs) has none.
+// Formats use %lu with casts, never %zu: newlib-nano's printf (firmware) has no z modifier.
 void Exporter::logf(LogLevel level, const char* format, ...) const noexcept {
   if (level < config_.log_level) return;
   char line[320];
@@ -103,7 +104,8 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
   }
   for (std::size_t i = 0; i < config.header_count; ++i) {
     if (!otlp::is_valid_header(config.headers[i])) {
-      logf(LogLevel::kError, "exporter: header %zu is malformed (empty, or contains CR/LF/':')", i);
+      logf(LogLevel::kError, "exporter: header %lu is malformed (empty, or contains CR/LF/':')",
+           static_cast<unsigned long>(i));
       return Status::kInvalidArgument;
     }
   }
@@ -191,7 +193,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   plan.span_sizes = span_sizes_;
   plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
   if (!otlp::plan_request(source, plan)) {
-    logf(LogLevel::kError, "exporter: could not size a batch of %zu spans", batch.count);
+    logf(LogLevel::kError, "exporter: could not size a batch of %lu spans",
+         static_cast<unsigned long>(batch.count));
     return Outcome::kRetry;
   }
 
@@ -210,14 +213,14 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
         // saying so at every retry would bury everything else. Said once, as an error.
         if (!config_error_logged_) {
           logf(LogLevel::kError, "exporter: configuration error, cannot connect to %s:%u: %s; "
-               "%zu spans stay buffered until it is fixed", host_, static_cast<unsigned>(port_), error,
-               batch.count);
+               "%lu spans stay buffered until it is fixed", host_, static_cast<unsigned>(port_), error,
+               static_cast<unsigned long>(batch.count));
           config_error_logged_ = true;
         }
       } else {
         // No status name here: "data-loss" (a TLS failure) would read as if spans were lost.
-        logf(LogLevel::kWarning, "exporter: cannot reach %s:%u: %s; %zu spans stay buffered", host_,
-             static_cast<unsigned>(port_), error, batch.count);
+        logf(LogLevel::kWarning, "exporter: cannot reach %s:%u: %s; %lu spans stay buffered", host_,
+             static_cast<unsigned>(port_), error, static_cast<unsigned long>(batch.count));
       }
       return Outcome::kRetry;
     }
@@ -256,13 +259,15 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connector_.close(connector_.ctx);
     connected_ = false;
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
-    logf(LogLevel::kWarning, "exporter: sending %zu spans failed (%s); will retry", batch.count,
+    logf(LogLevel::kWarning, "exporter: sending %lu spans failed (%s); will retry",
+         static_cast<unsigned long>(batch.count),
          to_string(writer.status()));
     return Outcome::kRetry;
   }
   update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, sent_bytes);
   update([](ExporterCounters& c, std::uint64_t n) { c.bytes_uncompressed += n; }, body_size);
-  if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %zu corrupt span records", skipped);
+  if (skipped != 0) logf(LogLevel::kError, "exporter: skipped %lu corrupt span records",
+                         static_cast<unsigned long>(skipped));
 
   detail::HttpResponseParser response;
   const detail::HttpResponseParser::Result result = detail::receive_response(transport, deadline, response);
@@ -272,10 +277,11 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
     if (result == detail::HttpResponseParser::Result::kError) {
       // Malformed, or the connection ended before a whole answer came (a reset): not a timeout.
-      logf(LogLevel::kWarning, "exporter: the answer for %zu spans was cut off or malformed (%s); will retry",
-           batch.count, response.error());
+      logf(LogLevel::kWarning, "exporter: the answer for %lu spans was cut off or malformed (%s); will retry",
+           static_cast<unsigned long>(batch.count), response.error());
     } else {
-      logf(LogLevel::kWarning, "exporter: no answer for %zu spans within %u ms; will retry", batch.count,
+      logf(LogLevel::kWarning, "exporter: no answer for %lu spans within %u ms; will retry",
+           static_cast<unsigned long>(batch.count),
            static_cast<unsigned>(timeout));
     }
     return Outcome::kRetry;
@@ -307,8 +313,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count - refused);
     if (rejected > 0 || message[0] != '\0') {
       update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; }, refused);
-      logf(LogLevel::kWarning, "exporter: collector rejected %ld of %zu spans: %s",
-           static_cast<long>(rejected), batch.count, message[0] != '\0' ? message : "(no message)");
+      logf(LogLevel::kWarning, "exporter: collector rejected %ld of %lu spans: %s",
+           static_cast<long>(rejected), static_cast<unsigned long>(batch.count), message[0] != '\0' ? message : "(no message)");
     }
     return Outcome::kDelivered;
   }
@@ -318,14 +324,16 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
   if (otlp::is_retryable(status)) {
     retry_after_ms = otlp::retry_after_ms(response, tracer_->now_unix_ns() / 1000000000u);
-    logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %zu spans stay buffered", status,
-         reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "", batch.count);
+    logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %lu spans stay buffered", status,
+         reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "",
+         static_cast<unsigned long>(batch.count));
     return Outcome::kRetry;
   }
   update([](ExporterCounters& c, std::uint64_t n) { c.spans_dropped_non_retryable += n; },
          batch.count);
-  logf(LogLevel::kError, "exporter: collector answered %d%s%s%s; dropping %zu spans (not retryable)",
-       status, reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "", batch.count);
+  logf(LogLevel::kError, "exporter: collector answered %d%s%s%s; dropping %lu spans (not retryable)",
+       status, reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "",
+       static_cast<unsigned long>(batch.count));
   return Outcome::kDrop;
 }
 

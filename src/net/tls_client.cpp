@@ -141,7 +141,7 @@ void format_ip(const std::uint8_t* ip, std::size_t len, char* out, std::size_t c
     return;
   }
   if (len != 16) {
-    std::snprintf(out, cap, "(%zu-byte address)", len);
+    std::snprintf(out, cap, "(%lu-byte address)", static_cast<unsigned long>(len));
     return;
   }
   unsigned g[8];

@@ -96,3 +96,17 @@ if(TARGET tracelet_receiver_store AND TARGET sensor_node AND NOT CMAKE_CROSSCOMP
                          LABELS "e2e;browser;store")
   endif()
 endif()
+
+# The Cortex-M4 TLS export check (firmware over lwIP + Mbed TLS in qemu-system-arm -> guestfwd
+# -> guestfwd_connector -> receiver), registered and run by the cm4 build like the one above
+# (tests/cortex_m/lwip_e2e.cmake). Here it and the connector are only built.
+if(TARGET tracelet-receiver AND NOT CMAKE_CROSSCOMPILING)
+  add_executable(guestfwd_connector ${_dir}/guestfwd_connector.cpp)
+  target_compile_options(guestfwd_connector PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_executable(tls_cm4_e2e_test ${_dir}/tls_cm4_e2e_test.cpp)
+  target_link_libraries(tls_cm4_e2e_test PRIVATE tracelet_net_test_support GTest::gtest
+                        GTest::gtest_main Threads::Threads)
+  target_include_directories(tls_cm4_e2e_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  target_compile_options(tls_cm4_e2e_test PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_dependencies(tls_cm4_e2e_test tracelet-receiver guestfwd_connector)
+endif()

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Fetches the C sources of nanopb and Mbed TLS with `apt-get source` into DIR, for bare-metal
+# Fetches the C sources of nanopb, Mbed TLS and lwIP with `apt-get source` into DIR, for bare-metal
 # builds (Debian's binary packages hold only host libraries). The sources stay in DIR (a build
 # folder): they are never copied into the repository.
 # Usage: tools/cross/fetch-sources.sh DIR
-# Prints two lines a build script can eval:
+# Prints three lines a build script can eval:
 #   NANOPB_SRC=<dir holding pb_encode.c>
 #   MBEDTLS_SRC=<dir holding library/ and include/>
+#   LWIP_SRC=<dir holding src/core and src/include (lwIP 2.1, for port/lwip)>
 # Idempotent: a package already unpacked in DIR is not fetched again. The deb-src entry is
 # temporary (see below) and removed again on every exit path, failures included.
 set -uo pipefail
@@ -20,10 +21,12 @@ dest=$(cd "$dest" && pwd)
 
 find_nanopb() { find "$dest" -maxdepth 2 -name pb_encode.c -path "*/nanopb-*" -printf '%h\n' 2>/dev/null | head -n1; }
 find_mbedtls() { find "$dest" -maxdepth 3 -name ssl_tls.c -path "*/mbedtls-*/library/*" -printf '%h\n' 2>/dev/null | head -n1 | sed 's#/library$##'; }
+find_lwip() { find "$dest" -maxdepth 4 -name tcp.c -path "*/lwip-*/src/core/*" -printf '%h\n' 2>/dev/null | head -n1 | sed 's#/src/core$##'; }
 
 wanted=()
 [[ -n "$(find_nanopb)" ]] || wanted+=(nanopb)
 [[ -n "$(find_mbedtls)" ]] || wanted+=(mbedtls)
+[[ -n "$(find_lwip)" ]] || wanted+=(lwip)
 
 if [[ ${#wanted[@]} -gt 0 ]]; then
   command -v dpkg-source >/dev/null || {
@@ -63,9 +66,11 @@ fi
 
 nanopb=$(find_nanopb)
 mbedtls=$(find_mbedtls)
-if [[ -z "$nanopb" || -z "$mbedtls" ]]; then
-  echo "fetch-sources: sources missing after fetch (nanopb='$nanopb' mbedtls='$mbedtls')" >&2
+lwip=$(find_lwip)
+if [[ -z "$nanopb" || -z "$mbedtls" || -z "$lwip" ]]; then
+  echo "fetch-sources: sources missing after fetch (nanopb='$nanopb' mbedtls='$mbedtls' lwip='$lwip')" >&2
   exit 1
 fi
 echo "NANOPB_SRC=$nanopb"
 echo "MBEDTLS_SRC=$mbedtls"
+echo "LWIP_SRC=$lwip"

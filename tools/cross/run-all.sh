@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Cross builds and on-target tests of tracelet, in one go:
 #   1. installs what is missing (Debian cross compilers, multiarch libraries, QEMU,
-#      arm-none-eabi toolchain; idempotent) and fetches nanopb/Mbed TLS sources for bare metal
+#      arm-none-eabi toolchain; idempotent) and fetches nanopb/Mbed TLS/lwIP sources for bare metal
 #   2. Raspberry Pi 64-bit (aarch64): configure, build, ctest under qemu-aarch64
 #   3. Raspberry Pi 32-bit (armhf):   configure, build, ctest under qemu-arm
 #   4. Cortex-M4 (MPS2-AN386):        configure, build the firmware, ctest under qemu-system-arm,
@@ -77,14 +77,15 @@ cm4_build() {
   local dir=$build/cm4 sources
   sources=$("$root/tools/cross/fetch-sources.sh" "$build/_sources") || {
     summary+=("$(printf '%-28s FAILED' "fetch nanopb/mbedtls sources")"); failed=1; return 1; }
-  local nanopb mbedtls
+  local nanopb mbedtls lwip
   nanopb=$(sed -n 's/^NANOPB_SRC=//p' <<<"$sources")
   mbedtls=$(sed -n 's/^MBEDTLS_SRC=//p' <<<"$sources")
+  lwip=$(sed -n 's/^LWIP_SRC=//p' <<<"$sources")
   # The serial end-to-end test (tests/cortex_m/serial_e2e.cmake) builds its host programs
   # (tracelet-bridge, tracelet-receiver, the checker) in this host tree.
   step "cm4 configure" cmake -S "$root" -B "$dir" -C "$root/boards/mps2_an386/board.cmake" \
        -DTRACELET_NANOPB_SOURCE_DIR="$nanopb" -DTRACELET_MBEDTLS_SOURCE_DIR="$mbedtls" \
-       -DTRACELET_HOST_BUILD_DIR="${TRACELET_CROSS_HOST_BUILD:-$build/host-tools}" || return 1
+       -DTRACELET_LWIP_SOURCE_DIR="$lwip" -DTRACELET_HOST_BUILD_DIR="${TRACELET_CROSS_HOST_BUILD:-$build/host-tools}" || return 1
   step "cm4 build firmware" cmake --build "$dir" -j "$jobs" --target tracelet_firmware || return 1
   step "cm4 ctest (qemu-system-arm)" ctest --test-dir "$dir" --output-on-failure --timeout 120
   step "cm4 footprint report" "$root/tools/cross/footprint.sh" "$dir"

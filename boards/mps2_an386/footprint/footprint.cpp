@@ -4,6 +4,10 @@
 //   FP_LEVEL 1  + the recording core: tracer, spans with attributes, ring consumer side
 //   FP_LEVEL 2  + the OTLP protobuf encoder (nanopb) streaming a batch to a sink
 //   FP_LEVEL 3  + the TLS 1.2 client (tracelet::TlsClient on Mbed TLS) up to its ClientHello
+//   FP_LEVEL 4  + the OTLP/HTTP exporter and its TCP+TLS connector on lwIP (port/lwip) with the
+//               LAN9118 driver: everything a firmware needs to ship spans itself. It brings
+//               the network up but connects nowhere (the real handshake is measured with
+//               mps2_an386_tls_demo, see tools/cross/footprint.sh).
 // Each image prints its own RAM figures (object sizes, TLS heap) over semihosting.
 #include <cstdint>
 
@@ -23,6 +27,11 @@
 
 #include "fp_ca.h"
 #include "tracelet/tls.h"
+#endif
+#if FP_LEVEL >= 4
+#include "ethernet.h"
+#include "tracelet/exporter.h"
+#include "tracelet/net_connector.h"
 #endif
 
 namespace {
@@ -113,6 +122,22 @@ int main() {
     report("sizeof_tls_client", sizeof(tracelet::TlsClient));
     report("tls_arena_bytes", sizeof g_tls_arena);
   }
+#endif
+#if FP_LEVEL >= 4
+  if (!board::ethernet::start("10.0.2.15", "255.255.255.0", "10.0.2.2")) return 1;
+  tracelet::ExporterConfig config;
+  config.endpoint = "https://10.0.2.100:4318/v1/traces";
+  config.ca_data = reinterpret_cast<const std::uint8_t*>(kFootprintCaPem);
+  config.ca_size = sizeof kFootprintCaPem;
+  static tracelet::NetConnector net;
+  net.configure(config);
+  static tracelet::Exporter exporter;
+  if (exporter.init(g_tracer, config, net.connector()) != tracelet::Status::kOk) return 1;
+  // Linked and reachable, but not run: nothing is due (schedule delay), so poll() returns
+  // without connecting.
+  report("exporter_poll_ms", exporter.poll());
+  report("sizeof_exporter", sizeof(tracelet::Exporter));
+  report("sizeof_net_connector", sizeof(tracelet::NetConnector));
 #endif
   report("level", FP_LEVEL);
   return 0;
