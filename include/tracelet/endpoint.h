@@ -18,7 +18,8 @@ struct Endpoint {
 };
 
 /// Parses "scheme://host[:port][/path][?query]" into `out`. Scheme http or https (any case);
-/// no user info, no fragment; IPv6 literals in brackets. On failure `out` must not be used,
+/// no user info, no fragment; IPv6 literals in brackets (hex digits, ':' and '.' only); no
+/// space, control character or bracket in a host name. On failure `out` must not be used,
 /// and a one-line reason quoting the URL is written to `error` (cut to `cap - 1`,
 /// NUL-terminated; nothing is written when `cap` is 0).
 /// ISR-safe: no. Blocks: never. Allocates: never.

@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "tracelet/endpoint.h"
 #include "tracelet/samplers.h"
 
 #include "core/text.h"
@@ -680,6 +681,18 @@ class EnvLoader {
       n += kTracesPath.size();
     }
     out[n++] = '\0';
+    // The exporter's own parser has the last word (its host and path fields have fixed sizes):
+    // a URL it would refuse at init counts as unset here, like any other invalid one.
+    Endpoint parsed;
+    char reason[200];
+    if (parse_endpoint(out, parsed, reason, sizeof reason) != Status::kOk) {
+      Line line;
+      line.text(name).text("=").quoted(url).text(" cannot be used by the exporter (").text(reason)
+          .text("); ignored, ");
+      describe_kept(line);
+      report(LogLevel::kError, line);
+      return false;
+    }
     s_.text_used_ += n;
     exporter.endpoint = out;
     return true;

@@ -90,8 +90,18 @@ Text& Text::put(std::string_view s) noexcept {
 }
 
 Text& Text::put_clipped(std::string_view s, std::size_t max) noexcept {
-  if (s.size() <= max) return put(s);
-  return put(s.substr(0, max)).put("...");
+  // Input repeated in a message ends up in logs: a control character there could end the line
+  // and forge another, so each is written as \xNN.
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char c : s.substr(0, max)) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      put("\\x").put_char(kHex[u >> 4]).put_char(kHex[u & 0xf]);
+    } else {
+      put_char(c);
+    }
+  }
+  return s.size() > max ? put("...") : *this;
 }
 
 Text& Text::put_uint(std::uint64_t v) noexcept {

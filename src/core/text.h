@@ -74,7 +74,8 @@ class Text {
   Text& put_char(char c) noexcept;
   /// Appends `s`.
   Text& put(std::string_view s) noexcept;
-  /// Appends at most `max` characters of `s`, then "..." when `s` was longer.
+  /// Appends at most `max` characters of `s`, then "..." when `s` was longer. For repeating
+  /// input: control characters (below 0x20, and 0x7f) are written as "\xNN".
   Text& put_clipped(std::string_view s, std::size_t max) noexcept;
   /// Appends `v` in decimal.
   Text& put_uint(std::uint64_t v) noexcept;

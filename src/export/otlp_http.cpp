@@ -69,6 +69,10 @@ void failure_reason(const detail::HttpResponseParser& response, char* out, std::
   out[0] = '\0';
   if (response.body_is_protobuf()) {
     (void)decode_status_message(response.body(), response.body_len(), out, cap);
+    // The message is the collector's text and goes into the log: no line breaks or escapes.
+    for (char* c = out; *c != '\0'; ++c) {
+      if (static_cast<unsigned char>(*c) < 0x20 || *c == 0x7f) *c = ' ';
+    }
     return;
   }
   std::size_t n = 0;

@@ -37,7 +37,8 @@ bool is_retryable(int status) noexcept;
 bool read_success(const detail::HttpResponseParser& response, ExportResponse& out) noexcept;
 
 /// Why a collector refused: the google.rpc.Status message of a protobuf body, else the body's
-/// printable characters (others as spaces); cut to `cap - 1`, NUL-terminated.
+/// printable characters; control characters become spaces either way (the reason is logged);
+/// cut to `cap - 1`, NUL-terminated.
 void failure_reason(const detail::HttpResponseParser& response, char* out, std::size_t cap) noexcept;
 
 /// The answer's Retry-After in milliseconds (at least 1), or 0 when it has none or an

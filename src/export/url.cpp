@@ -16,7 +16,17 @@ bool starts_with_ci(const char* text, const char* prefix) noexcept {
 }
 
 Status fail(char* error, std::size_t cap, const char* reason, const char* url) noexcept {
-  if (cap != 0) std::snprintf(error, cap, "%s in URL \"%.120s\"", reason, url);
+  if (cap == 0) return Status::kInvalidArgument;
+  // The URL is quoted into a message that gets logged: control characters become '?', so
+  // it cannot break the line.
+  char shown[121];
+  std::size_t n = 0;
+  for (; n + 1 < sizeof shown && url[n] != '\0'; ++n) {
+    const auto c = static_cast<unsigned char>(url[n]);
+    shown[n] = (c < 0x20 || c == 0x7f) ? '?' : url[n];
+  }
+  shown[n] = '\0';
+  std::snprintf(error, cap, "%s in URL \"%s\"", reason, shown);
   return Status::kInvalidArgument;
 }
 
@@ -41,14 +51,23 @@ Status parse_endpoint(const char* text, Endpoint& out, char* error, std::size_t 
   const char* host_end = nullptr;
   if (*p == '[') {
     host_begin = ++p;
-    while (*p != '\0' && *p != ']') ++p;
+    // Hex digits, ':' and '.' (an embedded IPv4 address): anything else would travel into the
+    // Host header and the TLS server name as it is.
+    bool colon = false;
+    for (; *p != '\0' && *p != ']'; ++p) {
+      const char c = *p;
+      colon = colon || c == ':';
+      const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!hex && c != ':' && c != '.') return fail(error, cap, "invalid character in IPv6 address", text);
+    }
     if (*p != ']') return fail(error, cap, "unterminated IPv6 address", text);
+    if (!colon) return fail(error, cap, "malformed IPv6 address", text);
     host_end = p++;
     out.ipv6_literal = true;
   } else {
     while (*p != '\0' && *p != ':' && *p != '/' && *p != '?' && *p != '#') {
       if (*p == '@') return fail(error, cap, "user info is not supported", text);
-      if (*p == ' ' || static_cast<unsigned char>(*p) < 0x21) {
+      if (static_cast<unsigned char>(*p) < 0x21 || *p == 0x7f || *p == '[' || *p == ']') {
         return fail(error, cap, "invalid character in host", text);
       }
       ++p;

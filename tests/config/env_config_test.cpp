@@ -400,6 +400,10 @@ TEST_F(EnvConfigTest, InvalidEndpointsAreRejectedWithTheReason) {
       {"https://ho$t/", "host name"},
       {"https://h/a|b", "path"},
       {"https://h/{x}", "path"},
+      // Well formed, but longer than the exporter's Endpoint holds: refused here, not at init.
+      {"https://[" + std::string(300, 'f') + "::1]/", "cannot be used by the exporter (host too long"},
+      {"https://" + std::string(300, 'h') + "/", "cannot be used by the exporter (host too long"},
+      {"https://h/" + std::string(300, 'p'), "cannot be used by the exporter (path too long"},
   };
   exporter.endpoint = "https://fw:4318/v1/traces";
   for (const auto& [in, reason] : cases) {

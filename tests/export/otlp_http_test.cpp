@@ -61,6 +61,17 @@ TEST(OtlpHttp, TextFailureBodiesAreMadePrintableAndCut) {
   EXPECT_STREQ(reason, "bad pay");
 }
 
+TEST(OtlpHttp, ProtobufFailureMessagesLoseTheirControlCharacters) {
+  // google.rpc.Status {code: 3, message: "a\nb\x1b[31m"}: the message goes into the log.
+  detail::HttpResponseParser parser;
+  const std::string body("\x08\x03\x12\x08" "a\nb\x1b[31m", 12);
+  ASSERT_TRUE(parse("HTTP/1.1 400 Bad Request\r\nContent-Type: application/x-protobuf\r\n"
+                    "Content-Length: 12\r\n\r\n" + body, parser));
+  char reason[32];
+  otlp::failure_reason(parser, reason, sizeof reason);
+  EXPECT_STREQ(reason, "a b [31m");
+}
+
 TEST(OtlpHttp, RetryAfterIsInMillisecondsAndZeroWhenAbsentOrUnreadable) {
   detail::HttpResponseParser with;
   ASSERT_TRUE(parse("HTTP/1.1 503 Busy\r\nRetry-After: 3\r\nContent-Length: 0\r\n\r\n", with));

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 namespace tracelet::detail {
 namespace {
 
@@ -26,12 +28,16 @@ TEST(Url, ParsesSchemesHostsPortsAndPaths) {
 TEST(Url, RejectsWhatItCannotUseWithAReason) {
   const char* bad[] = {"", "ftp://host/", "https://", "https://:443/", "https://host:0/",
                        "https://host:65536/", "https://user@host/", "https://[::1/",
-                       "https://host:12ab/", "https://host/with space", "https://host/#frag"};
+                       "https://host:12ab/", "https://host/with space", "https://host/#frag",
+                       // Whatever would reach the Host header or TLS server name unchecked:
+                       "http://[a\r\nX-Evil: 1]/", "https://[::1 ]/", "https://[1234]/", "https://[]/",
+                       "https://a[b]c/", "https://ho\x7fst/"};
   for (const char* text : bad) {
     Url u;
     char error[200] = {};
     EXPECT_EQ(parse_url(text, u, error, sizeof error), Status::kInvalidArgument) << text;
     EXPECT_STRNE(error, "") << text;
+    EXPECT_EQ(std::strpbrk(error, "\r\n\x7f"), nullptr) << "the reason is one log line: " << error;
   }
 }
 

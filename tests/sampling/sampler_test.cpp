@@ -414,6 +414,14 @@ TEST(SamplerConfig, BadInputGivesAMessageAndTheSpecDefault) {
   EXPECT_EQ(parse_sampler_config("bogus", "", cfg, nullptr, 0), Status::kInvalidArgument);
 }
 
+TEST(SamplerConfig, ControlCharactersOfTheInputAreEscapedInTheMessage) {
+  // The message is logged: a value must not be able to end the line and forge another.
+  SamplerConfig cfg;
+  char msg[200];
+  EXPECT_EQ(parse_sampler_config("always\n\x1b[2J", "", cfg, msg, sizeof(msg)), Status::kInvalidArgument);
+  EXPECT_STREQ(msg, "OTEL_TRACES_SAMPLER='always\\x0a\\x1b[2J' is not a known sampler; using parentbased_always_on");
+}
+
 TEST(ConfiguredSampler, BuildsEachKindAndDescribesIt) {
   const TraceId high = trace_id_with_r56(0xffffffffffffffULL);  // passes any ratio > 0
   const TraceId low = trace_id_with_r56(0);                     // passes only ratio 1

@@ -5,6 +5,10 @@ if(NOT TARGET tracelet_net_test_support)
   return()  # no receiver: tests/support/support.cmake reports e2e as left out
 endif()
 
+# The receiver's head scan and parser on their own.
+tracelet_add_test(receiver_parsers_test SOURCES ${_dir}/receiver_parsers_test.cpp
+                  LIBS tracelet_receiver_parsers LABELS receiver)
+
 foreach(receiver_test receiver_http_test receiver_faults_test)
   tracelet_add_net_test(${receiver_test} SOURCES ${_dir}/${receiver_test}.cpp
                         LIBS tracelet_net_test_support GROUP e2e LABELS net)

@@ -68,6 +68,29 @@ const std::string* RequestHead::header(const char* name) const {
   return nullptr;
 }
 
+HeadScan scan_request_head(std::string& buffer, std::size_t max_head_bytes) {
+  HeadScan scan;
+  // One erase for all of them: a client sending nothing but CRLFs must not cost a copy each.
+  buffer.erase(0, std::min(buffer.find_first_not_of("\r\n"), buffer.size()));
+  if (!buffer.empty() && (buffer[0] < 'A' || buffer[0] > 'Z')) {
+    scan.state = HeadScan::State::kError;
+    scan.error = {400, buffer[0] == 0x16 ? "TLS handshake received on a plain HTTP port (--plain)"
+                                         : "not an HTTP request"};
+    return scan;
+  }
+  const std::size_t head_end = buffer.find("\r\n\r\n");
+  if ((head_end == std::string::npos ? buffer.size() : head_end + 4) > max_head_bytes) {
+    scan.state = HeadScan::State::kError;
+    scan.error = {431, "request head larger than " + std::to_string(max_head_bytes) + " bytes"};
+    return scan;
+  }
+  if (head_end != std::string::npos) {
+    scan.state = HeadScan::State::kComplete;
+    scan.head_end = head_end;
+  }
+  return scan;
+}
+
 bool parse_request_head(const std::string& text, RequestHead& out, HeadError& error) {
   std::vector<std::string> lines;
   std::size_t start = 0;
@@ -81,6 +104,15 @@ bool parse_request_head(const std::string& text, RequestHead& out, HeadError& er
     error = {400, "empty request"};
     return false;
   }
+  // RFC 9110 5.5: CR, LF and NUL inside a field are dangerous (a proxy in front may end a line
+  // at a bare LF and see a header this parser would take as part of a value), so they are
+  // refused, anywhere in the head.
+  for (const std::string& l : lines) {
+    if (l.find_first_of(std::string("\r\n\0", 3)) != std::string::npos) {
+      error = {400, "CR, LF or NUL inside a line of the request head"};
+      return false;
+    }
+  }
   const std::string& line = lines[0];
   const std::size_t sp1 = line.find(' ');
   const std::size_t sp2 = sp1 == std::string::npos ? std::string::npos : line.find(' ', sp1 + 1);
@@ -91,7 +123,10 @@ bool parse_request_head(const std::string& text, RequestHead& out, HeadError& er
   out.method = line.substr(0, sp1);
   out.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
   out.version = line.substr(sp2 + 1);
-  if (!is_token(out.method) || out.target.empty() || out.target[0] != '/') {
+  const bool target_ok = std::none_of(out.target.begin(), out.target.end(), [](unsigned char c) {
+    return c < 0x20 || c == 0x7f;
+  });
+  if (!is_token(out.method) || out.target.empty() || out.target[0] != '/' || !target_ok) {
     error = {400, "malformed request line"};
     return false;
   }

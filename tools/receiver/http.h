@@ -25,8 +25,31 @@ struct HeadError {
   std::string reason;
 };
 
+/// Where the request head stands in the bytes received so far on a connection.
+struct HeadScan {
+  enum class State { kNeedMore, kComplete, kError };
+  State state = State::kNeedMore;
+  std::size_t head_end = 0;  // kComplete: length of the head, without the blank line's CRLFCRLF
+  HeadError error;           // kError: what to answer before closing
+};
+
+/// Looks at the start of `buffer` (bytes received, the head of the next request first) after
+/// each read. Drops the empty lines a client may send before a request line (RFC 9112 section
+/// 2.2, e.g. a CRLF after the previous body) from `buffer`, then answers:
+///   kError 400 – the first byte cannot start a request line (it is not 'A'..'Z'), at once,
+///                instead of waiting for a blank line that never comes; a TLS record there
+///                (0x16) is named as a TLS client on a plain port;
+///   kError 431 – the head, with its blank line, is longer than `max_head_bytes`, or no blank
+///                line is within the first `max_head_bytes` bytes;
+///   kComplete  – the head is `buffer[0, head_end)`, followed by "\r\n\r\n";
+///   kNeedMore  – read more.
+/// The result does not depend on how the bytes were split into reads.
+HeadScan scan_request_head(std::string& buffer, std::size_t max_head_bytes);
+
 /// Parses the request head in `text` (everything before the blank line, without it).
-/// Returns false with `error` filled on malformed input.
+/// Returns false with `error` filled on malformed input: 400 for a malformed request line or
+/// header line, folded header lines, CR, LF or NUL anywhere but in the CRLFs that end lines
+/// (RFC 9110 section 5.5), or a control character in the target; 505 for other versions.
 bool parse_request_head(const std::string& text, RequestHead& out, HeadError& error);
 
 /// How the body of a request is framed, decided from its headers.

@@ -244,18 +244,12 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
   std::uint8_t chunk[16384];
 
   // ---- head ----
-  std::size_t head_end = buffer.find("\r\n\r\n");
+  HeadScan scan = scan_request_head(buffer, kMaxHeadBytes);
   long idle_since = now_ms();
   // The head's deadline runs from its first byte: a client trickling a byte at a time
   // (slowloris) resets the stall timer but not this.
   long head_started = buffer.empty() ? -1 : now_ms();
-  for (;;) {
-    if ((head_end == std::string::npos ? buffer.size() : head_end + 4) > kMaxHeadBytes) {
-      const std::string reason = "request head larger than " + std::to_string(kMaxHeadBytes) + " bytes";
-      log(tag + "431 " + reason);
-      return reject(conn, 431, reason, nullptr);
-    }
-    if (head_end != std::string::npos) break;
+  while (scan.state == HeadScan::State::kNeedMore) {
     if (head_started >= 0 && now_ms() - head_started > static_cast<long>(options_.head_timeout_ms)) {
       const std::string reason = "request head not complete within " +
                                  std::to_string(options_.head_timeout_ms) + " ms (--head-timeout-ms)";
@@ -277,19 +271,13 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     idle_since = now_ms();
     if (head_started < 0) head_started = idle_since;
     buffer.append(reinterpret_cast<const char*>(chunk), static_cast<std::size_t>(n));
-    // RFC 9112: ignore empty lines before a request line (some clients send CRLF after a body).
-    while (!buffer.empty() && (buffer[0] == '\r' || buffer[0] == '\n')) buffer.erase(0, 1);
-    if (!buffer.empty() && (buffer[0] < 'A' || buffer[0] > 'Z')) {
-      // Not a request line: answer at once instead of waiting for a blank line that never
-      // comes. 0x16 starts a TLS record, i.e. a TLS client on a --plain port.
-      const std::string reason = buffer[0] == 0x16
-                                     ? "TLS handshake received on a plain HTTP port (--plain)"
-                                     : "not an HTTP request";
-      log(tag + "400 " + reason);
-      return reject(conn, 400, reason, nullptr);
-    }
-    head_end = buffer.find("\r\n\r\n");
+    scan = scan_request_head(buffer, kMaxHeadBytes);
   }
+  if (scan.state == HeadScan::State::kError) {
+    log(tag + std::to_string(scan.error.status) + " " + scan.error.reason);
+    return reject(conn, scan.error.status, scan.error.reason, nullptr);
+  }
+  const std::size_t head_end = scan.head_end;
   const long started = now_ms();
   RequestHead head;
   HeadError herr;

@@ -1,0 +1,106 @@
+// Fuzz target: the receiver's OTLP request decoder (tools/receiver/otlp_decode.cpp) and the
+// reports it writes of what it decoded (report.cpp). Checks that a refused body leaves nothing
+// behind and says why, that the decoded tree is bounded by the body (every element costs at
+// least two bytes on the wire, every string byte one) and by the memory budget, and that each
+// JSON Lines record is one valid JSON object per span whatever the strings held.
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "json_check.h"
+#include "otlp_decode.h"
+#include "report.h"
+
+namespace {
+
+using namespace tracelet::receiver;
+
+struct Tally {
+  std::size_t elements = 0;      // messages and repeated entries
+  std::size_t string_bytes = 0;  // bytes of every string and bytes field
+};
+
+void count_value(const AnyValue& v, Tally& t);
+
+void count_attributes(const std::vector<KeyValue>& items, Tally& t) {
+  for (const KeyValue& kv : items) {
+    ++t.elements;
+    t.string_bytes += kv.key.size();
+    count_value(kv.value, t);
+  }
+}
+
+void count_value(const AnyValue& v, Tally& t) {
+  t.string_bytes += v.bytes.size();
+  for (const AnyValue& item : v.array) {
+    ++t.elements;
+    count_value(item, t);
+  }
+  count_attributes(v.kvlist, t);
+}
+
+Tally count(const ExportRequest& request) {
+  Tally t;
+  for (const ResourceSpans& rs : request.resource_spans) {
+    ++t.elements;
+    t.string_bytes += rs.schema_url.size();
+    count_attributes(rs.resource.items, t);
+    for (const ScopeSpans& ss : rs.scope_spans) {
+      ++t.elements;
+      t.string_bytes += ss.schema_url.size() + ss.scope.name.size() + ss.scope.version.size();
+      count_attributes(ss.scope.attributes.items, t);
+      for (const Span& s : ss.spans) {
+        ++t.elements;
+        t.string_bytes += s.name.size() + s.trace_state.size() + s.status_message.size();
+        if (s.parent_span_id.size() > 8) std::abort();  // nanopb's bound for the field
+        count_attributes(s.attributes.items, t);
+        for (const Event& e : s.events) {
+          ++t.elements;
+          t.string_bytes += e.name.size();
+          count_attributes(e.attributes.items, t);
+        }
+        for (const Link& l : s.links) {
+          ++t.elements;
+          t.string_bytes += l.trace_state.size();
+          count_attributes(l.attributes.items, t);
+        }
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  ExportRequest request;
+  std::string error;
+  bool too_large = false;
+  // A budget of a few times the body, as the receiver allows (4 x --max-body there).
+  const std::size_t budget = 4096 + 8 * size;
+  if (!decode_export_request(data, size, request, error, budget, &too_large)) {
+    if (error.empty() || !request.resource_spans.empty()) std::abort();
+    return 0;
+  }
+  if (too_large) std::abort();
+  const Tally t = count(request);
+  if (2 * t.elements > size || t.string_bytes > size) std::abort();
+
+  std::ostringstream jsonl;
+  write_jsonl(jsonl, request, 7);
+  const std::string lines = jsonl.str();
+  std::size_t records = 0;
+  for (std::size_t start = 0; start < lines.size();) {
+    const std::size_t end = lines.find('\n', start);
+    if (end == std::string::npos) std::abort();  // every record ends its line
+    if (!tracelet::fuzz::is_json_object(lines.data() + start, end - start)) std::abort();
+    ++records;
+    start = end + 1;
+  }
+  if (records != request.span_count()) std::abort();
+
+  std::ostringstream trees;
+  print_trees(trees, request, 7);
+  return 0;
+}
