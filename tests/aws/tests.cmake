@@ -7,3 +7,39 @@ endif()
 set(_aws_dir ${CMAKE_CURRENT_LIST_DIR})
 tracelet_add_test(sigv4_test SOURCES ${_aws_dir}/sigv4_test.cpp LIBS tracelet_test_modules tracelet_port_fake
                   LABELS aws)
+
+# Proof against the OFFICIAL AWS SDK signer (conformance, finer label aws): the real Exporter +
+# NetConnector send SigV4-signed OTLP over TLS (a fresh test CA from tracelet-receiver
+# --make-ca) to tests/aws/official_signer.js, which recomputes each signature with
+# @smithy/signature-v4 and refuses mismatches. The npm packages (exact versions in
+# tests/aws/package-lock.json) are installed into the build tree by a fixture test.
+if(NOT TRACELET_HAVE_NODE)
+  return()  # tests/CMakeLists.txt reports the conformance group as left out
+endif()
+if(NOT TARGET tracelet_net_test_support)
+  list(APPEND TRACELET_TESTS_LEFT_OUT "conformance: SigV4 against the official signer (needs tracelet-receiver)")
+  return()
+endif()
+set(TRACELET_AWS_NODE_DIR ${CMAKE_BINARY_DIR}/aws_node)
+configure_file(${_aws_dir}/package.json ${TRACELET_AWS_NODE_DIR}/package.json COPYONLY)
+configure_file(${_aws_dir}/package-lock.json ${TRACELET_AWS_NODE_DIR}/package-lock.json COPYONLY)
+add_test(NAME aws_npm_ci
+         COMMAND ${TRACELET_NPM} ci --ignore-scripts --no-audit --no-fund --prefer-offline
+         WORKING_DIRECTORY ${TRACELET_AWS_NODE_DIR})
+set_tests_properties(aws_npm_ci PROPERTIES FIXTURES_SETUP aws_node TIMEOUT 600 LABELS "conformance;aws")
+
+add_executable(sigv4_official_test ${_aws_dir}/sigv4_official_test.cpp)
+target_link_libraries(sigv4_official_test PRIVATE tracelet_test_modules tracelet_net_test_support
+                                                  GTest::gtest GTest::gtest_main Threads::Threads)
+target_include_directories(sigv4_official_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+target_compile_options(sigv4_official_test PRIVATE ${TRACELET_STRICT_FLAGS})
+target_compile_definitions(sigv4_official_test PRIVATE
+  TRACELET_AWS_NODE="${TRACELET_NODE}"
+  TRACELET_AWS_SIGNER_JS="${_aws_dir}/official_signer.js"
+  TRACELET_AWS_NODE_MODULES="${TRACELET_AWS_NODE_DIR}/node_modules")
+if(TARGET tracelet_gzip)  # gzip bodies: the compressed bytes are what is signed
+  target_link_libraries(sigv4_official_test PRIVATE tracelet_gzip)
+  target_compile_definitions(sigv4_official_test PRIVATE TRACELET_AWS_HAVE_GZIP=1)
+endif()
+tracelet_discover_tests(sigv4_official_test GROUP conformance LABELS aws
+                        PROPERTIES FIXTURES_REQUIRED aws_node TIMEOUT 120)
