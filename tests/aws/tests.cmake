@@ -1,5 +1,6 @@
-# AWS without a collector (src/aws/): SigV4 signing on AWS's published example values, and the
-# exporter's signed requests checked by the official signer (sigv4_official.cmake).
+# AWS without a collector: SigV4 signing (src/aws/) on AWS's published example values, the
+# exporter's signed requests checked by the official AWS SDK signer, and X-Amzn-Trace-Id
+# (src/context/xray_propagation.cpp) against the official OpenTelemetry X-Ray propagator.
 if(NOT TARGET tracelet_aws)
   list(APPEND TRACELET_TESTS_LEFT_OUT "aws: SigV4 signing (needs Mbed TLS)")
   return()
@@ -42,4 +43,19 @@ if(TARGET tracelet_gzip)  # gzip bodies: the compressed bytes are what is signed
   target_compile_definitions(sigv4_official_test PRIVATE TRACELET_AWS_HAVE_GZIP=1)
 endif()
 tracelet_discover_tests(sigv4_official_test GROUP conformance LABELS aws
+                        PROPERTIES FIXTURES_REQUIRED aws_node TIMEOUT 120)
+
+# X-Amzn-Trace-Id across processes with the OFFICIAL OpenTelemetry X-Ray propagator
+# (@opentelemetry/propagator-aws-xray, same npm fixture), in the style of
+# tests/cross_process/: tracelet calls a small Node service over TCP on 127.0.0.1.
+add_executable(xray_cross_process_test ${_aws_dir}/xray_cross_process_test.cpp)
+target_link_libraries(xray_cross_process_test PRIVATE tracelet_test_modules tracelet_net_test_support
+                                                      GTest::gtest GTest::gtest_main Threads::Threads)
+target_include_directories(xray_cross_process_test PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+target_compile_options(xray_cross_process_test PRIVATE ${TRACELET_STRICT_FLAGS})
+target_compile_definitions(xray_cross_process_test PRIVATE
+  TRACELET_XRAY_NODE="${TRACELET_NODE}"
+  TRACELET_XRAY_SERVICE_JS="${_aws_dir}/xray_service.js"
+  TRACELET_XRAY_NODE_MODULES="${TRACELET_AWS_NODE_DIR}/node_modules")
+tracelet_discover_tests(xray_cross_process_test GROUP conformance LABELS aws interprocess
                         PROPERTIES FIXTURES_REQUIRED aws_node TIMEOUT 120)

@@ -1,7 +1,7 @@
 // AWS X-Ray's X-Amzn-Trace-Id (src/context/xray_propagation.cpp): parse and format, field
 // order, unknown fields and Lineage, strict ids, carriers, and the combination with W3C. The
 // official OpenTelemetry propagator reads and writes the same headers in
-// tests/cross_process/xray_cross_process_test.cpp.
+// tests/aws/xray_cross_process_test.cpp.
 #include <gtest/gtest.h>
 
 #include <cstdio>
