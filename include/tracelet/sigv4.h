@@ -100,7 +100,8 @@ bool format_amz_date(std::uint64_t unix_s, char out[17]) noexcept;
 /// lower-cased, sorted; values trimmed, inner runs of spaces made one), the signed header
 /// list, and `payload_sha256_hex`. Also returns the signed header list in `signed_headers`
 /// (NUL-terminated). False when the target is not a path ("/..."), has more than
-/// TRACELET_SIGV4_MAX_QUERY_PARAMS parameters or a bad %-escape, a header name is empty, or
+/// TRACELET_SIGV4_MAX_QUERY_PARAMS parameters or a bad %-escape, a header name is not an HTTP
+/// token or a value holds a control character (CR, LF, ...), or
 /// there are more than 8 headers or `signed_headers` is too small.
 bool canonical_request_hash(const char* method, const char* target, const HttpHeader* headers,
                             std::size_t header_count, const char* payload_sha256_hex,

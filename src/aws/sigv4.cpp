@@ -249,6 +249,25 @@ bool add_canonical_path(Sha256& h, const char* path, std::size_t len) noexcept {
   return true;
 }
 
+// RFC 9110 token characters: what a header name may hold (so never ';', ':' or a space,
+// which would corrupt the signed-header list).
+bool is_token(const char* s) noexcept {
+  if (*s == '\0') return false;
+  for (; *s != '\0'; ++s) {
+    const unsigned char c = static_cast<unsigned char>(*s);
+    if (c <= 0x20 || c >= 0x7f || std::strchr("\"(),/:;<=>?@[\\]{}", c) != nullptr) return false;
+  }
+  return true;
+}
+
+bool is_field_value(const char* s) noexcept {
+  for (; *s != '\0'; ++s) {
+    const unsigned char c = static_cast<unsigned char>(*s);
+    if ((c < 0x20 && c != '\t') || c == 0x7f) return false;
+  }
+  return true;
+}
+
 char lower(char c) noexcept { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 int compare_names(const char* a, const char* b) noexcept {
@@ -337,7 +356,10 @@ bool canonical_request_hash(const char* method, const char* target, const HttpHe
   }
   std::size_t order[kMaxHeaders];
   for (std::size_t i = 0; i < header_count; ++i) {
-    if (headers[i].name == nullptr || headers[i].name[0] == '\0' || headers[i].value == nullptr) return false;
+    if (headers[i].name == nullptr || headers[i].value == nullptr || !is_token(headers[i].name) ||
+        !is_field_value(headers[i].value)) {
+      return false;
+    }
     std::size_t j = i;
     while (j > 0 && compare_names(headers[order[j - 1]].name, headers[i].name) > 0) {
       order[j] = order[j - 1];

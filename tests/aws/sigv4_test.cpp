@@ -116,8 +116,10 @@ TEST(SigV4, HeaderValuesAreTrimmedAndNamesLowerCased) {
   std::string names;
   EXPECT_EQ(canonical_hex("POST", "/", a, 2, &names), canonical_hex("POST", "/", b, 2));
   EXPECT_EQ(names, "host;my-header");
-  const HttpHeader empty_name[] = {{"", "x"}};
-  EXPECT_EQ(canonical_hex("POST", "/", empty_name, 1), "refused");
+  for (const HttpHeader bad : {HttpHeader{"", "x"}, HttpHeader{"a;b", "x"}, HttpHeader{"a b", "x"},
+                               HttpHeader{"a:b", "x"}, HttpHeader{"x-a", "1\r\nx-b: 2"}}) {
+    EXPECT_EQ(canonical_hex("POST", "/", &bad, 1), "refused") << bad.name;
+  }
 }
 
 std::uint64_t fixed_time(void* ctx) { return *static_cast<std::uint64_t*>(ctx); }
