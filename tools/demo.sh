@@ -3,7 +3,10 @@
 # demo sensor node against it over TLS for a few seconds, and shows the trace trees the
 # receiver decoded. With OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) set, e.g.
 #   OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY
-# the demo ships to that back end instead and no local receiver is started.
+# the demo ships to that back end instead and no local receiver is started. With
+# TRACELET_AWS_SIGV4=xray plus AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) and
+# AWS_REGION, it ships straight to AWS X-Ray, SigV4-signed: to
+# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set.
 # Usage: tools/demo.sh [seconds]      (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,6 +24,14 @@ cmake --build "$build" -j "${TRACELET_JOBS:-2}" --target sensor_node tracelet-re
 demo="$build/boards/demo/sensor_node"
 receiver="$build/tools/receiver/tracelet-receiver"
 
+if [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
+  region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+  if [[ -z "$region" ]]; then
+    echo "TRACELET_AWS_SIGV4=xray needs AWS_REGION (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)" >&2
+    exit 2
+  fi
+  export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="https://xray.$region.amazonaws.com/v1/traces"
+fi
 if [[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   echo "== shipping to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-$OTEL_EXPORTER_OTLP_ENDPOINT} for $seconds s"
   exec "$demo" --seconds "$seconds"
