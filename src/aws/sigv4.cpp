@@ -341,9 +341,11 @@ bool format_amz_date(std::uint64_t unix_s, char out[17]) noexcept {
   const std::uint64_t m = mp < 10 ? mp + 3 : mp - 9;
   if (m <= 2) ++y;
   if (y > 9999) return false;
-  std::snprintf(out, 17, "%04u%02u%02uT%02u%02u%02uZ", static_cast<unsigned>(y), static_cast<unsigned>(m),
+  char text[48];  // room for any unsigned values, so no compiler sees a possible truncation
+  std::snprintf(text, sizeof text, "%04u%02u%02uT%02u%02u%02uZ", static_cast<unsigned>(y), static_cast<unsigned>(m),
                 static_cast<unsigned>(d), static_cast<unsigned>(secs / 3600),
                 static_cast<unsigned>(secs / 60 % 60), static_cast<unsigned>(secs % 60));
+  std::memcpy(out, text, 17);
   return true;
 }
 
