@@ -6,7 +6,9 @@
 # the demo ships to that back end instead and no local receiver is started. With
 # TRACELET_AWS_SIGV4=xray plus AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) and
 # AWS_REGION, it ships straight to AWS X-Ray, SigV4-signed: to
-# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set.
+# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set. With
+# TRACELET_AWS_SIGV4=xray but no AWS_ACCESS_KEY_ID, the whole signed path runs offline: the
+# local receiver plays X-Ray (--aws-sigv4) with AWS's documented example key.
 # Usage: tools/demo.sh [seconds]      (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +26,13 @@ cmake --build "$build" -j "${TRACELET_JOBS:-2}" --target sensor_node tracelet-re
 demo="$build/boards/demo/sensor_node"
 receiver="$build/tools/receiver/tracelet-receiver"
 
-if [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
+offline_aws=""
+if [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${AWS_ACCESS_KEY_ID:-}" ]]; then
+  offline_aws=1
+  export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+  export AWS_REGION=${AWS_REGION:-us-east-1}
+  unset AWS_SESSION_TOKEN
+elif [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
   if [[ -z "$region" ]]; then
     echo "TRACELET_AWS_SIGV4=xray needs AWS_REGION (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)" >&2
@@ -50,8 +58,14 @@ trap cleanup EXIT
 
 echo "== making a fresh CA and server certificate"
 "$receiver" --make-ca "$work/pki"
+receiver_args=()
+if [[ -n "$offline_aws" ]]; then
+  echo "xray $AWS_REGION $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY" >"$work/aws.key"
+  receiver_args=(--aws-sigv4 "$work/aws.key")
+  echo "== offline X-Ray: the receiver checks SigV4 signatures (example key, region $AWS_REGION)"
+fi
 echo "== starting the local receiver (TLS, 127.0.0.1, a free port)"
-"$receiver" --cert "$work/pki/server.crt" --key "$work/pki/server.key" --port 0 \
+"$receiver" --cert "$work/pki/server.crt" --key "$work/pki/server.key" --port 0 "${receiver_args[@]}" \
   --port-file "$work/port" --jsonl "$work/spans.jsonl" >"$work/trees.txt" 2>"$work/receiver.log" &
 receiver_pid=$!
 for _ in $(seq 1 100); do

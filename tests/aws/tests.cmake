@@ -9,6 +9,12 @@ set(_aws_dir ${CMAKE_CURRENT_LIST_DIR})
 tracelet_add_test(sigv4_test SOURCES ${_aws_dir}/sigv4_test.cpp LIBS tracelet_test_modules tracelet_port_fake
                   LABELS aws)
 
+# tracelet-receiver --aws-sigv4: the local receiver checks signatures (an offline AWS endpoint).
+if(TARGET tracelet_net_test_support)
+  tracelet_add_test(receiver_sigv4_test SOURCES ${_aws_dir}/receiver_sigv4_test.cpp
+                    LIBS tracelet_test_modules tracelet_net_test_support GROUP e2e LABELS aws net)
+endif()
+
 # Proof against the OFFICIAL AWS SDK signer (conformance, finer label aws): the real Exporter +
 # NetConnector send SigV4-signed OTLP over TLS (a fresh test CA from tracelet-receiver
 # --make-ca) to tests/aws/official_signer.js, which recomputes each signature with

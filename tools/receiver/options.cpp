@@ -42,6 +42,8 @@ const char* usage_text() {
       "      --port-file FILE       write the bound port number to FILE once listening\n"
       "      --jsonl FILE           append one JSON object per received span to FILE\n"
       "      --quiet                do not print span trees on stdout\n"
+      "      --aws-sigv4 FILE       require AWS SigV4 signatures for the key in FILE\n"
+      "                             ('<service> <region> <key id> <secret> [<token>]')\n"
       "      --max-body BYTES       larger request bodies get 413 (default 8388608); the limit\n"
       "                             holds for chunked bodies and for gzip bodies once inflated\n"
       "      --idle-timeout-ms MS   close keep-alive connections idle this long (default 30000)\n"
@@ -107,6 +109,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.key_file = value;
     } else if (arg == "--client-ca") {
       out.client_ca_file = value;
+    } else if (arg == "--aws-sigv4") {
+      out.aws_sigv4_file = value;
     } else if (arg == "--listen") {
       if (std::strcmp(value, "127.0.0.1") != 0 && std::strcmp(value, "::1") != 0) {
         error = std::string("option --listen: '") + value + "' is not 127.0.0.1 or ::1 (the receiver "
