@@ -55,9 +55,12 @@ class SigV4Signer {
   ///   kOk              – ready; hand request_signer() to ExporterConfig::signer
   ///   kInvalidArgument – a required field is missing or too long (logged, secret not shown)
   [[nodiscard]] Status init(const SigV4Credentials& credentials) noexcept;
-  /// The interface the exporter calls. Valid after init(); ctx is this object.
+  /// The interface the exporter calls (its functions run on the exporting thread, never block
+  /// and never allocate). Valid after init(); ctx is this object.
+  /// ISR-safe: yes (builds a struct). Blocks: never. Allocates: never.
   RequestSigner request_signer() noexcept;
   /// Offset learned from the server's Date answers (seconds added to the clock), 0 if none.
+  /// ISR-safe: no (the exporting thread writes it). Blocks: never. Allocates: never.
   std::int64_t date_offset_s() const noexcept { return date_offset_s_; }
 
  private:
@@ -83,7 +86,8 @@ class SigV4Signer {
 
 namespace sigv4 {
 
-/// The building blocks, exposed for tests and the fuzz target. None allocates or blocks.
+/// The building blocks, exposed for tests, the fuzz target and the receiver's offline check.
+/// Each: ISR-safe: yes (reentrant, only its arguments). Blocks: never. Allocates: never.
 
 /// kSigning = HMAC(HMAC(HMAC(HMAC("AWS4" + secret, date8), region), service), "aws4_request").
 /// False if the secret is longer than 128 bytes.
