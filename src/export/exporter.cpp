@@ -338,8 +338,10 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connector_.close(connector_.ctx);
     connected_ = false;
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+    // kOk here: the connection was fine, the body could not be made (encoder, compressor or
+    // signer; each said why above).
     logf(LogLevel::kWarning, "exporter: sending %zu spans failed (%s); will retry", batch.count,
-         to_string(writer.status()));
+         writer.status() != Status::kOk ? to_string(writer.status()) : "request not produced");
     return Outcome::kRetry;
   }
   update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, sent_bytes);

@@ -399,6 +399,23 @@ TEST_F(GzipExport, SignedGzipBodiesCarryTheHashOfTheCompressedBytesAndAllocateNo
   EXPECT_EQ(g_allocations, 0u) << "signing and compressing twice allocate nothing per request";
 }
 
+// A signer that cannot sign (no time, bad credentials): nothing goes out, the spans stay.
+TEST_F(GzipExport, ASignerThatCannotSignSendsNothingAndKeepsTheSpans) {
+  RequestSigner refusing;
+  refusing.begin = [](void*) noexcept {};
+  refusing.body = [](void*, const std::uint8_t*, std::size_t) noexcept {};
+  refusing.sign = [](void*, const SignedRequest&, HttpHeader*, std::size_t) noexcept -> std::size_t { return 0; };
+  config_.signer = refusing;
+  ASSERT_EQ(exporter_.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(5);
+  EXPECT_EQ(exporter_.flush(50), Status::kTimeout);
+  EXPECT_EQ(collector_.requests.size(), 0u);
+  EXPECT_EQ(collector_.partial.size(), 0u) << "not a byte of the request went out";
+  EXPECT_EQ(exporter_.pending_spans(), 5u);
+  EXPECT_NE(logs().find("the request signer could not sign; 5 spans stay buffered"), std::string::npos) << logs();
+  EXPECT_NE(logs().find("failed (request not produced)"), std::string::npos) << logs();
+}
+
 TEST_F(GzipExport, AConnectionBrokenMidBodyIsRetriedWhole) {
   collector_.break_after_bytes = 700;  // inside the first request's compressed body
   ASSERT_EQ(exporter_.init(tracer_, config_, collector_.connector()), Status::kOk);
