@@ -157,6 +157,8 @@ class EnvSettings {
 ///   OTEL_PROPAGATORS=tracecontext,baggage,xray,none -> storage.propagators() (b3, b3multi,
 ///        jaeger, ottrace and unknown names are warned about as unsupported; nothing usable =
 ///        the default tracecontext,baggage)
+///   TRACELET_XRAY_TRACE_IDS=true            -> tracer.xray_trace_ids (Boolean): trace ids led
+///        by the epoch seconds, as X-Ray's older paths need
 ///   TRACELET_AWS_SIGV4=xray|logs            -> storage.aws_sigv4(): sign every export with AWS
 ///        SigV4 for that service, with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, the optional
 ///        AWS_SESSION_TOKEN, and AWS_REGION (else AWS_DEFAULT_REGION). The OTEL_* endpoint and

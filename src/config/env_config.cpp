@@ -284,6 +284,7 @@ class EnvLoader {
   std::size_t run(ExporterConfig& exporter, Options& tracer) noexcept {
     load_log_level(exporter);  // first: it filters the lines that follow
     load_boolean("OTEL_SDK_DISABLED", tracer.start_disabled);
+    load_boolean("TRACELET_XRAY_TRACE_IDS", tracer.xray_trace_ids);
     load_resource_attributes(tracer);
     load_service_name(tracer);
     const bool endpoint_set = load_endpoint(exporter);

@@ -190,6 +190,17 @@ TEST_F(EnvVarsTest, PropagatorsXrayAloneAndWithW3c) {
   EXPECT_FALSE(settings_->propagators().xray);
 }
 
+TEST_F(EnvVarsTest, XrayTraceIdsIsABoolean) {
+  EXPECT_EQ(load(), 0u);
+  EXPECT_FALSE(options_.xray_trace_ids);
+  set("TRACELET_XRAY_TRACE_IDS", "TRUE");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_TRUE(options_.xray_trace_ids);
+  set("TRACELET_XRAY_TRACE_IDS", "false");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_FALSE(options_.xray_trace_ids);
+}
+
 // ---- TRACELET_AWS_SIGV4 ----------------------------------------------------------------------
 
 TEST_F(EnvVarsTest, AwsSigV4TakesTheAwsVariablesWithoutCopyingOrLoggingTheSecret) {
