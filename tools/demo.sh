@@ -3,7 +3,12 @@
 # demo sensor node against it over TLS for a few seconds, and shows the trace trees the
 # receiver decoded. With OTEL_EXPORTER_OTLP_ENDPOINT (or ..._TRACES_ENDPOINT) set, e.g.
 #   OTEL_EXPORTER_OTLP_ENDPOINT=https://api.honeycomb.io OTEL_EXPORTER_OTLP_HEADERS=x-honeycomb-team=KEY
-# the demo ships to that back end instead and no local receiver is started.
+# the demo ships to that back end instead and no local receiver is started. With
+# TRACELET_AWS_SIGV4=xray plus AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) and
+# AWS_REGION, it ships straight to AWS X-Ray, SigV4-signed: to
+# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set. With
+# TRACELET_AWS_SIGV4=xray but no AWS_ACCESS_KEY_ID, the whole signed path runs offline: the
+# local receiver plays X-Ray (--aws-sigv4) with AWS's documented example key.
 # The receiver stores the spans in SQLite (build/demo/spans.db); the demo ends with the URL of
 # the receiver's trace page and a percentile table of the demo's span names from that file
 # (the numbers the page and its /api/percentiles show). TRACELET_DEMO_KEEP=1 keeps the receiver
@@ -26,6 +31,20 @@ demo="$build/boards/demo/sensor_node"
 receiver="$build/tools/receiver/tracelet-receiver"
 db="$root/$build/spans.db"
 
+offline_aws=""
+if [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${AWS_ACCESS_KEY_ID:-}" ]]; then
+  offline_aws=1
+  export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
+  export AWS_REGION=${AWS_REGION:-us-east-1}
+  unset AWS_SESSION_TOKEN
+elif [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
+  region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
+  if [[ -z "$region" ]]; then
+    echo "TRACELET_AWS_SIGV4=xray needs AWS_REGION (and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY)" >&2
+    exit 2
+  fi
+  export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="https://xray.$region.amazonaws.com/v1/traces"
+fi
 if [[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   echo "== shipping to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-$OTEL_EXPORTER_OTLP_ENDPOINT} for $seconds s"
   exec "$demo" --seconds "$seconds"
@@ -44,9 +63,15 @@ trap cleanup EXIT
 
 echo "== making a fresh CA and server certificate"
 "$receiver" --make-ca "$work/pki"
+receiver_args=()
+if [[ -n "$offline_aws" ]]; then
+  echo "xray $AWS_REGION $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY" >"$work/aws.key"
+  receiver_args=(--aws-sigv4 "$work/aws.key")
+  echo "== offline X-Ray: the receiver checks SigV4 signatures (example key, region $AWS_REGION)"
+fi
 echo "== starting the local receiver (TLS, 127.0.0.1, a free port, spans stored in $build/spans.db)"
 rm -f "$db" "$db-wal" "$db-shm"
-"$receiver" --cert "$work/pki/server.crt" --key "$work/pki/server.key" --port 0 \
+"$receiver" --cert "$work/pki/server.crt" --key "$work/pki/server.key" --port 0 "${receiver_args[@]}" \
   --port-file "$work/port" --jsonl "$work/spans.jsonl" --db "$db" >"$work/trees.txt" 2>"$work/receiver.log" &
 receiver_pid=$!
 for _ in $(seq 1 100); do

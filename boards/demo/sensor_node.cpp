@@ -20,6 +20,8 @@
 #include "tracelet/http_client_span.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/net_port.h"
+#include "tracelet/sigv4.h"
+#include "tracelet/xray_propagation.h"
 #include "sampling_rules_file.h"
 #include "tracelet/tracelet.h"
 
@@ -111,11 +113,14 @@ void report_traceresponse(tracelet::HttpClientSpan& call, const tracelet::demo::
   if (callee.trace_id != call.context().trace_id) span.add_link(callee);
 }
 
+// The header formats OTEL_PROPAGATORS selected (traceparent by default; X-Amzn-Trace-Id with xray).
+tracelet::TraceFormats g_trace_formats{};
+
 void call_service(CallTarget& target, double value, unsigned cycle) {
   tracelet::HttpClientSpan call(tracelet::default_tracer(), "POST", target.url_text);
   tracelet::demo::HttpHeaders headers;
   // Without a traceparent the request still goes out; the service then starts its own trace.
-  if (call.inject(headers.writer()) != tracelet::Status::kOk) {
+  if (tracelet::inject_context(call.context(), nullptr, g_trace_formats, headers.writer()) != tracelet::Status::kOk) {
     call.span().add_event("traceparent not sent");
   }
   // The baggage current here (main() made device.id current) goes out as the `baggage` header.
@@ -278,6 +283,14 @@ int main(int argc, char** argv) {
   const bool use_otlp = !console && env.traces_exporters().otlp;
   const bool use_console = console || env.traces_exporters().console;
   if (problems != 0) std::fprintf(stderr, "tracelet: %zu configuration problem(s), defaults used\n", problems);
+  g_trace_formats = tracelet::TraceFormats{env.propagators().tracecontext, env.propagators().xray};
+  // TRACELET_AWS_SIGV4=xray with AWS_* credentials: OTLP straight to AWS X-Ray, signed.
+  static tracelet::SigV4Signer signer;
+  if (const tracelet::SigV4Credentials* aws = env.aws_sigv4()) {
+    if (signer.init(*aws) != tracelet::Status::kOk) return 1;  // logged, without the secret
+    exporter_config.signer = signer.request_signer();
+    std::printf("sensor-node: signing exports with AWS SigV4 (service %s, region %s)\n", aws->service, aws->region);
+  }
   if (rules_file != nullptr) {
     char error[300];
     if (!tracelet::demo::load_rule_sampler(rules_file, options.service_name, options.sampler, error,

@@ -15,6 +15,7 @@
 #include "tracelet/log.h"
 #include "tracelet/internal/blank_attributes.h"
 #include "tracelet/samplers.h"
+#include "tracelet/sigv4.h"
 #include "tracelet/tracer.h"
 
 #ifndef TRACELET_ENV_TEXT_BYTES
@@ -56,10 +57,12 @@ struct TracesExporters {
 };
 
 /// The context propagators OTEL_PROPAGATORS selects (default: tracecontext,baggage), for the
-/// propagation code: W3C traceparent/tracestate and W3C baggage headers.
+/// propagation code: W3C traceparent/tracestate, W3C baggage and AWS X-Ray's X-Amzn-Trace-Id
+/// headers (tracelet/propagation.h).
 struct Propagators {
   bool tracecontext = true;
   bool baggage = true;
+  bool xray = false;
 };
 
 namespace detail {
@@ -86,6 +89,10 @@ class EnvSettings {
   const TracesExporters& traces_exporters() const noexcept { return exporters_; }
   /// What OTEL_PROPAGATORS selected (tracecontext,baggage if unset or nothing usable).
   const Propagators& propagators() const noexcept { return propagators_; }
+  /// What TRACELET_AWS_SIGV4 and the AWS_* variables selected: the credentials to give
+  /// SigV4Signer::init() (tracelet/sigv4.h, module tracelet::aws), or nullptr when requests
+  /// are to stay unsigned (unset, or a required variable missing: logged).
+  const SigV4Credentials* aws_sigv4() const noexcept { return aws_set_ ? &aws_ : nullptr; }
 
  private:
   friend class detail::EnvLoader;
@@ -96,6 +103,8 @@ class EnvSettings {
   std::array<Attribute, TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES> resource_ =
       detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());  TracesExporters exporters_{};
   Propagators propagators_{};
+  SigV4Credentials aws_{};
+  bool aws_set_ = false;
 };
 
 /// Fills `exporter` and `tracer` from the environment (OpenTelemetry SDK environment variable
@@ -145,9 +154,18 @@ class EnvSettings {
 ///   OTEL_TRACES_EXPORTER=otlp,console,none  -> storage.traces_exporters() (comma list, any
 ///        case; "logging" is read as console; zipkin, jaeger and unknown names are warned
 ///        about and skipped; "none" with others is warned about; nothing usable = otlp)
-///   OTEL_PROPAGATORS=tracecontext,baggage,none -> storage.propagators() (b3, b3multi, jaeger,
-///        xray, ottrace and unknown names are warned about as unsupported; nothing usable =
+///   OTEL_PROPAGATORS=tracecontext,baggage,xray,none -> storage.propagators() (b3, b3multi,
+///        jaeger, ottrace and unknown names are warned about as unsupported; nothing usable =
 ///        the default tracecontext,baggage)
+///   TRACELET_XRAY_TRACE_IDS=true            -> tracer.xray_trace_ids (Boolean): trace ids led
+///        by the epoch seconds, as X-Ray's older paths need
+///   TRACELET_AWS_SIGV4=xray|logs            -> storage.aws_sigv4(): sign every export with AWS
+///        SigV4 for that service, with AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, the optional
+///        AWS_SESSION_TOKEN, and AWS_REGION (else AWS_DEFAULT_REGION). The OTEL_* endpoint and
+///        headers stay as they are (e.g. https://xray.<region>.amazonaws.com/v1/traces). These
+///        values are not copied: the credentials point at the strings `lookup` returned
+///        (getenv's, which live as long as the environment is not changed), so the secret
+///        exists once; it is never logged. A missing one is an error naming the variable.
 ///   OTEL_LOG_LEVEL=debug|info|warn|error     -> exporter.log_level, and the lowest level this
 ///        loader passes to `log` (read first; problems are counted even when not shown)
 ///   OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT (else OTEL_ATTRIBUTE_COUNT_LIMIT) -> tracer.limits.attributes

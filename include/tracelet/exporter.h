@@ -113,6 +113,7 @@ class Exporter {
   Connector connector_{};
   bool connected_ = false;
   bool config_error_logged_ = false;  // a configuration error is logged once, not per retry
+  bool resend_now_ = false;           // the signer corrected its clock: retry without back-off
   Transport transport_{};
   bool tls_ = true;
   std::uint16_t port_ = 0;

@@ -3,15 +3,11 @@
 #include <cstdint>
 
 #include "tracelet/compressor.h"
+#include "tracelet/http_header.h"
 #include "tracelet/log.h"
+#include "tracelet/request_signer.h"
 
 namespace tracelet {
-
-/// One extra HTTP header sent with every export (e.g. x-honeycomb-team: KEY).
-struct HttpHeader {
-  const char* name = nullptr;
-  const char* value = nullptr;
-};
 
 /// Settings of the OTLP/HTTP exporter; the same fields OTEL_* variables set (see env_config.h),
 /// for firmware without an environment. Zero means default. Pointers are read at
@@ -63,6 +59,12 @@ struct ExporterConfig {
   /// have none, so Exporter::init logs one line and bodies go uncompressed (identity).
   /// Its ctx must outlive the Exporter; used by the exporter's thread only.
   Compressor compressor{};
+  /// Signs each request, e.g. AWS SigV4 (tracelet/sigv4.h: SigV4Signer::request_signer(),
+  /// which load_env_config's TRACELET_AWS_SIGV4 selects). No functions = unsigned. With a
+  /// signer the body is encoded twice, once to hash it and once to send it (so no
+  /// request-sized buffer); gzip bodies are then compressed twice and sent with a
+  /// Content-Length instead of chunked. Its ctx must outlive the Exporter.
+  RequestSigner signer{};
   LogSink log = nullptr;                    // nullptr = log_to_stderr
   void* log_ctx = nullptr;
   /// Lowest level passed to `log` (OTEL_LOG_LEVEL); kDebug (zero) = every line.

@@ -27,8 +27,10 @@ std::uint64_t monotonic_ns() noexcept;
 
 /// Offset that turns monotonic_ns() into Unix nanoseconds (monotonic + offset = Unix ns).
 /// Called: once, by Tracer::init, from thread context; the tracer keeps the value, so span
-/// times never go backwards when the wall clock is stepped. A device without a wall clock
-/// returns 0 (times then count from boot). Blocks: never.
+/// times never go backwards when the wall clock is stepped. Also by the AWS SigV4 signer
+/// (tracelet/sigv4.h) once per signed request, from the exporting thread, for the current UTC.
+/// A device without a wall clock returns 0 (times then count from boot; the signer then takes
+/// UTC from the server's Date answers). Blocks: never.
 std::int64_t unix_offset_ns() noexcept;
 
 /// Fills `out[0..len)` with unpredictable bytes and returns true, or returns false if no

@@ -46,6 +46,12 @@ struct Options {
   /// init() first tries to adopt the spans a warm reset left in the ring (Ring::adopt) and
   /// only starts an empty ring if there is nothing intact. Only for such a Tracer.
   bool keep_ring_across_reset = false;
+  /// Trace ids for AWS X-Ray's older paths (the X-Ray daemon and SDKs, some X-Ray APIs):
+  /// the first 4 bytes are the Unix time in seconds (big-endian) when the trace started, the
+  /// other 12 random, so "1-<8 hex>-<24 hex>" carries the start time as X-Ray expects. Needs
+  /// a wall clock (port::unix_offset_ns()); without one the seconds count from boot.
+  /// false = 16 random bytes (W3C's recommendation).
+  bool xray_trace_ids = false;
   /// Which spans are recorded. Zero = parentbased_always_on, built in and free. Otherwise a
   /// ConfiguredSampler (OTEL_TRACES_SAMPLER choices; load_env_config sets one up), a
   /// RuleSampler or your own; its ctx must outlive the Tracer. Kept out of the Tracer so a
@@ -123,7 +129,8 @@ class Tracer {
   /// Wall-clock Unix nanoseconds on the tracer's never-decreasing timeline.
   std::uint64_t now_unix_ns() const noexcept;
 
-  /// New random ids (never all-zero). ISR-safe: yes. Blocks: never. Allocates: never.
+  /// New random ids (never all-zero; trace ids led by the Unix seconds with
+  /// Options::xray_trace_ids). ISR-safe: yes. Blocks: never. Allocates: never.
   /// Lock-free where 64-bit atomics are; elsewhere one short port critical section.
   TraceId new_trace_id() noexcept;
   SpanId new_span_id() noexcept;
@@ -133,6 +140,7 @@ class Tracer {
  private:
   friend class Span;
   std::uint64_t draw_state(std::uint64_t words) noexcept;
+  void stamp_xray_time(TraceId& id) const noexcept;  // Options::xray_trace_ids
 
   /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The
   /// sampler's parameters are built only when a sampler is set: the default needs none.
@@ -142,6 +150,7 @@ class Tracer {
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;
   bool adopted_ring_ = false;
+  bool xray_trace_ids_ = false;
   // An atomic where 64-bit atomics are lock-free; elsewhere (32-bit cores, where each atomic
   // access would be a libatomic call) a plain word that draw_state() guards with the port's
   // critical section.

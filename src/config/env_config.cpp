@@ -285,6 +285,7 @@ class EnvLoader {
   std::size_t run(ExporterConfig& exporter, Options& tracer) noexcept {
     load_log_level(exporter);  // first: it filters the lines that follow
     load_boolean("OTEL_SDK_DISABLED", tracer.start_disabled);
+    load_boolean("TRACELET_XRAY_TRACE_IDS", tracer.xray_trace_ids);
     load_resource_attributes(tracer);
     load_service_name(tracer);
     const bool endpoint_set = load_endpoint(exporter);
@@ -315,6 +316,7 @@ class EnvLoader {
     load_compression(exporter);
     load_traces_exporter();
     load_propagators();
+    load_aws_sigv4();
     load_span_limits(tracer.limits);
     check_unsupported_names();
     return problems_;
@@ -1074,7 +1076,7 @@ class EnvLoader {
     static constexpr const char* kName = "OTEL_PROPAGATORS";
     const std::string_view raw = get(kName);
     if (raw.empty()) return;
-    Propagators chosen{false, false};
+    Propagators chosen{false, false, false};
     bool none = false;
     bool usable = false;
     for_each_member(raw, [&](std::string_view member) {
@@ -1082,16 +1084,18 @@ class EnvLoader {
         chosen.tracecontext = usable = true;
       } else if (iequals(member, "baggage")) {
         chosen.baggage = usable = true;
+      } else if (iequals(member, "xray")) {
+        chosen.xray = usable = true;
       } else if (iequals(member, "none")) {
         none = true;
       } else {
         Line line;
         line.text(kName).text(": ").quoted(member);
         if (iequals(member, "b3") || iequals(member, "b3multi") || iequals(member, "jaeger") ||
-            iequals(member, "xray") || iequals(member, "ottrace")) {
-          line.text(" is not supported: tracelet propagates W3C tracecontext and baggage only");
+            iequals(member, "ottrace")) {
+          line.text(" is not supported: tracelet propagates W3C tracecontext and baggage, and xray");
         } else {
-          line.text(" is not a known propagator (tracecontext, baggage, none)");
+          line.text(" is not a known propagator (tracecontext, baggage, xray, none)");
         }
         line.text("; skipped");
         report(LogLevel::kWarning, line);
@@ -1110,6 +1114,50 @@ class EnvLoader {
       chosen = Propagators{};
     }
     s_.propagators_ = chosen;
+  }
+
+  // ---- AWS SigV4 (TRACELET_AWS_SIGV4) ----
+
+  // The AWS_* values are kept where the lookup has them, not copied into the text pool: a
+  // session token can be longer than the whole pool, and the secret then exists only once.
+  const char* lookup_value(const char* name) noexcept {
+    const char* value = lookup_(lookup_ctx_, name);
+    return value != nullptr && value[0] != '\0' ? value : nullptr;
+  }
+
+  void load_aws_sigv4() noexcept {
+    static constexpr const char* kName = "TRACELET_AWS_SIGV4";
+    const std::string_view raw = get(kName);
+    if (raw.empty()) return;
+    SigV4Credentials c;
+    if (iequals(raw, "xray")) {
+      c.service = "xray";
+    } else if (iequals(raw, "logs")) {
+      c.service = "logs";
+    } else {
+      Line line;
+      line.text(kName).text("=").quoted(raw).text(" is not xray or logs; requests stay unsigned");
+      report(LogLevel::kWarning, line);
+      return;
+    }
+    c.access_key_id = lookup_value("AWS_ACCESS_KEY_ID");
+    c.secret_access_key = lookup_value("AWS_SECRET_ACCESS_KEY");
+    c.session_token = lookup_value("AWS_SESSION_TOKEN");
+    c.region = lookup_value("AWS_REGION");
+    if (c.region == nullptr) c.region = lookup_value("AWS_DEFAULT_REGION");
+    const char* missing = c.access_key_id == nullptr       ? "AWS_ACCESS_KEY_ID"
+                          : c.secret_access_key == nullptr ? "AWS_SECRET_ACCESS_KEY"
+                          : c.region == nullptr            ? "AWS_REGION"
+                                                           : nullptr;
+    if (missing != nullptr) {
+      Line line;
+      line.text(kName).text("=").quoted(raw).text(" needs ").text(missing)
+          .text(", which is not set; requests stay unsigned (and AWS will refuse them)");
+      report(LogLevel::kError, line);
+      return;
+    }
+    s_.aws_ = c;
+    s_.aws_set_ = true;
   }
 
   // ---- span limits ----

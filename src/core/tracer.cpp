@@ -117,6 +117,7 @@ Status Tracer::init(const Options& options) noexcept {
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
   unix_offset_ns_ = port::unix_offset_ns();
+  xray_trace_ids_ = options.xray_trace_ids;
   initialised_ = true;
   enabled_.store(!options.start_disabled, std::memory_order_relaxed);
   return Status::kOk;
@@ -158,12 +159,21 @@ void fill_trace_id(TraceId& id, std::uint64_t hi, std::uint64_t lo) noexcept {
 void fill_span_id(SpanId& id, std::uint64_t v) noexcept { std::memcpy(id.bytes, &v, 8); }
 }  // namespace
 
+void Tracer::stamp_xray_time(TraceId& id) const noexcept {
+  const std::uint64_t seconds = now_unix_ns() / 1000000000u;
+  id.bytes[0] = static_cast<std::uint8_t>(seconds >> 24);
+  id.bytes[1] = static_cast<std::uint8_t>(seconds >> 16);
+  id.bytes[2] = static_cast<std::uint8_t>(seconds >> 8);
+  id.bytes[3] = static_cast<std::uint8_t>(seconds);
+}
+
 TraceId Tracer::new_trace_id() noexcept {
   TraceId id;
   do {
     const std::uint64_t state = draw_state(2);
     fill_trace_id(id, mix64(state + kGolden), mix64(state + 2 * kGolden));
   } while (!id.is_valid());
+  if (xray_trace_ids_) stamp_xray_time(id);
   return id;
 }
 
@@ -186,6 +196,7 @@ void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
   // words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
   if ((hi | lo) != 0) {
     fill_trace_id(trace_id, hi, lo);
+    if (xray_trace_ids_) stamp_xray_time(trace_id);
   } else {
     trace_id = new_trace_id();
   }

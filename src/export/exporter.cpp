@@ -52,6 +52,53 @@ bool compress_write(pb_ostream_t* stream, const pb_byte_t* buf, std::size_t coun
   return body->compressor->write(body->compressor->ctx, buf, count, false, &write_chunk, body);
 }
 
+// ---- signed bodies: encoded (and compressed) twice, once into the signer's hash ----
+
+struct SignedBody {
+  const RequestSigner* signer;
+  detail::TransportWriter* writer;
+  std::uint64_t bytes = 0;
+};
+
+bool hash_out(void* ctx, const std::uint8_t* data, std::size_t len) {
+  auto* body = static_cast<SignedBody*>(ctx);
+  body->signer->body(body->signer->ctx, data, len);
+  body->bytes += len;
+  return true;
+}
+
+bool send_out(void* ctx, const std::uint8_t* data, std::size_t len) {
+  auto* body = static_cast<SignedBody*>(ctx);
+  body->bytes += len;
+  return body->writer->write(data, len);
+}
+
+struct BodySink {
+  const Compressor* compressor;  // nullptr = the encoder's bytes go to `sink` as they are
+  CompressedSink sink;
+  void* sink_ctx;
+};
+
+// nanopb output stream callback: the encoder's bytes, deflated or not, into the sink.
+bool body_write(pb_ostream_t* stream, const pb_byte_t* buf, std::size_t count) {
+  auto* b = static_cast<BodySink*>(stream->state);
+  if (b->compressor == nullptr) return b->sink(b->sink_ctx, buf, count);
+  return b->compressor->write(b->compressor->ctx, buf, count, false, b->sink, b->sink_ctx);
+}
+
+// The body's bytes as they go on the wire, through `sink`: the encoder's output, deflated
+// when `compressor` is given. Returns the uncompressed size in `encoded`.
+bool produce_body(const otlp::RequestSource& source, const otlp::RequestPlan& plan, const Compressor* compressor,
+                  CompressedSink sink, void* sink_ctx, std::size_t& encoded) {
+  BodySink b{compressor, sink, sink_ctx};
+  pb_ostream_t stream = {&body_write, &b, SIZE_MAX, 0, nullptr};
+  const bool ok = (compressor == nullptr || compressor->begin(compressor->ctx)) &&
+                  otlp::encode_request(source, plan, &stream) &&
+                  (compressor == nullptr || compressor->write(compressor->ctx, nullptr, 0, true, sink, sink_ctx));
+  encoded = stream.bytes_written;
+  return ok;
+}
+
 }  // namespace
 
 // The build's default gzip (export/compression.h): none, unless src/export/gzip_zlib.cpp is
@@ -236,7 +283,42 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   std::size_t body_size = plan.bytes;
   bool ok = false;
   std::uint64_t sent_bytes = body_size;
-  if (compress) {
+  const RequestSigner& signer = config_.signer;
+  if (signer.sign != nullptr) {
+    // Signed: the signature covers the body's SHA-256, which must be in the head. Hashing the
+    // body needs a pass of its own (no request-sized buffer); with gzip the compressed bytes
+    // are what is hashed and sent, so they are produced twice (the compressor is
+    // deterministic) and go out with a Content-Length instead of chunks.
+    const Compressor* deflate = compress ? &compressor_ : nullptr;
+    SignedBody hashed{&signer, &writer};
+    signer.begin(signer.ctx);
+    ok = produce_body(source, plan, deflate, &hash_out, &hashed, body_size);
+    char host_text[280];
+    otlp::format_host_header(host_, port_, tls_, host_text, sizeof host_text);
+    SignedRequest request;
+    request.host = host_text;
+    request.target = path_;
+    request.content_type = otlp::kContentType;
+    HttpHeader signature[6];
+    const std::size_t signature_count = ok ? signer.sign(signer.ctx, request, signature, 6) : 0;
+    if (ok && signature_count == 0) {
+      logf(LogLevel::kError, "exporter: the request signer could not sign; %zu spans stay buffered", batch.count);
+    }
+    SignedBody sent{&signer, &writer};
+    std::size_t encoded = 0;
+    ok = signature_count != 0 &&
+         otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
+                               static_cast<std::size_t>(hashed.bytes), config_.headers, config_.header_count,
+                               compress ? compressor_.content_encoding : nullptr, signature, signature_count) &&
+         produce_body(source, plan, deflate, &send_out, &sent, encoded) && writer.flush();
+    if (ok && sent.bytes != hashed.bytes) {
+      logf(LogLevel::kError, "exporter: the body came out %lu bytes the second time, %lu the first (a "
+           "compressor that is not deterministic cannot be used with a signer)",
+           static_cast<unsigned long>(sent.bytes), static_cast<unsigned long>(hashed.bytes));
+      ok = false;
+    }
+    sent_bytes = sent.bytes;
+  } else if (compress) {
     // One pass: encoder -> compressor (1 KB staging) -> chunks through the writer's buffer.
     ChunkedBody chunked{&compressor_, &writer};
     pb_ostream_t body = {&compress_write, &chunked, SIZE_MAX, 0, nullptr};
@@ -259,9 +341,11 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connector_.close(connector_.ctx);
     connected_ = false;
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+    // kOk here: the connection was fine, the body could not be made (encoder, compressor or
+    // signer; each said why above).
     logf(LogLevel::kWarning, "exporter: sending %lu spans failed (%s); will retry",
          static_cast<unsigned long>(batch.count),
-         to_string(writer.status()));
+         writer.status() != Status::kOk ? to_string(writer.status()) : "request not produced");
     return Outcome::kRetry;
   }
   update([](ExporterCounters& c, std::uint64_t n) { c.bytes_sent += n; }, sent_bytes);
@@ -291,6 +375,12 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     connected_ = false;
   }
   const int status = response.status();
+  if (signer.on_answer != nullptr && signer.on_answer(signer.ctx, status, response.date()) &&
+      (status < 200 || status >= 300)) {
+    update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
+    resend_now_ = true;  // the signer took the server's clock: the same batch, signed again
+    return Outcome::kRetry;
+  }
   update([](ExporterCounters& c, std::uint64_t s) { c.last_http_status = static_cast<std::int32_t>(s); },
          static_cast<std::uint64_t>(status));
 
@@ -355,6 +445,11 @@ std::uint32_t Exporter::poll() noexcept {
   if (tracer_->ring().peek_batch(batch, batch_size) != Status::kOk) return delay;
   std::uint32_t retry_after_ms = 0;
   Outcome outcome = export_batch(batch, retry_after_ms);
+  if (outcome == Outcome::kRetry && resend_now_) {
+    resend_now_ = false;
+    tracer_->ring().release(batch);
+    return 0;
+  }
   if (outcome == Outcome::kRetry) {
     tracer_->ring().release(batch);
     schedule_retry(retry_after_ms);

@@ -67,6 +67,7 @@ void HttpResponseParser::reset() noexcept {
   header_bytes_ = line_len_ = line_total_ = 0;
   error_ = "";
   retry_after_[0] = '\0';
+  date_[0] = '\0';
 }
 
 HttpResponseParser::Result HttpResponseParser::fail(const char* reason) noexcept {
@@ -153,6 +154,11 @@ HttpResponseParser::Result HttpResponseParser::on_header_line() noexcept {
     if (n >= sizeof retry_after_) n = sizeof retry_after_ - 1;
     std::memcpy(retry_after_, value, n);
     retry_after_[n] = '\0';
+  } else if (equals_ci(line_, name_len, "date")) {
+    std::size_t n = std::strlen(value);
+    if (n >= sizeof date_) n = sizeof date_ - 1;
+    std::memcpy(date_, value, n);
+    date_[n] = '\0';
   } else if (equals_ci(line_, name_len, "content-type")) {
     protobuf_ = contains_token_ci(value, "application/x-protobuf");
   }
@@ -272,9 +278,17 @@ bool parse_retry_after(const char* value, std::uint64_t now_unix_s, std::uint32_
     seconds = delta > 86400 ? 86400 : static_cast<std::uint32_t>(delta);
     return true;
   }
+  std::int64_t at = 0;
+  if (!parse_http_date(value, at)) return false;
+  std::int64_t wait = at - static_cast<std::int64_t>(now_unix_s);
+  seconds = wait <= 0 ? 0 : (wait > 86400 ? 86400u : static_cast<std::uint32_t>(wait));
+  return true;
+}
+
+bool parse_http_date(const char* value, std::int64_t& unix_s) noexcept {
   // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"
   static const char kMonths[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-  if (std::strlen(value) != 29 || value[3] != ',' || value[4] != ' ' ||
+  if (value == nullptr || std::strlen(value) != 29 || value[3] != ',' || value[4] != ' ' ||
       std::strcmp(value + 25, " GMT") != 0) {
     return false;
   }
@@ -289,7 +303,8 @@ bool parse_retry_after(const char* value, std::uint64_t now_unix_s, std::uint32_
   };
   unsigned day, year, hour, minute, second;
   if (!num(5, 2, day) || !num(12, 4, year) || !num(17, 2, hour) || !num(20, 2, minute) ||
-      !num(23, 2, second) || value[16] != ' ' || value[19] != ':' || value[22] != ':') {
+      !num(23, 2, second) || value[7] != ' ' || value[11] != ' ' || value[16] != ' ' || value[19] != ':' ||
+      value[22] != ':') {
     return false;
   }
   unsigned month = 0;
@@ -297,9 +312,7 @@ bool parse_retry_after(const char* value, std::uint64_t now_unix_s, std::uint32_
     if (std::strncmp(value + 8, kMonths + m * 3, 3) == 0) month = m + 1;
   }
   if (month == 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return false;
-  std::int64_t at = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  std::int64_t wait = at - static_cast<std::int64_t>(now_unix_s);
-  seconds = wait <= 0 ? 0 : (wait > 86400 ? 86400u : static_cast<std::uint32_t>(wait));
+  unix_s = days_from_civil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
   return true;
 }
 

@@ -29,6 +29,8 @@ class HttpResponseParser {
   bool connection_close() const noexcept { return connection_close_; }
   bool has_retry_after() const noexcept { return retry_after_[0] != '\0'; }
   const char* retry_after() const noexcept { return retry_after_; }
+  /// The Date header's value, or nullptr when the answer had none (signers take UTC from it).
+  const char* date() const noexcept { return date_[0] != '\0' ? date_ : nullptr; }
   bool body_is_protobuf() const noexcept { return protobuf_; }
   const std::uint8_t* body() const noexcept { return body_; }
   std::size_t body_len() const noexcept {
@@ -64,11 +66,16 @@ class HttpResponseParser {
   const char* error_ = "";
   char line_[kMaxLine + 1] = {};
   char retry_after_[64] = {};
+  char date_[40] = {};
   std::uint8_t body_[kMaxBody] = {};
 };
 
 /// Seconds to wait from a Retry-After value: delta-seconds, or an IMF-fixdate HTTP-date
 /// compared with `now_unix_s`. Returns false if the value is neither.
 bool parse_retry_after(const char* value, std::uint64_t now_unix_s, std::uint32_t& seconds) noexcept;
+
+/// Unix seconds of an IMF-fixdate HTTP-date ("Sun, 06 Nov 1994 08:49:37 GMT", RFC 7231 7.1.1.1,
+/// the form servers must send). False for anything else (the obsolete forms included).
+bool parse_http_date(const char* value, std::int64_t& unix_s) noexcept;
 
 }  // namespace tracelet::detail

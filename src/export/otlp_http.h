@@ -11,12 +11,21 @@
 // otlp_post() (tracelet/otlp_post.h), which programs such as tools/bridge use.
 namespace tracelet::otlp {
 
-/// Writes the head of `POST <path>` carrying a protobuf body of `content_length` bytes: Host
-/// (IPv6 literals in brackets, the port unless it is the scheme's default), `user_agent`,
-/// Content-Type, Content-Length, then `headers` and the blank line.
+/// The request body's media type.
+constexpr const char* kContentType = "application/x-protobuf";
+
+/// The Host header's value: IPv6 literals in brackets, the port unless it is the scheme's
+/// default (what a request signer must sign). Cut to `cap - 1`, NUL-terminated.
+void format_host_header(const char* host, std::uint16_t port, bool tls, char* out, std::size_t cap) noexcept;
+
+/// Writes the head of `POST <path>` carrying a protobuf body of `content_length` bytes: Host,
+/// `user_agent`, Content-Type, Content-Encoding when `content_encoding` is given,
+/// Content-Length, then `headers`, the `signature` headers and the blank line.
 bool write_post_head(detail::TransportWriter& writer, const char* host, std::uint16_t port, bool tls,
                      const char* path, const char* user_agent, std::size_t content_length,
-                     const HttpHeader* headers, std::size_t header_count) noexcept;
+                     const HttpHeader* headers, std::size_t header_count,
+                     const char* content_encoding = nullptr, const HttpHeader* signature = nullptr,
+                     std::size_t signature_count = 0) noexcept;
 
 /// The same head for a body of unknown length: `Content-Encoding: <content_encoding>` and
 /// `Transfer-Encoding: chunked` instead of Content-Length (the body then goes out as chunks).

@@ -42,3 +42,15 @@ if(TARGET tracelet_net_test_support AND TARGET tracelet_receiver_store AND NOT C
   add_test(NAME store_bench_smoke COMMAND store_bench --benchmark_min_time=0.01)
   set_tests_properties(store_bench_smoke PROPERTIES LABELS "bench;net;store")
 endif()
+
+# CPU per span of SigV4-signed bodies (an extra hashing pass plus the signature) against
+# unsigned ones (the floor), in the same run.
+if(TARGET tracelet_aws)
+  add_executable(sigv4_bench ${CMAKE_CURRENT_LIST_DIR}/sigv4_bench.cpp)
+  target_link_libraries(sigv4_bench PRIVATE tracelet_test_modules tracelet_port_posix benchmark::benchmark
+                                            Threads::Threads)
+  target_include_directories(sigv4_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(sigv4_bench PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME sigv4_bench_smoke COMMAND sigv4_bench --benchmark_min_time=0.01)
+  set_tests_properties(sigv4_bench_smoke PROPERTIES LABELS "bench;aws")
+endif()

@@ -152,7 +152,7 @@ TEST_F(EnvVarsTest, PropagatorsDefaultAndChoices) {
 }
 
 TEST_F(EnvVarsTest, PropagatorsOtherThanW3cAreWarnedAsUnsupported) {
-  for (const char* other : {"b3", "b3multi", "jaeger", "xray", "ottrace"}) {
+  for (const char* other : {"b3", "b3multi", "jaeger", "ottrace"}) {
     set("OTEL_PROPAGATORS", std::string("tracecontext,") + other);
     EXPECT_EQ(load(), 1u) << other << "\n" << all();
     EXPECT_EQ(count(LogLevel::kWarning, std::string("\"") + other + "\" is not supported"), 1u) << all();
@@ -172,6 +172,69 @@ TEST_F(EnvVarsTest, PropagatorsOtherThanW3cAreWarnedAsUnsupported) {
   EXPECT_EQ(count(LogLevel::kWarning, "\"none\" cannot be combined with other propagators"), 1u) << all();
   EXPECT_FALSE(settings_->propagators().tracecontext);
   EXPECT_TRUE(settings_->propagators().baggage);
+}
+
+TEST_F(EnvVarsTest, PropagatorsXrayAloneAndWithW3c) {
+  set("OTEL_PROPAGATORS", "xray");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_TRUE(settings_->propagators().xray);
+  EXPECT_FALSE(settings_->propagators().tracecontext);
+  EXPECT_FALSE(settings_->propagators().baggage);
+  set("OTEL_PROPAGATORS", "tracecontext,baggage,XRay");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_TRUE(settings_->propagators().xray);
+  EXPECT_TRUE(settings_->propagators().tracecontext);
+  EXPECT_TRUE(settings_->propagators().baggage);
+  set("OTEL_PROPAGATORS", "tracecontext");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_FALSE(settings_->propagators().xray);
+}
+
+TEST_F(EnvVarsTest, XrayTraceIdsIsABoolean) {
+  EXPECT_EQ(load(), 0u);
+  EXPECT_FALSE(options_.xray_trace_ids);
+  set("TRACELET_XRAY_TRACE_IDS", "TRUE");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_TRUE(options_.xray_trace_ids);
+  set("TRACELET_XRAY_TRACE_IDS", "false");
+  EXPECT_EQ(load(), 0u) << all();
+  EXPECT_FALSE(options_.xray_trace_ids);
+}
+
+// ---- TRACELET_AWS_SIGV4 ----------------------------------------------------------------------
+
+TEST_F(EnvVarsTest, AwsSigV4TakesTheAwsVariablesWithoutCopyingOrLoggingTheSecret) {
+  EXPECT_EQ(load(), 0u);
+  EXPECT_EQ(settings_->aws_sigv4(), nullptr);
+  const std::string secret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  set("TRACELET_AWS_SIGV4", "xray");
+  set("AWS_SECRET_ACCESS_KEY", secret);
+  set("AWS_DEFAULT_REGION", "eu-west-1");
+  EXPECT_EQ(load(), 1u) << all();
+  EXPECT_EQ(count(LogLevel::kError, "needs AWS_ACCESS_KEY_ID, which is not set"), 1u) << all();
+  EXPECT_EQ(settings_->aws_sigv4(), nullptr);
+  set("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE");
+  EXPECT_EQ(load(), 0u) << all();
+  const tracelet::SigV4Credentials* c = settings_->aws_sigv4();
+  ASSERT_NE(c, nullptr);
+  EXPECT_STREQ(c->service, "xray");
+  EXPECT_STREQ(c->access_key_id, "AKIDEXAMPLE");
+  EXPECT_EQ(c->secret_access_key, vars_["AWS_SECRET_ACCESS_KEY"].c_str());  // the environment's own string
+  EXPECT_STREQ(c->region, "eu-west-1");
+  EXPECT_EQ(c->session_token, nullptr);
+  set("AWS_REGION", "us-east-2");  // wins over AWS_DEFAULT_REGION
+  set("AWS_SESSION_TOKEN", "TOKEN");
+  set("TRACELET_AWS_SIGV4", "LOGS");
+  EXPECT_EQ(load(), 0u) << all();
+  c = settings_->aws_sigv4();
+  ASSERT_NE(c, nullptr);
+  EXPECT_STREQ(c->service, "logs");
+  EXPECT_STREQ(c->region, "us-east-2");
+  EXPECT_STREQ(c->session_token, "TOKEN");
+  set("TRACELET_AWS_SIGV4", "s3");
+  EXPECT_EQ(load(), 1u) << all();
+  EXPECT_EQ(count(LogLevel::kWarning, "TRACELET_AWS_SIGV4=\"s3\" is not xray or logs"), 1u) << all();
+  EXPECT_EQ(all().find(secret), std::string::npos);
 }
 
 // ---- OTEL_LOG_LEVEL --------------------------------------------------------------------------

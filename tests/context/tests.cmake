@@ -19,3 +19,9 @@ tracelet_add_test(baggage_spec_limits_test
   LIBS tracelet_core tracelet_port_fake
   DEFINITIONS TRACELET_BAGGAGE_MAX_ENTRIES=64 TRACELET_BAGGAGE_BYTES=8192
   LABELS propagation)
+
+# AWS X-Ray's X-Amzn-Trace-Id propagator and the X-Ray trace-id generator. The parser's fuzz
+# target is in tests/fuzz/tests.cmake; the official propagator's cross-process check in
+# tests/aws/tests.cmake.
+tracelet_add_test(xray_propagation_test SOURCES ${CMAKE_CURRENT_LIST_DIR}/xray_propagation_test.cpp
+                  LIBS tracelet_test_modules tracelet_port_fake LABELS propagation)

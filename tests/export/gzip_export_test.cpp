@@ -18,6 +18,7 @@
 #include "otlp_decode.h"
 #include "tracelet/exporter.h"
 #include "tracelet/gzip.h"
+#include "tracelet/sigv4.h"
 #include "tracelet/tracelet.h"
 
 // ---- allocation counting, switched on only while the compressor runs -----------------------
@@ -321,6 +322,98 @@ TEST_F(GzipExport, TheCompressorAllocatesAtInitOnlyNeverPerRequest) {
   EXPECT_EQ(collector_.span_names(), names_);
   EXPECT_EQ(g_allocations, 0u) << "deflateReset reuses the state: no allocation per request";
   EXPECT_EQ(GzipCompressor().state_bytes(), 0u);
+}
+
+// Wraps a RequestSigner and counts heap allocations made while it runs.
+struct CountingSigner {
+  RequestSigner inner;
+  static void begin(void* ctx) noexcept {
+    auto* self = static_cast<CountingSigner*>(ctx);
+    g_counting = true;
+    self->inner.begin(self->inner.ctx);
+    g_counting = false;
+  }
+  static void body(void* ctx, const std::uint8_t* data, std::size_t len) noexcept {
+    auto* self = static_cast<CountingSigner*>(ctx);
+    g_counting = true;
+    self->inner.body(self->inner.ctx, data, len);
+    g_counting = false;
+  }
+  static std::size_t sign(void* ctx, const SignedRequest& request, HttpHeader* out, std::size_t cap) noexcept {
+    auto* self = static_cast<CountingSigner*>(ctx);
+    g_counting = true;
+    const std::size_t n = self->inner.sign(self->inner.ctx, request, out, cap);
+    g_counting = false;
+    return n;
+  }
+  static bool answer(void* ctx, int status, const char* date) noexcept {
+    auto* self = static_cast<CountingSigner*>(ctx);
+    g_counting = true;
+    const bool again = self->inner.on_answer(self->inner.ctx, status, date);
+    g_counting = false;
+    return again;
+  }
+  RequestSigner signer() { return RequestSigner{this, &begin, &body, &sign, &answer}; }
+};
+
+// With a signer the gzip body is compressed twice (hash pass, send pass) and goes out with a
+// Content-Length; the signed hash is the SHA-256 of the compressed bytes; neither the signer
+// nor the compressor allocates per request. (The official signer checks the signatures
+// themselves in tests/aws/sigv4_official_test.cpp.)
+TEST_F(GzipExport, SignedGzipBodiesCarryTheHashOfTheCompressedBytesAndAllocateNothing) {
+  GzipCompressor gzip;
+  ASSERT_EQ(gzip.init(), Status::kOk);
+  CountingCompressor counting{gzip.compressor()};
+  config_.compressor = counting.compressor();
+  std::uint64_t now = 1796342399;
+  SigV4Credentials credentials;
+  credentials.access_key_id = "AKIDEXAMPLE";
+  credentials.secret_access_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  credentials.region = "us-east-1";
+  credentials.service = "xray";
+  credentials.now_unix_s = [](void* ctx) { return *static_cast<std::uint64_t*>(ctx); };
+  credentials.now_ctx = &now;
+  SigV4Signer sigv4;
+  ASSERT_EQ(sigv4.init(credentials), Status::kOk);
+  CountingSigner signer{sigv4.request_signer()};
+  config_.signer = signer.signer();
+  ASSERT_EQ(exporter_.init(tracer_, config_, collector_.connector()), Status::kOk);
+  g_allocations = 0;
+  record(150);
+  ASSERT_EQ(exporter_.flush(5000), Status::kOk) << logs();
+  ASSERT_EQ(collector_.requests.size(), 3u);
+  for (const Request& r : collector_.requests) {
+    EXPECT_EQ(r.headers.count("Transfer-Encoding"), 0u);
+    EXPECT_EQ(r.headers.at("Content-Encoding"), "gzip");
+    EXPECT_EQ(std::stoul(r.headers.at("Content-Length")), r.compressed.size());
+    std::uint8_t digest[32];
+    char digest_hex[65];
+    sigv4::sha256(reinterpret_cast<const std::uint8_t*>(r.compressed.data()), r.compressed.size(), digest);
+    sigv4::to_hex(digest, sizeof digest, digest_hex);
+    EXPECT_EQ(r.headers.at("X-Amz-Content-Sha256"), digest_hex);
+    EXPECT_EQ(r.headers.at("X-Amz-Date"), "20261203T235959Z");
+    EXPECT_EQ(r.headers.at("Authorization").rfind("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261203/", 0), 0u);
+    EXPECT_EQ(r.decoded.span_count(), 50u);
+  }
+  EXPECT_EQ(collector_.span_names(), names_);
+  EXPECT_EQ(g_allocations, 0u) << "signing and compressing twice allocate nothing per request";
+}
+
+// A signer that cannot sign (no time, bad credentials): nothing goes out, the spans stay.
+TEST_F(GzipExport, ASignerThatCannotSignSendsNothingAndKeepsTheSpans) {
+  RequestSigner refusing;
+  refusing.begin = [](void*) noexcept {};
+  refusing.body = [](void*, const std::uint8_t*, std::size_t) noexcept {};
+  refusing.sign = [](void*, const SignedRequest&, HttpHeader*, std::size_t) noexcept -> std::size_t { return 0; };
+  config_.signer = refusing;
+  ASSERT_EQ(exporter_.init(tracer_, config_, collector_.connector()), Status::kOk);
+  record(5);
+  EXPECT_EQ(exporter_.flush(50), Status::kTimeout);
+  EXPECT_EQ(collector_.requests.size(), 0u);
+  EXPECT_EQ(collector_.partial.size(), 0u) << "not a byte of the request went out";
+  EXPECT_EQ(exporter_.pending_spans(), 5u);
+  EXPECT_NE(logs().find("the request signer could not sign; 5 spans stay buffered"), std::string::npos) << logs();
+  EXPECT_NE(logs().find("failed (request not produced)"), std::string::npos) << logs();
 }
 
 TEST_F(GzipExport, AConnectionBrokenMidBodyIsRetriedWhole) {

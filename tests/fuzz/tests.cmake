@@ -214,3 +214,17 @@ if(TARGET tracelet_bridge_lib AND NOT CMAKE_CROSSCOMPILING)
     LINK -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
     LABELS serial SECONDS ${_fuzz_seconds})
 endif()
+
+# AWS: the X-Amzn-Trace-Id parser with the W3C one it is combined with, and SigV4's request
+# canonicalisation (its SHA-256 comes from Mbed TLS's crypto library, linked by path).
+tracelet_add_fuzz_target(xray_header_fuzz
+  SOURCES ${PROJECT_SOURCE_DIR}/src/context/xray_propagation.cpp ${PROJECT_SOURCE_DIR}/src/context/propagation.cpp
+          ${PROJECT_SOURCE_DIR}/src/core/text.cpp
+  LIBS tracelet_test_modules tracelet_port_fake LABELS propagation SECONDS ${_fuzz_seconds})
+if(TARGET tracelet_aws AND TRACELET_MBEDCRYPTO_LIBRARY)
+  tracelet_add_fuzz_target(sigv4_canonical_fuzz
+    SOURCES ${PROJECT_SOURCE_DIR}/src/aws/sigv4.cpp ${PROJECT_SOURCE_DIR}/src/export/log.cpp
+            ${PROJECT_SOURCE_DIR}/src/export/http_response.cpp ${PROJECT_SOURCE_DIR}/src/core/status.cpp
+            ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${TRACELET_MBEDCRYPTO_LIBRARY}
+    LIBS tracelet_test_modules tracelet_port_fake LABELS aws SECONDS ${_fuzz_seconds})
+endif()

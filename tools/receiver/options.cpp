@@ -52,6 +52,8 @@ const char* usage_text() {
       "      --max-rows N           keep at most the newest N stored spans\n"
       "      --store-queue-mb MB    decoded spans waiting for the disk (default 64); when full,\n"
       "                             requests are still answered 200 but not stored, and counted\n"
+      "      --aws-sigv4 FILE       require AWS SigV4 signatures for the key in FILE\n"
+      "                             ('<service> <region> <key id> <secret> [<token>]')\n"
       "      --max-body BYTES       larger request bodies get 413 (default 8388608); the limit\n"
       "                             holds for chunked bodies and for gzip bodies once inflated\n"
       "      --idle-timeout-ms MS   close keep-alive connections idle this long (default 30000)\n"
@@ -117,6 +119,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.key_file = value;
     } else if (arg == "--client-ca") {
       out.client_ca_file = value;
+    } else if (arg == "--aws-sigv4") {
+      out.aws_sigv4_file = value;
     } else if (arg == "--listen") {
       if (std::strcmp(value, "127.0.0.1") != 0 && std::strcmp(value, "::1") != 0) {
         error = std::string("option --listen: '") + value + "' is not 127.0.0.1 or ::1 (the receiver "

@@ -31,6 +31,9 @@ struct Options {
   std::uint32_t body_timeout_ms = 30000;
   /// --max-connections N: connections served at once; more are refused (plain HTTP: 503).
   std::uint32_t max_connections = 16;
+  /// --aws-sigv4 FILE: play an AWS OTLP endpoint offline; requests must carry a valid SigV4
+  /// signature for the key in FILE (see sigv4_check.h), else 403 with the reason and a Date.
+  std::string aws_sigv4_file;
 
   // Fault injection for tests. Requests are numbered from 1 in arrival order over all
   // connections; each "first N" counts from request 1.

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <cstring>
 #include <iostream>
@@ -76,6 +77,10 @@ void Server::log(const std::string& line) {
 }
 
 bool Server::start(std::string& error) {
+  if (!options_.aws_sigv4_file.empty()) {
+    if (!read_sigv4_key(options_.aws_sigv4_file, aws_key_, error)) return false;
+    aws_sigv4_ = true;
+  }
   if (!options_.plain &&
       !tls_.load(options_.cert_file, options_.key_file, options_.client_ca_file, error)) {
     return false;
@@ -452,6 +457,12 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
   if (head.method != "POST") {
     Reply r = error_reply(405, "method " + head.method + " not allowed on /v1/traces (use POST)", &head);
     r.headers.push_back("Allow: POST");
+    return r;
+  }
+  std::string refused;
+  if (aws_sigv4_ && !check_sigv4(head, body, aws_key_, std::time(nullptr), refused)) {
+    Reply r = error_reply(403, "AWS SigV4: " + refused, &head);
+    r.headers.push_back("Date: " + http_date(std::time(nullptr)));  // clients without a clock
     return r;
   }
   const std::string* type = head.header("content-type");

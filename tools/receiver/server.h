@@ -9,6 +9,7 @@
 #include "connection.h"
 #include "http.h"
 #include "options.h"
+#include "sigv4_check.h"
 #include "tls_server.h"
 
 namespace tracelet::receiver {
@@ -61,6 +62,8 @@ class Server {
   bool sleep_unless_stopped(std::uint32_t ms);
 
   const Options& options_;
+  SigV4Key aws_key_;        // --aws-sigv4: the key requests must be signed with
+  bool aws_sigv4_ = false;
   const std::atomic<bool>& stop_;
   Store* store_;
   TlsServer tls_;
