@@ -302,7 +302,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     HttpHeader signature[6];
     const std::size_t signature_count = ok ? signer.sign(signer.ctx, request, signature, 6) : 0;
     if (ok && signature_count == 0) {
-      logf(LogLevel::kError, "exporter: the request signer could not sign; %zu spans stay buffered", batch.count);
+      logf(LogLevel::kError, "exporter: the request signer could not sign; %lu spans stay buffered",
+           static_cast<unsigned long>(batch.count));
     }
     SignedBody sent{&signer, &writer};
     std::size_t encoded = 0;
