@@ -55,6 +55,10 @@ void Span::set_attribute(std::string_view key, const AttributeValue& value) noex
   if (recording_) data_.set_attribute(key, value);
 }
 
+void Span::set_int_attribute(std::string_view key, std::int64_t value) noexcept {
+  if (recording_) data_.set_int_attribute(key, value);
+}
+
 void Span::add_event(std::string_view name, std::initializer_list<Attribute> attributes) noexcept {
   add_event(name, attributes.begin(), attributes.size());
 }

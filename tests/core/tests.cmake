@@ -3,6 +3,7 @@
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 tracelet_add_test(ring_test SOURCES ${_dir}/ring_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_test(span_test SOURCES ${_dir}/span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+tracelet_add_test(id_words_test SOURCES ${_dir}/id_words_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 
 # The same API test against a core compiled with TRACELET_ENABLED=0 (STYLE C11).
 get_property(_module_sources GLOBAL PROPERTY TRACELET_MODULE_SOURCES)
