@@ -7,6 +7,7 @@
 
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
+#include "tracelet/port.h"
 #include "tracelet/ring.h"
 #include "tracelet/sampler.h"
 #include "tracelet/span.h"
@@ -121,7 +122,10 @@ class Tracer {
   Ring& ring() noexcept { return ring_; }
 
   /// Wall-clock Unix nanoseconds on the tracer's never-decreasing timeline.
-  std::uint64_t now_unix_ns() const noexcept;
+  /// Inline: every span reads it twice, and on a small core the call is a tenth of the read.
+  std::uint64_t now_unix_ns() const noexcept {
+    return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
+  }
 
   /// New random ids (never all-zero). ISR-safe: yes. Blocks: never. Allocates: never.
   /// Lock-free where 64-bit atomics are; elsewhere one short port critical section.

@@ -10,6 +10,7 @@
 // step.)
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 namespace tracelet::detail {
 
@@ -45,13 +46,8 @@ namespace tracelet::detail {
 /// Fills a generator state from 16 seed bytes; an all-zero seed (the one state the generator
 /// cannot leave) becomes a fixed non-zero one.
 inline void xorshift128_seed(std::uint32_t* state, const std::uint8_t* seed) noexcept {
-  std::uint32_t any = 0;
-  for (int i = 0; i < 4; ++i) {
-    state[i] = std::uint32_t{seed[4 * i]} | std::uint32_t{seed[4 * i + 1]} << 8 |
-               std::uint32_t{seed[4 * i + 2]} << 16 | std::uint32_t{seed[4 * i + 3]} << 24;
-    any |= state[i];
-  }
-  if (any == 0) state[0] = 0x9e3779b9u;
+  std::memcpy(state, seed, 16);
+  if ((state[0] | state[1] | state[2] | state[3]) == 0) state[0] = 0x9e3779b9u;
 }
 
 }  // namespace tracelet::detail

@@ -128,9 +128,8 @@ Status Tracer::init(const Options& options) noexcept {
   if (!port::entropy(seed, sizeof seed)) {
     // No entropy source: ids stay unique per boot but become guessable across boots.
     const std::uint64_t a = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
-    const std::uint64_t b = mix64(a + kGolden);
     std::memcpy(seed, &a, 8);
-    std::memcpy(seed + 8, &b, 8);
+    std::memcpy(seed + 8, &a, 8);
   }
   seed_words(id_state_, seed);
   sampling_counters_.reset();
@@ -158,10 +157,6 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
   (void)options;
   return Span();
 #endif
-}
-
-std::uint64_t Tracer::now_unix_ns() const noexcept {
-  return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
 }
 
 void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
