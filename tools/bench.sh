@@ -1,25 +1,46 @@
 #!/usr/bin/env bash
-# Measures the figures quoted in the README: span recording cost (1 and 2 threads), OTLP
-# encoding throughput and bytes/span, and sustained export over TLS on loopback.
-# Builds a RelWithDebInfo tree in build/bench. Medians of 5 repetitions; these machines are
-# shared, so compare CPU time as well as wall time.
-# Usage: tools/bench.sh
+# Measures the figures quoted in the README, each next to its floor or baseline measured in the
+# same run (the machines are shared: a ratio to a floor from the same minutes means more than a
+# bare figure):
+#   span recording (start + 2 attributes + end), 1 and 2 threads  vs  two clock_gettime reads
+#     + a 120-byte copy (span_bench BM_FloorTwoClockReadsAndCopy)
+#   OTLP encoding, real bytes                                      vs  memcpy of the same request
+#   export over TLS to the local receiver on loopback              vs  the same request bytes
+#     through the TLS client alone, when export_bench has that baseline
+#   Cortex-M4 instruction counts (tools/cross/footprint.sh), when build-cross/cm4 exists
+# Builds a RelWithDebInfo tree in build/bench; medians of 5 repetitions. Writes every figure to
+# build/bench/bench.json and prints the README's "Measured" rows (tools/bench-report.js).
+# Usage: tools/bench.sh            TRACELET_BENCH_REPS=N changes the repetitions (default 5)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash tools/install-deps.sh
-mkdir -p build/bench
-cmake -S . -B build/bench -DCMAKE_BUILD_TYPE=RelWithDebInfo >build/bench/configure.log 2>&1 ||
-  { cat build/bench/configure.log; exit 1; }
-cmake --build build/bench -j "${TRACELET_JOBS:-2}" --target span_bench encode_bench export_bench store_bench
-echo "== span recording (start + 2 attributes + end)"
-build/bench/tests/span_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true |
-  grep -E 'median|Benchmark'
-echo "== OTLP encoding (sizing pass + encoding, per batch)"
-build/bench/tests/encode_bench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true |
-  grep -E 'median|Benchmark'
-echo "== sustained export over TLS to the local receiver on loopback"
-build/bench/tests/export_bench
-echo "== the receiver's SQLite store: spans/s committed, next to the receiver's answers without it"
-build/bench/tests/store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true |
-  grep -E 'median|Benchmark'
+out=build/bench
+reps=${TRACELET_BENCH_REPS:-5}
+mkdir -p "$out"
+cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/configure.log" 2>&1 ||
+  { cat "$out/configure.log"; exit 1; }
+cmake --build "$out" -j "${TRACELET_JOBS:-2}" --target span_bench encode_bench export_bench store_bench
+
+run() {  # run NAME [benchmark args...]: console to the terminal, JSON to $out/NAME.json
+  local name=$1
+  shift
+  echo "== $name"
+  "$out/tests/$name" --benchmark_out="$out/$name.json" --benchmark_out_format=json "$@"
+}
+run span_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+run encode_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+run export_bench
+run store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+
+footprint=$out/footprint.txt
+rm -f "$footprint"
+if [[ -d build-cross/cm4 ]]; then
+  echo "== Cortex-M4 instruction counts (tools/cross/footprint.sh)"
+  bash tools/cross/footprint.sh | tee "$footprint"
+else
+  echo "== Cortex-M4 counts skipped: no build-cross/cm4 (run tools/cross/run-all.sh cm4 first)"
+fi
+
+echo
+node tools/bench-report.js "$out" "$out/bench.json"

@@ -27,6 +27,8 @@ constexpr std::uint8_t array_element_tag() noexcept {
     return 0;
   }
 }
+/// Returns `element`; defined beside the array writer (see AttributeValue::element_of).
+AttributeValue array_element(const AttributeValue& element) noexcept;
 }  // namespace detail
 
 /// One typed attribute value: bool, 64-bit integer, double, string, or a homogeneous array of
@@ -89,9 +91,11 @@ class AttributeValue {
   constexpr AttributeValue(Type element_type, const void* items, std::uint32_t count,
                            ElementReader read) noexcept
       : type_(Type::kArray), element_type_(element_type), count_(count), items_(items), read_(read) {}
+  // Goes through detail::array_element() so that building an array value links the array
+  // writer (src/core/array_attribute.cpp); images without arrays leave it out.
   template <class T>
   static AttributeValue element_of(const void* items, std::size_t i) noexcept {
-    return AttributeValue(static_cast<const T*>(items)[i]);
+    return detail::array_element(AttributeValue(static_cast<const T*>(items)[i]));
   }
 
   Type type_;

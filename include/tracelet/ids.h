@@ -4,8 +4,11 @@
 /// Plain values: every member here is ISR-safe, never blocks and never allocates.
 namespace tracelet {
 
+// Ids are word-aligned so that zeroing and copying them are a few word stores on a 32-bit
+// core, not calls to a byte-wise memset/memcpy.
+
 /// 16-byte W3C/OTLP trace id. All zeros is invalid.
-struct TraceId {
+struct alignas(4) TraceId {
   std::uint8_t bytes[16] = {};
   bool is_valid() const noexcept {
     for (std::uint8_t b : bytes) {
@@ -23,7 +26,7 @@ struct TraceId {
 };
 
 /// 8-byte W3C/OTLP span id. All zeros is invalid (and means "no parent").
-struct SpanId {
+struct alignas(4) SpanId {
   std::uint8_t bytes[8] = {};
   bool is_valid() const noexcept {
     for (std::uint8_t b : bytes) {

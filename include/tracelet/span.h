@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
+#include <type_traits>
 
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
@@ -61,6 +62,12 @@ class Span {
   /// TRACELET_MAX_STRING_BYTES (or the tracer's SpanLimits::value_bytes) are cut; past
   /// TRACELET_MAX_ATTRIBUTES (or SpanLimits::attributes) it is dropped and counted.
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
+  /// The same for an integer value (not bool), the most common attribute: appended in one go
+  /// when the key needs no cut and is new, without building an AttributeValue.
+  template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  void set_attribute(std::string_view key, T value) noexcept {
+    set_int_attribute(key, static_cast<std::int64_t>(value));
+  }
   /// Sets `key` to an array of `count` elements (OTLP ArrayValue): T is bool, an integer (not
   /// char), float/double, or anything convertible to std::string_view. Copied now, never
   /// allocates. Past TRACELET_MAX_ARRAY_ELEMENTS the extra elements are cut (kept: the first
@@ -108,6 +115,7 @@ class Span {
   friend void detail::close_link(const detail::ContextLink&) noexcept;
   friend Span* detail::active_span() noexcept;
   Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
+  void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
   static Span* active_span_in(const detail::ContextLink* link) noexcept;
 
@@ -134,6 +142,8 @@ class Span {
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
   void set_attribute(std::string_view, const AttributeValue&) noexcept {}
+  template <class T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool>, int> = 0>
+  void set_attribute(std::string_view, T) noexcept {}
   template <class T>
   void set_attribute(std::string_view, const T*, std::size_t) noexcept {}
   template <class T>

@@ -25,9 +25,7 @@ std::int64_t clock_ns(clockid_t clock) noexcept {
 }
 }  // namespace
 
-std::uint64_t monotonic_ns() noexcept {
-  return static_cast<std::uint64_t>(clock_ns(CLOCK_MONOTONIC));
-}
+// monotonic_ns(): clock_posix.cpp (the CPU counter where it is steady, else clock_gettime).
 
 std::int64_t unix_offset_ns() noexcept {
   return clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);

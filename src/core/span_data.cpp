@@ -72,7 +72,8 @@ void SpanData::start(std::string_view name, const SpanLimitsResolved& span_limit
   limits = &span_limits;
   name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
   bytes[0] = static_cast<std::uint8_t>(name.size());
-  std::memcpy(bytes + 1, name.data(), name.size());
+  // Span names are short: a byte loop beats a library call's set-up.
+  for (std::size_t i = 0; i < name.size(); ++i) bytes[1 + i] = static_cast<std::uint8_t>(name[i]);
   used = static_cast<std::uint16_t>(1 + name.size());
   dropped_attributes = 0;
   dropped_events = 0;
@@ -116,6 +117,28 @@ void SpanData::set_attribute(std::string_view key, const AttributeValue& value) 
   }
   used = static_cast<std::uint16_t>(at_used);
   ++attribute_count;
+}
+
+void SpanData::set_int_attribute(std::string_view key, std::int64_t value) noexcept {
+  const std::size_t key_len = key.size();
+  const std::size_t size = 2 + key_len + 8;
+  std::size_t unused = 0;
+  // The short path: a key that needs no cut, not set before, with room and count to spare.
+  // Anything else (a replacement, a drop) takes the general path, which counts it.
+  if (key_len <= TRACELET_MAX_STRING_BYTES && attribute_count < limits->attributes &&
+      kCapacity - used >= size &&
+      (attribute_count == 0 || find_attribute(bytes, used, key, unused) == kCapacity)) {
+    std::uint8_t* p = bytes + used;
+    p[0] = static_cast<std::uint8_t>(AttributeValue::Type::kInt);
+    p[1] = static_cast<std::uint8_t>(key_len);
+    // Keys are short: a byte loop beats a library call's set-up.
+    for (std::size_t i = 0; i < key_len; ++i) p[2 + i] = static_cast<std::uint8_t>(key[i]);
+    std::memcpy(p + 2 + key_len, &value, 8);
+    used = static_cast<std::uint16_t>(used + size);
+    ++attribute_count;
+    return;
+  }
+  set_attribute(key, AttributeValue(value));
 }
 
 void SpanData::add_event(std::string_view name, std::uint64_t time_unix_ns,

@@ -66,6 +66,11 @@ inline constexpr std::size_t string_length_size(std::size_t len) noexcept {
 /// Bytes append_attribute() needs for this entry (after its cuts).
 std::size_t attribute_size(std::string_view key, const AttributeValue& value,
                            std::size_t max_value_bytes = TRACELET_MAX_STRING_BYTES) noexcept;
+/// The array entry writer and its size, in array_attribute.cpp (linked only where array
+/// values are built; see there).
+bool append_array(std::uint8_t* buf, std::size_t cap, std::size_t& used, std::string_view key,
+                  const AttributeValue& value) noexcept;
+std::size_t array_attribute_size(std::string_view key, const AttributeValue& value) noexcept;
 /// Elements of an array value that a record keeps: at most TRACELET_MAX_ARRAY_ELEMENTS.
 std::size_t array_element_count(const AttributeValue& value) noexcept;
 

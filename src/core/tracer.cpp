@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "core/id_words.h"
 #include "core/span_record.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
@@ -16,19 +17,38 @@ std::uint64_t mix64(std::uint64_t z) noexcept {  // splitmix64 finaliser
 }
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
-// Adds `step` to the id state and returns the value before. A template, so only the branch
-// for the state's type is compiled: fetch_add does not exist on the plain word.
-template <typename State>
-std::uint64_t advance(State& state, std::uint64_t step) noexcept {
-  if constexpr (std::is_same_v<State, std::atomic<std::uint64_t>>) {
-    return state.fetch_add(step, std::memory_order_relaxed);
-  } else {
-    const std::uint32_t saved = port::critical_enter();
-    const std::uint64_t before = state;
-    state = before + step;
-    port::critical_exit(saved);
-    return before;
+// The two id generators, chosen by the state's type; templates, so only the one for this
+// platform is compiled (fetch_add does not exist on the plain words).
+// 64-bit atomics: one fetch_add reserves ceil(count / 2) steps of the counter; each step's
+// splitmix64 finaliser gives two words.
+template <typename T>
+void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count) noexcept {
+  const std::uint64_t steps = (count + 1) / 2;
+  const std::uint64_t base = state.fetch_add(steps * kGolden, std::memory_order_relaxed);
+  for (std::size_t i = 0; i < count; i += 2) {
+    const std::uint64_t v = mix64(base + (i / 2 + 1) * kGolden);
+    out[i] = static_cast<std::uint32_t>(v);
+    if (i + 1 < count) out[i + 1] = static_cast<std::uint32_t>(v >> 32);
   }
+}
+// 32-bit cores: xorshift128 under the port's critical section (ISRs start spans too), in
+// whole blocks of 4 words.
+template <typename Words>
+void draw_words(Words& state, std::uint32_t* out, std::size_t count) noexcept {
+  const std::uint32_t saved = port::critical_enter();
+  detail::xorshift128_blocks(state.s, out, (count + 3) / 4);
+  port::critical_exit(saved);
+}
+
+template <typename T>
+void seed_words(std::atomic<T>& state, const std::uint8_t* seed) noexcept {
+  T v = 0;
+  std::memcpy(&v, seed, sizeof v);
+  state.store(v, std::memory_order_relaxed);
+}
+template <typename Words>
+void seed_words(Words& state, const std::uint8_t* seed) noexcept {
+  detail::xorshift128_seed(state.s, seed);
 }
 
 }  // namespace
@@ -104,15 +124,14 @@ Status Tracer::init(const Options& options) noexcept {
   }
   resource_len_ = static_cast<std::uint16_t>(used);
 
-  std::uint64_t seed = 0;
-  std::uint8_t seed_bytes[8];
-  if (port::entropy(seed_bytes, sizeof seed_bytes)) {
-    std::memcpy(&seed, seed_bytes, sizeof seed);
-  } else {
+  std::uint8_t seed[16];
+  if (!port::entropy(seed, sizeof seed)) {
     // No entropy source: ids stay unique per boot but become guessable across boots.
-    seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
+    const std::uint64_t a = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
+    std::memcpy(seed, &a, 8);
+    std::memcpy(seed + 8, &a, 8);
   }
-  id_state_ = seed;
+  seed_words(id_state_, seed);
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -141,23 +160,9 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
 #endif
 }
 
-std::uint64_t Tracer::now_unix_ns() const noexcept {
-  return port::monotonic_ns() + static_cast<std::uint64_t>(unix_offset_ns_);
+void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
+  draw_words(id_state_, out, count);
 }
-
-std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
-  // One atomic step per draw, however many 64-bit words it needs: the state advances by
-  // `words` golden ratios and each word is the splitmix64 finaliser of one of them.
-  return advance(id_state_, words * kGolden);
-}
-
-namespace {
-void fill_trace_id(TraceId& id, std::uint64_t hi, std::uint64_t lo) noexcept {
-  std::memcpy(id.bytes, &hi, 8);
-  std::memcpy(id.bytes + 8, &lo, 8);
-}
-void fill_span_id(SpanId& id, std::uint64_t v) noexcept { std::memcpy(id.bytes, &v, 8); }
-}  // namespace
 
 void Tracer::stamp_xray_time(TraceId& id) const noexcept {
   const std::uint64_t seconds = now_unix_ns() / 1000000000u;
@@ -167,41 +172,40 @@ void Tracer::stamp_xray_time(TraceId& id) const noexcept {
   id.bytes[3] = static_cast<std::uint8_t>(seconds);
 }
 
+// All-zero ids are invalid; the chance is 2^-64 or less, but never hand one out. (Tested on
+// the words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
 TraceId Tracer::new_trace_id() noexcept {
-  TraceId id;
+  std::uint32_t w[4];  // random_words() may fill whole blocks of 4
   do {
-    const std::uint64_t state = draw_state(2);
-    fill_trace_id(id, mix64(state + kGolden), mix64(state + 2 * kGolden));
-  } while (!id.is_valid());
+    random_words(w, 4);
+  } while ((w[0] | w[1] | w[2] | w[3]) == 0);
+  TraceId id;
+  std::memcpy(id.bytes, w, 16);
   if (xray_trace_ids_) stamp_xray_time(id);
   return id;
 }
 
 SpanId Tracer::new_span_id() noexcept {
-  std::uint64_t v;
+  std::uint32_t w[4];
   do {
-    v = mix64(draw_state(1) + kGolden);
-  } while (v == 0);
+    random_words(w, 2);
+  } while ((w[0] | w[1]) == 0);
   SpanId id;
-  fill_span_id(id, v);
+  std::memcpy(id.bytes, w, 8);
   return id;
 }
 
 void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
-  const std::uint64_t state = draw_state(3);
-  const std::uint64_t hi = mix64(state + kGolden);
-  const std::uint64_t lo = mix64(state + 2 * kGolden);
-  const std::uint64_t span = mix64(state + 3 * kGolden);
-  // All-zero ids are invalid; the chance is 2^-64, but never hand one out. (Tested on the
-  // words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
-  if ((hi | lo) != 0) {
-    fill_trace_id(trace_id, hi, lo);
+  std::uint32_t w[8];
+  random_words(w, 6);
+  if ((w[0] | w[1] | w[2] | w[3]) != 0) {
+    std::memcpy(trace_id.bytes, w, 16);
     if (xray_trace_ids_) stamp_xray_time(trace_id);
   } else {
     trace_id = new_trace_id();
   }
-  if (span != 0) {
-    fill_span_id(span_id, span);
+  if ((w[4] | w[5]) != 0) {
+    std::memcpy(span_id.bytes, w + 4, 8);
   } else {
     span_id = new_span_id();
   }

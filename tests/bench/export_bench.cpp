@@ -9,10 +9,16 @@
 #include <memory>
 #include <string>
 
+#include <pb_encode.h>
+
+#include <vector>
+
+#include "otlp/encode.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
 #include "tracelet/exporter.h"
 #include "tracelet/net_connector.h"
+#include "tracelet/otlp_post.h"
 #include "tracelet/tracelet.h"
 
 namespace {
@@ -87,6 +93,90 @@ void BM_ExportOverTls(benchmark::State& state) {
   receiver.stop();
 }
 BENCHMARK(BM_ExportOverTls)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
+
+// The baseline for BM_ExportOverTls: the same request bytes (the same spans, encoded once
+// before timing) POSTed over the same kind of TLS connection to the same receiver, with
+// otlp_post() alone: no ring, no encoding, no batching. What is left is TLS, HTTP and the
+// receiver; the exporter's own cost is the difference.
+void BM_TlsClientAloneSameBytes(benchmark::State& state) {
+  const auto batch_size = static_cast<std::uint32_t>(state.range(0));
+  tracelet::test::TempDir dir;
+  if (!tracelet::test::make_test_ca(dir.file("pki")).empty()) {
+    state.SkipWithError("cannot make a CA");
+    return;
+  }
+  tracelet::test::ReceiverProcess receiver;
+  std::string error;
+  if (!receiver.start(dir.path(), {"--certs", dir.file("pki"), "--quiet"}, error)) {
+    state.SkipWithError(error.c_str());
+    return;
+  }
+  // One request body of `batch_size` spans like those BM_ExportOverTls records.
+  static std::uint8_t memory[4 << 20];
+  auto tracer = std::make_unique<tracelet::Tracer>();
+  tracelet::Options options;
+  options.service_name = "export-bench";
+  options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
+  if (tracer->init(options) != tracelet::Status::kOk) std::abort();
+  for (std::uint32_t i = 0; i < batch_size; ++i) {
+    auto span = tracer->start_span("read-sensor");
+    span.set_attribute("sensor.id", static_cast<std::int64_t>(i));
+    span.set_attribute("unit", "celsius");
+  }
+  tracelet::otlp::RequestSource source;
+  source.ring = &tracer->ring();
+  source.resource = tracer->resource();
+  if (tracer->ring().peek_batch(source.batch, batch_size) != tracelet::Status::kOk) std::abort();
+  std::size_t size = 0;
+  if (!tracelet::otlp::request_size(source, size)) std::abort();
+  std::vector<std::uint8_t> body(size);
+  pb_ostream_t out = pb_ostream_from_buffer(body.data(), body.size());
+  if (!tracelet::otlp::encode_request(source, &out) || out.bytes_written != size) std::abort();
+
+  const std::string url = "https://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces";
+  const std::string ca = dir.file("pki/ca.crt");
+  tracelet::ExporterConfig config;
+  config.endpoint = url.c_str();
+  config.ca_file = ca.c_str();
+  tracelet::Endpoint endpoint;
+  char reason[160];
+  if (tracelet::parse_endpoint(url.c_str(), endpoint, reason, sizeof reason) != tracelet::Status::kOk) {
+    std::abort();
+  }
+  auto connector_owner = std::make_unique<tracelet::NetConnector>();
+  connector_owner->configure(config);
+  tracelet::Connector connector = connector_owner->connector();
+  tracelet::Transport transport;
+  if (connector.open(connector.ctx, endpoint.host, endpoint.port, true, 10000, &transport, reason,
+                     sizeof reason) != tracelet::Status::kOk) {
+    state.SkipWithError(reason);
+    return;
+  }
+  constexpr int kSpansPerRound = 4096;
+  const int requests_per_round = static_cast<int>(kSpansPerRound / batch_size);
+  std::int64_t sent = 0;
+  double cpu_seconds = 0;
+  for (auto _ : state) {
+    const double cpu_before = thread_cpu_seconds();
+    for (int r = 0; r < requests_per_round; ++r) {
+      tracelet::OtlpPostResult result;
+      if (tracelet::otlp_post(transport, endpoint, tracelet::OtlpPostOptions{}, body.data(), body.size(),
+                              result) != tracelet::Status::kOk ||
+          result.outcome != tracelet::OtlpPostOutcome::kDelivered || result.close_connection) {
+        state.SkipWithError("the receiver did not accept the request");
+        break;
+      }
+      sent += batch_size;
+    }
+    cpu_seconds += thread_cpu_seconds() - cpu_before;
+  }
+  state.SetItemsProcessed(sent);
+  state.counters["cpu_ms_per_1000_spans"] =
+      sent ? cpu_seconds * 1e3 * 1000.0 / static_cast<double>(sent) : 0;
+  connector.close(connector.ctx);
+  receiver.stop();
+}
+BENCHMARK(BM_TlsClientAloneSameBytes)->Arg(512)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
 
 }  // namespace
 

@@ -209,6 +209,48 @@ TEST_F(SpanTest, SpanDataBytesExhaustedDropsWithoutOverflow) {
   EXPECT_LE(s.head.data_len, TRACELET_SPAN_DATA_BYTES);
 }
 
+TEST_F(SpanTest, IntegerAttributesFollowTheSameRulesAsOtherValues) {
+  // Integers take a short path when the key is new and fits; every other case (a long key,
+  // a replacement of another type, no room, the count limit) must behave as for any value.
+  {
+    auto span = tracer_.start_span("ints");
+    span.set_attribute("u8", std::uint8_t{200});
+    span.set_attribute("i16", std::int16_t{-300});
+    span.set_attribute("u32", std::uint32_t{4000000000u});
+    span.set_attribute("size", std::size_t{123});
+    span.set_attribute(std::string(300, 'k'), 7);   // key cut, like any key
+    span.set_attribute("unit", "celsius");
+    span.set_attribute("unit", 5);                  // replaces a string of another size
+    span.set_attribute("flag", true);               // bool stays bool
+    span.set_attribute("u8", 9);                    // same size: in place
+    span.set_attribute("ratio", 1.5);               // double stays double
+  }
+  auto spans = drain(tracer_);
+  ASSERT_EQ(spans.size(), 1u);
+  const ReadSpan& s = spans[0];
+  ASSERT_EQ(s.attributes.size(), 8u);
+  EXPECT_EQ(s.attribute("u8")->i, 9);
+  EXPECT_EQ(s.attribute("i16")->i, -300);
+  EXPECT_EQ(s.attribute("u32")->i, 4000000000);
+  EXPECT_EQ(s.attribute("size")->i, 123);
+  EXPECT_EQ(s.attribute(std::string(TRACELET_MAX_STRING_BYTES, 'k'))->i, 7);
+  EXPECT_EQ(s.attribute("unit")->i, 5);
+  EXPECT_TRUE(s.attribute("flag")->b);
+  EXPECT_DOUBLE_EQ(s.attribute("ratio")->d, 1.5);
+  EXPECT_EQ(s.head.dropped_attributes, 0u);
+
+  {  // data bytes used up: integers are dropped and counted, never written past the end
+    auto span = tracer_.start_span("full");
+    const std::string value(TRACELET_MAX_STRING_BYTES, 'v');
+    for (int i = 0; i < 100; ++i) span.set_attribute("s" + std::to_string(i), value);
+    for (int i = 0; i < 100; ++i) span.set_attribute("n" + std::to_string(i), i);
+  }
+  spans = drain(tracer_);
+  ASSERT_EQ(spans.size(), 1u);
+  EXPECT_EQ(spans[0].attributes.size() + spans[0].head.dropped_attributes, 200u);
+  EXPECT_LE(spans[0].head.data_len, TRACELET_SPAN_DATA_BYTES);
+}
+
 TEST_F(SpanTest, EventsCarryTimeAndAttributesWithLimits) {
   {
     auto span = tracer_.start_span("events");

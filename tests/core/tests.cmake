@@ -3,6 +3,7 @@
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 tracelet_add_test(ring_test SOURCES ${_dir}/ring_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_test(span_test SOURCES ${_dir}/span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+tracelet_add_test(id_words_test SOURCES ${_dir}/id_words_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 
 # The same API test against a core compiled with TRACELET_ENABLED=0 (STYLE C11).
 get_property(_module_sources GLOBAL PROPERTY TRACELET_MODULE_SOURCES)
@@ -46,3 +47,8 @@ target_include_directories(error_text_test PRIVATE ${PROJECT_SOURCE_DIR}/tools/r
 # Run-time span limits (Options::limits) within the compile-time caps.
 tracelet_add_test(span_limits_test SOURCES ${_dir}/span_limits_test.cpp
                   LIBS tracelet_test_modules tracelet_port_fake)
+
+# The POSIX port's clock (port/posix/clock_posix.cpp): counter or clock_gettime, never backwards.
+tracelet_add_test(monotonic_clock_test SOURCES ${_dir}/monotonic_clock_test.cpp
+                  LIBS tracelet_test_modules tracelet_port_posix)
+target_include_directories(monotonic_clock_test PRIVATE ${PROJECT_SOURCE_DIR}/port/posix)

@@ -1,0 +1,53 @@
+#pragma once
+// The random-word generator behind span and trace ids on cores without lock-free 64-bit
+// atomics: Marsaglia's xorshift128 ("Xorshift RNGs", Journal of Statistical Software 8(14),
+// 2003). 128 bits of state, period 2^128 - 1, and nothing but shifts and xors, which an ARM
+// core folds into 4 instructions per 32-bit word: a root span's ids cost a few dozen
+// instructions, where a 64-bit mixer needs a dozen multiply steps per word.
+// Four consecutive words are the generator's whole next state, so a 128-bit trace id drawn
+// as one block is never all zero. Not for secrets: W3C ids need to be random enough not to
+// collide, and every id bit here is. (always_inline: -Os would otherwise call a 4-instruction
+// step.)
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+namespace tracelet::detail {
+
+/// One xorshift128 step: `oldest` and `newest` are the state's first and last words; the
+/// result is the new last word (and the output).
+[[gnu::always_inline]] inline constexpr std::uint32_t xorshift128_step(std::uint32_t oldest, std::uint32_t newest) noexcept {
+  const std::uint32_t t = oldest ^ (oldest << 11);
+  return newest ^ (newest >> 19) ^ t ^ (t >> 8);
+}
+
+/// Writes `blocks` blocks of 4 words to `out` and advances `state` (four words, never all
+/// zero) by as many whole states. The caller keeps other contexts out of `state` meanwhile.
+[[gnu::always_inline]] inline void xorshift128_blocks(std::uint32_t* state, std::uint32_t* out, std::size_t blocks) noexcept {
+  // Whole blocks keep the four words in place, so they stay in registers with no shuffling.
+  std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  for (std::size_t i = 0; i < blocks; ++i) {
+    a = xorshift128_step(a, d);
+    b = xorshift128_step(b, a);
+    c = xorshift128_step(c, b);
+    d = xorshift128_step(d, c);
+    out[0] = a;
+    out[1] = b;
+    out[2] = c;
+    out[3] = d;
+    out += 4;
+  }
+  state[0] = a;
+  state[1] = b;
+  state[2] = c;
+  state[3] = d;
+}
+
+/// Fills a generator state from 16 seed bytes; an all-zero seed (the one state the generator
+/// cannot leave) becomes a fixed non-zero one.
+inline void xorshift128_seed(std::uint32_t* state, const std::uint8_t* seed) noexcept {
+  std::memcpy(state, seed, 16);
+  if ((state[0] | state[1] | state[2] | state[3]) == 0) state[0] = 0x9e3779b9u;
+}
+
+}  // namespace tracelet::detail
