@@ -147,6 +147,9 @@ class Tracer {
   // critical section.
   static constexpr bool kLockFreeIds = std::atomic<std::uint64_t>::is_always_lock_free;
   std::conditional_t<kLockFreeIds, std::atomic<std::uint64_t>, std::uint64_t> id_state_{0};
+  // Where ids are lock-free, each thread draws from a stream of its own (tracer.cpp); a new
+  // epoch at every init() tells the threads to start a new one.
+  std::uint64_t id_epoch_ = 0;
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   detail::SpanLimitsResolved limits_{};  // Options::limits within the caps, read by every span

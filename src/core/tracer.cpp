@@ -16,13 +16,40 @@ std::uint64_t mix64(std::uint64_t z) noexcept {  // splitmix64 finaliser
 }
 constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
+// Where 64-bit atomics are lock-free (hosted 64-bit and ARMv7-A targets), each thread draws
+// ids from a stream of its own: the first draw of a thread takes the next window of
+// kStreamWords golden-ratio steps from the tracer's shared state, later draws advance the
+// thread's copy, so no cache line written by every span is shared between threads. A single
+// thread gets exactly the sequence the shared state would give. The thread's word is an
+// atomic only so a signal handler that records a span on the same thread cannot tear it.
+constexpr std::uint64_t kStreamWords = std::uint64_t{1} << 40;
+struct ThreadIdStream {
+  const void* tracer = nullptr;
+  std::uint64_t epoch = 0;
+  std::atomic<std::uint64_t> state{0};
+};
+template <bool kLockFree>
+std::uint64_t next_epoch() noexcept {
+  static std::atomic<std::uint64_t> epochs{0};
+  return epochs.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
 // Adds `step` to the id state and returns the value before. A template, so only the branch
 // for the state's type is compiled: fetch_add does not exist on the plain word.
 template <typename State>
-std::uint64_t advance(State& state, std::uint64_t step) noexcept {
+std::uint64_t advance(State& state, std::uint64_t step, const void* tracer, std::uint64_t epoch) noexcept {
   if constexpr (std::is_same_v<State, std::atomic<std::uint64_t>>) {
-    return state.fetch_add(step, std::memory_order_relaxed);
+    thread_local ThreadIdStream mine;
+    if (mine.tracer != tracer || mine.epoch != epoch) {
+      mine.state.store(state.fetch_add(kStreamWords * kGolden, std::memory_order_relaxed),
+                       std::memory_order_relaxed);
+      mine.tracer = tracer;
+      mine.epoch = epoch;
+    }
+    return mine.state.fetch_add(step, std::memory_order_relaxed);
   } else {
+    (void)tracer;
+    (void)epoch;
     const std::uint32_t saved = port::critical_enter();
     const std::uint64_t before = state;
     state = before + step;
@@ -113,6 +140,7 @@ Status Tracer::init(const Options& options) noexcept {
     seed = mix64(port::monotonic_ns() ^ reinterpret_cast<std::uintptr_t>(this));
   }
   id_state_ = seed;
+  if constexpr (kLockFreeIds) id_epoch_ = next_epoch<kLockFreeIds>();  // retires every thread's stream
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -147,7 +175,7 @@ std::uint64_t Tracer::now_unix_ns() const noexcept {
 std::uint64_t Tracer::draw_state(std::uint64_t words) noexcept {
   // One atomic step per draw, however many 64-bit words it needs: the state advances by
   // `words` golden ratios and each word is the splitmix64 finaliser of one of them.
-  return advance(id_state_, words * kGolden);
+  return advance(id_state_, words * kGolden, this, id_epoch_);
 }
 
 namespace {

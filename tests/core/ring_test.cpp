@@ -8,10 +8,11 @@
 namespace tracelet {
 namespace {
 
-// Where a Ring attached to `memory` starts its records (8-byte aligned start).
+// Where a Ring attached to `memory` starts its records (8-byte aligned start, then the
+// control block).
 std::uint8_t* ring_memory_of(std::uint8_t* memory) {
   auto address = reinterpret_cast<std::uintptr_t>(memory);
-  return memory + ((8u - (address & 7u)) & 7u);
+  return memory + ((8u - (address & 7u)) & 7u) + Ring::kControlBytes;
 }
 
 // Pushes a record whose payload is `len` copies of `fill`.
@@ -187,11 +188,12 @@ TEST(Ring, FootprintIsHeaderPlusPayloadRoundedToEight) {
 }
 
 TEST(Ring, UnalignedMemoryIsAlignedAndUsable) {
-  alignas(8) std::uint8_t memory[300];
+  alignas(8) std::uint8_t memory[300 + Ring::kControlBytes];
   Ring ring;
-  ASSERT_EQ(ring.attach(ByteSpan{memory + 3, 290}), Status::kOk);
+  ASSERT_EQ(ring.attach(ByteSpan{memory + 3, 290 + Ring::kControlBytes}), Status::kOk);
   EXPECT_EQ(ring.capacity() % 8, 0u);
   EXPECT_LE(ring.capacity(), 285u);
+  EXPECT_GE(ring.capacity(), 280u);
   EXPECT_TRUE(push_filled(ring, 1, 20));
 }
 
