@@ -128,6 +128,7 @@ class Ring {
   struct Control;  // the control block at the start of the memory (ring.cpp)
   static constexpr std::size_t kHeaderBytes = 4;
   bool place(ByteSpan memory) noexcept;
+  bool make_room(std::size_t pad_and_need) noexcept;
   bool make_room_locked(std::size_t pad_and_need) noexcept;
   void free_locked(std::uint32_t to) noexcept;
   std::uint32_t advance(std::uint32_t position, std::size_t by) const noexcept;

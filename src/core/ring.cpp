@@ -1,5 +1,6 @@
 #include "tracelet/ring.h"
 
+#include <atomic>
 #include <cstring>
 
 #include "core/contract_check.h"
@@ -28,21 +29,29 @@ constexpr std::size_t kLine = TRACELET_RING_LINE_BYTES;
 constexpr std::size_t kMarkAt = 0;           // kMark once the block is complete
 constexpr std::size_t kCapacityAt = 8;       // record bytes, so a ring of another size is refused
 constexpr std::size_t kCheckAt = 12;         // check_of(capacity)
+constexpr std::size_t kAtResetAt = 16;       // written by adopt() only
 constexpr std::size_t kHeadAt = kLine;       // position | reservations << 32 (one CAS per push)
 constexpr std::size_t kWrapsAt = kLine + 8;  // times the 32-bit reservation count wrapped
 constexpr std::size_t kTailAt = 2 * kLine;   // oldest record the consumer has not removed
-constexpr std::size_t kReclaimAt = 2 * kLine + 4;  // end of zeroed free memory: producers stop here
-constexpr std::size_t kCommittedAt = 2 * kLine + 8;
-constexpr std::size_t kOverwrittenAt = 2 * kLine + 16;
-constexpr std::size_t kAtResetAt = 2 * kLine + 24;
+// End of zeroed free memory, where producers stop: position | frees << 32. The count of
+// frees lets a producer check that the reclaim position it read was still current when it
+// read the head (positions repeat every two laps; the pair must be from one moment).
+constexpr std::size_t kReclaimAt = 2 * kLine + 8;
+constexpr std::size_t kCommittedAt = 2 * kLine + 16;
+constexpr std::size_t kOverwrittenAt = 2 * kLine + 24;
 constexpr std::size_t kFullAt = 3 * kLine;
 constexpr std::size_t kTooLargeAt = 3 * kLine + 8;
-static_assert(kAtResetAt + 8 <= 3 * kLine && kTooLargeAt + 8 <= Ring::kControlBytes,
+static_assert(kAtResetAt + 8 <= kLine && kOverwrittenAt + 8 <= 3 * kLine &&
+                  kTooLargeAt + 8 <= Ring::kControlBytes,
               "control words overlap");
 constexpr std::uint64_t kMark = 0x316c74656372742eULL;  // ".trcetl1"
 // Positions run over [0, 2 * capacity): the lap bit tells a full ring from an empty one.
 // Capacity is kept below 2^30 so positions and their sums fit 32 bits.
 constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;
+// Where 64-bit atomics are lock-free, producers claim with a CAS loop; elsewhere (ARMv7-M and
+// other single-core MCUs, where a 64-bit atomic is a call that masks interrupts anyway) they
+// claim inside the port's critical section, which there is a few instructions of PRIMASK.
+constexpr bool kLockFreeClaim = std::atomic<std::uint64_t>::is_always_lock_free;
 
 std::uint32_t check_of(std::uint32_t capacity) noexcept {
   std::uint32_t h = 0x7472636cu ^ capacity;  // "trcl"
@@ -152,7 +161,8 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
   const std::uint64_t head_word = load<std::uint64_t>(control_, kHeadAt);
   const auto head = static_cast<std::uint32_t>(head_word);
   const std::uint32_t tail = load<std::uint32_t>(control_, kTailAt);
-  const std::uint32_t reclaim = load<std::uint32_t>(control_, kReclaimAt);
+  const std::uint64_t reclaim_word = load<std::uint64_t>(control_, kReclaimAt);
+  const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
   const std::size_t limit = 2 * capacity_;
   if (head >= limit || tail >= limit || reclaim >= limit || (head | tail | reclaim) % 8 != 0 ||
       distance(tail, reclaim) + distance(head, tail) > capacity_) {
@@ -197,7 +207,7 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
     const std::size_t first = bytes < capacity_ - from ? bytes : capacity_ - from;
     std::memset(memory_ + from, 0, first);
     std::memset(memory_, 0, bytes - first);
-    store<std::uint32_t>(control_, kReclaimAt, tail, __ATOMIC_RELEASE);
+    store<std::uint64_t>(control_, kReclaimAt, ((reclaim_word >> 32) + 1) << 32 | tail, __ATOMIC_RELEASE);
   }
   store<std::uint64_t>(control_, kCommittedAt, 0);
   store<std::uint64_t>(control_, kOverwrittenAt, 0);
@@ -230,7 +240,13 @@ void Ring::free_locked(std::uint32_t to) noexcept {
   const std::size_t first = bytes < capacity_ - start ? bytes : capacity_ - start;
   std::memset(memory_ + start, 0, first);
   if (bytes != first) std::memset(memory_, 0, bytes - first);
-  store<std::uint32_t>(control_, kReclaimAt, to, __ATOMIC_RELEASE);
+  const std::uint64_t frees = load<std::uint64_t>(control_, kReclaimAt) >> 32;
+  store<std::uint64_t>(control_, kReclaimAt, (frees + 1) << 32 | to, __ATOMIC_RELEASE);
+}
+
+bool Ring::make_room(std::size_t pad_and_need) noexcept {
+  CriticalSection lock;
+  return make_room_locked(pad_and_need);
 }
 
 bool Ring::make_room_locked(std::size_t pad_and_need) noexcept {
@@ -263,36 +279,57 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
     count(control_, kTooLargeAt);
     return false;
   }
-  // Reclaim before head: a head read later is never behind it, so the room computed is never
-  // more than there is (a newer reclaim only adds room).
-  std::uint32_t reclaim = load<std::uint32_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
-  std::uint64_t head_word = load<std::uint64_t>(control_, kHeadAt);
   std::size_t at = 0;
   std::size_t pad = 0;
-  for (;;) {
-    const auto position = static_cast<std::uint32_t>(head_word);
-    at = offset(position);
-    pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
-    if (distance(position, reclaim) + pad + need <= capacity_) {
-      const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
-      if (__atomic_compare_exchange_n(word_at<std::uint64_t>(control_, kHeadAt), &head_word, next,
-                                      true, __ATOMIC_ACQ_REL, __ATOMIC_RELAXED)) {
+  std::uint64_t head_word = 0;
+  if constexpr (kLockFreeClaim) {
+    // The reclaim word is read before and after the head: unchanged, the two positions are
+    // from one moment, so the room computed is exact or less (a later free only adds room).
+    std::uint64_t reclaim_word = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
+    head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+    for (;;) {
+      const std::uint64_t check = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
+      if (check != reclaim_word) {
+        reclaim_word = check;
+        head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+        continue;
+      }
+      const auto position = static_cast<std::uint32_t>(head_word);
+      at = offset(position);
+      pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
+      if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need <= capacity_) {
+        const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
+        if (__atomic_compare_exchange_n(word_at<std::uint64_t>(control_, kHeadAt), &head_word, next,
+                                        true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+          break;
+        }
+        continue;  // another producer moved the head: head_word holds the new one
+      }
+      if (overflow_ == Overflow::kDropNewest || !make_room(pad + need)) {
+        count(control_, kFullAt);
+        return false;
+      }
+      reclaim_word = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
+      head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+    }
+  } else {
+    CriticalSection lock;
+    for (;;) {
+      head_word = load<std::uint64_t>(control_, kHeadAt);
+      const auto position = static_cast<std::uint32_t>(head_word);
+      const auto reclaim = static_cast<std::uint32_t>(load<std::uint64_t>(control_, kReclaimAt));
+      at = offset(position);
+      pad = (capacity_ - at < need) ? capacity_ - at : 0;
+      if (distance(position, reclaim) + pad + need <= capacity_) {
+        store<std::uint64_t>(control_, kHeadAt,
+                             (((head_word >> 32) + 1) << 32) | advance(position, pad + need));
         break;
       }
-      continue;  // another producer moved the head: head_word holds the new one
+      if (overflow_ == Overflow::kDropNewest || !make_room_locked(pad + need)) {
+        count(control_, kFullAt);
+        return false;
+      }
     }
-    const std::uint32_t newer = load<std::uint32_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
-    bool retry = newer != reclaim;
-    if (!retry && overflow_ == Overflow::kOverwriteOldest) {
-      CriticalSection lock;
-      retry = make_room_locked(pad + need);
-    }
-    if (!retry) {
-      count(control_, kFullAt);
-      return false;
-    }
-    reclaim = load<std::uint32_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
-    head_word = load<std::uint64_t>(control_, kHeadAt);
   }
   if ((head_word >> 32) == 0xFFFFFFFFu) count(control_, kWrapsAt);
   if (pad != 0) {
@@ -302,9 +339,11 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
   std::uint8_t* record = memory_ + at;
   __atomic_store_n(reinterpret_cast<std::uint32_t*>(record), static_cast<std::uint32_t>(payload << 2) | kWriting,
                    __ATOMIC_RELAXED);
-  // The length must be in memory before any payload byte: adopt() reads a zero header as
-  // "nothing of this record was written" and skips zero words up to the next header.
-  __atomic_thread_fence(__ATOMIC_RELEASE);
+  // The length must be stored before any payload byte: adopt() reads a zero header as "nothing
+  // of this record was written" and skips zero words up to the next header. A kill or reset
+  // stops this thread at an instruction boundary, so program order is what adopt() sees: a
+  // compiler barrier is enough (no other thread reads the header before it says kRecord).
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
   std::uint8_t* out = record + kHeaderBytes;
   if (head_len != 0) std::memcpy(out, head, head_len);
   if (body_len != 0) std::memcpy(out + head_len, body, body_len);
