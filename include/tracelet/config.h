@@ -66,6 +66,15 @@
 #define TRACELET_RING_LINE_BYTES 64  // spacing of the ring's control words in ring memory (the cache line; 32 on cores without a data cache saves ring bytes)
 #endif
 
+#ifndef TRACELET_RING_LANES
+#define TRACELET_RING_LANES 4  // most lanes a ring is split into where 64-bit atomics are lock-free (threads claim in lanes of their own); MCUs always use one
+#endif
+
+#ifndef TRACELET_RING_LANE_MIN_BYTES
+#define TRACELET_RING_LANE_MIN_BYTES 16384  // a ring is split only into lanes at least this large
+#endif
+
+static_assert(TRACELET_RING_LANES >= 1 && TRACELET_RING_LANES <= 64, "TRACELET_RING_LANES: 1..64.");
 static_assert(TRACELET_RING_LINE_BYTES >= 32 && TRACELET_RING_LINE_BYTES % 8 == 0,
               "TRACELET_RING_LINE_BYTES: a multiple of 8, at least 32.");
 static_assert(TRACELET_EXPORT_SIZE_CACHE <= 65535,

@@ -26,13 +26,15 @@ struct RingCounters {
 /// A run of records claimed by the consumer, oldest first. It stays in the ring until
 /// Ring::commit() (delivered) or Ring::release() (keep for a retry).
 struct Batch {
-  std::size_t begin = 0;   // byte offset of the first record
+  std::size_t lane = 0;    // the lane the records are in (see Ring)
+  std::size_t begin = 0;   // byte offset of the first record in its lane
   std::size_t bytes = 0;   // bytes from begin to the end of the last record (incl. padding)
   std::size_t count = 0;   // records in the batch
 };
 
 /// Iterates the records of a claimed batch.
 struct RecordCursor {
+  std::size_t lane = 0;
   std::size_t offset = 0;
   std::size_t remaining_bytes = 0;
   std::size_t remaining_records = 0;
@@ -45,7 +47,13 @@ struct RecordCursor {
 /// nobody (the consumer stops at the first record not yet published). Records are 8-byte
 /// aligned; each costs 4 header bytes plus its payload rounded up to 8.
 ///
-/// The ring's control block (positions, counters) lives at the start of `memory`, and every
+/// Where 64-bit atomics are lock-free (hosted targets), a ring of at least
+/// 2 * TRACELET_RING_LANE_MIN_BYTES is split into up to TRACELET_RING_LANES lanes: each thread
+/// claims in a lane of its own and moves to another only when its lane is full, so threads on
+/// different cores share no cache line on the push path. Order is kept within a lane (so for
+/// one thread until its lane fills), not across lanes. A batch comes from one lane.
+///
+/// Each lane's control block (positions, counters) lives at the start of its memory, and every
 /// position is an offset into it, so a ring survives a warm reset or a killed process whose
 /// memory is kept (a `.noinit` section, a shared file mapping) and can be adopted at another
 /// address. Every change is one store of one word, and free memory is kept zeroed, so a reset
@@ -57,8 +65,8 @@ struct RecordCursor {
 /// shutdown, with no producer running.
 class Ring {
  public:
-  /// Bytes at the start of the memory given to attach() that hold the control block; the
-  /// rest holds records. Its parts sit TRACELET_RING_LINE_BYTES apart so the word every push
+  /// Bytes at the start of each lane's memory that hold its control block; the rest holds
+  /// records. Its parts sit TRACELET_RING_LINE_BYTES apart so the word every push
   /// writes shares no cache line with the consumer's words or the drop counters.
   static constexpr std::size_t kControlBytes = 4 * TRACELET_RING_LINE_BYTES;
 
@@ -116,8 +124,9 @@ class Ring {
   bool next(RecordCursor& cursor, const std::uint8_t*& data, std::size_t& len) const noexcept;
 
   RingCounters counters() const noexcept;
-  /// Bytes for records (the memory given to attach() less alignment and the control block).
-  std::size_t capacity() const noexcept { return capacity_; }
+  /// Bytes for records (the memory given to attach() less alignment and the control blocks).
+  std::size_t capacity() const noexcept { return capacity_ * lanes_; }
+  std::size_t lanes() const noexcept { return lanes_; }
   std::size_t used_bytes() const noexcept;
   /// Bytes of ring memory one record of `payload_len` bytes takes.
   static constexpr std::size_t record_footprint(std::size_t payload_len) noexcept {
@@ -125,23 +134,30 @@ class Ring {
   }
 
  private:
-  struct Control;  // the control block at the start of the memory (ring.cpp)
+  struct Control;  // the control block at the start of each lane (ring.cpp)
   static constexpr std::size_t kHeaderBytes = 4;
   bool place(ByteSpan memory) noexcept;
-  bool make_room(std::size_t pad_and_need) noexcept;
-  bool make_room_locked(std::size_t pad_and_need) noexcept;
-  void free_locked(std::uint32_t to) noexcept;
+  bool claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad) noexcept;
+  bool make_room(std::size_t lane, std::size_t pad_and_need) noexcept;
+  bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
+  void free_locked(std::size_t lane, std::uint32_t to) noexcept;
+  Status adopt_lane(std::size_t lane, std::size_t& kept) noexcept;
+  std::uint8_t* control(std::size_t lane) const noexcept { return base_ + lane * stride_; }
+  std::uint8_t* records(std::size_t lane) const noexcept { return base_ + lane * stride_ + kControlBytes; }
   std::uint32_t advance(std::uint32_t position, std::size_t by) const noexcept;
   std::size_t offset(std::uint32_t position) const noexcept;
   std::size_t distance(std::uint32_t ahead, std::uint32_t behind) const noexcept;
 
   // Read by every push, written only by attach/adopt/detach.
-  Control* control_ = nullptr;
-  std::uint8_t* memory_ = nullptr;  // first record byte
-  std::size_t capacity_ = 0;
+  std::uint8_t* base_ = nullptr;  // first lane's control block
+  std::size_t stride_ = 0;        // bytes from one lane to the next
+  std::size_t capacity_ = 0;      // record bytes per lane
+  std::size_t lanes_ = 0;
   Overflow overflow_ = Overflow::kDropNewest;
   // Consumer-only (and evictions, inside the critical section).
-  std::size_t claimed_ = 0;         // bytes from the tail claimed by the consumer
+  std::size_t claimed_ = 0;         // bytes from the claimed lane's tail claimed by the consumer
+  std::size_t claimed_lane_ = 0;
+  std::size_t next_lane_ = 0;       // where the next peek_batch starts looking
   std::uint64_t written_base_ = 0;  // reservations counted before the last attach/adopt
 };
 

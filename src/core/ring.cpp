@@ -8,7 +8,7 @@
 
 namespace tracelet {
 
-// The control block: words at fixed offsets from the start of the ring memory, grouped so
+// A lane's control block: words at fixed offsets from the start of the lane's memory, grouped so
 // that what every push writes (the head), what the consumer writes (tail, reclaim and its
 // counters) and the drop counters each have a line of their own.
 struct Ring::Control {
@@ -30,6 +30,7 @@ constexpr std::size_t kMarkAt = 0;           // kMark once the block is complete
 constexpr std::size_t kCapacityAt = 8;       // record bytes, so a ring of another size is refused
 constexpr std::size_t kCheckAt = 12;         // check_of(capacity)
 constexpr std::size_t kAtResetAt = 16;       // written by adopt() only
+constexpr std::size_t kLanesAt = 24;         // lane index | lane count << 16
 constexpr std::size_t kHeadAt = kLine;       // position | reservations << 32 (one CAS per push)
 constexpr std::size_t kWrapsAt = kLine + 8;  // times the 32-bit reservation count wrapped
 constexpr std::size_t kTailAt = 2 * kLine;   // oldest record the consumer has not removed
@@ -41,7 +42,7 @@ constexpr std::size_t kCommittedAt = 2 * kLine + 16;
 constexpr std::size_t kOverwrittenAt = 2 * kLine + 24;
 constexpr std::size_t kFullAt = 3 * kLine;
 constexpr std::size_t kTooLargeAt = 3 * kLine + 8;
-static_assert(kAtResetAt + 8 <= kLine && kOverwrittenAt + 8 <= 3 * kLine &&
+static_assert(kLanesAt + 4 <= kLine && kOverwrittenAt + 8 <= 3 * kLine &&
                   kTooLargeAt + 8 <= Ring::kControlBytes,
               "control words overlap");
 constexpr std::uint64_t kMark = 0x316c74656372742eULL;  // ".trcetl1"
@@ -52,6 +53,15 @@ constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;
 // other single-core MCUs, where a 64-bit atomic is a call that masks interrupts anyway) they
 // claim inside the port's critical section, which there is a few instructions of PRIMASK.
 constexpr bool kLockFreeClaim = std::atomic<std::uint64_t>::is_always_lock_free;
+constexpr std::size_t kMaxLanes = kLockFreeClaim ? TRACELET_RING_LANES : 1;
+
+// The lane a thread claims in first: threads get lanes round robin as they first push.
+template <bool kLockFree>
+std::size_t home_lane() noexcept {
+  static std::atomic<std::size_t> next{0};
+  thread_local std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
+  return mine;
+}
 
 std::uint32_t check_of(std::uint32_t capacity) noexcept {
   std::uint32_t h = 0x7472636cu ^ capacity;  // "trcl"
@@ -74,18 +84,18 @@ std::size_t footprint_of(std::uint32_t header) noexcept {
 }
 
 template <typename Word>
-Word* word_at(void* control, std::size_t at) noexcept {
-  return reinterpret_cast<Word*>(static_cast<std::uint8_t*>(control) + at);
+Word* word_at(std::uint8_t* control, std::size_t at) noexcept {
+  return reinterpret_cast<Word*>(control + at);
 }
 template <typename Word>
-Word load(void* control, std::size_t at, int order = __ATOMIC_RELAXED) noexcept {
+Word load(std::uint8_t* control, std::size_t at, int order = __ATOMIC_RELAXED) noexcept {
   return __atomic_load_n(word_at<Word>(control, at), order);
 }
 template <typename Word>
-void store(void* control, std::size_t at, Word value, int order = __ATOMIC_RELAXED) noexcept {
+void store(std::uint8_t* control, std::size_t at, Word value, int order = __ATOMIC_RELAXED) noexcept {
   __atomic_store_n(word_at<Word>(control, at), value, order);
 }
-void count(void* control, std::size_t at, std::uint64_t by = 1) noexcept {
+void count(std::uint8_t* control, std::size_t at, std::uint64_t by = 1) noexcept {
   __atomic_fetch_add(word_at<std::uint64_t>(control, at), by, __ATOMIC_RELAXED);
 }
 
@@ -114,31 +124,40 @@ std::size_t Ring::distance(std::uint32_t ahead, std::uint32_t behind) const noex
 }
 
 bool Ring::place(ByteSpan memory) noexcept {
-  control_ = nullptr;
-  memory_ = nullptr;
-  capacity_ = 0;
-  claimed_ = 0;
+  base_ = nullptr;
+  stride_ = capacity_ = lanes_ = 0;
+  claimed_ = claimed_lane_ = next_lane_ = 0;
   if (memory.data == nullptr) return false;
   auto address = reinterpret_cast<std::uintptr_t>(memory.data);
   std::size_t skip = static_cast<std::size_t>((8u - (address & 7u)) & 7u);
   if (memory.size < skip + kControlBytes + 64) return false;
-  std::size_t capacity = (memory.size - skip - kControlBytes) & ~static_cast<std::size_t>(7u);
-  control_ = reinterpret_cast<Control*>(memory.data + skip);
-  memory_ = memory.data + skip + kControlBytes;
+  const std::size_t usable = memory.size - skip;
+  std::size_t lanes = usable / TRACELET_RING_LANE_MIN_BYTES;
+  if (lanes > kMaxLanes) lanes = kMaxLanes;
+  if (lanes == 0) lanes = 1;
+  const std::size_t stride = (usable / lanes) & ~static_cast<std::size_t>(7u);
+  const std::size_t capacity = stride - kControlBytes;
+  base_ = memory.data + skip;
+  stride_ = stride;
   capacity_ = capacity < kMaxCapacity ? capacity : kMaxCapacity;
+  lanes_ = lanes;
   return true;
 }
 
 Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
   if (!place(memory)) return Status::kInvalidArgument;
   CriticalSection lock;
-  // The mark goes first and comes back last: a reset in between leaves nothing to adopt.
-  store<std::uint64_t>(control_, kMarkAt, 0, __ATOMIC_RELEASE);
-  std::memset(control_->bytes + 8, 0, kControlBytes - 8);
-  std::memset(memory_, 0, capacity_);
-  store<std::uint32_t>(control_, kCapacityAt, static_cast<std::uint32_t>(capacity_));
-  store<std::uint32_t>(control_, kCheckAt, check_of(static_cast<std::uint32_t>(capacity_)));
-  store<std::uint64_t>(control_, kMarkAt, kMark, __ATOMIC_RELEASE);
+  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+    std::uint8_t* c = control(lane);
+    // The mark goes first and comes back last: a reset in between leaves nothing to adopt.
+    store<std::uint64_t>(c, kMarkAt, 0, __ATOMIC_RELEASE);
+    std::memset(c + 8, 0, kControlBytes - 8);
+    std::memset(records(lane), 0, capacity_);
+    store<std::uint32_t>(c, kCapacityAt, static_cast<std::uint32_t>(capacity_));
+    store<std::uint32_t>(c, kCheckAt, check_of(static_cast<std::uint32_t>(capacity_)));
+    store<std::uint32_t>(c, kLanesAt, static_cast<std::uint32_t>(lane | lanes_ << 16));
+    store<std::uint64_t>(c, kMarkAt, kMark, __ATOMIC_RELEASE);
+  }
   overflow_ = overflow;
   written_base_ = 0;
   return Status::kOk;
@@ -147,41 +166,55 @@ Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
 Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
   if (!place(memory)) return Status::kInvalidArgument;
   CriticalSection lock;
-  auto refuse = [this] {
-    control_ = nullptr;
-    memory_ = nullptr;
-    capacity_ = 0;
-    return Status::kDataLoss;
-  };
-  if (load<std::uint64_t>(control_, kMarkAt) != kMark ||
-      load<std::uint32_t>(control_, kCapacityAt) != capacity_ ||
-      load<std::uint32_t>(control_, kCheckAt) != check_of(static_cast<std::uint32_t>(capacity_))) {
-    return refuse();
+  std::uint64_t kept = 0;
+  std::uint64_t reservations = 0;
+  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+    std::size_t lane_kept = 0;
+    if (adopt_lane(lane, lane_kept) != Status::kOk) {
+      base_ = nullptr;
+      stride_ = capacity_ = lanes_ = 0;
+      return Status::kDataLoss;
+    }
+    kept += lane_kept;
+    reservations += (load<std::uint64_t>(control(lane), kWrapsAt) << 32) |
+                    (load<std::uint64_t>(control(lane), kHeadAt) >> 32);
   }
-  const std::uint64_t head_word = load<std::uint64_t>(control_, kHeadAt);
-  const auto head = static_cast<std::uint32_t>(head_word);
-  const std::uint32_t tail = load<std::uint32_t>(control_, kTailAt);
-  const std::uint64_t reclaim_word = load<std::uint64_t>(control_, kReclaimAt);
+  written_base_ = reservations - kept;
+  overflow_ = overflow;
+  claimed_ = 0;  // the exporter's batch was never acknowledged: offer it again
+  return Status::kOk;
+}
+
+Status Ring::adopt_lane(std::size_t lane, std::size_t& kept) noexcept {
+  std::uint8_t* c = control(lane);
+  std::uint8_t* memory = records(lane);
+  if (load<std::uint64_t>(c, kMarkAt) != kMark || load<std::uint32_t>(c, kCapacityAt) != capacity_ ||
+      load<std::uint32_t>(c, kCheckAt) != check_of(static_cast<std::uint32_t>(capacity_)) ||
+      load<std::uint32_t>(c, kLanesAt) != (lane | lanes_ << 16)) {
+    return Status::kDataLoss;
+  }
+  const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt));
+  const std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
+  const std::uint64_t reclaim_word = load<std::uint64_t>(c, kReclaimAt);
   const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
   const std::size_t limit = 2 * capacity_;
   if (head >= limit || tail >= limit || reclaim >= limit || (head | tail | reclaim) % 8 != 0 ||
       distance(tail, reclaim) + distance(head, tail) > capacity_) {
-    return refuse();
+    return Status::kDataLoss;
   }
   // Walk from the tail to the head: every step is a record, padding, or a run of zero words
   // (bytes claimed by a producer the reset stopped before it wrote the header; nothing of such
   // a record was written, so the next non-zero word at a record boundary is the next header).
-  std::size_t kept = 0;
   std::size_t dropped = 0;
   bool in_zero_run = false;
   for (std::uint32_t at = tail; at != head;) {
     const std::size_t off = offset(at);
     const std::size_t left = distance(head, at);
-    const std::uint32_t header = load_header(memory_ + off);
+    const std::uint32_t header = load_header(memory + off);
     if (header == 0) {
       std::size_t run = 8;
-      while (run < left && off + run < capacity_ && load_header(memory_ + off + run) == 0) run += 8;
-      store_header(memory_ + off, static_cast<std::uint32_t>(run << 2) | kPadding);
+      while (run < left && off + run < capacity_ && load_header(memory + off + run) == 0) run += 8;
+      store_header(memory + off, static_cast<std::uint32_t>(run << 2) | kPadding);
       if (!in_zero_run) ++dropped;
       in_zero_run = true;
       at = advance(at, run);
@@ -191,11 +224,11 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
     const std::uint32_t state = header & kStateMask;
     const std::size_t size = footprint_of(header);
     if (state == kStateMask || size == 0 || size % 8 != 0 || size > left || off + size > capacity_) {
-      return refuse();
+      return Status::kDataLoss;
     }
     if (state == kRecord) ++kept;
     if (state == kWriting) {  // the reset hit while a producer copied it: its bytes are incomplete
-      store_header(memory_ + off, static_cast<std::uint32_t>(size << 2) | kPadding);
+      store_header(memory + off, static_cast<std::uint32_t>(size << 2) | kPadding);
       ++dropped;
     }
     at = advance(at, size);
@@ -205,93 +238,88 @@ Status Ring::adopt(ByteSpan memory, Overflow overflow) noexcept {
     const std::size_t from = offset(reclaim);
     const std::size_t bytes = distance(tail, reclaim);
     const std::size_t first = bytes < capacity_ - from ? bytes : capacity_ - from;
-    std::memset(memory_ + from, 0, first);
-    std::memset(memory_, 0, bytes - first);
-    store<std::uint64_t>(control_, kReclaimAt, ((reclaim_word >> 32) + 1) << 32 | tail, __ATOMIC_RELEASE);
+    std::memset(memory + from, 0, first);
+    std::memset(memory, 0, bytes - first);
+    store<std::uint64_t>(c, kReclaimAt, ((reclaim_word >> 32) + 1) << 32 | tail, __ATOMIC_RELEASE);
   }
-  store<std::uint64_t>(control_, kCommittedAt, 0);
-  store<std::uint64_t>(control_, kOverwrittenAt, 0);
-  store<std::uint64_t>(control_, kAtResetAt, dropped);
-  store<std::uint64_t>(control_, kFullAt, 0);
-  store<std::uint64_t>(control_, kTooLargeAt, 0);
-  const std::uint64_t reservations = (load<std::uint64_t>(control_, kWrapsAt) << 32) | (head_word >> 32);
-  written_base_ = reservations - kept;
-  overflow_ = overflow;
-  claimed_ = 0;  // the exporter's batch was never acknowledged: offer it again
+  store<std::uint64_t>(c, kCommittedAt, 0);
+  store<std::uint64_t>(c, kOverwrittenAt, 0);
+  store<std::uint64_t>(c, kAtResetAt, dropped);
+  store<std::uint64_t>(c, kFullAt, 0);
+  store<std::uint64_t>(c, kTooLargeAt, 0);
   return Status::kOk;
 }
 
 void Ring::detach() noexcept {
   CriticalSection lock;
-  if (control_ != nullptr) store<std::uint64_t>(control_, kMarkAt, 0, __ATOMIC_RELEASE);
-  control_ = nullptr;
-  memory_ = nullptr;
-  capacity_ = 0;
+  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+    store<std::uint64_t>(control(lane), kMarkAt, 0, __ATOMIC_RELEASE);
+  }
+  base_ = nullptr;
+  stride_ = capacity_ = lanes_ = 0;
   claimed_ = 0;
 }
 
-void Ring::free_locked(std::uint32_t to) noexcept {
+void Ring::free_locked(std::size_t lane, std::uint32_t to) noexcept {
   // Tail first (the consumer's view), then the zeroing, then reclaim (the producers' limit):
   // a reset anywhere in between leaves [reclaim, tail) for adopt() to zero again.
-  const std::uint32_t from = load<std::uint32_t>(control_, kTailAt);
-  store<std::uint32_t>(control_, kTailAt, to, __ATOMIC_RELEASE);
+  std::uint8_t* c = control(lane);
+  const std::uint32_t from = load<std::uint32_t>(c, kTailAt);
+  store<std::uint32_t>(c, kTailAt, to, __ATOMIC_RELEASE);
   const std::size_t start = offset(from);
   const std::size_t bytes = distance(to, from);
   const std::size_t first = bytes < capacity_ - start ? bytes : capacity_ - start;
-  std::memset(memory_ + start, 0, first);
-  if (bytes != first) std::memset(memory_, 0, bytes - first);
-  const std::uint64_t frees = load<std::uint64_t>(control_, kReclaimAt) >> 32;
-  store<std::uint64_t>(control_, kReclaimAt, (frees + 1) << 32 | to, __ATOMIC_RELEASE);
+  std::memset(records(lane) + start, 0, first);
+  if (bytes != first) std::memset(records(lane), 0, bytes - first);
+  const std::uint64_t frees = load<std::uint64_t>(c, kReclaimAt) >> 32;
+  store<std::uint64_t>(c, kReclaimAt, (frees + 1) << 32 | to, __ATOMIC_RELEASE);
 }
 
-bool Ring::make_room(std::size_t pad_and_need) noexcept {
+bool Ring::make_room(std::size_t lane, std::size_t pad_and_need) noexcept {
   CriticalSection lock;
-  return make_room_locked(pad_and_need);
+  return make_room_locked(lane, pad_and_need);
 }
 
-bool Ring::make_room_locked(std::size_t pad_and_need) noexcept {
+bool Ring::make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept {
   // Only unclaimed, fully written records at the tail may go: the consumer may be reading a
-  // claimed batch right now, and a record being written belongs to another producer.
-  bool freed = false;
-  while (claimed_ == 0) {
-    const std::uint32_t tail = load<std::uint32_t>(control_, kTailAt);
-    const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE));
-    if (distance(head, tail) + pad_and_need <= capacity_) return true;
-    if (head == tail) return freed;
-    const std::uint32_t header = load_header(memory_ + offset(tail));
+  // claimed batch right now, and a record being written belongs to another producer. At least
+  // 1/16 of the lane goes at once (all of it counted), so a full ring does not send every
+  // push through the critical section.
+  std::uint8_t* c = control(lane);
+  const std::size_t chunk = capacity_ / 16;
+  const std::size_t want = pad_and_need > chunk ? pad_and_need : chunk;
+  for (;;) {
+    const std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
+    const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
+    const std::size_t room = capacity_ - distance(head, tail);
+    if (room >= want) return true;
+    if ((claimed_ != 0 && claimed_lane_ == lane) || head == tail) return room >= pad_and_need;
+    const std::uint32_t header = load_header(records(lane) + offset(tail));
     const std::size_t size = footprint_of(header);
-    if ((header & kStateMask) == kWriting || size == 0) return freed;
+    if ((header & kStateMask) == kWriting || size == 0) return room >= pad_and_need;
     if ((header & kStateMask) == kRecord) {
-      store<std::uint64_t>(control_, kOverwrittenAt, load<std::uint64_t>(control_, kOverwrittenAt) + 1);
+      store<std::uint64_t>(c, kOverwrittenAt, load<std::uint64_t>(c, kOverwrittenAt) + 1);
     }
-    free_locked(advance(tail, size));
-    freed = true;
+    free_locked(lane, advance(tail, size));
   }
-  return freed;
 }
 
-bool Ring::push(const void* head, std::size_t head_len, const void* body,
-                std::size_t body_len) noexcept {
-  if (capacity_ == 0) return false;
-  const std::size_t payload = head_len + body_len;
-  const std::size_t need = record_footprint(payload);
-  if (need > capacity_ || payload > (0xFFFFFFFFu >> 2)) {
-    count(control_, kTooLargeAt);
-    return false;
-  }
-  std::size_t at = 0;
-  std::size_t pad = 0;
+// Claims `need` bytes (plus padding to the end of the lane if they do not fit before it) in
+// one lane: fills `at` (offset of the padding or record) and `pad`. With `evict`, a full lane
+// makes room in overwrite-oldest mode.
+bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad) noexcept {
+  std::uint8_t* c = control(lane);
   std::uint64_t head_word = 0;
   if constexpr (kLockFreeClaim) {
     // The reclaim word is read before and after the head: unchanged, the two positions are
     // from one moment, so the room computed is exact or less (a later free only adds room).
-    std::uint64_t reclaim_word = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
-    head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+    std::uint64_t reclaim_word = load<std::uint64_t>(c, kReclaimAt, __ATOMIC_ACQUIRE);
+    head_word = load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE);
     for (;;) {
-      const std::uint64_t check = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
+      const std::uint64_t check = load<std::uint64_t>(c, kReclaimAt, __ATOMIC_ACQUIRE);
       if (check != reclaim_word) {
         reclaim_word = check;
-        head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+        head_word = load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE);
         continue;
       }
       const auto position = static_cast<std::uint32_t>(head_word);
@@ -299,44 +327,70 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
       pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
       if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need <= capacity_) {
         const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
-        if (__atomic_compare_exchange_n(word_at<std::uint64_t>(control_, kHeadAt), &head_word, next,
-                                        true, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+        if (__atomic_compare_exchange_n(word_at<std::uint64_t>(c, kHeadAt), &head_word, next, true,
+                                        __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
           break;
         }
         continue;  // another producer moved the head: head_word holds the new one
       }
-      if (overflow_ == Overflow::kDropNewest || !make_room(pad + need)) {
-        count(control_, kFullAt);
-        return false;
-      }
-      reclaim_word = load<std::uint64_t>(control_, kReclaimAt, __ATOMIC_ACQUIRE);
-      head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
+      if (!evict || !make_room(lane, pad + need)) return false;
+      reclaim_word = load<std::uint64_t>(c, kReclaimAt, __ATOMIC_ACQUIRE);
+      head_word = load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE);
     }
   } else {
     CriticalSection lock;
     for (;;) {
-      head_word = load<std::uint64_t>(control_, kHeadAt);
+      head_word = load<std::uint64_t>(c, kHeadAt);
       const auto position = static_cast<std::uint32_t>(head_word);
-      const auto reclaim = static_cast<std::uint32_t>(load<std::uint64_t>(control_, kReclaimAt));
+      const auto reclaim = static_cast<std::uint32_t>(load<std::uint64_t>(c, kReclaimAt));
       at = offset(position);
       pad = (capacity_ - at < need) ? capacity_ - at : 0;
       if (distance(position, reclaim) + pad + need <= capacity_) {
-        store<std::uint64_t>(control_, kHeadAt,
-                             (((head_word >> 32) + 1) << 32) | advance(position, pad + need));
+        store<std::uint64_t>(c, kHeadAt, (((head_word >> 32) + 1) << 32) | advance(position, pad + need));
         break;
       }
-      if (overflow_ == Overflow::kDropNewest || !make_room_locked(pad + need)) {
-        count(control_, kFullAt);
-        return false;
-      }
+      if (!evict || !make_room_locked(lane, pad + need)) return false;
     }
   }
-  if ((head_word >> 32) == 0xFFFFFFFFu) count(control_, kWrapsAt);
+  if ((head_word >> 32) == 0xFFFFFFFFu) count(c, kWrapsAt);
+  return true;
+}
+
+bool Ring::push(const void* head, std::size_t head_len, const void* body,
+                std::size_t body_len) noexcept {
+  if (capacity_ == 0) return false;
+  const std::size_t payload = head_len + body_len;
+  const std::size_t need = record_footprint(payload);
+  std::size_t lane = 0;
+  if constexpr (kMaxLanes > 1) lane = lanes_ == 1 ? 0 : home_lane<kLockFreeClaim>() % lanes_;
+  if (need > capacity_ || payload > (0xFFFFFFFFu >> 2)) {
+    count(control(lane), kTooLargeAt);
+    return false;
+  }
+  std::size_t at = 0;
+  std::size_t pad = 0;
+  // The thread's own lane first; when it is full, the others (free room anywhere before any
+  // eviction); overwrite-oldest then evicts in the thread's own lane.
+  std::size_t used_lane = lane;
+  bool claimed = claim(lane, need, false, at, pad);
+  for (std::size_t i = 1; !claimed && i < lanes_; ++i) {
+    used_lane = (lane + i) % lanes_;
+    claimed = claim(used_lane, need, false, at, pad);
+  }
+  if (!claimed && overflow_ == Overflow::kOverwriteOldest) {
+    used_lane = lane;
+    claimed = claim(lane, need, true, at, pad);
+  }
+  if (!claimed) {
+    count(control(lane), kFullAt);
+    return false;
+  }
+  std::uint8_t* memory = records(used_lane);
   if (pad != 0) {
-    store_header(memory_ + at, static_cast<std::uint32_t>(pad << 2) | kPadding);
+    store_header(memory + at, static_cast<std::uint32_t>(pad << 2) | kPadding);
     at = 0;
   }
-  std::uint8_t* record = memory_ + at;
+  std::uint8_t* record = memory + at;
   __atomic_store_n(reinterpret_cast<std::uint32_t*>(record), static_cast<std::uint32_t>(payload << 2) | kWriting,
                    __ATOMIC_RELAXED);
   // The length must be stored before any payload byte: adopt() reads a zero header as "nothing
@@ -355,64 +409,78 @@ Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_byt
   out = Batch{};
   CriticalSection lock;
   if (capacity_ == 0 || claimed_ != 0) return Status::kFailedPrecondition;
-  const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE));
-  std::uint32_t tail = load<std::uint32_t>(control_, kTailAt);
-  // Padding at the tail carries no data; free it now so a batch starts at a record.
-  const std::uint32_t first_tail = tail;
-  while (tail != head) {
-    const std::uint32_t header = load_header(memory_ + offset(tail));
-    const std::size_t size = footprint_of(header);
-    if ((header & kStateMask) != kPadding || size == 0) break;
-    tail = advance(tail, size);
+  for (std::size_t i = 0; i < lanes_; ++i) {
+    const std::size_t lane = (next_lane_ + i) % lanes_;
+    std::uint8_t* c = control(lane);
+    std::uint8_t* memory = records(lane);
+    const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
+    std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
+    // Padding at the tail carries no data; free it now so a batch starts at a record.
+    const std::uint32_t first_tail = tail;
+    while (tail != head) {
+      const std::uint32_t header = load_header(memory + offset(tail));
+      const std::size_t size = footprint_of(header);
+      if ((header & kStateMask) != kPadding || size == 0) break;
+      tail = advance(tail, size);
+    }
+    if (tail != first_tail) free_locked(lane, tail);
+    const std::size_t used = distance(head, tail);
+    std::size_t at = offset(tail);
+    std::size_t bytes = 0;
+    std::size_t count = 0;
+    while (count < max_records && bytes < used) {
+      const std::uint32_t header = load_header(memory + at);
+      const std::uint32_t state = header & kStateMask;
+      if (state == kWriting) break;  // not published yet (or a producer is still copying)
+      const std::size_t size = footprint_of(header);
+      if (size == 0) break;
+      if (state == kRecord && max_bytes != 0 && count != 0 && bytes + size > max_bytes) break;
+      bytes += size;
+      if (state == kRecord) ++count;
+      at = (at + size == capacity_) ? 0 : at + size;
+    }
+    if (count == 0) continue;
+    claimed_ = bytes;
+    claimed_lane_ = lane;
+    next_lane_ = (lane + 1) % lanes_;
+    out.lane = lane;
+    out.begin = offset(tail);
+    out.bytes = bytes;
+    out.count = count;
+    return Status::kOk;
   }
-  if (tail != first_tail) free_locked(tail);
-  const std::size_t used = distance(head, tail);
-  std::size_t at = offset(tail);
-  std::size_t bytes = 0;
-  std::size_t count = 0;
-  while (count < max_records && bytes < used) {
-    const std::uint32_t header = load_header(memory_ + at);
-    const std::uint32_t state = header & kStateMask;
-    if (state == kWriting) break;  // not published yet (or a producer is still copying)
-    const std::size_t size = footprint_of(header);
-    if (size == 0) break;
-    if (state == kRecord && max_bytes != 0 && count != 0 && bytes + size > max_bytes) break;
-    bytes += size;
-    if (state == kRecord) ++count;
-    at = (at + size == capacity_) ? 0 : at + size;
-  }
-  if (count == 0) return Status::kUnavailable;
-  claimed_ = bytes;
-  out.begin = offset(tail);
-  out.bytes = bytes;
-  out.count = count;
-  return Status::kOk;
+  return Status::kUnavailable;
 }
 
 void Ring::commit(const Batch& batch) noexcept {
   CriticalSection lock;
-  const std::uint32_t tail = load<std::uint32_t>(control_, kTailAt);
-  TRACELET_ASSERT(batch.count != 0 && batch.begin == offset(tail) && batch.bytes == claimed_);
-  free_locked(advance(tail, batch.bytes));
-  store<std::uint64_t>(control_, kCommittedAt, load<std::uint64_t>(control_, kCommittedAt) + batch.count);
+  TRACELET_ASSERT(batch.count != 0 && batch.lane == claimed_lane_ && batch.lane < lanes_ &&
+                  batch.bytes == claimed_);
+  std::uint8_t* c = control(batch.lane);
+  const std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
+  TRACELET_ASSERT(batch.begin == offset(tail));
+  free_locked(batch.lane, advance(tail, batch.bytes));
+  store<std::uint64_t>(c, kCommittedAt, load<std::uint64_t>(c, kCommittedAt) + batch.count);
   claimed_ = 0;
 }
 
 void Ring::release(const Batch& batch) noexcept {
   CriticalSection lock;
-  TRACELET_ASSERT(batch.begin == offset(load<std::uint32_t>(control_, kTailAt)) && batch.bytes == claimed_);
+  TRACELET_ASSERT(batch.lane == claimed_lane_ && batch.lane < lanes_ && batch.bytes == claimed_ &&
+                  batch.begin == offset(load<std::uint32_t>(control(batch.lane), kTailAt)));
   claimed_ = 0;
 }
 
 RecordCursor Ring::cursor(const Batch& batch) const noexcept {
-  return RecordCursor{batch.begin, batch.bytes, batch.count};
+  return RecordCursor{batch.lane, batch.begin, batch.bytes, batch.count};
 }
 
 bool Ring::next(RecordCursor& cursor, const std::uint8_t*& data, std::size_t& len) const noexcept {
+  const std::uint8_t* memory = records(cursor.lane);
   while (cursor.remaining_records != 0 && cursor.remaining_bytes != 0) {
-    std::uint32_t header = load_header(memory_ + cursor.offset);
+    std::uint32_t header = load_header(memory + cursor.offset);
     std::size_t size = footprint_of(header);
-    const std::uint8_t* record = memory_ + cursor.offset;
+    const std::uint8_t* record = memory + cursor.offset;
     cursor.offset = (cursor.offset + size == capacity_) ? 0 : cursor.offset + size;
     cursor.remaining_bytes -= size;
     if ((header & kStateMask) == kRecord) {
@@ -428,25 +496,32 @@ bool Ring::next(RecordCursor& cursor, const std::uint8_t*& data, std::size_t& le
 RingCounters Ring::counters() const noexcept {
   RingCounters out;
   CriticalSection lock;
-  if (control_ == nullptr) return out;
-  // The reservation count is 32 bits in the head word; the wraps counted beside it extend it
+  // The reservation count is 32 bits in each head word; the wraps counted beside it extend it
   // (a push that just wrapped it counts the wrap a few instructions later).
-  const std::uint64_t head_word = load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE);
-  const std::uint64_t wraps = load<std::uint64_t>(control_, kWrapsAt);
-  out.written = ((wraps << 32) | (head_word >> 32)) - written_base_;
-  out.committed = load<std::uint64_t>(control_, kCommittedAt);
-  out.dropped_full = load<std::uint64_t>(control_, kFullAt);
-  out.dropped_overwritten = load<std::uint64_t>(control_, kOverwrittenAt);
-  out.dropped_too_large = load<std::uint64_t>(control_, kTooLargeAt);
-  out.dropped_at_reset = load<std::uint64_t>(control_, kAtResetAt);
+  std::uint64_t reservations = 0;
+  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+    std::uint8_t* c = control(lane);
+    const std::uint64_t head_word = load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE);
+    reservations += (load<std::uint64_t>(c, kWrapsAt) << 32) | (head_word >> 32);
+    out.committed += load<std::uint64_t>(c, kCommittedAt);
+    out.dropped_full += load<std::uint64_t>(c, kFullAt);
+    out.dropped_overwritten += load<std::uint64_t>(c, kOverwrittenAt);
+    out.dropped_too_large += load<std::uint64_t>(c, kTooLargeAt);
+    out.dropped_at_reset += load<std::uint64_t>(c, kAtResetAt);
+  }
+  out.written = lanes_ == 0 ? 0 : reservations - written_base_;
   return out;
 }
 
 std::size_t Ring::used_bytes() const noexcept {
   CriticalSection lock;
-  if (control_ == nullptr) return 0;
-  const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(control_, kHeadAt, __ATOMIC_ACQUIRE));
-  return distance(head, load<std::uint32_t>(control_, kTailAt));
+  std::size_t used = 0;
+  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+    std::uint8_t* c = control(lane);
+    const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
+    used += distance(head, load<std::uint32_t>(c, kTailAt));
+  }
+  return used;
 }
 
 }  // namespace tracelet
