@@ -46,3 +46,10 @@ target_include_directories(error_text_test PRIVATE ${PROJECT_SOURCE_DIR}/tools/r
 # Run-time span limits (Options::limits) within the compile-time caps.
 tracelet_add_test(span_limits_test SOURCES ${_dir}/span_limits_test.cpp
                   LIBS tracelet_test_modules tracelet_port_fake)
+
+# A file-backed ring (tracelet::FileRing) killed with SIGKILL at random moments: every
+# completed record is adopted and exported (20 kills here; tools/kill-test.sh N runs more).
+if(TARGET tracelet_port_posix)
+  tracelet_add_test(kill_test SOURCES ${_dir}/kill_test.cpp LIBS tracelet_test_modules tracelet_port_posix
+                    LABELS kill)
+endif()
