@@ -142,6 +142,7 @@ class Ring {
   bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
   void free_locked(std::size_t lane, std::uint32_t to) noexcept;
   Status adopt_lane(std::size_t lane, std::size_t& kept) noexcept;
+  std::size_t lane_count() const noexcept;
   std::uint8_t* control(std::size_t lane) const noexcept { return base_ + lane * stride_; }
   std::uint8_t* records(std::size_t lane) const noexcept { return base_ + lane * stride_ + kControlBytes; }
   std::uint32_t advance(std::uint32_t position, std::size_t by) const noexcept;

@@ -42,9 +42,10 @@ struct Options {
   ByteSpan ring_memory{};                  // required: caller-owned span storage
   Overflow overflow = Overflow::kDropNewest;
   bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
-  /// The Tracer object and ring_memory live in RAM the startup code leaves alone (.noinit):
-  /// init() first tries to adopt the spans a warm reset left in the ring (Ring::adopt) and
-  /// only starts an empty ring if there is nothing intact. Only for such a Tracer.
+  /// ring_memory outlives the process or the boot: RAM the startup code leaves alone (.noinit,
+  /// with the Tracer there too) or a file (FileRing, include/tracelet/file_ring.h). init()
+  /// first tries to adopt the spans the last run left in the ring (Ring::adopt, at any
+  /// address) and only starts an empty ring if there is nothing intact.
   bool keep_ring_across_reset = false;
   /// Which spans are recorded. Zero = parentbased_always_on, built in and free. Otherwise a
   /// ConfiguredSampler (OTEL_TRACES_SAMPLER choices; load_env_config sets one up), a

@@ -87,16 +87,26 @@ template <typename Word>
 Word* word_at(std::uint8_t* control, std::size_t at) noexcept {
   return reinterpret_cast<Word*>(control + at);
 }
+// Control words are atomics where 64-bit atomics are lock-free. Elsewhere every access to a
+// 64-bit control word is made inside the port's critical section, so a plain access is atomic
+// enough (and a 64-bit atomic would be a call that masks interrupts again).
 template <typename Word>
 Word load(std::uint8_t* control, std::size_t at, int order = __ATOMIC_RELAXED) noexcept {
-  return __atomic_load_n(word_at<Word>(control, at), order);
+  if constexpr (sizeof(Word) == 8 && !kLockFreeClaim) {
+    (void)order;
+    return *reinterpret_cast<volatile Word*>(word_at<Word>(control, at));
+  } else {
+    return __atomic_load_n(word_at<Word>(control, at), order);
+  }
 }
 template <typename Word>
 void store(std::uint8_t* control, std::size_t at, Word value, int order = __ATOMIC_RELAXED) noexcept {
-  __atomic_store_n(word_at<Word>(control, at), value, order);
-}
-void count(std::uint8_t* control, std::size_t at, std::uint64_t by = 1) noexcept {
-  __atomic_fetch_add(word_at<std::uint64_t>(control, at), by, __ATOMIC_RELAXED);
+  if constexpr (sizeof(Word) == 8 && !kLockFreeClaim) {
+    (void)order;
+    *reinterpret_cast<volatile Word*>(word_at<Word>(control, at)) = value;
+  } else {
+    __atomic_store_n(word_at<Word>(control, at), value, order);
+  }
 }
 
 class CriticalSection {
@@ -110,7 +120,19 @@ class CriticalSection {
   std::uint32_t state_;
 };
 
+void count(std::uint8_t* control, std::size_t at) noexcept {
+  if constexpr (kLockFreeClaim) {
+    __atomic_fetch_add(word_at<std::uint64_t>(control, at), 1, __ATOMIC_RELAXED);
+  } else {
+    CriticalSection lock;
+    store<std::uint64_t>(control, at, load<std::uint64_t>(control, at) + 1);
+  }
+}
+
 }  // namespace
+
+// One lane where there can be only one: the compiler then drops the loops over lanes.
+std::size_t Ring::lane_count() const noexcept { return kMaxLanes == 1 ? 1 : lanes_; }
 
 std::uint32_t Ring::advance(std::uint32_t position, std::size_t by) const noexcept {
   std::size_t next = position + by;
@@ -288,20 +310,26 @@ bool Ring::make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept
   std::uint8_t* c = control(lane);
   const std::size_t chunk = capacity_ / 16;
   const std::size_t want = pad_and_need > chunk ? pad_and_need : chunk;
-  for (;;) {
-    const std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
-    const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
-    const std::size_t room = capacity_ - distance(head, tail);
-    if (room >= want) return true;
-    if ((claimed_ != 0 && claimed_lane_ == lane) || head == tail) return room >= pad_and_need;
-    const std::uint32_t header = load_header(records(lane) + offset(tail));
+  const std::uint32_t tail = load<std::uint32_t>(c, kTailAt);
+  const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
+  std::size_t room = capacity_ - distance(head, tail);
+  if (claimed_ != 0 && claimed_lane_ == lane) return room >= pad_and_need;
+  // Walk the records to evict, then free them in one step (one zeroing, one tail move).
+  std::uint32_t to = tail;
+  std::uint64_t evicted = 0;
+  while (room < want && to != head) {
+    const std::uint32_t header = load_header(records(lane) + offset(to));
     const std::size_t size = footprint_of(header);
-    if ((header & kStateMask) == kWriting || size == 0) return room >= pad_and_need;
-    if ((header & kStateMask) == kRecord) {
-      store<std::uint64_t>(c, kOverwrittenAt, load<std::uint64_t>(c, kOverwrittenAt) + 1);
-    }
-    free_locked(lane, advance(tail, size));
+    if ((header & kStateMask) == kWriting || size == 0) break;
+    if ((header & kStateMask) == kRecord) ++evicted;
+    to = advance(to, size);
+    room += size;
   }
+  if (to != tail) {
+    store<std::uint64_t>(c, kOverwrittenAt, load<std::uint64_t>(c, kOverwrittenAt) + evicted);
+    free_locked(lane, to);
+  }
+  return room >= pad_and_need;
 }
 
 // Claims `need` bytes (plus padding to the end of the lane if they do not fit before it) in
@@ -373,8 +401,8 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
   // eviction); overwrite-oldest then evicts in the thread's own lane.
   std::size_t used_lane = lane;
   bool claimed = claim(lane, need, false, at, pad);
-  for (std::size_t i = 1; !claimed && i < lanes_; ++i) {
-    used_lane = (lane + i) % lanes_;
+  for (std::size_t i = 1; !claimed && i < lane_count(); ++i) {
+    used_lane = (lane + i) % lane_count();
     claimed = claim(used_lane, need, false, at, pad);
   }
   if (!claimed && overflow_ == Overflow::kOverwriteOldest) {
@@ -409,8 +437,8 @@ Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_byt
   out = Batch{};
   CriticalSection lock;
   if (capacity_ == 0 || claimed_ != 0) return Status::kFailedPrecondition;
-  for (std::size_t i = 0; i < lanes_; ++i) {
-    const std::size_t lane = (next_lane_ + i) % lanes_;
+  for (std::size_t i = 0; i < lane_count(); ++i) {
+    const std::size_t lane = kMaxLanes == 1 ? 0 : (next_lane_ + i) % lanes_;
     std::uint8_t* c = control(lane);
     std::uint8_t* memory = records(lane);
     const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
@@ -442,7 +470,7 @@ Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_byt
     if (count == 0) continue;
     claimed_ = bytes;
     claimed_lane_ = lane;
-    next_lane_ = (lane + 1) % lanes_;
+    next_lane_ = kMaxLanes == 1 ? 0 : (lane + 1) % lanes_;
     out.lane = lane;
     out.begin = offset(tail);
     out.bytes = bytes;
@@ -498,8 +526,9 @@ RingCounters Ring::counters() const noexcept {
   CriticalSection lock;
   // The reservation count is 32 bits in each head word; the wraps counted beside it extend it
   // (a push that just wrapped it counts the wrap a few instructions later).
+  if (capacity_ == 0) return out;
   std::uint64_t reservations = 0;
-  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+  for (std::size_t lane = 0; lane < lane_count(); ++lane) {
     std::uint8_t* c = control(lane);
     const std::uint64_t head_word = load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE);
     reservations += (load<std::uint64_t>(c, kWrapsAt) << 32) | (head_word >> 32);
@@ -509,14 +538,15 @@ RingCounters Ring::counters() const noexcept {
     out.dropped_too_large += load<std::uint64_t>(c, kTooLargeAt);
     out.dropped_at_reset += load<std::uint64_t>(c, kAtResetAt);
   }
-  out.written = lanes_ == 0 ? 0 : reservations - written_base_;
+  out.written = reservations - written_base_;
   return out;
 }
 
 std::size_t Ring::used_bytes() const noexcept {
   CriticalSection lock;
   std::size_t used = 0;
-  for (std::size_t lane = 0; lane < lanes_; ++lane) {
+  if (capacity_ == 0) return 0;
+  for (std::size_t lane = 0; lane < lane_count(); ++lane) {
     std::uint8_t* c = control(lane);
     const auto head = static_cast<std::uint32_t>(load<std::uint64_t>(c, kHeadAt, __ATOMIC_ACQUIRE));
     used += distance(head, load<std::uint32_t>(c, kTailAt));
