@@ -173,8 +173,7 @@ Status Ring::attach(ByteSpan memory, Overflow overflow) noexcept {
     std::uint8_t* c = control(lane);
     // The mark goes first and comes back last: a reset in between leaves nothing to adopt.
     store<std::uint64_t>(c, kMarkAt, 0, __ATOMIC_RELEASE);
-    std::memset(c + 8, 0, kControlBytes - 8);
-    std::memset(records(lane), 0, capacity_);
+    std::memset(c + 8, 0, kControlBytes - 8 + capacity_);
     store<std::uint32_t>(c, kCapacityAt, static_cast<std::uint32_t>(capacity_));
     store<std::uint32_t>(c, kCheckAt, check_of(static_cast<std::uint32_t>(capacity_)));
     store<std::uint32_t>(c, kLanesAt, static_cast<std::uint32_t>(lane | lanes_ << 16));
@@ -400,14 +399,19 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
   // The thread's own lane first; when it is full, the others (free room anywhere before any
   // eviction); overwrite-oldest then evicts in the thread's own lane.
   std::size_t used_lane = lane;
-  bool claimed = claim(lane, need, false, at, pad);
-  for (std::size_t i = 1; !claimed && i < lane_count(); ++i) {
-    used_lane = (lane + i) % lane_count();
-    claimed = claim(used_lane, need, false, at, pad);
-  }
-  if (!claimed && overflow_ == Overflow::kOverwriteOldest) {
-    used_lane = lane;
-    claimed = claim(lane, need, true, at, pad);
+  bool claimed = false;
+  if (lane_count() == 1) {
+    claimed = claim(lane, need, overflow_ == Overflow::kOverwriteOldest, at, pad);
+  } else {
+    claimed = claim(lane, need, false, at, pad);
+    for (std::size_t i = 1; !claimed && i < lane_count(); ++i) {
+      used_lane = (lane + i) % lane_count();
+      claimed = claim(used_lane, need, false, at, pad);
+    }
+    if (!claimed && overflow_ == Overflow::kOverwriteOldest) {
+      used_lane = lane;
+      claimed = claim(lane, need, true, at, pad);
+    }
   }
   if (!claimed) {
     count(control(lane), kFullAt);
