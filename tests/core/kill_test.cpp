@@ -23,8 +23,10 @@
 #include <thread>
 #include <vector>
 
+#include "support/core_test_support.h"
 #include "tracelet/file_ring.h"
 #include "tracelet/ring.h"
+#include "tracelet/tracelet.h"
 
 namespace tracelet {
 namespace {
@@ -277,6 +279,66 @@ TEST_F(KillTest, EveryCompletedRecordSurvivesSigkill) {
   EXPECT_EQ(adopted_rings, static_cast<std::uint64_t>(kills));
   EXPECT_GT(adopted_records, 0u);
   EXPECT_EQ(moved_address, static_cast<std::uint64_t>(kills)) << "every adoption at another address";
+}
+
+// The same through the Tracer: a process records spans into a FileRing and is killed; the
+// next process's Tracer::init() (keep_ring_across_reset) adopts them, and its exporter side
+// reads them back as spans.
+TEST_F(KillTest, TracerAdoptsTheSpansOfAKilledProcess) {
+  constexpr int kSpans = 50;
+  fflush(nullptr);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    FileRing file;
+    if (file.open(path_.c_str(), kRingBytes) != Status::kOk) _exit(3);
+    static Tracer tracer;
+    Options options;
+    options.service_name = "killed";
+    options.ring_memory = file.memory();
+    options.keep_ring_across_reset = true;
+    if (tracer.init(options) != Status::kOk) _exit(4);
+    for (int i = 0; i < kSpans; ++i) {
+      auto span = tracer.start_span("before-the-kill");
+      span.set_attribute("i", i);
+    }
+    raise(SIGKILL);
+    _exit(5);
+  }
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFSIGNALED(status)) << "child exited with " << WEXITSTATUS(status);
+
+  FileRing file;
+  ASSERT_EQ(file.open(path_.c_str(), kRingBytes), Status::kOk) << file.error();
+  Tracer tracer;
+  Options options;
+  options.service_name = "restarted";
+  options.ring_memory = file.memory();
+  options.keep_ring_across_reset = true;
+  ASSERT_EQ(tracer.init(options), Status::kOk);
+  EXPECT_TRUE(tracer.adopted_ring());
+  EXPECT_EQ(tracer.counters().spans_recorded, static_cast<std::uint64_t>(kSpans));
+  std::vector<bool> seen(kSpans, false);
+  Batch batch;
+  while (tracer.ring().peek_batch(batch, 16) == Status::kOk) {
+    RecordCursor cursor = tracer.ring().cursor(batch);
+    const std::uint8_t* data = nullptr;
+    std::size_t len = 0;
+    while (tracer.ring().next(cursor, data, len)) {
+      testing_support::ReadSpan span;
+      ASSERT_TRUE(testing_support::read_record(data, len, span));
+      EXPECT_EQ(span.name, "before-the-kill");
+      const testing_support::ReadAttribute* i = span.attribute("i");
+      ASSERT_NE(i, nullptr);
+      ASSERT_TRUE(i->i >= 0 && i->i < kSpans);
+      EXPECT_FALSE(seen[static_cast<std::size_t>(i->i)]) << "twice: " << i->i;
+      seen[static_cast<std::size_t>(i->i)] = true;
+    }
+    tracer.ring().commit(batch);
+  }
+  for (int i = 0; i < kSpans; ++i) EXPECT_TRUE(seen[static_cast<std::size_t>(i)]) << "lost span " << i;
+  EXPECT_EQ(tracer.counters().spans_acknowledged, static_cast<std::uint64_t>(kSpans));
 }
 
 }  // namespace
