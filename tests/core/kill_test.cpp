@@ -161,7 +161,7 @@ TEST_F(KillTest, EveryCompletedRecordSurvivesSigkill) {
   ASSERT_GT(kills, 0);
   std::mt19937 random(static_cast<unsigned>(getpid()));
   std::uint64_t adopted_rings = 0, adopted_records = 0, dropped_at_reset = 0, exported_by_child = 0;
-  std::uint64_t duplicates = 0, worst_duplicates = 0, moved_address = 0;
+  std::uint64_t duplicates = 0, worst_duplicates = 0, moved_address = 0, spacers = 0;
 
   for (int kill_no = 0; kill_no < kills; ++kill_no) {
     const auto generation = static_cast<std::uint32_t>(kill_no);
@@ -212,7 +212,10 @@ TEST_F(KillTest, EveryCompletedRecordSurvivesSigkill) {
                         MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
     FileRing file;
     ASSERT_EQ(file.open(path_.c_str(), kRingBytes), Status::kOk) << file.error();
-    if (spacer != MAP_FAILED) munmap(spacer, kRingBytes);
+    if (spacer != MAP_FAILED) {
+      munmap(spacer, kRingBytes);
+      ++spacers;
+    }
     if (reinterpret_cast<std::uintptr_t>(file.memory().data) != progress_->child_map_address.load()) ++moved_address;
     Ring ring;
     ASSERT_EQ(ring.adopt(file.memory()), Status::kOk) << "ring lost at kill " << kill_no;
@@ -278,7 +281,10 @@ TEST_F(KillTest, EveryCompletedRecordSurvivesSigkill) {
               static_cast<unsigned long long>(duplicates), static_cast<unsigned long long>(worst_duplicates));
   EXPECT_EQ(adopted_rings, static_cast<std::uint64_t>(kills));
   EXPECT_GT(adopted_records, 0u);
-  EXPECT_EQ(moved_address, static_cast<std::uint64_t>(kills)) << "every adoption at another address";
+  // Where the child's address could be taken first (MAP_FIXED_NOREPLACE; emulators may not
+  // offer it), the file had to map elsewhere.
+  EXPECT_GE(moved_address, spacers);
+  EXPECT_GT(moved_address, 0u) << "adoption at another address was never exercised";
 }
 
 // The same through the Tracer: a process records spans into a FileRing and is killed; the
