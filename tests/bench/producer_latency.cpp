@@ -59,9 +59,9 @@ class Histogram {
  public:
   static constexpr int kSub = 32;
   static constexpr int kBuckets = 64 + (40 - 6) * kSub;
-  void add(std::uint64_t ns) { ++counts_[index(ns)]; ++total_; }
+  void add(std::uint64_t ns) { ++counts_[static_cast<std::size_t>(index(ns))]; ++total_; }
   void merge(const Histogram& other) {
-    for (int i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
+    for (std::size_t i = 0; i < kBuckets; ++i) counts_[i] += other.counts_[i];
     total_ += other.total_;
     max_ = std::max(max_, other.max_);
   }
@@ -74,7 +74,7 @@ class Histogram {
     if (rank >= total_) rank = total_ - 1;
     std::uint64_t seen = 0;
     for (int i = 0; i < kBuckets; ++i) {
-      seen += counts_[i];
+      seen += counts_[static_cast<std::size_t>(i)];
       if (seen > rank) return upper(i);
     }
     return max_;
