@@ -13,6 +13,7 @@
 #define TRACELET_RESOURCE_BYTES 256        // resource attributes copied at init
 #define TRACELET_MAX_RESOURCE_ATTRIBUTES 8
 #define TRACELET_EXPORT_SIZE_CACHE 64      // an exporter's batch sizes kept between passes (128 B)
+#define TRACELET_RING_LINE_BYTES 32        // no data cache: the ring's control block needs no 64-byte lines
 
 // port/cortex_m options (see port/cortex_m/tracelet_cortex_m.h).
 // The board's startup sets AIRCR.PRIGROUP so that 3 bits preempt (8 group priorities).

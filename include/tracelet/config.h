@@ -62,6 +62,21 @@
 #define TRACELET_EXPORT_SIZE_CACHE 512  // spans per batch whose OTLP size an exporter keeps (2 B each) between sizing and writing; spans past it are sized twice
 #endif
 
+#ifndef TRACELET_RING_LINE_BYTES
+#define TRACELET_RING_LINE_BYTES 64  // spacing of the ring's control words in ring memory (the cache line; 32 on cores without a data cache saves ring bytes)
+#endif
+
+#ifndef TRACELET_RING_LANES
+#define TRACELET_RING_LANES 4  // most lanes a ring is split into where 64-bit atomics are lock-free (threads claim in lanes of their own); MCUs always use one
+#endif
+
+#ifndef TRACELET_RING_LANE_MIN_BYTES
+#define TRACELET_RING_LANE_MIN_BYTES 16384  // a ring is split only into lanes at least this large
+#endif
+
+static_assert(TRACELET_RING_LANES >= 1 && TRACELET_RING_LANES <= 64, "TRACELET_RING_LANES: 1..64.");
+static_assert(TRACELET_RING_LINE_BYTES >= 32 && TRACELET_RING_LINE_BYTES % 8 == 0,
+              "TRACELET_RING_LINE_BYTES: a multiple of 8, at least 32.");
 static_assert(TRACELET_EXPORT_SIZE_CACHE <= 65535,
               "TRACELET_EXPORT_SIZE_CACHE: 0..65535 spans (0 = size every span twice, no RAM).");
 static_assert(TRACELET_ENABLED == 0 || TRACELET_ENABLED == 1, "TRACELET_ENABLED must be 0 or 1.");

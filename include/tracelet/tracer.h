@@ -43,9 +43,10 @@ struct Options {
   ByteSpan ring_memory{};                  // required: caller-owned span storage
   Overflow overflow = Overflow::kDropNewest;
   bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
-  /// The Tracer object and ring_memory live in RAM the startup code leaves alone (.noinit):
-  /// init() first tries to adopt the spans a warm reset left in the ring (Ring::adopt) and
-  /// only starts an empty ring if there is nothing intact. Only for such a Tracer.
+  /// ring_memory outlives the process or the boot: RAM the startup code leaves alone (.noinit,
+  /// with the Tracer there too) or a file (FileRing, include/tracelet/file_ring.h). init()
+  /// first tries to adopt the spans the last run left in the ring (Ring::adopt, at any
+  /// address) and only starts an empty ring if there is nothing intact.
   bool keep_ring_across_reset = false;
   /// Trace ids for AWS X-Ray's older paths (the X-Ray daemon and SDKs, some X-Ray APIs):
   /// the first 4 bytes are the Unix time in seconds (big-endian) when the trace started, the
@@ -166,6 +167,9 @@ class Tracer {
     std::uint32_t s[4];
   };
   std::conditional_t<kLockFreeIds, std::atomic<std::uint64_t>, IdWords> id_state_{};
+  // Where ids are lock-free, each thread draws from a stream of its own (tracer.cpp); a new
+  // epoch at every init() tells the threads to start a new one.
+  std::uint64_t id_epoch_ = 0;
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   detail::SpanLimitsResolved limits_{};  // Options::limits within the caps, read by every span

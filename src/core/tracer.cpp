@@ -19,12 +19,38 @@ constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 
 // The two id generators, chosen by the state's type; templates, so only the one for this
 // platform is compiled (fetch_add does not exist on the plain words).
-// 64-bit atomics: one fetch_add reserves ceil(count / 2) steps of the counter; each step's
-// splitmix64 finaliser gives two words.
+//
+// Where 64-bit atomics are lock-free (hosted 64-bit and ARMv7-A targets), each thread draws
+// ids from a stream of its own: the first draw of a thread takes the next window of
+// kStreamWords golden-ratio steps from the tracer's shared counter, later draws advance the
+// thread's copy, so no cache line written by every span is shared between threads. A single
+// thread gets exactly the sequence the shared counter would give. The thread's word is an
+// atomic only so a signal handler that records a span on the same thread cannot tear it.
+constexpr std::uint64_t kStreamWords = std::uint64_t{1} << 40;
+struct ThreadIdStream {
+  const void* tracer = nullptr;
+  std::uint64_t epoch = 0;
+  std::atomic<std::uint64_t> state{0};
+};
+std::uint64_t next_epoch() noexcept {
+  static std::atomic<std::uint64_t> epochs{0};
+  return epochs.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// 64-bit atomics: one step of the thread's stream per two words; each step's splitmix64
+// finaliser gives two words.
 template <typename T>
-void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count) noexcept {
+void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count, const void* tracer,
+                std::uint64_t epoch) noexcept {
+  thread_local ThreadIdStream mine;
+  if (mine.tracer != tracer || mine.epoch != epoch) {
+    mine.state.store(state.fetch_add(kStreamWords * kGolden, std::memory_order_relaxed),
+                     std::memory_order_relaxed);
+    mine.tracer = tracer;
+    mine.epoch = epoch;
+  }
   const std::uint64_t steps = (count + 1) / 2;
-  const std::uint64_t base = state.fetch_add(steps * kGolden, std::memory_order_relaxed);
+  const std::uint64_t base = mine.state.fetch_add(steps * kGolden, std::memory_order_relaxed);
   for (std::size_t i = 0; i < count; i += 2) {
     const std::uint64_t v = mix64(base + (i / 2 + 1) * kGolden);
     out[i] = static_cast<std::uint32_t>(v);
@@ -34,7 +60,7 @@ void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count) no
 // 32-bit cores: xorshift128 under the port's critical section (ISRs start spans too), in
 // whole blocks of 4 words.
 template <typename Words>
-void draw_words(Words& state, std::uint32_t* out, std::size_t count) noexcept {
+void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*, std::uint64_t) noexcept {
   const std::uint32_t saved = port::critical_enter();
   detail::xorshift128_blocks(state.s, out, (count + 3) / 4);
   port::critical_exit(saved);
@@ -132,6 +158,7 @@ Status Tracer::init(const Options& options) noexcept {
     std::memcpy(seed + 8, &a, 8);
   }
   seed_words(id_state_, seed);
+  if constexpr (kLockFreeIds) id_epoch_ = next_epoch();  // retires every thread's stream
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -161,7 +188,7 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
 }
 
 void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
-  draw_words(id_state_, out, count);
+  draw_words(id_state_, out, count, this, id_epoch_);
 }
 
 void Tracer::stamp_xray_time(TraceId& id) const noexcept {

@@ -14,6 +14,14 @@ foreach(bench span_bench encode_bench)
   set_tests_properties(${bench}_smoke PROPERTIES LABELS bench)
 endforeach()
 
+# Producer tail latency (p50..p99.99, max of start+end) with more producers than cores, and
+# the 1-vs-2-thread scaling of recording (--scaling). Smoke run: counters must add up.
+add_executable(producer_latency ${CMAKE_CURRENT_LIST_DIR}/producer_latency.cpp)
+target_link_libraries(producer_latency PRIVATE tracelet_test_modules tracelet_port_posix Threads::Threads)
+target_compile_options(producer_latency PRIVATE ${TRACELET_STRICT_FLAGS})
+add_test(NAME producer_latency_smoke COMMAND producer_latency --seconds 0.2)
+set_tests_properties(producer_latency_smoke PROPERTIES LABELS bench)
+
 # Sustained export over TLS on loopback, against a tracelet-receiver.
 if(TARGET tracelet_net_test_support)
   add_executable(export_bench ${CMAKE_CURRENT_LIST_DIR}/export_bench.cpp)

@@ -8,10 +8,11 @@
 namespace tracelet {
 namespace {
 
-// Where a Ring attached to `memory` starts its records (8-byte aligned start).
+// Where a Ring attached to `memory` starts its records (8-byte aligned start, then the
+// control block).
 std::uint8_t* ring_memory_of(std::uint8_t* memory) {
   auto address = reinterpret_cast<std::uintptr_t>(memory);
-  return memory + ((8u - (address & 7u)) & 7u);
+  return memory + ((8u - (address & 7u)) & 7u) + Ring::kControlBytes;
 }
 
 // Pushes a record whose payload is `len` copies of `fill`.
@@ -187,11 +188,12 @@ TEST(Ring, FootprintIsHeaderPlusPayloadRoundedToEight) {
 }
 
 TEST(Ring, UnalignedMemoryIsAlignedAndUsable) {
-  alignas(8) std::uint8_t memory[300];
+  alignas(8) std::uint8_t memory[300 + Ring::kControlBytes];
   Ring ring;
-  ASSERT_EQ(ring.attach(ByteSpan{memory + 3, 290}), Status::kOk);
+  ASSERT_EQ(ring.attach(ByteSpan{memory + 3, 290 + Ring::kControlBytes}), Status::kOk);
   EXPECT_EQ(ring.capacity() % 8, 0u);
   EXPECT_LE(ring.capacity(), 285u);
+  EXPECT_GE(ring.capacity(), 280u);
   EXPECT_TRUE(push_filled(ring, 1, 20));
 }
 
@@ -251,6 +253,96 @@ TEST(RingAdopt, RefusesRandomMemoryAndOtherBuffers) {
   EXPECT_EQ(ring.adopt(ByteSpan{memory, sizeof memory}), Status::kDataLoss);
   ring.detach();
   EXPECT_EQ(ring.adopt(ByteSpan{memory, sizeof memory}), Status::kDataLoss) << "detached";
+}
+
+// A reset between a producer's claim and its first store leaves the claimed bytes all zero
+// (free memory is kept zeroed): adopt() skips them to the next header and counts one drop.
+TEST(RingAdopt, SkipsBytesClaimedButNeverWritten) {
+  alignas(8) static std::uint8_t memory[1024];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}), Status::kOk);
+  for (std::uint8_t i = 0; i < 6; ++i) ASSERT_TRUE(push_filled(ring, i, 20 + 8 * (i % 2)));
+  // Record 2 (20 bytes, footprint 24) as the claim left it: nothing written.
+  std::size_t offset = Ring::record_footprint(20) + Ring::record_footprint(28);
+  std::memset(ring_memory_of(memory) + offset, 0, Ring::record_footprint(20));
+  Ring after_reset;  // a new process: nothing of the old object is used
+  ASSERT_EQ(after_reset.adopt(ByteSpan{memory, sizeof memory}), Status::kOk);
+  RingCounters counters = after_reset.counters();
+  EXPECT_EQ(counters.written, 5u);
+  EXPECT_EQ(counters.dropped_at_reset, 1u);
+  Batch batch;
+  ASSERT_EQ(after_reset.peek_batch(batch, 100), Status::kOk);
+  auto records = read_batch(after_reset, batch);
+  ASSERT_EQ(records.size(), 5u);
+  EXPECT_EQ(records[1].first, 1);
+  EXPECT_EQ(records[2].first, 3);
+  after_reset.commit(batch);
+  EXPECT_TRUE(push_filled(after_reset, 9, 20)) << "the adopted ring keeps working";
+}
+
+// The same bytes adopted through a copy at another address: positions are relative.
+TEST(RingAdopt, AdoptsAtAnotherAddress) {
+  alignas(8) static std::uint8_t memory[1024];
+  alignas(8) static std::uint8_t moved[1024];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}), Status::kOk);
+  for (std::uint8_t i = 0; i < 40; ++i) {  // wraps the ring a few times
+    ASSERT_TRUE(push_filled(ring, i, 30));
+    Batch batch;
+    if (i % 3 == 2) {
+      ASSERT_EQ(ring.peek_batch(batch, 2), Status::kOk);
+      ring.commit(batch);
+    }
+  }
+  std::memcpy(moved, memory, sizeof memory);
+  Ring other;
+  ASSERT_EQ(other.adopt(ByteSpan{moved, sizeof moved}), Status::kOk);
+  EXPECT_EQ(other.counters().written, ring.used_bytes() / Ring::record_footprint(30));
+  Batch a, b;
+  ASSERT_EQ(ring.peek_batch(a, 100), Status::kOk);
+  ASSERT_EQ(other.peek_batch(b, 100), Status::kOk);
+  EXPECT_EQ(read_batch(ring, a), read_batch(other, b));
+}
+
+// Rings of several lanes (where 64-bit atomics are lock-free): one thread fills its lane,
+// then the others; every record comes out once and the counters add up.
+TEST(Ring, LanesHoldEveryRecordOnce) {
+  static std::uint8_t memory[4 * TRACELET_RING_LANE_MIN_BYTES];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}), Status::kOk);
+  ASSERT_GE(ring.lanes(), 1u);
+  std::size_t accepted = 0;
+  std::vector<int> seen(5000, 0);
+  for (int i = 0; i < 5000; ++i) {
+    std::uint8_t payload[40];
+    std::memcpy(payload, &i, sizeof i);
+    std::memset(payload + sizeof i, 0x5A, sizeof payload - sizeof i);
+    if (ring.push(payload, sizeof payload, nullptr, 0)) ++accepted;
+  }
+  // Every lane filled up (each may leave less than one record's bytes unused).
+  EXPECT_LE(accepted, ring.capacity() / Ring::record_footprint(40));
+  EXPECT_GE(accepted, ring.capacity() / Ring::record_footprint(40) - ring.lanes());
+  Batch batch;
+  std::size_t read = 0;
+  while (ring.peek_batch(batch, 64) == Status::kOk) {
+    RecordCursor cursor = ring.cursor(batch);
+    const std::uint8_t* data = nullptr;
+    std::size_t len = 0;
+    while (ring.next(cursor, data, len)) {
+      int i = 0;
+      std::memcpy(&i, data, sizeof i);
+      ASSERT_EQ(len, 40u);
+      ++seen[static_cast<std::size_t>(i)];
+      ++read;
+    }
+    ring.commit(batch);
+  }
+  EXPECT_EQ(read, accepted);
+  for (std::size_t i = 0; i < accepted; ++i) EXPECT_EQ(seen[i], 1) << i;
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, accepted);
+  EXPECT_EQ(counters.dropped_full, 5000u - accepted);
+  EXPECT_EQ(counters.committed, accepted);
 }
 
 }  // namespace

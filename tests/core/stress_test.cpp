@@ -35,7 +35,9 @@ StressResult run_stress(Tracer& tracer, int producers, int spans_each) {
         std::this_thread::yield();
         continue;
       }
-      if (++round % 7 == 0) {  // pretend the collector said 503: keep the batch, retry later
+      // Pretend the collector said 503 (keep the batch, retry later) from the first batch on:
+      // producers may be done before the consumer's seventh batch.
+      if (++round % 7 == 1) {
         tracer.ring().release(batch);
         ++result.releases;
         continue;

@@ -52,3 +52,10 @@ tracelet_add_test(span_limits_test SOURCES ${_dir}/span_limits_test.cpp
 tracelet_add_test(monotonic_clock_test SOURCES ${_dir}/monotonic_clock_test.cpp
                   LIBS tracelet_test_modules tracelet_port_posix)
 target_include_directories(monotonic_clock_test PRIVATE ${PROJECT_SOURCE_DIR}/port/posix)
+
+# A file-backed ring (tracelet::FileRing) killed with SIGKILL at random moments: every
+# completed record is adopted and exported (20 kills here; tools/kill-test.sh N runs more).
+if(TARGET tracelet_port_posix)
+  tracelet_add_test(kill_test SOURCES ${_dir}/kill_test.cpp LIBS tracelet_test_modules tracelet_port_posix
+                    LABELS kill)
+endif()

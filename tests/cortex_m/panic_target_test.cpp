@@ -9,7 +9,7 @@
 
 int main() {
   if (tracelet::cortex_m::init(board::kCoreClockHz) != tracelet::Status::kOk) return 1;
-  alignas(8) static std::uint8_t memory[256];
+  alignas(8) static std::uint8_t memory[256 + tracelet::Ring::kControlBytes];
   tracelet::Ring ring;
   if (ring.attach(tracelet::ByteSpan{memory, sizeof memory}) != tracelet::Status::kOk) return 1;
   const std::uint32_t value = 1;

@@ -17,7 +17,7 @@ using tracelet::Overflow;
 using tracelet::Ring;
 using tracelet::Status;
 
-alignas(8) std::uint8_t g_memory[512];
+alignas(8) std::uint8_t g_memory[512 + Ring::kControlBytes];  // records + the control block
 
 // A record: 4-byte sequence number then `fill` bytes of (seq + i) & 0xFF.
 bool push_seq(Ring& ring, std::uint32_t seq, std::size_t fill) {
@@ -56,7 +56,7 @@ void test_attach() {
   CHECK(ring.attach(ByteSpan{nullptr, 512}) == Status::kInvalidArgument);
   CHECK(ring.attach(ByteSpan{g_memory, 40}) == Status::kInvalidArgument);
   CHECK(!ring.attached());
-  CHECK(ring.attach(ByteSpan{g_memory + 3, 300}) == Status::kOk);  // start rounded up to 8
+  CHECK(ring.attach(ByteSpan{g_memory + 3, 300 + Ring::kControlBytes}) == Status::kOk);  // start rounded up to 8
   CHECK(ring.attached());
   CHECK_EQ(ring.capacity() % 8u, 0u);
   CHECK(ring.capacity() <= 300u - 5u);
@@ -102,7 +102,7 @@ void test_push_peek_commit() {
 void test_wrap_and_drop_newest() {
   check::section("wrap-around and drop-newest");
   Ring ring;
-  CHECK(ring.attach(ByteSpan{g_memory, 256}, Overflow::kDropNewest) == Status::kOk);
+  CHECK(ring.attach(ByteSpan{g_memory, 256 + Ring::kControlBytes}, Overflow::kDropNewest) == Status::kOk);
   // 44-byte payloads take 48 bytes: 5 fit in 256, the 6th is dropped.
   std::uint32_t seq = 0;
   for (int i = 0; i < 5; ++i) CHECK(push_seq(ring, ++seq, 40));
@@ -131,7 +131,7 @@ void test_wrap_and_drop_newest() {
 void test_overwrite_oldest() {
   check::section("overwrite-oldest");
   Ring ring;
-  CHECK(ring.attach(ByteSpan{g_memory, 256}, Overflow::kOverwriteOldest) == Status::kOk);
+  CHECK(ring.attach(ByteSpan{g_memory, 256 + Ring::kControlBytes}, Overflow::kOverwriteOldest) == Status::kOk);
   for (std::uint32_t seq = 1; seq <= 12; ++seq) CHECK(push_seq(ring, seq, 20));  // 32 bytes each
   tracelet::RingCounters counters = ring.counters();
   CHECK_EQ(counters.written, 12u);
@@ -195,7 +195,7 @@ void test_push_from_interrupt_during_claim() {
 
 void test_timer_producer_against_consumer() {
   check::section("timer interrupt producer vs. main-loop consumer");
-  CHECK(g_irq_ring.attach(ByteSpan{g_memory, 256}) == Status::kOk);
+  CHECK(g_irq_ring.attach(ByteSpan{g_memory, 256 + Ring::kControlBytes}) == Status::kOk);
   g_irq_seq = 0;
   g_irq_pushed = 0;
   g_irq_failed = 0;
