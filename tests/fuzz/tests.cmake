@@ -208,7 +208,7 @@ if(TARGET tracelet_bridge_lib AND NOT CMAKE_CROSSCOMPILING)
   tracelet_add_fuzz_target(bridge_fuzz
     SOURCES ${_bridge_reading} ${_src}/export/serial_frame.cpp ${_src}/net/net_connector.cpp
             ${_src}/net/tls_client.cpp ${PROJECT_SOURCE_DIR}/port/posix/port_posix.cpp
-            ${PROJECT_SOURCE_DIR}/port/posix/tcp_posix.cpp
+            ${PROJECT_SOURCE_DIR}/port/posix/clock_posix.cpp ${PROJECT_SOURCE_DIR}/port/posix/tcp_posix.cpp
     REPLAY_SOURCES ${_bridge_reading}
     LIBS tracelet_test_modules tracelet_port_posix INCLUDES ${_bridge}
     LINK -lmbedtls -lmbedx509 -lmbedcrypto -lpthread
