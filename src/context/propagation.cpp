@@ -34,14 +34,6 @@ bool decode_hex(const char* in, std::uint8_t* out, std::size_t n) noexcept {
   return true;
 }
 
-void encode_hex(const std::uint8_t* in, std::size_t n, char* out) noexcept {
-  constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[in[i] >> 4];
-    out[2 * i + 1] = kDigits[in[i] & 0x0f];
-  }
-}
-
 bool fail(const char** reason, const char* why) noexcept {
   if (reason != nullptr) *reason = why;
   return false;
@@ -160,12 +152,12 @@ Status format_traceparent(const SpanContext& context, char* out, std::size_t cap
   out[0] = '0';
   out[1] = '0';
   out[2] = '-';
-  encode_hex(context.trace_id.bytes, 16, out + 3);
+  detail::encode_hex(context.trace_id.bytes, 16, out + 3);
   out[35] = '-';
-  encode_hex(context.span_id.bytes, 8, out + 36);
+  detail::encode_hex(context.span_id.bytes, 8, out + 36);
   out[52] = '-';
   const std::uint8_t flags = static_cast<std::uint8_t>(context.trace_flags & kTraceparentKnownFlags);
-  encode_hex(&flags, 1, out + 53);
+  detail::encode_hex(&flags, 1, out + 53);
   len = kTraceparentLength;
   return Status::kOk;
 }

@@ -6,29 +6,14 @@
 namespace tracelet {
 namespace {
 
-int hex_value(char c) noexcept {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool decode_hex(std::string_view in, std::uint8_t* out) noexcept {
   for (std::size_t i = 0; i < in.size() / 2; ++i) {
-    const int hi = hex_value(in[2 * i]);
-    const int lo = hex_value(in[2 * i + 1]);
+    const int hi = detail::hex_value(in[2 * i]);
+    const int lo = detail::hex_value(in[2 * i + 1]);
     if (hi < 0 || lo < 0) return false;
     out[i] = static_cast<std::uint8_t>((hi << 4) | lo);
   }
   return true;
-}
-
-void encode_hex(const std::uint8_t* in, std::size_t n, char* out) noexcept {
-  constexpr char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[in[i] >> 4];
-    out[2 * i + 1] = kDigits[in[i] & 0x0f];
-  }
 }
 
 Status reject(SpanContext& out, const char** reason, const char* why) noexcept {
@@ -95,13 +80,13 @@ Status format_xray_header(const SpanContext& context, char* out, std::size_t cap
     for (char c : s) *p++ = c;
   };
   put("Root=1-");
-  encode_hex(context.trace_id.bytes, 4, p);
+  detail::encode_hex(context.trace_id.bytes, 4, p);
   p += 8;
   *p++ = '-';
-  encode_hex(context.trace_id.bytes + 4, 12, p);
+  detail::encode_hex(context.trace_id.bytes + 4, 12, p);
   p += 24;
   put(";Parent=");
-  encode_hex(context.span_id.bytes, 8, p);
+  detail::encode_hex(context.span_id.bytes, 8, p);
   p += 16;
   put(context.is_sampled() ? ";Sampled=1" : ";Sampled=0");
   len = static_cast<std::size_t>(p - out);

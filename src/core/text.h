@@ -32,6 +32,16 @@ constexpr int hex_value(char c) noexcept {
   return -1;
 }
 
+/// Writes `n` bytes as 2n lower-case hex digits (no terminator): the form of trace and span
+/// ids in every propagation header.
+inline void encode_hex(const std::uint8_t* in, std::size_t n, char* out) noexcept {
+  constexpr char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[in[i] >> 4];
+    out[2 * i + 1] = kDigits[in[i] & 0x0f];
+  }
+}
+
 // ---- strings -----------------------------------------------------------------------------
 
 /// `s` without leading and trailing OWS (space, tab); a view into `s`.
