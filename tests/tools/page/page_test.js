@@ -29,8 +29,11 @@ function check(ok, what) {
   console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
   if (!ok) failures += 1;
 }
+// Waits on the page end as soon as their condition holds; the bound is only for a page that
+// never gets there, and is wide because a loaded 2-core machine can stall a refresh for seconds.
+const WAIT_MS = 30000;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function until(what, fn, timeoutMs = 15000) {
+async function until(what, fn, timeoutMs = WAIT_MS) {
   const end = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
@@ -68,12 +71,6 @@ async function main() {
     }).on('error', reject);
   });
 
-  // The demo device: a cycle every 40 ms for 6 s, over TLS.
-  const sender = start(args.sender, ['--seconds', '6', '--cycle-ms', '40'], {
-    OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_CERTIFICATE: path.join(pki, 'ca.crt'),
-    OTEL_BSP_SCHEDULE_DELAY: '300', OTEL_LOG_LEVEL: 'warn',
-  }, 'sender');
-
   const browser = await puppeteer.launch({
     executablePath: args.chromium, headless: true, acceptInsecureCerts: true,
     args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
@@ -85,6 +82,14 @@ async function main() {
     page.on('pageerror', (e) => pageErrors.push(e.message));
     const load = await page.goto(base + '/', { waitUntil: 'load' });
     check(load.status() === 200, `GET / over TLS answers 200 (${load.status()})`);
+
+    // The demo device: a cycle every 40 ms for 6 s, over TLS. Started only once the page is
+    // loaded: on a loaded machine the browser alone can take longer than the device runs, and
+    // the page must be seen updating while spans arrive.
+    const sender = start(args.sender, ['--seconds', '6', '--cycle-ms', '40'], {
+      OTEL_EXPORTER_OTLP_ENDPOINT: base, OTEL_EXPORTER_OTLP_CERTIFICATE: path.join(pki, 'ca.crt'),
+      OTEL_BSP_SCHEDULE_DELAY: '300', OTEL_LOG_LEVEL: 'warn',
+    }, 'sender');
 
     // ---- the list fills while the device sends ----
     const rows = () => page.$$eval('#traces tbody tr', (t) => t.length);
@@ -103,14 +108,17 @@ async function main() {
     });
     const stats = await getJson('/api/stats');
     check(stats.store.dropped_spans === 0, `no span dropped by the store (${JSON.stringify(stats.store)})`);
+    // A refresh counted now may have read before the commit; the one after it started after.
     const refreshes = await page.$eval('body', (b) => Number(b.dataset.refreshes || 0));
-    await page.waitForFunction((n) => Number(document.body.dataset.refreshes || 0) >= n + 2, { timeout: 10000 }, refreshes);
+    await page.waitForFunction((n) => Number(document.body.dataset.refreshes || 0) >= n + 2, { timeout: WAIT_MS }, refreshes);
     check(await spansShown() === stats.db.spans, `the page shows all ${stats.db.spans} stored spans`);
 
     // ---- trace list sorted by duration, as the API answers ----
-    const listQuery = await page.$eval('#traces tbody', (t) => t.dataset.query);
+    // The query and the rows are read in one go, from one drawing of the list (a refresh may
+    // redraw it between two reads).
+    const { listQuery, pageList } = await page.$eval('#traces tbody', (t) => ({
+      listQuery: t.dataset.query, pageList: [...t.rows].map((r) => [r.dataset.traceId, Number(r.dataset.durationNs)]) }));
     const apiList = await getJson(listQuery);
-    const pageList = await page.$$eval('#traces tbody tr', (t) => t.map((r) => [r.dataset.traceId, Number(r.dataset.durationNs)]));
     check(JSON.stringify(pageList) === JSON.stringify(apiList.rows.map((r) => [r.trace_id, r.duration_ns])),
           `trace list equals ${listQuery} (${pageList.length} rows)`);
     check(pageList.every((r, i) => i === 0 || pageList[i - 1][1] >= r[1]), 'trace list is sorted slowest first');
@@ -119,19 +127,22 @@ async function main() {
     // The list filtered with the page's form: traces with an error span.
     const setWhere = async (w) => {
       await page.$eval('#f-where', (e, v) => { e.value = v; }, w);
-      await page.$eval('#traces tbody', (t) => { t.dataset.query = ''; });
+      const panels = ['#traces tbody', '#percentiles tbody', '#heatmap'];
+      await page.$$eval(panels.join(','), (els) => { for (const e of els) e.dataset.query = ''; });
       await page.click('#filters button');
-      // A refresh already running may still answer the old filter; the next one has the new.
-      await page.waitForFunction((v) => {
-        const q = document.querySelector('#traces tbody').dataset.query || '';
+      // The list, the percentiles and the heatmap each answer the new filter on their own time
+      // (a refresh already running still answers the old one): wait for all of them.
+      await page.waitForFunction((v, sels) => sels.every((sel) => {
+        const q = document.querySelector(sel).dataset.query || '';
         const where = new URLSearchParams(q.split('?')[1] || '').get('where') || '';
         return q && where === v;
-      }, { timeout: 8000 }, w);
+      }), { timeout: WAIT_MS }, w, panels);
       return page.$eval('#traces tbody', (t) => t.dataset.query);
     };
-    const errorQuery = await setWhere('status = error');
+    await setWhere('status = error');
+    const { errorQuery, errorIds } = await page.$eval('#traces tbody', (t) => ({
+      errorQuery: t.dataset.query, errorIds: [...t.rows].map((r) => r.dataset.traceId) }));
     const errorList = await getJson(errorQuery);
-    const errorIds = await page.$$eval('#traces tbody tr', (t) => t.map((r) => r.dataset.traceId));
     check(errorIds.length > 0 && JSON.stringify(errorIds) === JSON.stringify(errorList.rows.map((r) => r.trace_id)) &&
           errorList.rows.every((r) => r.errors > 0), `filter 'status = error' lists ${errorIds.length} traces with errors`);
     for (const [label, id] of [['slowest', pageList[0][0]], ['error', errorIds.find((t) => t !== pageList[0][0])]]) {
@@ -142,14 +153,14 @@ async function main() {
       } else {
         await page.click(`#traces tbody tr[data-trace-id="${id}"]`);
       }
-      await page.waitForFunction((t) => document.querySelector('#waterfall').dataset.traceId === t, { timeout: 5000 }, id);
+      await page.waitForFunction((t) => document.querySelector('#waterfall').dataset.traceId === t, { timeout: WAIT_MS }, id);
       const stored = await getJson(`/api/trace?id=${id}`);
-      const bars = await page.$$eval('#waterfall rect.span-bar', (rs) => rs.map((r) => ({
-        id: r.dataset.spanId, dur: Number(r.dataset.durationNs), off: Number(r.dataset.offsetNs),
-        x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')), error: r.classList.contains('bar-error'),
-        fill: getComputedStyle(r).fill })));
-      const scale = await page.$eval('#waterfall', (s) => Number(s.dataset.pxPerNs));
-      const barX = await page.$eval('#waterfall', (s) => Number(s.dataset.barX));
+      const { bars, scale, barX } = await page.$eval('#waterfall', (s) => ({
+        scale: Number(s.dataset.pxPerNs), barX: Number(s.dataset.barX),
+        bars: [...s.querySelectorAll('rect.span-bar')].map((r) => ({
+          id: r.dataset.spanId, dur: Number(r.dataset.durationNs), off: Number(r.dataset.offsetNs),
+          x: Number(r.getAttribute('x')), w: Number(r.getAttribute('width')), error: r.classList.contains('bar-error'),
+          fill: getComputedStyle(r).fill })) }));
       check(bars.length === stored.spans.length, `${label} trace: ${bars.length} bars for ${stored.spans.length} stored spans`);
       let widthsOk = true, offsetsOk = true, colourOk = true;
       const colours = [];
@@ -183,26 +194,28 @@ async function main() {
 
     await setWhere('');
     // ---- percentiles and heatmap equal the API ----
-    const pQuery = await page.$eval('#percentiles tbody', (t) => t.dataset.query);
+    const { pQuery, pageP } = await page.$eval('#percentiles tbody', (t) => ({
+      pQuery: t.dataset.query,
+      pageP: [...t.rows].map((tr) => {
+        const o = { name: tr.dataset.name, service: tr.dataset.service, count: Number(tr.dataset.count) };
+        for (const td of tr.querySelectorAll('td[data-key]')) o[td.dataset.key] = Number(td.dataset.ns);
+        return o;
+      }) }));
     const apiP = await getJson(pQuery);
-    const pageP = await page.$$eval('#percentiles tbody tr', (trs) => trs.map((tr) => {
-      const o = { name: tr.dataset.name, service: tr.dataset.service, count: Number(tr.dataset.count) };
-      for (const td of tr.querySelectorAll('td[data-key]')) o[td.dataset.key] = Number(td.dataset.ns);
-      return o;
-    }));
     const expectP = apiP.rows.map((r) => ({ name: r.name, service: r.service, count: r.count, p50: r.p50_ns,
                                             p90: r.p90_ns, p95: r.p95_ns, p99: r.p99_ns, max: r.max_ns }));
     check(pageP.length >= 4 && JSON.stringify(pageP) === JSON.stringify(expectP),
           `percentile table equals ${pQuery}: ${pageP.map((r) => `${r.name} p50=${r.p50} p99=${r.p99}`).join(', ')}`);
     for (const name of pageP.map((r) => r.name)) {
       await page.select('#hm-name', name);
-      await page.waitForFunction((n) => document.querySelector('#heatmap').dataset.name === n, { timeout: 5000 }, name);
-      const hQuery = await page.$eval('#heatmap', (c) => c.dataset.query);
+      await page.waitForFunction((n) => document.querySelector('#heatmap').dataset.name === n, { timeout: WAIT_MS }, name);
+      const { hName, hQuery, pageH, count } = await page.evaluate(() => ({
+        hName: document.querySelector('#heatmap').dataset.name, hQuery: document.querySelector('#heatmap').dataset.query,
+        pageH: ['p50', 'p90', 'p99'].map((q) => Number(document.querySelector('#hm-' + q).dataset.ns)),
+        count: Number(document.querySelector('#hm-count').dataset.count) }));
       const apiH = await getJson(hQuery);
-      const pageH = await page.evaluate(() => ['p50', 'p90', 'p99'].map((q) => Number(document.querySelector('#hm-' + q).dataset.ns)));
-      const count = await page.$eval('#hm-count', (e) => Number(e.dataset.count));
       const row = expectP.find((r) => r.name === name);
-      check(JSON.stringify(pageH) === JSON.stringify([apiH.p50_ns, apiH.p90_ns, apiH.p99_ns]) && count === apiH.count &&
+      check(hName === name && JSON.stringify(pageH) === JSON.stringify([apiH.p50_ns, apiH.p90_ns, apiH.p99_ns]) && count === apiH.count &&
             apiH.p50_ns === row.p50 && apiH.p99_ns === row.p99,
             `heatmap of ${name}: P50/P90/P99 ${pageH.join('/')} ns and ${count} spans equal the API and the table`);
       const cells = apiH.counts.reduce((n, col) => n + col.reduce((a, c) => a + c, 0), 0);
@@ -214,10 +227,10 @@ async function main() {
     await page.$eval('#g-attr', (e) => { e.value = 'bus'; });
     await page.$eval('#g-where', (e) => { e.value = 'name = read-sensor'; });
     await page.click('#groupby button');
-    await page.waitForFunction(() => (document.querySelector('#groups tbody').dataset.query || '').includes('attr=bus'), { timeout: 5000 });
-    const gQuery = await page.$eval('#groups tbody', (t) => t.dataset.query);
+    await page.waitForFunction(() => (document.querySelector('#groups tbody').dataset.query || '').includes('attr=bus'), { timeout: WAIT_MS });
+    const { gQuery, pageG } = await page.$eval('#groups tbody', (t) => ({
+      gQuery: t.dataset.query, pageG: [...t.rows].map((tr) => [JSON.parse(tr.dataset.value), Number(tr.dataset.count)]) }));
     const apiG = await getJson(gQuery);
-    const pageG = await page.$$eval('#groups tbody tr', (trs) => trs.map((tr) => [JSON.parse(tr.dataset.value), Number(tr.dataset.count)]));
     const readSensor = expectP.find((r) => r.name === 'read-sensor');
     check(JSON.stringify(pageG) === JSON.stringify(apiG.rows.map((r) => [r.value, r.count])) &&
           pageG.length === 1 && pageG[0][0] === 'i2c-1' && pageG[0][1] === readSensor.count,

@@ -28,6 +28,16 @@ function filterParams() {
   return p;
 }
 
+// Each panel keeps only the answer to its newest request: under load an older request (a
+// refresh started before the user changed a filter or the heatmap's span name) can answer
+// last, and must not overwrite what the newer one drew.
+const newest = {};
+function request(panel) {
+  const ticket = (newest[panel] || 0) + 1;
+  newest[panel] = ticket;
+  return () => newest[panel] === ticket;
+}
+
 async function api(kind, params) {
   const url = '/api/' + kind + (params && [...params].length ? '?' + params.toString() : '');
   const res = await fetch(url, { cache: 'no-store' });
@@ -42,7 +52,9 @@ async function loadTraces() {
   const p = filterParams();
   p.set('sort', $('#f-sort').value);
   p.set('n', '50');
+  const current = request('traces');
   const { url, body } = await api('traces', p);
+  if (!current()) return;
   const tbody = $('#traces tbody');
   tbody.dataset.query = url;
   tbody.innerHTML = body.rows.map((t) => `
@@ -58,8 +70,9 @@ async function openTrace(id) {
   state.traceId = id;
   state.pickedSpan = null;
   for (const tr of document.querySelectorAll('#traces tbody tr')) tr.classList.toggle('selected', tr.dataset.traceId === id);
+  const current = request('trace');
   const { body } = await api('trace', new URLSearchParams({ id }));
-  drawWaterfall(body);
+  if (current()) drawWaterfall(body);
 }
 
 function drawWaterfall(trace) {
@@ -118,7 +131,9 @@ function showDetails(s) {
 // ---- percentiles and heatmap ----------------------------------------------------------------
 
 async function loadPercentiles() {
+  const current = request('percentiles');
   const { url, body } = await api('percentiles', filterParams());
+  if (!current()) return;
   const tbody = $('#percentiles tbody');
   tbody.dataset.query = url;
   const cell = (ns, key) => `<td class="num" data-key="${key}" data-ns="${ns}">${fmtDur(ns)}</td>`;
@@ -139,7 +154,9 @@ async function loadHeatmap() {
   const p = filterParams();
   p.set('name', state.heatmapName);
   p.set('buckets', '60');
+  const current = request('heatmap');
   const { url, body } = await api('heatmap', p);
+  if (!current()) return;
   canvas.dataset.query = url;
   canvas.dataset.name = state.heatmapName;
   drawHeatmap(canvas, body);
@@ -198,8 +215,10 @@ async function loadGroups() {
   p.set('attr', $('#g-attr').value.trim() || 'name');
   const where = [$('#f-where').value.trim(), $('#g-where').value.trim()].filter(Boolean).join(' and ');
   if (where) p.set('where', where);
+  const current = request('groups');
   try {
     const { url, body } = await api('groupby', p);
+    if (!current()) return;
     $('#g-error').textContent = '';
     const tbody = $('#groups tbody');
     tbody.dataset.query = url;
@@ -207,14 +226,16 @@ async function loadGroups() {
       <td>${esc(r.value === null ? '(none)' : r.value)}</td><td class="num">${r.count}</td><td class="num">${r.errors}</td>
       <td class="num">${fmtDur(r.avg_ns)}</td></tr>`).join('');
   } catch (e) {
-    $('#g-error').textContent = e.message;
+    if (current()) $('#g-error').textContent = e.message;
   }
 }
 
 async function loadErrors() {
   const p = filterParams();
   p.set('n', '10');
+  const current = request('errors');
   const { body } = await api('errors', p);
+  if (!current()) return;
   $('#errors tbody').innerHTML = body.rows.map((r) => {
     const ex = r.exceptions[0];
     const text = ex ? `${ex.attributes['exception.type'] || ''}: ${ex.attributes['exception.message'] || ''}` : '';
@@ -224,7 +245,9 @@ async function loadErrors() {
 }
 
 async function loadStats() {
+  const current = request('stats');
   const { body } = await api('stats');
+  if (!current()) return;
   const s = body.store || {};
   $('#stats').textContent = `${body.db.spans} spans · ${body.db.traces} traces stored` +
     (s.dropped_spans ? ` · ${s.dropped_spans} dropped` : '') + (s.queued_spans ? ` · ${s.queued_spans} queued` : '');
@@ -232,10 +255,14 @@ async function loadStats() {
 
 // ---- refresh loop --------------------------------------------------------------------------
 
+// A refresh asked for while one runs (a filter submitted mid-refresh) runs right after it,
+// so the new filter is applied even with "live" off.
 let refreshing = false;
+let refreshAgain = false;
 async function refresh() {
-  if (refreshing) return;
+  if (refreshing) { refreshAgain = true; return; }
   refreshing = true;
+  refreshAgain = false;
   try {
     await Promise.all([loadStats(), loadTraces(), loadPercentiles().then(loadHeatmap), loadErrors()]);
     $('#filter-error').textContent = '';
@@ -246,6 +273,7 @@ async function refresh() {
     state.refreshes += 1;
     document.body.dataset.refreshes = String(state.refreshes);
   }
+  if (refreshAgain) refresh();
 }
 
 $('#filters').addEventListener('submit', (e) => { e.preventDefault(); refresh(); loadGroups(); });
