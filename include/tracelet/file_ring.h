@@ -19,8 +19,8 @@ namespace tracelet {
 /// 30 s by default). Pages are written back in no particular order, so after a power cut
 /// adopt() may also find a torn ring and start over (Status kDataLoss from adopt, counted).
 ///
-/// Tracer::shutdown() (also run by ~Tracer) forgets the ring and its spans: flush through the
-/// exporter first, or leave the tracer running when the process ends, to keep them.
+/// Tracer::shutdown() (also run by ~Tracer) leaves the ring's contents in the file: spans not
+/// yet exported are adopted by the next process's Tracer::init (keep_ring_across_reset).
 ///
 /// One process at a time: open() takes an exclusive flock() on the file and refuses a file
 /// another process holds (the lock goes with the process, however it ends).

@@ -97,6 +97,10 @@ class Ring {
   [[nodiscard]] Status adopt(ByteSpan memory, Overflow overflow = Overflow::kDropNewest) noexcept;
   /// Forgets the memory and clears its mark, so it is never adopted.
   void detach() noexcept;
+  /// Stops using the memory without writing to it: what is still buffered there stays for a
+  /// later adopt() (a restarted process on a FileRing), and memory the caller has already
+  /// released is never touched. What Tracer::shutdown() does.
+  void leave() noexcept;
   bool attached() const noexcept { return capacity_ != 0; }
 
   /// Producer side: copies `head` then `body` as one record. Returns false (and counts the
@@ -142,6 +146,7 @@ class Ring {
   bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
   void free_locked(std::size_t lane, std::uint32_t to) noexcept;
   Status adopt_lane(std::size_t lane, std::size_t& kept) noexcept;
+  void forget_memory() noexcept;
   std::size_t lane_count() const noexcept;
   std::uint8_t* control(std::size_t lane) const noexcept { return base_ + lane * stride_; }
   std::uint8_t* records(std::size_t lane) const noexcept { return base_ + lane * stride_ + kControlBytes; }

@@ -276,6 +276,15 @@ void Ring::detach() noexcept {
   for (std::size_t lane = 0; lane < lanes_; ++lane) {
     store<std::uint64_t>(control(lane), kMarkAt, 0, __ATOMIC_RELEASE);
   }
+  forget_memory();
+}
+
+void Ring::leave() noexcept {
+  CriticalSection lock;
+  forget_memory();
+}
+
+void Ring::forget_memory() noexcept {
   base_ = nullptr;
   stride_ = capacity_ = lanes_ = 0;
   claimed_ = 0;

@@ -172,7 +172,7 @@ Status Tracer::init(const Options& options) noexcept {
 void Tracer::shutdown() noexcept {
   enabled_.store(false, std::memory_order_relaxed);
   if (!initialised_) return;
-  ring_.detach();
+  ring_.leave();  // never writes to the ring memory: the caller may have released it
   initialised_ = false;
 }
 
