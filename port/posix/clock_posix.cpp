@@ -290,6 +290,8 @@ void reset_for_tests(bool force_clock_gettime) noexcept {
   g_mode.store(kUndecided, std::memory_order_release);
 }
 
+const char* counter_clocksource() noexcept { return kKernelClocksource; }
+
 }  // namespace tracelet::posix_clock
 
 namespace tracelet::port {

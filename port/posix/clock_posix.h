@@ -19,6 +19,12 @@ enum class Source : std::uint8_t {
 /// What port::monotonic_ns() reads now. ISR-safe: n/a. Blocks: never. Allocates: never.
 Source source() noexcept;
 
+/// The kernel clocksource (as in /sys/devices/system/clocksource/clocksource0/
+/// current_clocksource) under which this build reads the CPU counter: "tsc" on x86-64,
+/// "arch_sys_counter" on aarch64, "" where it never does. ISR-safe: yes. Blocks: never.
+/// Allocates: never.
+const char* counter_clocksource() noexcept;
+
 /// The largest difference from CLOCK_MONOTONIC the counter clock is steered to stay within:
 /// it re-anchors every kReanchorNs, correcting at most 1000 ppm of rate, so the error is the
 /// rate error over one interval plus the read jitter of one clock_gettime.
