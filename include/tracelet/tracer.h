@@ -149,10 +149,19 @@ class Tracer {
   void random_words(std::uint32_t* out, std::size_t count) noexcept;
   void stamp_xray_time(TraceId& id) const noexcept;  // Options::xray_trace_ids
 
-  /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The
-  /// sampler's parameters are built only when a sampler is set: the default needs none.
+  /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The default
+  /// sampler (none set) keeps a root or a sampled parent's child inline, with nothing to count;
+  /// everything else goes through decide_and_count().
   SamplingDecision decide(const SpanContext* parent, const TraceId& trace_id, std::string_view name,
-                          const StartOptions& options) noexcept;
+                          const StartOptions& options) noexcept {
+    if (sampler_.should_sample == nullptr && (parent == nullptr || parent->is_sampled())) {
+      return SamplingDecision::kRecordAndSample;
+    }
+    return decide_and_count(parent, trace_id, name, options);
+  }
+  /// The sampler's parameters are built only when a sampler is set: the default needs none.
+  SamplingDecision decide_and_count(const SpanContext* parent, const TraceId& trace_id,
+                                    std::string_view name, const StartOptions& options) noexcept;
 
   std::atomic<bool> enabled_{false};
   bool initialised_ = false;

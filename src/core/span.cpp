@@ -28,11 +28,7 @@ Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) n
     parent = nullptr;  // an invalid parent (e.g. a bad traceparent) starts a new trace
     tracer.new_root_ids(context_.trace_id, context_.span_id);
   }
-  // The default sampler (none set) keeps a root or a sampled parent's child without a call.
-  const SamplingDecision decision =
-      tracer.sampler_.should_sample == nullptr && (parent == nullptr || parent->is_sampled())
-          ? SamplingDecision::kRecordAndSample
-          : tracer.decide(parent, context_.trace_id, name, options);
+  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;

@@ -238,12 +238,10 @@ void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
   }
 }
 
-SamplingDecision Tracer::decide(const SpanContext* parent, const TraceId& trace_id,
-                                std::string_view name, const StartOptions& options) noexcept {
-  if (sampler_.should_sample == nullptr) {
-    if (parent == nullptr || parent->is_sampled()) {
-      return SamplingDecision::kRecordAndSample;  // hot path: not counted, nothing to count
-    }
+SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const TraceId& trace_id,
+                                          std::string_view name,
+                                          const StartOptions& options) noexcept {
+  if (sampler_.should_sample == nullptr) {  // the default drops an unsampled parent's child
     sampling_counters_.count(SamplingDecision::kDrop);
     return SamplingDecision::kDrop;
   }
