@@ -19,6 +19,7 @@
 #include <cstring>
 
 #include "board.h"
+#include "demo_workload.h"
 #include "tracelet/serial_exporter.h"
 #include "tracelet/tracelet.h"
 #include "tracelet_cortex_m.h"
@@ -67,16 +68,7 @@ void log_line(void*, tracelet::LogLevel, const char* line) {
 void on_timer() {
   board::timer0_clear();
   const std::uint32_t tick = g_ticks;
-  // An interrupt handler is its own execution context: "timer-tick" is a root span, and
-  // "sample-adc" its child, whatever the main loop had open when the interrupt hit.
-  tracelet::Span span = tracelet::start_span("timer-tick");
-  span.set_attribute("tick", static_cast<std::int64_t>(tick));
-  span.set_attribute("irq", static_cast<std::int64_t>(board::kTimer0Irq));
-  {
-    tracelet::Span adc = tracelet::start_span("sample-adc");
-    adc.set_attribute("channel", static_cast<std::int64_t>(tick % 4u));
-    adc.set_attribute("millivolts", static_cast<std::int64_t>(1200u + 37u * (tick % 11u)));
-  }
+  demo::record_tick(tick, board::kTimer0Irq);
   g_ticks = tick + 1;
 }
 
@@ -126,24 +118,7 @@ int main() {
   std::uint32_t rounds = 0;
   const std::uint32_t start = board::reference_ticks();
   while (board::reference_ticks() - start < board::kCoreClockHz / 1000u * 60u) {
-    {
-      tracelet::Span loop = tracelet::start_span("control-loop");
-      loop.set_attribute("round", static_cast<std::int64_t>(rounds));
-      {
-        tracelet::Span read = tracelet::start_span("read-sensor");
-        read.set_attribute("sensor", "temperature");
-        busy_wait_us(300);
-        read.set_attribute("celsius", 21.5 + 0.25 * static_cast<double>(rounds % 8u));
-      }
-      tracelet::Span act = tracelet::start_span("actuate");
-      act.set_attribute("duty", static_cast<std::int64_t>(40u + rounds % 20u));
-      {
-        tracelet::Span pwm = tracelet::start_span("set-pwm");
-        pwm.set_attribute("channel", static_cast<std::int64_t>(rounds % 2u));
-        pwm.set_attribute("ok", true);
-        busy_wait_us(150);
-      }
-    }
+    demo::record_round(rounds, &busy_wait_us);
     ++rounds;
     if (rounds % 4u == 0) (void)serial.poll();  // one frame of up to 16 spans
   }

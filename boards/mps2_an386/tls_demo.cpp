@@ -23,6 +23,7 @@
 #include "board.h"
 #include "collector_ca.h"
 #include "command_line.h"
+#include "demo_workload.h"
 #include "ethernet.h"
 #include "tracelet/exporter.h"
 #include "tracelet/net_connector.h"
@@ -125,15 +126,7 @@ void on_timer() {
     return;
   }
   const std::uint32_t tick = g_ticks;
-  // An interrupt is its own execution context: "timer-tick" is a root span with a child.
-  tracelet::Span span = tracelet::start_span("timer-tick");
-  span.set_attribute("tick", static_cast<std::int64_t>(tick));
-  span.set_attribute("irq", static_cast<std::int64_t>(board::kTimer0Irq));
-  {
-    tracelet::Span adc = tracelet::start_span("sample-adc");
-    adc.set_attribute("channel", static_cast<std::int64_t>(tick % 4u));
-    adc.set_attribute("millivolts", static_cast<std::int64_t>(1200u + 37u * (tick % 11u)));
-  }
+  demo::record_tick(tick, board::kTimer0Irq);
   g_ticks = tick + 1;
 }
 
@@ -144,24 +137,6 @@ void idle_until(std::uint64_t until, tracelet::Exporter& exporter) {
     (void)exporter.poll();
     (void)tracelet::lwip::service();
     if (g_first_ack_ns == 0 && exporter.counters().exports_succeeded > 0) g_first_ack_ns = now_ns();
-  }
-}
-
-// One main-loop round: a root span with a child, and a second child with its own child.
-void record_round(std::uint32_t round) {
-  tracelet::Span loop = tracelet::start_span("control-loop");
-  loop.set_attribute("round", static_cast<std::int64_t>(round));
-  {
-    tracelet::Span read = tracelet::start_span("read-sensor");
-    read.set_attribute("sensor", "temperature");
-    read.set_attribute("celsius", 21.5 + 0.25 * static_cast<double>(round % 8u));
-  }
-  tracelet::Span act = tracelet::start_span("actuate");
-  act.set_attribute("duty", static_cast<std::int64_t>(40u + round % 20u));
-  {
-    tracelet::Span pwm = tracelet::start_span("set-pwm");
-    pwm.set_attribute("channel", static_cast<std::int64_t>(round % 2u));
-    pwm.set_attribute("ok", true);
   }
 }
 
@@ -241,7 +216,7 @@ int main() {
   board::timer0_start(board::kCoreClockHz / 1000u * kTickMs);
   while (now_ns() < record_end) {
     const std::uint64_t round_start = now_ns();
-    record_round(rounds);
+    demo::record_round(rounds, nullptr);
     ++rounds;
     idle_until(round_start + std::uint64_t{kRoundMs} * 1000000u, exporter);
   }
@@ -255,7 +230,7 @@ int main() {
   // back to back (no interrupt, no idle time) and exported as one request.
   ExportCost cost;
   if (exporter.pending_spans() == 0 && exporter.counters().exports_succeeded > 0) {
-    for (std::uint32_t i = 0; i < kMeasuredBatch / 4; ++i) record_round(rounds++);
+    for (std::uint32_t i = 0; i < kMeasuredBatch / 4; ++i) demo::record_round(rounds++, nullptr);
     drain(exporter, drain_end, cost);
   }
 

@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "support/json_lite.h"
+#include "support/demo_workload_check.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
 
@@ -31,27 +31,6 @@ namespace {
 std::string env(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-// "key=value" words of the firmware line that starts with `marker` (its words included).
-std::map<std::string, std::uint64_t> fields(const std::string& output, const std::string& marker) {
-  std::map<std::string, std::uint64_t> out;
-  const std::size_t at = output.find(marker);
-  if (at == std::string::npos) return out;
-  const std::size_t from = output.find(':', at) + 1;
-  std::istringstream line(output.substr(from, output.find('\n', from) - from));
-  std::string word;
-  while (line >> word) {
-    const std::size_t eq = word.find('=');
-    if (eq != std::string::npos) out[word.substr(0, eq)] = std::stoull(word.substr(eq + 1));
-  }
-  return out;
-}
-
-std::size_t count_of(const std::string& text, const std::string& needle) {
-  std::size_t n = 0;
-  for (std::size_t at = text.find(needle); at != std::string::npos; at = text.find(needle, at + 1)) ++n;
-  return n;
 }
 
 class TlsExportTest : public ::testing::Test {
@@ -116,19 +95,8 @@ class TlsExportTest : public ::testing::Test {
   test::ChildProcess board_;
 };
 
-struct SpanView {
-  std::string name, trace_id, span_id, parent;
-  std::uint64_t start = 0, end = 0;
-  test::Json attributes;
-  std::int64_t int_attr(const char* key) const {
-    const test::Json& v = test::attribute(attributes, key)["intValue"];
-    EXPECT_EQ(v.type, test::Json::Type::kString) << name << " has no int attribute " << key;
-    return v.type == test::Json::Type::kString ? std::stoll(v.text) : -1;
-  }
-};
-
 void TlsExportTest::expect_all_delivered_once() {
-  std::map<std::string, std::uint64_t> fw = fields(board_out_, "tls-demo: rounds=");
+  std::map<std::string, std::uint64_t> fw = test::firmware_fields(board_out_, "tls-demo: rounds=");
   ASSERT_FALSE(fw.empty()) << "no summary line from the firmware";
   const std::uint64_t rounds = fw["rounds"], ticks = fw["ticks"], recorded = fw["recorded"];
   EXPECT_NE(board_out_.find("tls-demo: all recorded spans delivered"), std::string::npos);
@@ -139,110 +107,20 @@ void TlsExportTest::expect_all_delivered_once() {
   EXPECT_GE(rounds, 3u);
   EXPECT_GE(ticks, 3u) << "the timer interrupt recorded too little";
 
-  std::map<std::string, SpanView> by_id;
-  std::multiset<std::string> names;
-  std::size_t lines = 0;
-  for (const std::string& line : receiver_.jsonl_lines()) {
-    ++lines;
-    test::Json j;
-    ASSERT_TRUE(test::Json::parse(line, j)) << line;
-    SpanView s;
-    s.name = j["name"].text;
-    s.trace_id = j["trace_id"].text;
-    s.span_id = j["span_id"].text;
-    s.parent = j["parent_span_id"].text;
-    s.start = std::stoull(j["start_time_unix_nano"].text);
-    s.end = std::stoull(j["end_time_unix_nano"].text);
-    s.attributes = j["attributes"];
-    EXPECT_EQ(test::attribute(j["resource"]["attributes"], "service.name")["stringValue"].text,
-              "mps2-tls-demo");
-    EXPECT_EQ(test::attribute(j["resource"]["attributes"], "link")["stringValue"].text, "lan9118");
-    EXPECT_LE(s.start, s.end) << s.name << " " << s.span_id;
-    EXPECT_TRUE(by_id.emplace(s.span_id, s).second) << "span " << s.span_id << " arrived twice";
-    names.insert(s.name);
-  }
-  EXPECT_EQ(lines, recorded) << "every span the firmware recorded arrives exactly once";
-  EXPECT_EQ(by_id.size(), recorded);
-  for (const char* n : {"control-loop", "read-sensor", "actuate", "set-pwm"}) {
-    EXPECT_EQ(names.count(n), rounds) << n;
-  }
-  EXPECT_EQ(names.count("timer-tick"), ticks);
-  EXPECT_EQ(names.count("sample-adc"), ticks);
-
-  std::map<std::int64_t, const SpanView*> loop_by_round, tick_by_number;
-  std::set<std::string> loop_traces;
-  for (const auto& [id, s] : by_id) {
-    const SpanView* parent = nullptr;
-    if (!s.parent.empty()) {
-      auto it = by_id.find(s.parent);
-      ASSERT_NE(it, by_id.end()) << s.name << " " << id << ": parent " << s.parent << " missing";
-      parent = &it->second;
-      EXPECT_EQ(parent->trace_id, s.trace_id) << s.name;
-      EXPECT_LE(parent->start, s.start) << s.name << " starts before its parent";
-      EXPECT_LE(s.end, parent->end) << s.name << " ends after its parent";
-    }
-    if (s.name == "control-loop") {
-      EXPECT_EQ(parent, nullptr);
-      EXPECT_TRUE(loop_by_round.emplace(s.int_attr("round"), &s).second);
-      loop_traces.insert(s.trace_id);
-    } else if (s.name == "read-sensor") {
-      ASSERT_NE(parent, nullptr);
-      EXPECT_EQ(parent->name, "control-loop");
-      EXPECT_EQ(test::attribute(s.attributes, "sensor")["stringValue"].text, "temperature");
-      EXPECT_DOUBLE_EQ(test::attribute(s.attributes, "celsius")["doubleValue"].number(),
-                       21.5 + 0.25 * static_cast<double>(parent->int_attr("round") % 8));
-    } else if (s.name == "actuate") {
-      ASSERT_NE(parent, nullptr);
-      EXPECT_EQ(parent->name, "control-loop");
-      EXPECT_EQ(s.int_attr("duty"), 40 + parent->int_attr("round") % 20);
-    } else if (s.name == "set-pwm") {
-      ASSERT_NE(parent, nullptr);
-      EXPECT_EQ(parent->name, "actuate");
-      EXPECT_TRUE(test::attribute(s.attributes, "ok")["boolValue"].boolean);
-    } else if (s.name == "timer-tick") {
-      EXPECT_EQ(parent, nullptr) << "an interrupt span must not nest under the interrupted code";
-      EXPECT_EQ(s.int_attr("irq"), 8);
-      EXPECT_TRUE(tick_by_number.emplace(s.int_attr("tick"), &s).second);
-    } else if (s.name == "sample-adc") {
-      ASSERT_NE(parent, nullptr);
-      EXPECT_EQ(parent->name, "timer-tick");
-      EXPECT_EQ(s.int_attr("channel"), parent->int_attr("tick") % 4);
-      EXPECT_EQ(s.int_attr("millivolts"), 1200 + 37 * (parent->int_attr("tick") % 11));
-    } else {
-      ADD_FAILURE() << "unexpected span " << s.name;
-    }
-  }
-  // Rounds and ticks are all there, once, and in time order.
-  ASSERT_EQ(loop_by_round.size(), rounds);
-  ASSERT_EQ(tick_by_number.size(), ticks);
-  std::int64_t expect = 0;
-  const SpanView* previous = nullptr;
-  for (const auto& [round, span] : loop_by_round) {
-    EXPECT_EQ(round, expect++);
-    if (previous != nullptr) {
-      EXPECT_LE(previous->end, span->start) << "round " << round;
-    }
-    previous = span;
-  }
+  test::DemoWorkload got;
+  ASSERT_NO_FATAL_FAILURE(test::check_demo_workload(
+      receiver_.jsonl_lines(),
+      {"mps2-tls-demo", {{"device.id", "mps2-an386-qemu"}, {"link", "lan9118"}}, rounds, ticks, recorded},
+      got));
   std::cout << "timer ticks (number: start ns):";
-  for (const auto& [tick, span] : tick_by_number) std::cout << " " << tick << ":" << span->start;
+  for (const auto& [tick, span] : got.tick_by_number) std::cout << " " << tick << ":" << span->start;
   std::cout << "\n";
-  expect = 0;
-  previous = nullptr;
-  const SpanView* first_tick = nullptr;
-  for (const auto& [tick, span] : tick_by_number) {
-    EXPECT_EQ(tick, expect++);
-    EXPECT_EQ(loop_traces.count(span->trace_id), 0u) << "tick " << tick << " joined a main-loop trace";
-    if (previous != nullptr) {
-      EXPECT_LT(previous->start, span->start) << "tick " << tick;
-    }
-    if (first_tick == nullptr) first_tick = span;
-    previous = span;
-  }
   // The timer fires every 20 ms; single ticks may be late under a loaded host, the mean is not.
-  if (ticks >= 3) {
-    const double mean_ms = static_cast<double>(previous->start - first_tick->start) / 1e6 /
-                           static_cast<double>(ticks - 1);
+  if (got.tick_by_number.size() >= 3) {
+    const test::DemoSpan* first = got.tick_by_number.begin()->second;
+    const test::DemoSpan* last = got.tick_by_number.rbegin()->second;
+    const double mean_ms = static_cast<double>(last->start - first->start) / 1e6 /
+                           static_cast<double>(got.tick_by_number.size() - 1);
     EXPECT_GT(mean_ms, 15.0);
     EXPECT_LT(mean_ms, 25.0);
   }
@@ -254,11 +132,11 @@ TEST_F(TlsExportTest, EverySpanArrivesOnceWithNestingAttributesAndTimes) {
   ASSERT_EQ(wait_board(), 0) << "qemu-system-arm exit status (-2: still running after 90 s)";
   stop_receiver();
   expect_all_delivered_once();
-  std::map<std::string, std::uint64_t> fw = fields(board_out_, "tls-demo: rounds=");
+  std::map<std::string, std::uint64_t> fw = test::firmware_fields(board_out_, "tls-demo: rounds=");
   EXPECT_EQ(fw["connects"], 1u) << "one TLS connection, kept alive for every batch";
   EXPECT_EQ(fw["failures"], 0u);
-  EXPECT_EQ(count_of(receiver_.log(), "TLS handshake ok (full"), 1u);
-  std::map<std::string, std::uint64_t> fig = fields(board_out_, "tls-demo: figures");
+  EXPECT_EQ(test::count_of(receiver_.log(), "TLS handshake ok (full"), 1u);
+  std::map<std::string, std::uint64_t> fig = test::firmware_fields(board_out_, "tls-demo: figures");
   EXPECT_GT(fig["tls_heap_peak"], 0u);
   EXPECT_LE(fig["tls_heap_peak"], fig["tls_arena"]);
   EXPECT_GT(fig["handshake_busy_ns"], 0u);
@@ -274,7 +152,7 @@ TEST_F(TlsExportTest, ReceiverStartedSecondsAfterBootLosesNothing) {
   ASSERT_EQ(wait_board(), 0) << "qemu-system-arm exit status (-2: still running after 90 s)";
   stop_receiver();
   expect_all_delivered_once();
-  std::map<std::string, std::uint64_t> fw = fields(board_out_, "tls-demo: rounds=");
+  std::map<std::string, std::uint64_t> fw = test::firmware_fields(board_out_, "tls-demo: rounds=");
   EXPECT_GE(fw["connect_failures"], 1u) << "the collector was down at first";
   EXPECT_NE(board_out_.find("exporter: cannot reach 10.0.2.100:4318"), std::string::npos);
 }
@@ -285,11 +163,11 @@ TEST_F(TlsExportTest, TwoAnswers503AreRetriedAndDelivered) {
   ASSERT_EQ(wait_board(), 0) << "qemu-system-arm exit status (-2: still running after 90 s)";
   stop_receiver();
   expect_all_delivered_once();
-  std::map<std::string, std::uint64_t> fw = fields(board_out_, "tls-demo: rounds=");
+  std::map<std::string, std::uint64_t> fw = test::firmware_fields(board_out_, "tls-demo: rounds=");
   EXPECT_EQ(fw["failures"], 2u);
   EXPECT_GE(fw["retries"], 2u);
-  EXPECT_EQ(count_of(board_out_, "collector answered 503"), 2u);
-  EXPECT_EQ(count_of(receiver_.log(), "-> 503"), 2u);
+  EXPECT_EQ(test::count_of(board_out_, "collector answered 503"), 2u);
+  EXPECT_EQ(test::count_of(receiver_.log(), "-> 503"), 2u);
 }
 
 TEST_F(TlsExportTest, ServerCertificateFromAnotherCaIsRefusedAndNothingIsSent) {
@@ -297,7 +175,7 @@ TEST_F(TlsExportTest, ServerCertificateFromAnotherCaIsRefusedAndNothingIsSent) {
   start_board(100, 3000);
   EXPECT_EQ(wait_board(), 1) << "the firmware must report that it delivered nothing";
   stop_receiver();
-  std::map<std::string, std::uint64_t> fw = fields(board_out_, "tls-demo: rounds=");
+  std::map<std::string, std::uint64_t> fw = test::firmware_fields(board_out_, "tls-demo: rounds=");
   ASSERT_FALSE(fw.empty()) << "no summary line from the firmware";
   EXPECT_GE(fw["connect_failures"], 1u);
   EXPECT_EQ(fw["connects"], 0u);
@@ -308,7 +186,7 @@ TEST_F(TlsExportTest, ServerCertificateFromAnotherCaIsRefusedAndNothingIsSent) {
   EXPECT_NE(board_out_.find("not correctly signed by the trusted CA"), std::string::npos)
       << "a clear reason on the console";
   EXPECT_TRUE(receiver_.jsonl_lines().empty());
-  EXPECT_EQ(count_of(receiver_.log(), "POST"), 0u) << "no request reached the collector";
+  EXPECT_EQ(test::count_of(receiver_.log(), "POST"), 0u) << "no request reached the collector";
 }
 
 }  // namespace
