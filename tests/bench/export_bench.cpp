@@ -31,30 +31,56 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-void BM_ExportOverTls(benchmark::State& state) {
-  const auto batch_size = static_cast<std::uint32_t>(state.range(0));
+// The local receiver both benchmarks talk to, with a fresh test CA; stopped by its destructor.
+struct LocalReceiver {
   tracelet::test::TempDir dir;
-  if (!tracelet::test::make_test_ca(dir.file("pki")).empty()) {
-    state.SkipWithError("cannot make a CA");
-    return;
+  tracelet::test::ReceiverProcess process;
+  std::string url, ca;
+  ~LocalReceiver() { process.stop(); }
+  // Reports the reason to `state` and returns false when the receiver cannot be started.
+  bool start(benchmark::State& state) {
+    if (!tracelet::test::make_test_ca(dir.file("pki")).empty()) {
+      state.SkipWithError("cannot make a CA");
+      return false;
+    }
+    std::string error;
+    if (!process.start(dir.path(), {"--certs", dir.file("pki"), "--quiet"}, error)) {
+      state.SkipWithError(error.c_str());
+      return false;
+    }
+    url = "https://127.0.0.1:" + std::to_string(process.port()) + "/v1/traces";
+    ca = dir.file("pki/ca.crt");
+    return true;
   }
-  tracelet::test::ReceiverProcess receiver;
-  std::string error;
-  if (!receiver.start(dir.path(), {"--certs", dir.file("pki"), "--quiet"}, error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+};
+
+std::unique_ptr<tracelet::Tracer> make_tracer() {
   static std::uint8_t memory[4 << 20];
   auto tracer = std::make_unique<tracelet::Tracer>();
   tracelet::Options options;
   options.service_name = "export-bench";
   options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
   if (tracer->init(options) != tracelet::Status::kOk) std::abort();
-  const std::string endpoint = "https://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces";
-  const std::string ca = dir.file("pki/ca.crt");
+  return tracer;
+}
+
+// The spans both benchmarks send: one name, an int and a string attribute.
+void record_spans(tracelet::Tracer& tracer, std::uint32_t count) {
+  for (std::uint32_t i = 0; i < count; ++i) {
+    auto span = tracer.start_span("read-sensor");
+    span.set_attribute("sensor.id", static_cast<std::int64_t>(i));
+    span.set_attribute("unit", "celsius");
+  }
+}
+
+void BM_ExportOverTls(benchmark::State& state) {
+  const auto batch_size = static_cast<std::uint32_t>(state.range(0));
+  LocalReceiver receiver;
+  if (!receiver.start(state)) return;
+  auto tracer = make_tracer();
   tracelet::ExporterConfig config;
-  config.endpoint = endpoint.c_str();
-  config.ca_file = ca.c_str();
+  config.endpoint = receiver.url.c_str();
+  config.ca_file = receiver.ca.c_str();
   config.max_export_batch_size = batch_size;
   config.log = quiet_log;
   auto connector = std::make_unique<tracelet::NetConnector>();
@@ -67,11 +93,7 @@ void BM_ExportOverTls(benchmark::State& state) {
   double cpu_seconds = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    for (int i = 0; i < kSpansPerRound; ++i) {
-      auto span = tracer->start_span("read-sensor");
-      span.set_attribute("sensor.id", static_cast<std::int64_t>(i));
-      span.set_attribute("unit", "celsius");
-    }
+    record_spans(*tracer, kSpansPerRound);
     state.ResumeTiming();
     const double cpu_before = thread_cpu_seconds();
     if (exporter->flush(30000) != tracelet::Status::kOk) {
@@ -90,7 +112,6 @@ void BM_ExportOverTls(benchmark::State& state) {
       exported ? cpu_seconds * 1e3 * 1000.0 / static_cast<double>(exported) : 0;
   state.counters["failures"] = static_cast<double>(c.export_failures);
   (void)exporter->shutdown(1000);
-  receiver.stop();
 }
 BENCHMARK(BM_ExportOverTls)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
 
@@ -100,29 +121,11 @@ BENCHMARK(BM_ExportOverTls)->Arg(64)->Arg(512)->Unit(benchmark::kMillisecond)->M
 // receiver; the exporter's own cost is the difference.
 void BM_TlsClientAloneSameBytes(benchmark::State& state) {
   const auto batch_size = static_cast<std::uint32_t>(state.range(0));
-  tracelet::test::TempDir dir;
-  if (!tracelet::test::make_test_ca(dir.file("pki")).empty()) {
-    state.SkipWithError("cannot make a CA");
-    return;
-  }
-  tracelet::test::ReceiverProcess receiver;
-  std::string error;
-  if (!receiver.start(dir.path(), {"--certs", dir.file("pki"), "--quiet"}, error)) {
-    state.SkipWithError(error.c_str());
-    return;
-  }
+  LocalReceiver receiver;
+  if (!receiver.start(state)) return;
   // One request body of `batch_size` spans like those BM_ExportOverTls records.
-  static std::uint8_t memory[4 << 20];
-  auto tracer = std::make_unique<tracelet::Tracer>();
-  tracelet::Options options;
-  options.service_name = "export-bench";
-  options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
-  if (tracer->init(options) != tracelet::Status::kOk) std::abort();
-  for (std::uint32_t i = 0; i < batch_size; ++i) {
-    auto span = tracer->start_span("read-sensor");
-    span.set_attribute("sensor.id", static_cast<std::int64_t>(i));
-    span.set_attribute("unit", "celsius");
-  }
+  auto tracer = make_tracer();
+  record_spans(*tracer, batch_size);
   tracelet::otlp::RequestSource source;
   source.ring = &tracer->ring();
   source.resource = tracer->resource();
@@ -133,14 +136,12 @@ void BM_TlsClientAloneSameBytes(benchmark::State& state) {
   pb_ostream_t out = pb_ostream_from_buffer(body.data(), body.size());
   if (!tracelet::otlp::encode_request(source, &out) || out.bytes_written != size) std::abort();
 
-  const std::string url = "https://127.0.0.1:" + std::to_string(receiver.port()) + "/v1/traces";
-  const std::string ca = dir.file("pki/ca.crt");
   tracelet::ExporterConfig config;
-  config.endpoint = url.c_str();
-  config.ca_file = ca.c_str();
+  config.endpoint = receiver.url.c_str();
+  config.ca_file = receiver.ca.c_str();
   tracelet::Endpoint endpoint;
   char reason[160];
-  if (tracelet::parse_endpoint(url.c_str(), endpoint, reason, sizeof reason) != tracelet::Status::kOk) {
+  if (tracelet::parse_endpoint(receiver.url.c_str(), endpoint, reason, sizeof reason) != tracelet::Status::kOk) {
     std::abort();
   }
   auto connector_owner = std::make_unique<tracelet::NetConnector>();
@@ -174,7 +175,6 @@ void BM_TlsClientAloneSameBytes(benchmark::State& state) {
   state.counters["cpu_ms_per_1000_spans"] =
       sent ? cpu_seconds * 1e3 * 1000.0 / static_cast<double>(sent) : 0;
   connector.close(connector.ctx);
-  receiver.stop();
 }
 BENCHMARK(BM_TlsClientAloneSameBytes)->Arg(512)->Unit(benchmark::kMillisecond)->MinTime(1.0)->UseRealTime();
 
