@@ -61,6 +61,14 @@ bool entropy(std::uint8_t* out, std::size_t len) noexcept;
 /// Ring::adopt() walks the ring once at init. critical_enter() itself must not sleep; a
 /// hosted port may spin (and yield) while another thread holds the section.
 std::uint32_t critical_enter() noexcept;
+/// As critical_enter(), but gives up instead of waiting long: returns true with `state` set
+/// when it entered, false when another context holds the section and did not leave it within
+/// a short spin (a hosted port's holder may have been preempted by the scheduler). The
+/// overwrite-oldest ring calls it on the recording path, so that a producer never waits for
+/// a preempted one: it drops its span and counts it instead. An MCU port, whose masking of
+/// interrupts cannot fail, enters and returns true. ISR-safe and timing as critical_enter();
+/// never sleeps or yields.
+bool critical_try_enter(std::uint32_t& state) noexcept;
 /// Leaves the section entered by the matching critical_enter(), restoring `state`.
 /// ISR-safe and timing as critical_enter().
 void critical_exit(std::uint32_t state) noexcept;

@@ -10,14 +10,17 @@ namespace tracelet {
 /// What a producer does when the ring has no room for a new record.
 enum class Overflow : std::uint8_t {
   kDropNewest = 0,       // keep what is buffered, drop the new record (default)
-  kOverwriteOldest = 1,  // evict the oldest records not being exported, keep the new one
+  // Evict the oldest records not being exported, keep the new one. Where ring claims are
+  // lock-free (hosted), eviction does not wait for a preempted holder of the port's critical
+  // section: the new record is then dropped and counted in dropped_full.
+  kOverwriteOldest = 1,
 };
 
 /// Counters of a ring; every record that did not reach the consumer is in one of the drops.
 struct RingCounters {
   std::uint64_t written = 0;             // records accepted
   std::uint64_t committed = 0;           // records the consumer acknowledged (removed)
-  std::uint64_t dropped_full = 0;        // drop-newest: no room
+  std::uint64_t dropped_full = 0;        // no room (overwrite-oldest: no room could be made at once)
   std::uint64_t dropped_overwritten = 0; // overwrite-oldest: evicted before export
   std::uint64_t dropped_too_large = 0;   // larger than the whole ring
   std::uint64_t dropped_at_reset = 0;    // half-written when a warm reset hit (see adopt)

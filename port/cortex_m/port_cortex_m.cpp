@@ -180,6 +180,10 @@ bool entropy(std::uint8_t* out, std::size_t len) noexcept {
 // PRIMASK masks every interrupt except NMI and HardFault. Saving and restoring it (rather
 // than cpsid/cpsie) makes sections nest and work from handlers that run with it already set.
 std::uint32_t critical_enter() noexcept { return read_primask_and_disable(); }
+bool critical_try_enter(std::uint32_t& state) noexcept {
+  state = read_primask_and_disable();  // masking cannot be refused: nothing to wait for
+  return true;
+}
 void critical_exit(std::uint32_t state) noexcept { write_primask(state); }
 
 void** current_span_slot() noexcept {

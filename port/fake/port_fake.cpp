@@ -46,6 +46,10 @@ std::uint32_t critical_enter() noexcept {
   g_critical.lock();
   return 0;
 }
+bool critical_try_enter(std::uint32_t& state) noexcept {
+  state = 0;
+  return g_critical.try_lock();
+}
 void critical_exit(std::uint32_t) noexcept { g_critical.unlock(); }
 void** current_span_slot() noexcept { return &t_current_span; }
 

@@ -67,6 +67,14 @@ std::uint32_t critical_enter() noexcept {
   return 0;  // PORT: save and mask interrupts, return the saved state
 }
 
+// As critical_enter(), but may refuse instead of waiting: bare metal and RTOS sections that
+// mask interrupts always enter (return true). A port with a spin lock (multi-core, hosted)
+// tries for a bounded number of spins and returns false if the holder did not leave.
+bool critical_try_enter(std::uint32_t& state) noexcept {
+  state = critical_enter();  // PORT: a bounded try where entering can wait for another core
+  return true;
+}
+
 // Leaves the critical section, restoring exactly the state critical_enter() returned (not
 // "enable interrupts": the caller may itself run with interrupts masked).
 void critical_exit(std::uint32_t state) noexcept {

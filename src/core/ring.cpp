@@ -306,8 +306,14 @@ void Ring::free_locked(std::size_t lane, std::uint32_t to) noexcept {
 }
 
 bool Ring::make_room(std::size_t lane, std::size_t pad_and_need) noexcept {
-  CriticalSection lock;
-  return make_room_locked(lane, pad_and_need);
+  // A producer does not wait for the section: if the consumer or another producer holds it
+  // and was preempted, this span is dropped (counted as dropped_full by the caller) rather
+  // than stalled for a scheduler time slice.
+  std::uint32_t state = 0;
+  if (!port::critical_try_enter(state)) return false;
+  const bool room = make_room_locked(lane, pad_and_need);
+  port::critical_exit(state);
+  return room;
 }
 
 bool Ring::make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept {

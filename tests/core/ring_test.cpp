@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 #include <vector>
+
+#include "tracelet/port.h"
 
 namespace tracelet {
 namespace {
@@ -129,6 +132,27 @@ TEST(Ring, OverwriteOldestKeepsTheNewest) {
   ASSERT_EQ(records.size(), 8u);
   EXPECT_EQ(records.front().first, 12);
   EXPECT_EQ(records.back().first, 19);
+}
+
+TEST(Ring, OverwriteOldestDoesNotWaitForAHolderOfTheCriticalSection) {
+  StaticRing<256> ring(Overflow::kOverwriteOldest);
+  for (int i = 0; i < 8; ++i) ASSERT_TRUE(push_filled(ring, static_cast<std::uint8_t>(i), 28));
+  // Another context holds the section (as a preempted consumer would): a push into the full
+  // ring gives up and counts its record, instead of waiting for the section.
+  std::uint32_t state = port::critical_enter();
+  bool pushed = true;
+  std::thread producer([&] { pushed = push_filled(ring, 99, 28); });
+  producer.join();
+  port::critical_exit(state);
+  EXPECT_FALSE(pushed);
+  RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.dropped_full, 1u);
+  EXPECT_EQ(counters.dropped_overwritten, 0u);
+  // Once the section is free, eviction works again.
+  EXPECT_TRUE(push_filled(ring, 100, 28));
+  counters = ring.counters();
+  EXPECT_EQ(counters.written, 9u);
+  EXPECT_GE(counters.dropped_overwritten, 1u);
 }
 
 TEST(Ring, OverwriteNeverTouchesABatchBeingExported) {
