@@ -5,7 +5,8 @@
 # ring after every reset, checks every record and reports; this script then cross-checks the
 # firmware's summary against its per-boot lines.
 # Usage: tools/cross/random-reset.sh [--resets N] [--seed S] [FIRMWARE.elf]
-#   --resets N   resets in one run (default 500; CI runs 200 through CTest: cm_random_reset_test)
+#   --resets N   resets in one run, at most 4094 (default 500; CI runs 200 through CTest:
+#                cm_random_reset_test)
 #   --seed S     1..4294967295 (default: a random one, printed so a failure can be replayed)
 #   FIRMWARE.elf default: <repo>/build-cross/cm4/tests/cortex_m/cm_random_reset_test.elf, as
 #                tools/cross/run-all.sh cm4 builds it
@@ -21,7 +22,7 @@ while [[ $# -gt 0 ]]; do
   case "$1" in
     --resets) resets=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
-    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     -*) echo "random-reset: unknown option '$1'" >&2; exit 2 ;;
     *) firmware=$1; shift ;;
   esac
