@@ -108,7 +108,22 @@ bool kernel_uses_counter() noexcept {
 constexpr int kUndecided = 0, kCalibrating = 1, kCounter = 2, kClockGettime = 3, kSwitching = 4;
 constexpr std::uint64_t kCalibrationNs = 2000000;  // rate measured over at least 2 ms
 
-std::atomic<int> g_mode{kUndecided};
+// Read by every monotonic_ns() call and written about once per re-anchoring interval: on a
+// cache line of their own, so that a lock or counter written by another thread (the port's
+// critical section was next to them) does not take the line away from every reader.
+struct alignas(64) ReadMostly {
+  std::atomic<int> mode{kUndecided};
+  // The current line, guarded by seq (odd while being replaced). ns_per_tick in 32.32 fixed
+  // point; base_q32 is the measured rate the slope is steered around.
+  std::atomic<std::uint32_t> seq{0};
+  std::atomic<std::uint64_t> anchor_ticks{0};
+  std::atomic<std::uint64_t> anchor_ns{0};
+  std::atomic<std::uint64_t> slope_q32{0};
+  std::atomic<std::uint64_t> base_q32{0};
+  std::atomic<std::uint64_t> reanchor_ticks{0};  // counter ticks in kReanchorNs
+};
+ReadMostly g_read_mostly;
+std::atomic<int>& g_mode = g_read_mostly.mode;
 std::atomic<bool> g_force_fallback{false};
 std::atomic_flag g_writer = ATOMIC_FLAG_INIT;  // one re-anchoring reader at a time
 
@@ -118,14 +133,12 @@ std::atomic<std::uint64_t> g_cal_ticks{0};
 std::atomic<std::uint64_t> g_cal_ns{0};
 std::atomic<std::uint64_t> g_handed_out{0};
 
-// The current line, guarded by g_seq (odd while being replaced). ns_per_tick in 32.32 fixed
-// point; base_q32 is the measured rate the slope is steered around.
-std::atomic<std::uint32_t> g_seq{0};
-std::atomic<std::uint64_t> g_anchor_ticks{0};
-std::atomic<std::uint64_t> g_anchor_ns{0};
-std::atomic<std::uint64_t> g_slope_q32{0};
-std::atomic<std::uint64_t> g_base_q32{0};
-std::atomic<std::uint64_t> g_reanchor_ticks{0};  // counter ticks in kReanchorNs
+std::atomic<std::uint32_t>& g_seq = g_read_mostly.seq;
+std::atomic<std::uint64_t>& g_anchor_ticks = g_read_mostly.anchor_ticks;
+std::atomic<std::uint64_t>& g_anchor_ns = g_read_mostly.anchor_ns;
+std::atomic<std::uint64_t>& g_slope_q32 = g_read_mostly.slope_q32;
+std::atomic<std::uint64_t>& g_base_q32 = g_read_mostly.base_q32;
+std::atomic<std::uint64_t>& g_reanchor_ticks = g_read_mostly.reanchor_ticks;
 
 std::uint64_t scale(std::uint64_t ticks, std::uint64_t q32) noexcept {
   return static_cast<std::uint64_t>((static_cast<Wide>(ticks) * q32) >> 32);

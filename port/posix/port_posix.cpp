@@ -15,7 +15,12 @@ namespace {
 // One process-wide spin lock: the critical sections it guards are a few loads and stores, so
 // spinning is cheaper than a futex. A holder preempted by the scheduler is the only long wait,
 // hence the yield after a short spin.
-std::atomic_flag g_critical = ATOMIC_FLAG_INIT;
+// On a cache line of its own: every critical section writes it, and whatever shared its line
+// (the clock's state did) would be taken from other cores' caches each time.
+struct alignas(64) CriticalFlag {
+  std::atomic_flag flag = ATOMIC_FLAG_INIT;
+};
+CriticalFlag g_critical;
 thread_local void* t_current_span = nullptr;
 
 std::int64_t clock_ns(clockid_t clock) noexcept {
@@ -46,7 +51,7 @@ bool entropy(std::uint8_t* out, std::size_t len) noexcept {
 
 std::uint32_t critical_enter() noexcept {
   unsigned spins = 0;
-  while (g_critical.test_and_set(std::memory_order_acquire)) {
+  while (g_critical.flag.test_and_set(std::memory_order_acquire)) {
     if (++spins >= 64) {
       spins = 0;
       sched_yield();
@@ -59,7 +64,7 @@ bool critical_try_enter(std::uint32_t& state) noexcept {
   // The sections are a few hundred nanoseconds at most: a holder still inside after this
   // many attempts (about a microsecond) is most likely not running.
   for (unsigned spins = 0; spins < 128; ++spins) {
-    if (!g_critical.test_and_set(std::memory_order_acquire)) {
+    if (!g_critical.flag.test_and_set(std::memory_order_acquire)) {
       state = 0;
       return true;
     }
@@ -67,7 +72,7 @@ bool critical_try_enter(std::uint32_t& state) noexcept {
   return false;
 }
 
-void critical_exit(std::uint32_t) noexcept { g_critical.clear(std::memory_order_release); }
+void critical_exit(std::uint32_t) noexcept { g_critical.flag.clear(std::memory_order_release); }
 
 void** current_span_slot() noexcept { return &t_current_span; }
 
