@@ -45,6 +45,17 @@ const copy512 = find(encode, 'BM_CopyEncodedBatch/512');
 const exp512 = find(exporter, 'BM_ExportOverTls/512/min_time:1.000/real_time');
 const exp64 = find(exporter, 'BM_ExportOverTls/64/min_time:1.000/real_time');
 const tlsOnly512 = find(exporter, 'BM_TlsClientAloneSameBytes/512/min_time:1.000/real_time');
+const whole512 = find(exporter, 'BM_WholeDeviceCostInMemory/512');
+
+// producer_latency --scaling: its last line, the medians of the 1-vs-2-thread ratios.
+function scaling() {
+  const file = path.join(dir, 'scaling.txt');
+  if (!fs.existsSync(file)) return null;
+  const m = fs.readFileSync(file, 'utf8').match(
+    /median ratio two\/one: wall clock ([0-9.]+).*from CPU time ([0-9.]+); floor \(shares nothing\) ([0-9.]+), from CPU time ([0-9.]+)/);
+  return m ? { wall: Number(m[1]), cpu: Number(m[2]), floor_wall: Number(m[3]), floor_cpu: Number(m[4]) } : null;
+}
+const scale = scaling();
 
 const report = {
   machine: {
@@ -61,6 +72,14 @@ const report = {
     two_threads_real_ns_per_span_per_thread: ns(two, 'real_time'),
     two_threads_aggregate_vs_one: ratio(two && two.items_per_second, one && one.items_per_second),
     disabled_cpu_ns: ns(disabled, 'cpu_time'),
+    // producer_latency --scaling: 2 threads' aggregate throughput over 1 thread's, from wall
+    // clock and from CPU time, next to the same ratios of work that shares nothing.
+    scaling_two_vs_one: scale,
+  },
+  whole_device: {
+    cpu_ns_per_span_batch_512: whole512 ? 1e9 / whole512.items_per_second : null,
+    bytes_per_span: whole512 && whole512.bytes_per_span,
+    recording_share: ratio(ns(one, 'cpu_time'), whole512 ? 1e9 / whole512.items_per_second : null),
   },
   encoding: {
     spans_per_second_batch_512: enc512 && enc512.items_per_second,
@@ -113,6 +132,14 @@ const rows = [
   ['the same, 2 threads on one tracer (real time per span per thread)',
    `${fixed(r.two_threads_real_ns_per_span_per_thread, 0)} ns`, '1 thread, same run',
    `${fixed(r.two_threads_aggregate_vs_one, 2)}× one thread's throughput`, '`span_bench` threads:2'],
+  ['the same, 1 vs 2 threads pinned to 2 CPUs (producer_latency --scaling, medians)',
+   scale ? `2 threads = ${fixed(scale.cpu, 2)}× one thread (from CPU time; ${fixed(scale.wall, 2)}× wall clock)` : 'n/a',
+   scale ? `work that shares nothing: ${fixed(scale.floor_cpu, 2)}× (${fixed(scale.floor_wall, 2)}× wall clock)` : '–',
+   scale ? `${fixed(scale.cpu / scale.floor_cpu, 2)} of the floor's scaling` : '–', '`producer_latency --scaling`'],
+  ['whole device cost: record + encode + HTTP framing through the Exporter, in-memory collector (batch 512, CPU)',
+   `${fixed(report.whole_device.cpu_ns_per_span_batch_512, 0)} ns per span`,
+   `recording alone: ${fixed(r.one_thread_cpu_ns, 0)} ns`,
+   `recording is ${fixed(100 * (report.whole_device.recording_share || 0), 0)} %`, '`export_bench` BM_WholeDeviceCostInMemory'],
   ['a span while tracing is disabled at run time', `${fixed(r.disabled_cpu_ns, 1)} ns`, '–', '–',
    '`span_bench`'],
   ['OTLP encoding, every byte written (batch 512 / 64)',

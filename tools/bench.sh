@@ -3,7 +3,9 @@
 # same run (the machines are shared: a ratio to a floor from the same minutes means more than a
 # bare figure):
 #   span recording (start + 2 attributes + end), 1 and 2 threads  vs  two clock_gettime reads
-#     + a 120-byte copy (span_bench BM_FloorTwoClockReadsAndCopy)
+#     + a 120-byte copy (span_bench BM_FloorTwoClockReadsAndCopy); the 1-vs-2-thread ratio
+#     (producer_latency --scaling) vs the same ratio for work that shares nothing
+#   whole device cost per span (record + encode + HTTP framing into an in-memory collector)
 #   OTLP encoding, real bytes                                      vs  memcpy of the same request
 #   export over TLS to the local receiver on loopback              vs  the same request bytes
 #     through the TLS client alone, when export_bench has that baseline
@@ -20,7 +22,7 @@ reps=${TRACELET_BENCH_REPS:-5}
 mkdir -p "$out"
 cmake -S . -B "$out" -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$out/configure.log" 2>&1 ||
   { cat "$out/configure.log"; exit 1; }
-cmake --build "$out" -j "${TRACELET_JOBS:-2}" --target span_bench encode_bench export_bench store_bench
+cmake --build "$out" -j "${TRACELET_JOBS:-2}" --target span_bench encode_bench export_bench store_bench producer_latency
 
 run() {  # run NAME [benchmark args...]: console to the terminal, JSON to $out/NAME.json
   local name=$1
@@ -32,6 +34,8 @@ run span_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_onl
 run encode_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
 run export_bench
 run store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
+echo "== producer_latency --scaling"
+"$out/tests/producer_latency" --scaling --seconds 1 --rounds "$reps" | tee "$out/scaling.txt"
 
 footprint=$out/footprint.txt
 rm -f "$footprint"
