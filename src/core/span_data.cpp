@@ -9,7 +9,7 @@ namespace {
 constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
 // Where set_status_message() keeps the message until finish(): the very end of `bytes`.
 constexpr std::size_t kStatusAt = kCapacity + 2;
-static_assert(sizeof(SpanData::bytes) == kStatusAt + TRACELET_MAX_STATUS_MESSAGE_BYTES,
+static_assert(sizeof(SpanData::bytes) >= kStatusAt + TRACELET_MAX_STATUS_MESSAGE_BYTES,
               "the status message room follows the data bytes");
 
 // Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
@@ -70,18 +70,11 @@ void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const A
 
 void SpanData::start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept {
   limits = &span_limits;
-  name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
+  if (name.size() > TRACELET_MAX_STRING_BYTES) name = utf8_cut(name, TRACELET_MAX_STRING_BYTES);
   bytes[0] = static_cast<std::uint8_t>(name.size());
   // Span names are short: a byte loop beats a library call's set-up.
   for (std::size_t i = 0; i < name.size(); ++i) bytes[1 + i] = static_cast<std::uint8_t>(name[i]);
   used = static_cast<std::uint16_t>(1 + name.size());
-  dropped_attributes = 0;
-  dropped_events = 0;
-  attribute_count = 0;
-  event_count = 0;
-  link_count = 0;
-  dropped_links = 0;
-  status_message_len = 0;
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
@@ -198,7 +191,8 @@ std::size_t SpanData::finish() noexcept {
   for (std::size_t i = 0; i < status_message_len; ++i) p[2 + i] = from[i];
   p[0] = kStatusMessageTag;
   p[1] = status_message_len;
-  return used + 2u + status_message_len;
+  used = static_cast<std::uint16_t>(used + 2u + status_message_len);
+  return used;
 }
 
 }  // namespace tracelet::detail

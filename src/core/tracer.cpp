@@ -1,6 +1,8 @@
 #include "tracelet/tracer.h"
 
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "core/id_words.h"
 #include "core/span_record.h"
@@ -58,11 +60,12 @@ void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count, co
   }
 }
 // 32-bit cores: xorshift128 under the port's critical section (ISRs start spans too), in
-// whole blocks of 4 words.
+// whole blocks of 4 words and a pair for the rest (counts are even).
 template <typename Words>
-void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*, std::uint64_t) noexcept {
+void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*) noexcept {
   const std::uint32_t saved = port::critical_enter();
-  detail::xorshift128_blocks(state.s, out, (count + 3) / 4);
+  if (count >= 4) detail::xorshift128_blocks(state.s, out, count / 4);
+  if ((count & 2) != 0) detail::xorshift128_pair(state.s, out + (count & ~std::size_t{3}));
   port::critical_exit(saved);
 }
 
@@ -75,6 +78,25 @@ void seed_words(std::atomic<T>& state, const std::uint8_t* seed) noexcept {
 template <typename Words>
 void seed_words(Words& state, const std::uint8_t* seed) noexcept {
   detail::xorshift128_seed(state.s, seed);
+}
+
+// The generator this platform has (the other one is never instantiated).
+template <typename Ids>
+void draw_ids(Ids& ids, std::uint32_t* out, std::size_t count, const void* tracer) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    draw_words(ids.counter, out, count, tracer, ids.epoch);
+  } else {
+    draw_words(ids, out, count, tracer);
+  }
+}
+template <typename Ids>
+void seed_ids(Ids& ids, const std::uint8_t* seed) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    seed_words(ids.counter, seed);
+    ids.epoch = next_epoch();  // retires every thread's stream
+  } else {
+    seed_words(ids, seed);
+  }
 }
 
 }  // namespace
@@ -157,8 +179,7 @@ Status Tracer::init(const Options& options) noexcept {
     std::memcpy(seed, &a, 8);
     std::memcpy(seed + 8, &a, 8);
   }
-  seed_words(id_state_, seed);
-  if constexpr (kLockFreeIds) id_epoch_ = next_epoch();  // retires every thread's stream
+  seed_ids(id_state_, seed);
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -188,32 +209,73 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
 }
 
 void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
-  draw_words(id_state_, out, count, this, id_epoch_);
+  draw_ids(id_state_, out, count, this);
 }
 
-void Tracer::stamp_xray_time(TraceId& id) const noexcept {
+void Tracer::stamp_xray_time(std::uint8_t* trace_id) const noexcept {
   const std::uint64_t seconds = now_unix_ns() / 1000000000u;
-  id.bytes[0] = static_cast<std::uint8_t>(seconds >> 24);
-  id.bytes[1] = static_cast<std::uint8_t>(seconds >> 16);
-  id.bytes[2] = static_cast<std::uint8_t>(seconds >> 8);
-  id.bytes[3] = static_cast<std::uint8_t>(seconds);
+  trace_id[0] = static_cast<std::uint8_t>(seconds >> 24);
+  trace_id[1] = static_cast<std::uint8_t>(seconds >> 16);
+  trace_id[2] = static_cast<std::uint8_t>(seconds >> 8);
+  trace_id[3] = static_cast<std::uint8_t>(seconds);
+}
+
+namespace {
+
+// A SpanContext from six id words (trace id, then span id; byte order kept), flags clear.
+// Every byte, padding included, is stored as a word: the compiler then drops the zeroing
+// the SpanContext's member initialisers ask for, and builds it where the caller wants it.
+SpanContext context_from_words(const std::uint32_t* w) noexcept {
+  static_assert(sizeof(SpanContext) == 28 && offsetof(SpanContext, span_id) == 16 &&
+                    offsetof(SpanContext, trace_flags) == 24,
+                "SpanContext is written as seven words");
+  SpanContext context;
+  auto* p = reinterpret_cast<std::uint8_t*>(&context);
+  std::memcpy(p, w, 4);
+  std::memcpy(p + 4, w + 1, 4);
+  std::memcpy(p + 8, w + 2, 4);
+  std::memcpy(p + 12, w + 3, 4);
+  std::memcpy(p + 16, w + 4, 4);
+  std::memcpy(p + 20, w + 5, 4);
+  const std::uint8_t clear[4] = {0, 0, 0, 0};  // trace_flags, is_remote, padding
+  std::memcpy(p + 24, clear, 4);
+  return context;
+}
+
+}  // namespace
+
+SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
+  std::uint32_t w[6];
+  if (parent != nullptr) {
+    std::memcpy(w, parent->trace_id.bytes, 16);
+    do {
+      random_words(w + 4, 2);
+    } while ((w[4] | w[5]) == 0);
+  } else {
+    random_words(w, 6);
+    // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
+    while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
+    while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
+    if (xray_trace_ids_) stamp_xray_time(reinterpret_cast<std::uint8_t*>(w));
+  }
+  return context_from_words(w);
 }
 
 // All-zero ids are invalid; the chance is 2^-64 or less, but never hand one out. (Tested on
 // the words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
 TraceId Tracer::new_trace_id() noexcept {
-  std::uint32_t w[4];  // random_words() may fill whole blocks of 4
+  std::uint32_t w[4];
   do {
     random_words(w, 4);
   } while ((w[0] | w[1] | w[2] | w[3]) == 0);
   TraceId id;
   std::memcpy(id.bytes, w, 16);
-  if (xray_trace_ids_) stamp_xray_time(id);
+  if (xray_trace_ids_) stamp_xray_time(id.bytes);
   return id;
 }
 
 SpanId Tracer::new_span_id() noexcept {
-  std::uint32_t w[4];
+  std::uint32_t w[2];
   do {
     random_words(w, 2);
   } while ((w[0] | w[1]) == 0);
@@ -223,19 +285,9 @@ SpanId Tracer::new_span_id() noexcept {
 }
 
 void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
-  std::uint32_t w[8];
-  random_words(w, 6);
-  if ((w[0] | w[1] | w[2] | w[3]) != 0) {
-    std::memcpy(trace_id.bytes, w, 16);
-    if (xray_trace_ids_) stamp_xray_time(trace_id);
-  } else {
-    trace_id = new_trace_id();
-  }
-  if ((w[4] | w[5]) != 0) {
-    std::memcpy(span_id.bytes, w + 4, 8);
-  } else {
-    span_id = new_span_id();
-  }
+  const SpanContext context = start_context(nullptr);
+  trace_id = context.trace_id;
+  span_id = context.span_id;
 }
 
 SamplingDecision Tracer::decide(const SpanContext* parent, const TraceId& trace_id,

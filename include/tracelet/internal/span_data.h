@@ -36,19 +36,27 @@ inline constexpr SpanLimitsResolved kCompileTimeLimits{
 /// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
 struct SpanData {
   const SpanLimitsResolved* limits = &kCompileTimeLimits;
-  std::uint16_t used = 0;
+  // From `used` to `dropped_links`: the fields of the ring record's head from its data_len on,
+  // in the same order (core/span_record.h checks it), so ending a span copies them as words.
+  std::uint16_t used = 0;  // the record's data_len once finish() ran
   std::uint16_t dropped_attributes = 0;
   std::uint16_t dropped_events = 0;
+  std::uint8_t kind = 0;         // SpanKind
+  std::uint8_t status = 0;       // StatusCode
+  std::uint8_t trace_flags = 0;  // the span's W3C flags
+  std::uint8_t flags = 0;        // record flags (parent is remote)
   std::uint8_t attribute_count = 0;
   std::uint8_t event_count = 0;
   std::uint8_t link_count = 0;
   std::uint8_t dropped_links = 0;
   std::uint8_t status_message_len = 0;  // 0 = no status message
-  /// The first TRACELET_SPAN_DATA_BYTES hold name, attributes, events and links; the last
-  /// 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES are reserved for the status message, kept at the
-  /// very end until finish() moves it behind the data. Not zeroed: only `used` bytes are read.
-  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES];
+  /// The first TRACELET_SPAN_DATA_BYTES hold name, attributes, events and links; the next
+  /// 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES are reserved for the status message, kept there
+  /// until finish() moves it behind the data. Not zeroed: only `used` bytes are read. Whole
+  /// words, so the record is copied out as words.
+  std::uint8_t bytes[(TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES + 3) / 4 * 4];
 
+  /// Puts the span name first. Once, on a SpanData just constructed (its counts are zero).
   void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept;
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   /// set_attribute() for an integer: the same result, with a short path for a new key.
@@ -60,8 +68,8 @@ struct SpanData {
   /// Keeps `message` (cut to TRACELET_MAX_STATUS_MESSAGE_BYTES at a UTF-8 boundary) in the
   /// reserved room: a full data buffer never loses it. A later message replaces it.
   void set_status_message(std::string_view message) noexcept;
-  /// Appends the status message entry, if any; returns the record's data length. Call once,
-  /// when the span ends.
+  /// Appends the status message entry, if any; returns the record's data length (also in
+  /// `used` from then on). Call once, when the span ends.
   std::size_t finish() noexcept;
 };
 }  // namespace detail
