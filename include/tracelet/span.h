@@ -114,7 +114,6 @@ class Span {
   friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
   friend void detail::close_link(const detail::ContextLink&) noexcept;
   friend Span* detail::active_span() noexcept;
-  Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
   /// Where a new span goes: its context's slot, the newest link there, and its parent
   /// (nullptr: a new trace).
   struct Origin {
@@ -123,6 +122,7 @@ class Span {
     const SpanContext* parent;
   };
   static Origin find_origin(const StartOptions& options) noexcept;
+  /// Starts a span (Tracer::start_span): `origin` from find_origin(options).
   Span(Tracer& tracer, std::string_view name, const StartOptions& options, const Origin& origin) noexcept;
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
   /// end() of a sampled span: writes its record into the tracer's ring.

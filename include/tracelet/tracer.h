@@ -128,7 +128,10 @@ class Tracer {
   /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
   /// ISR-safe: yes (MCU ports), with the built-in samplers or a custom ISR-safe one.
   /// Blocks: never. Allocates: never (the Span lives on the caller's stack).
-  Span start_span(std::string_view name, const StartOptions& options = {}) noexcept;
+  Span start_span(std::string_view name, const StartOptions& options) noexcept;
+  /// The same with default options (an internal span, child of the current span): the
+  /// caller builds no StartOptions.
+  Span start_span(std::string_view name) noexcept;
 
   /// Runtime switch; off = every start_span returns a non-recording span.
   void set_enabled(bool enabled) noexcept { enabled_.store(enabled, std::memory_order_relaxed); }

@@ -30,9 +30,6 @@ bool has_valid_ids(const SpanContext& context) noexcept {
 
 }  // namespace
 
-Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept
-    : Span(tracer, name, options, find_origin(options)) {}
-
 Span::Origin Span::find_origin(const StartOptions& options) noexcept {
   Origin origin;
   origin.slot = port::current_span_slot();

@@ -162,11 +162,17 @@ Status Tracer::init(const Options& options) noexcept {
       ++resource_dropped_;
     }
   };
-  add("service.name", options.service_name);
-  if (options.service_version != nullptr) add("service.version", options.service_version);
-  add("telemetry.sdk.name", "tracelet");
-  add("telemetry.sdk.language", "cpp");
-  add("telemetry.sdk.version", TRACELET_VERSION_STRING);
+  // One loop over a table rather than five inlined calls: init runs once, flash is scarce.
+  const char* const own[][2] = {
+      {"service.name", options.service_name},
+      {"service.version", options.service_version},
+      {"telemetry.sdk.name", "tracelet"},
+      {"telemetry.sdk.language", "cpp"},
+      {"telemetry.sdk.version", TRACELET_VERSION_STRING},
+  };
+  for (const auto& entry : own) {
+    if (entry[1] != nullptr) add(entry[0], entry[1]);
+  }
   for (std::size_t i = 0; i < options.resource_attribute_count; ++i) {
     add(options.resource_attributes[i].key, options.resource_attributes[i].value);
   }
@@ -200,10 +206,21 @@ void Tracer::shutdown() noexcept {
 Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
 #if TRACELET_ENABLED
   if (!enabled()) return Span();
-  return Span(*this, name, options);
+  return Span(*this, name, options, Span::find_origin(options));
 #else
   (void)name;
   (void)options;
+  return Span();
+#endif
+}
+
+Span Tracer::start_span(std::string_view name) noexcept {
+#if TRACELET_ENABLED
+  static constexpr StartOptions kDefaults{};
+  if (!enabled()) return Span();
+  return Span(*this, name, kDefaults, Span::find_origin(kDefaults));
+#else
+  (void)name;
   return Span();
 #endif
 }
@@ -220,45 +237,27 @@ void Tracer::stamp_xray_time(std::uint8_t* trace_id) const noexcept {
   trace_id[3] = static_cast<std::uint8_t>(seconds);
 }
 
-namespace {
-
-// A SpanContext from six id words (trace id, then span id; byte order kept), flags clear.
-// Every byte, padding included, is stored as a word: the compiler then drops the zeroing
-// the SpanContext's member initialisers ask for, and builds it where the caller wants it.
-SpanContext context_from_words(const std::uint32_t* w) noexcept {
-  static_assert(sizeof(SpanContext) == 28 && offsetof(SpanContext, span_id) == 16 &&
-                    offsetof(SpanContext, trace_flags) == 24,
-                "SpanContext is written as seven words");
-  SpanContext context;
-  auto* p = reinterpret_cast<std::uint8_t*>(&context);
-  std::memcpy(p, w, 4);
-  std::memcpy(p + 4, w + 1, 4);
-  std::memcpy(p + 8, w + 2, 4);
-  std::memcpy(p + 12, w + 3, 4);
-  std::memcpy(p + 16, w + 4, 4);
-  std::memcpy(p + 20, w + 5, 4);
-  const std::uint8_t clear[4] = {0, 0, 0, 0};  // trace_flags, is_remote, padding
-  std::memcpy(p + 24, clear, 4);
-  return context;
-}
-
-}  // namespace
-
 SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
+  static_assert(offsetof(SpanContext, span_id) == 16, "span id words follow the trace id words");
+  SpanContext context;  // built in the caller's span (returned in place)
+  // The object's own bytes: the trace id's 16, then the span id's 8.
+  auto* ids = reinterpret_cast<std::uint8_t*>(&context);
   std::uint32_t w[6];
   if (parent != nullptr) {
-    std::memcpy(w, parent->trace_id.bytes, 16);
+    std::memcpy(ids, parent->trace_id.bytes, 16);
     do {
-      random_words(w + 4, 2);
-    } while ((w[4] | w[5]) == 0);
-  } else {
-    random_words(w, 6);
-    // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
-    while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
-    while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
-    if (xray_trace_ids_) stamp_xray_time(reinterpret_cast<std::uint8_t*>(w));
+      random_words(w, 2);
+    } while ((w[0] | w[1]) == 0);
+    std::memcpy(ids + 16, w, 8);
+    return context;
   }
-  return context_from_words(w);
+  random_words(w, 6);
+  // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
+  while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
+  while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
+  std::memcpy(ids, w, 24);
+  if (xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
+  return context;
 }
 
 // All-zero ids are invalid; the chance is 2^-64 or less, but never hand one out. (Tested on

@@ -57,7 +57,17 @@ struct SpanData {
   std::uint8_t bytes[(TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES + 3) / 4 * 4];
 
   /// Puts the span name first. Once, on a SpanData just constructed (its counts are zero).
-  void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept;
+  /// Inline: every span starts here.
+  void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept {
+    limits = &span_limits;
+    if (name.size() > TRACELET_MAX_STRING_BYTES) name = cut_name(name);
+    bytes[0] = static_cast<std::uint8_t>(name.size());
+    // Span names are short: a byte loop beats a library call's set-up.
+    for (std::size_t i = 0; i < name.size(); ++i) bytes[1 + i] = static_cast<std::uint8_t>(name[i]);
+    used = static_cast<std::uint16_t>(1 + name.size());
+  }
+  /// A name cut to TRACELET_MAX_STRING_BYTES at a UTF-8 boundary.
+  static std::string_view cut_name(std::string_view name) noexcept;
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   /// set_attribute() for an integer: the same result, with a short path for a new key.
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
@@ -70,7 +80,8 @@ struct SpanData {
   void set_status_message(std::string_view message) noexcept;
   /// Appends the status message entry, if any; returns the record's data length (also in
   /// `used` from then on). Call once, when the span ends.
-  std::size_t finish() noexcept;
+  std::size_t finish() noexcept { return status_message_len == 0 ? used : finish_with_status(); }
+  std::size_t finish_with_status() noexcept;
 };
 }  // namespace detail
 
