@@ -155,6 +155,7 @@ class Ring {
   bool make_room(std::size_t lane, std::size_t pad_and_need) noexcept;
   bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
   void free_locked(std::size_t lane, std::uint32_t to) noexcept;
+  void zero_freed(std::size_t lane, std::uint32_t from, std::uint32_t to) noexcept;
   Status adopt_lane(std::size_t lane, std::size_t& kept) noexcept;
   void forget_memory() noexcept;
   std::size_t lane_count() const noexcept;

@@ -255,14 +255,7 @@ Status Ring::adopt_lane(std::size_t lane, std::size_t& kept) noexcept {
     at = advance(at, size);
   }
   // The consumer may have been stopped between moving the tail and zeroing what it freed.
-  if (reclaim != tail) {
-    const std::size_t from = offset(reclaim);
-    const std::size_t bytes = distance(tail, reclaim);
-    const std::size_t first = bytes < capacity_ - from ? bytes : capacity_ - from;
-    std::memset(memory + from, 0, first);
-    std::memset(memory, 0, bytes - first);
-    store<std::uint64_t>(c, kReclaimAt, ((reclaim_word >> 32) + 1) << 32 | tail, __ATOMIC_RELEASE);
-  }
+  if (reclaim != tail) zero_freed(lane, reclaim, tail);
   store<std::uint64_t>(c, kCommittedAt, 0);
   store<std::uint64_t>(c, kOverwrittenAt, 0);
   store<std::uint64_t>(c, kAtResetAt, dropped);
@@ -296,6 +289,12 @@ void Ring::free_locked(std::size_t lane, std::uint32_t to) noexcept {
   std::uint8_t* c = control(lane);
   const std::uint32_t from = load<std::uint32_t>(c, kTailAt);
   store<std::uint32_t>(c, kTailAt, to, __ATOMIC_RELEASE);
+  zero_freed(lane, from, to);
+}
+
+void Ring::zero_freed(std::size_t lane, std::uint32_t from, std::uint32_t to) noexcept {
+  // Zeroes [from, to) (it may wrap once), then moves reclaim to `to`: the producers' limit.
+  std::uint8_t* c = control(lane);
   const std::size_t start = offset(from);
   const std::size_t bytes = distance(to, from);
   const std::size_t first = bytes < capacity_ - start ? bytes : capacity_ - start;
