@@ -118,22 +118,28 @@ Status Tracer::init(const Options& options) noexcept {
     return Status::kInvalidArgument;
   }
 
-  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing.
-  auto limit = [](std::uint16_t wanted, std::size_t cap) {
-    if (wanted == SpanLimits::kNone) return std::size_t{0};
-    return wanted == 0 || wanted > cap ? cap : std::size_t{wanted};
-  };
+  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing. (A loop over
+  // tables: init runs once, and seven inlined copies cost flash.)
   const SpanLimits& l = options.limits;
-  limits_.attributes = static_cast<std::uint8_t>(limit(l.attributes, TRACELET_MAX_ATTRIBUTES));
-  limits_.events = static_cast<std::uint8_t>(limit(l.events, TRACELET_MAX_EVENTS));
-  limits_.links = static_cast<std::uint8_t>(limit(l.links, TRACELET_MAX_LINKS));
-  limits_.event_attributes =
-      static_cast<std::uint8_t>(limit(l.event_attributes, TRACELET_MAX_EVENT_ATTRIBUTES));
-  limits_.link_attributes =
-      static_cast<std::uint8_t>(limit(l.link_attributes, TRACELET_MAX_LINK_ATTRIBUTES));
-  limits_.value_bytes = static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_STRING_BYTES));
-  limits_.event_value_bytes =
-      static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_EVENT_STRING_BYTES));
+  const std::uint16_t wanted[7] = {l.attributes,      l.events,      l.links,      l.event_attributes,
+                                   l.link_attributes, l.value_bytes, l.value_bytes};
+  static constexpr std::uint16_t kCaps[7] = {
+      TRACELET_MAX_ATTRIBUTES,      TRACELET_MAX_EVENTS,       TRACELET_MAX_LINKS,
+      TRACELET_MAX_EVENT_ATTRIBUTES, TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
+      TRACELET_MAX_EVENT_STRING_BYTES};
+  std::uint16_t resolved[7];
+  for (std::size_t i = 0; i < 7; ++i) {
+    resolved[i] = wanted[i] == SpanLimits::kNone                  ? std::uint16_t{0}
+                  : wanted[i] == 0 || wanted[i] > kCaps[i] ? kCaps[i]
+                                                           : wanted[i];
+  }
+  limits_.attributes = static_cast<std::uint8_t>(resolved[0]);
+  limits_.events = static_cast<std::uint8_t>(resolved[1]);
+  limits_.links = static_cast<std::uint8_t>(resolved[2]);
+  limits_.event_attributes = static_cast<std::uint8_t>(resolved[3]);
+  limits_.link_attributes = static_cast<std::uint8_t>(resolved[4]);
+  limits_.value_bytes = resolved[5];
+  limits_.event_value_bytes = resolved[6];
 
   std::size_t used = 0;
   resource_count_ = 0;
