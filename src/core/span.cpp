@@ -157,8 +157,21 @@ void Span::write_record(std::uint64_t end_unix_ns) noexcept {
   // data_len to dropped_links (and the two padding bytes after them): see SpanData.
   copy_words(out + offsetof(SpanRecordHead, data_len),
              reinterpret_cast<const std::uint8_t*>(&data_) + offsetof(detail::SpanData, used), 4);
-  // Whole words: the record's room in the ring and SpanData::bytes are both whole words.
-  copy_words(out + sizeof(SpanRecordHead), data_.bytes, (data_len + 3) / 4);
+  // Whole words: the record's room in the ring and SpanData::bytes are both whole words. The
+  // bytes after the data in the last word are zeroed again, so no stale stack byte reaches
+  // the ring (or a FileRing's file).
+  std::uint8_t* const data = out + sizeof(SpanRecordHead);
+  copy_words(data, data_.bytes, (data_len + 3) / 4);
+  // data_len >= 1 (the name's length byte): the last word holding data keeps its data bytes.
+  static constexpr std::uint8_t kKeep[4][4] = {
+      {0xFF, 0xFF, 0xFF, 0xFF}, {0xFF, 0, 0, 0}, {0xFF, 0xFF, 0, 0}, {0xFF, 0xFF, 0xFF, 0}};
+  std::uint8_t* const last = data + ((data_len - 1) & ~std::size_t{3});
+  std::uint32_t word;
+  std::uint32_t keep;
+  std::memcpy(&word, last, 4);
+  std::memcpy(&keep, kKeep[data_len & 3], 4);
+  word &= keep;
+  std::memcpy(last, &word, 4);
   Ring::end_push(out);
 }
 
