@@ -30,7 +30,8 @@ bool has_valid_ids(const SpanContext& context) noexcept {
 
 }  // namespace
 
-Span::Origin Span::find_origin(const StartOptions& options) noexcept {
+// Inline into Tracer::start_span below, its only callers.
+[[gnu::always_inline]] inline Span::Origin Span::find_origin(const StartOptions& options) noexcept {
   Origin origin;
   origin.slot = port::current_span_slot();
   origin.top = static_cast<detail::ContextLink*>(*origin.slot);
@@ -42,6 +43,18 @@ Span::Origin Span::find_origin(const StartOptions& options) noexcept {
   // An invalid parent (e.g. a bad traceparent) starts a new trace.
   origin.parent = parent != nullptr && has_valid_ids(*parent) ? parent : nullptr;
   return origin;
+}
+
+// Here rather than in tracer.cpp so that find_origin() inlines into them.
+Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
+  if (!enabled()) return Span();
+  return Span(*this, name, options, Span::find_origin(options));
+}
+
+Span Tracer::start_span(std::string_view name) noexcept {
+  static constexpr StartOptions kDefaults{};
+  if (!enabled()) return Span();
+  return Span(*this, name, kDefaults, Span::find_origin(kDefaults));
 }
 
 // The ids are drawn first, straight into context_ (see Tracer::start_context): the span is
@@ -144,7 +157,7 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
 // Writes the record straight into the ring, field by field, in SpanRecordHead's layout (the
 // reader copies the head out with one memcpy): no head assembled on the stack and copied
 // again, and no byte-wise library copy on a small core.
-void Span::write_record(std::uint64_t end_unix_ns) noexcept {
+[[gnu::always_inline]] inline void Span::write_record(std::uint64_t end_unix_ns) noexcept {
   using detail::SpanRecordHead;
   const std::size_t data_len = data_.finish();
   std::uint8_t* out = tracer_->ring_.begin_push(sizeof(SpanRecordHead) + data_len);
@@ -252,6 +265,8 @@ Span* Span::active_span_in(const detail::ContextLink* link) noexcept {
 #else  // TRACELET_ENABLED == 0
 
 namespace tracelet {
+Span Tracer::start_span(std::string_view, const StartOptions&) noexcept { return Span(); }
+Span Tracer::start_span(std::string_view) noexcept { return Span(); }
 std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { return 0; }
 
 // Spans never join the chain in this build; baggage scopes still do.

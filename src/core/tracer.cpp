@@ -209,28 +209,6 @@ void Tracer::shutdown() noexcept {
   initialised_ = false;
 }
 
-Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
-#if TRACELET_ENABLED
-  if (!enabled()) return Span();
-  return Span(*this, name, options, Span::find_origin(options));
-#else
-  (void)name;
-  (void)options;
-  return Span();
-#endif
-}
-
-Span Tracer::start_span(std::string_view name) noexcept {
-#if TRACELET_ENABLED
-  static constexpr StartOptions kDefaults{};
-  if (!enabled()) return Span();
-  return Span(*this, name, kDefaults, Span::find_origin(kDefaults));
-#else
-  (void)name;
-  return Span();
-#endif
-}
-
 void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
   draw_ids(id_state_, out, count, this);
 }
