@@ -110,6 +110,15 @@ class Ring {
   /// drop) if the record could not be stored. ISR-safe: yes. Blocks: never (one CAS loop; in
   /// overwrite-oldest mode a full ring evicts inside the critical section). Allocates: never.
   bool push(const void* head, std::size_t head_len, const void* body, std::size_t body_len) noexcept;
+  /// Producer side in two steps, for a record built in place: claims room for `payload_len`
+  /// bytes and returns where they go (4-byte aligned; the bytes up to the next multiple of 4
+  /// belong to the record too), or nullptr with the drop counted. The record stays invisible
+  /// to the consumer until end_push(); a reset in between drops it (counted by adopt()).
+  /// Every begin_push() that returned memory must be followed by end_push() on it.
+  /// ISR-safe: yes. Blocks: never (as push()). Allocates: never.
+  std::uint8_t* begin_push(std::size_t payload_len) noexcept;
+  /// Publishes the record begun at `payload`. ISR-safe: yes. Blocks: never. Allocates: never.
+  static void end_push(std::uint8_t* payload) noexcept;
 
   /// Consumer side: claims up to `max_records` of the oldest published records, not more than
   /// `max_bytes` of ring memory (0 = no byte limit), without removing them. Holds the port's
@@ -144,10 +153,12 @@ class Ring {
   struct Control;  // the control block at the start of each lane (ring.cpp)
   static constexpr std::size_t kHeaderBytes = 4;
   bool place(ByteSpan memory) noexcept;
+  std::uint8_t* begin_push_slow(std::size_t payload_len) noexcept;
   bool claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad) noexcept;
   bool make_room(std::size_t lane, std::size_t pad_and_need) noexcept;
   bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
   void free_locked(std::size_t lane, std::uint32_t to) noexcept;
+  void zero_freed(std::size_t lane, std::uint32_t from, std::uint32_t to) noexcept;
   Status adopt_lane(std::size_t lane, std::size_t& kept) noexcept;
   void forget_memory() noexcept;
   std::size_t lane_count() const noexcept;

@@ -114,8 +114,19 @@ class Span {
   friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
   friend void detail::close_link(const detail::ContextLink&) noexcept;
   friend Span* detail::active_span() noexcept;
-  Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept;
+  /// Where a new span goes: its context's slot, the newest link there, and its parent
+  /// (nullptr: a new trace).
+  struct Origin {
+    void** slot;
+    detail::ContextLink* top;
+    const SpanContext* parent;
+  };
+  static Origin find_origin(const StartOptions& options) noexcept;
+  /// Starts a span (Tracer::start_span): `origin` from find_origin(options).
+  Span(Tracer& tracer, std::string_view name, const StartOptions& options, const Origin& origin) noexcept;
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
+  /// end() of a sampled span: writes its record into the tracer's ring.
+  void write_record(std::uint64_t end_unix_ns) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
   static Span* active_span_in(const detail::ContextLink* link) noexcept;
 
@@ -128,9 +139,6 @@ class Span {
   SpanId parent_span_id_{};
   bool is_current_ = false;
   bool recording_ = false;           // false when sampled out: no data kept, no record written
-  SpanKind kind_ = SpanKind::kInternal;
-  StatusCode status_ = StatusCode::kUnset;
-  bool parent_is_remote_ = false;
   detail::SpanData data_;
 };
 

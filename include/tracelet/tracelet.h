@@ -22,8 +22,9 @@ Tracer& default_tracer() noexcept;
 inline void shutdown() noexcept { default_tracer().shutdown(); }
 
 /// Starts a span on the default tracer: `auto span = tracelet::start_span("read-sensor");`
-inline Span start_span(std::string_view name, const StartOptions& options = {}) noexcept {
+inline Span start_span(std::string_view name, const StartOptions& options) noexcept {
   return default_tracer().start_span(name, options);
 }
+inline Span start_span(std::string_view name) noexcept { return default_tracer().start_span(name); }
 
 }  // namespace tracelet

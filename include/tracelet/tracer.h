@@ -85,6 +85,19 @@ struct ResourceView {
   std::uint16_t dropped_attributes = 0;
 };
 
+namespace detail {
+/// The id generator's state where 64-bit atomics are lock-free: a counter that hands out
+/// per-thread streams, and the epoch (new at every init) that tells threads to take a new one.
+struct AtomicIdState {
+  std::atomic<std::uint64_t> counter{0};
+  std::uint64_t epoch = 0;
+};
+/// Elsewhere: the 32-bit generator's four words (no epoch: every draw reads them).
+struct WordIdState {
+  std::uint32_t s[4];
+};
+}  // namespace detail
+
 /// Owns the span pipeline of one process or firmware: resource, id generator, ring.
 /// Constant-initialisable, so a global Tracer has no static-initialisation-order risk.
 /// Every method: Allocates: never. All but init() and shutdown() are ISR-safe on MCU ports
@@ -115,7 +128,10 @@ class Tracer {
   /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
   /// ISR-safe: yes (MCU ports), with the built-in samplers or a custom ISR-safe one.
   /// Blocks: never. Allocates: never (the Span lives on the caller's stack).
-  Span start_span(std::string_view name, const StartOptions& options = {}) noexcept;
+  Span start_span(std::string_view name, const StartOptions& options) noexcept;
+  /// The same with default options (an internal span, child of the current span): the
+  /// caller builds no StartOptions.
+  Span start_span(std::string_view name) noexcept;
 
   /// Runtime switch; off = every start_span returns a non-recording span.
   void set_enabled(bool enabled) noexcept { enabled_.store(enabled, std::memory_order_relaxed); }
@@ -144,10 +160,13 @@ class Tracer {
 
  private:
   friend class Span;
-  /// Fills `out` with `count` random 32-bit words, in one atomic step or critical section.
-  /// `out` has room for `count` rounded up to a multiple of 4 (the 32-bit generator's block).
+  /// Fills `out` with `count` (even) random 32-bit words, in one atomic step or critical
+  /// section.
   void random_words(std::uint32_t* out, std::size_t count) noexcept;
-  void stamp_xray_time(TraceId& id) const noexcept;  // Options::xray_trace_ids
+  void stamp_xray_time(std::uint8_t* trace_id) const noexcept;  // Options::xray_trace_ids
+  /// The ids of a new span, flags clear: a new span id in `parent`'s trace, or (parent
+  /// nullptr) a new trace. Returned by value so Span builds it in place.
+  SpanContext start_context(const SpanContext* parent) noexcept;
 
   /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The default
   /// sampler (none set) keeps a root or a sampled parent's child inline, with nothing to count;
@@ -172,13 +191,7 @@ class Tracer {
   // each 64-bit multiply several instructions) a 32-bit generator's state, which
   // random_words() guards with the port's critical section.
   static constexpr bool kLockFreeIds = std::atomic<std::uint64_t>::is_always_lock_free;
-  struct IdWords {
-    std::uint32_t s[4];
-  };
-  std::conditional_t<kLockFreeIds, std::atomic<std::uint64_t>, IdWords> id_state_{};
-  // Where ids are lock-free, each thread draws from a stream of its own (tracer.cpp); a new
-  // epoch at every init() tells the threads to start a new one.
-  std::uint64_t id_epoch_ = 0;
+  std::conditional_t<kLockFreeIds, detail::AtomicIdState, detail::WordIdState> id_state_{};
   std::int64_t unix_offset_ns_ = 0;
   Ring ring_;
   detail::SpanLimitsResolved limits_{};  // Options::limits within the caps, read by every span

@@ -40,6 +40,17 @@ constexpr std::uint32_t kSysTickEnable = 1u << 0;
 constexpr std::uint32_t kSysTickInt = 1u << 1;
 constexpr std::uint32_t kSysTickCoreClock = 1u << 2;
 constexpr std::uint32_t kSysTickMaxReload = 0x00FFFFFFu;
+// Debug and trace (ARMv7-M ARM, C1.6 and C1.8): DEMCR.TRCENA powers the DWT, whose cycle
+// counter (CYCCNT) is optional (DWT_CTRL.NOCYCCNT) and off until CYCCNTENA is set. The lock
+// access register only matters on cores that implement the software lock (Cortex-M7).
+volatile std::uint32_t* const kDemcr = reinterpret_cast<volatile std::uint32_t*>(0xE000EDFCu);
+volatile std::uint32_t* const kDwtCtrl = reinterpret_cast<volatile std::uint32_t*>(0xE0001000u);
+volatile std::uint32_t* const kDwtCyccnt = reinterpret_cast<volatile std::uint32_t*>(0xE0001004u);
+volatile std::uint32_t* const kDwtLar = reinterpret_cast<volatile std::uint32_t*>(0xE0001FB0u);
+constexpr std::uint32_t kDemcrTrcEna = 1u << 24;
+constexpr std::uint32_t kDwtNoCycCnt = 1u << 25;
+constexpr std::uint32_t kDwtCycCntEna = 1u << 0;
+constexpr std::uint32_t kDwtUnlock = 0xC5ACCE55u;
 
 inline std::uint32_t read_primask_and_disable() noexcept {
   std::uint32_t primask;
@@ -57,6 +68,24 @@ inline std::uint32_t read_ipsr() noexcept {
 
 // ---- clock: changed only with interrupts masked ---------------------------------------------
 cortex_m::TickClock g_clock;
+// true: the DWT cycle counter times spans (SysTick's interrupt only keeps its count within
+// 32 bits); false: SysTick itself (no DWT, as on QEMU, or SysTick not on the core clock).
+bool g_cycle_counter = false;
+
+// Turns the cycle counter on and says whether it is there and counts at the core clock.
+// Interrupts are masked. Leaves DEMCR as it was if the counter is not used.
+bool start_cycle_counter() noexcept {
+  const std::uint32_t demcr = *kDemcr;
+  *kDemcr = demcr | kDemcrTrcEna;
+  *kDwtLar = kDwtUnlock;
+  if ((*kDwtCtrl & kDwtNoCycCnt) == 0) *kDwtCtrl = *kDwtCtrl | kDwtCycCntEna;
+  const std::uint32_t first = *kDwtCyccnt;
+  __asm__ volatile("nop\n nop\n nop\n nop" ::: "memory");
+  const std::uint32_t second = *kDwtCyccnt;
+  if (cortex_m::cycle_counter_usable(*kDwtCtrl, first, second, kSysTick->ctrl)) return true;
+  *kDemcr = demcr;
+  return false;
+}
 
 // ---- current-span slots --------------------------------------------------------------------
 // Handlers nest only by strictly higher group priority, so at most one handler per group
@@ -111,13 +140,21 @@ Status init(std::uint32_t systick_hz) noexcept {
   } else {
     kSysTick->ctrl = kSysTick->ctrl | kSysTickInt;
   }
+  g_cycle_counter = start_cycle_counter();
+  if (g_cycle_counter) g_clock.anchor(*kDwtCyccnt);
   write_primask(saved);
   return Status::kOk;
 }
 
+bool uses_cycle_counter() noexcept { return g_cycle_counter; }
+
 void on_systick() noexcept {
   std::uint32_t saved = read_primask_and_disable();
-  g_clock.on_wrap(kSysTick->load + 1u);
+  if (g_cycle_counter) {
+    g_clock.advance_to(*kDwtCyccnt);
+  } else {
+    g_clock.advance(kSysTick->load + 1u);
+  }
   write_primask(saved);
 }
 
@@ -151,16 +188,21 @@ std::uint64_t monotonic_ns() noexcept {
     write_primask(saved);
     panic(__FILE__, __LINE__);  // tracelet::cortex_m::init() was not called
   }
-  std::uint32_t reload = kSysTick->load;
-  std::uint32_t value = kSysTick->val;
-  std::uint32_t unaccounted = 0;
-  if ((*kIcsr & kIcsrPendStSet) != 0) {
-    // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count the
-    // wrap here, and re-read the counter so the value is certainly from after it.
-    value = kSysTick->val;
-    unaccounted = reload + 1u;
+  std::uint64_t ns;
+  if (g_cycle_counter) {
+    ns = g_clock.now_ns_at(*kDwtCyccnt);  // a late SysTick handler changes nothing here
+  } else {
+    std::uint32_t reload = kSysTick->load;
+    std::uint32_t value = kSysTick->val;
+    std::uint32_t unaccounted = 0;
+    if ((*kIcsr & kIcsrPendStSet) != 0) {
+      // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count
+      // the wrap here, and re-read the counter so the value is certainly from after it.
+      value = kSysTick->val;
+      unaccounted = reload + 1u;
+    }
+    ns = g_clock.now_ns(unaccounted + (reload - value));
   }
-  std::uint64_t ns = g_clock.now_ns(unaccounted + (reload - value));
   write_primask(saved);
   return ns;
 }

@@ -3,62 +3,102 @@
 
 namespace tracelet::cortex_m {
 
-/// Turns a wrapping hardware tick counter (SysTick) into nanoseconds since start, with no
-/// drift over uptime and never going backwards. Pure arithmetic, no registers, so host tests
-/// can drive it; the port calls it with interrupts masked. Constant-initialisable.
+/// Turns a hardware tick counter (SysTick, or the DWT cycle counter) into nanoseconds since
+/// start, with no drift over uptime and never going backwards. Pure arithmetic, no registers,
+/// so host tests can drive it; the port calls it with interrupts masked.
+/// Constant-initialisable.
 ///
-/// Time = seconds_ * 1e9 + (sub_ticks_ + ticks since the last accounted wrap) * 1e9 / hz.
-/// Whole seconds are carried exactly, so the fixed-point scaling (28 fractional bits) only
-/// rounds inside one second: the error stays below 16 ns and does not accumulate.
+/// The SysTick handler accounts the ticks counted since its last run (advance()): whole
+/// seconds are carried exactly and the time at that point, base_ns_, is computed there with
+/// 64-bit fixed point (28 fractional bits, error below 4 ns). A read only adds the ticks since
+/// then, scaled by one 32x32->64 multiply and a shift (22 fractional bits: below 8 ns for the
+/// 2^25 ticks a read may add). So a read costs no 64-bit multiply or division, and the error
+/// stays below 16 ns and does not accumulate.
 class TickClock {
  public:
   constexpr TickClock() noexcept = default;
 
   /// Sets the counter rate. Returns false for rates below 1 MHz (too coarse for spans, and
-  /// where the fixed-point product could overflow). Resets time to 0.
+  /// where the read's 32-bit scale would overflow). Resets time to 0.
   bool set_rate(std::uint32_t hz) noexcept {
     if (hz < 1000000u) return false;
     hz_ = hz;
-    ns_per_tick_q28_ = (std::uint64_t{1000000000u} << kShift) / hz;
+    ns_per_tick_q28_ = (std::uint64_t{1000000000u} << kBaseShift) / hz;
+    ns_per_tick_q22_ = static_cast<std::uint32_t>((std::uint64_t{1000000000u} << kReadShift) / hz);
     seconds_ = 0;
     sub_ticks_ = 0;
+    base_ns_ = 0;
     last_ns_ = 0;
+    last_count_ = 0;
     return true;
   }
   bool running() const noexcept { return hz_ != 0; }
 
-  /// Accounts one counter wrap of `period_ticks` (reload + 1; at most 2^24 for SysTick).
-  void on_wrap(std::uint32_t period_ticks) noexcept {
-    sub_ticks_ += period_ticks;
+  /// Accounts `ticks` more ticks: one SysTick period (reload + 1) per wrap, or what a
+  /// free-running counter advanced since the last call. At most 2^26 per call (SysTick
+  /// interrupts come at least that often) keeps the carry loop short and the sum in 32 bits.
+  void advance(std::uint32_t ticks) noexcept {
+    sub_ticks_ += ticks;
     while (hz_ != 0 && sub_ticks_ >= hz_) {
       sub_ticks_ -= hz_;
       ++seconds_;
     }
+    base_ns_ = std::uint64_t{seconds_} * 1000000000u + ((std::uint64_t{sub_ticks_} * ns_per_tick_q28_) >> kBaseShift);
   }
 
-  /// Nanoseconds now, given the ticks counted since the last on_wrap() (including a whole
-  /// period for a wrap that happened but was not accounted yet). `ticks_since_wrap` must be
-  /// below 2^26. Never returns less than a previous call did.
-  std::uint64_t now_ns(std::uint32_t ticks_since_wrap) noexcept {
-    std::uint64_t ticks = std::uint64_t{sub_ticks_} + ticks_since_wrap;
-    std::uint64_t ns = std::uint64_t{seconds_} * 1000000000u + ((ticks * ns_per_tick_q28_) >> kShift);
-    // Rounding at a second boundary, or a reader that sees a wrap late, may step back a
-    // little: hand out the previous value instead.
+  /// Nanoseconds now, given the ticks counted since the last advance() (for SysTick including
+  /// a whole period for a wrap that happened but was not accounted yet; below 2^26 there).
+  /// Never returns less than a previous call did.
+  std::uint64_t now_ns(std::uint32_t ticks_since_advance) noexcept {
+    std::uint64_t ns = base_ns_ + ((std::uint64_t{ticks_since_advance} * ns_per_tick_q22_) >> kReadShift);
+    // Rounding where advance() moves the base, or a reader that sees a wrap late, may step
+    // back a little: hand out the previous value instead.
     if (ns < last_ns_) ns = last_ns_;
     last_ns_ = ns;
     return ns;
   }
 
+  /// For a free-running 32-bit up-counter (the DWT cycle counter): accounts the ticks since
+  /// the count given last time (the counter may wrap once in between).
+  void advance_to(std::uint32_t count) noexcept {
+    const std::uint32_t ticks = count - last_count_;
+    last_count_ = count;
+    advance(ticks);
+  }
+  /// Nanoseconds at counter value `count`; the counter must not have gone a whole 2^32 past
+  /// the last advance_to() (at 480 MHz, 8.9 s: the SysTick interrupt comes far more often).
+  std::uint64_t now_ns_at(std::uint32_t count) noexcept { return now_ns(count - last_count_); }
+  /// Starts counting a free-running counter from `count` (time is not reset).
+  void anchor(std::uint32_t count) noexcept { last_count_ = count; }
+
   /// The latest value now_ns() returned.
   std::uint64_t last_ns() const noexcept { return last_ns_; }
 
  private:
-  static constexpr unsigned kShift = 28;
+  static constexpr unsigned kBaseShift = 28;
+  static constexpr unsigned kReadShift = 22;
   std::uint32_t hz_ = 0;
+  std::uint32_t ns_per_tick_q22_ = 0;  // (1e9 << 22) / hz, below 2^32 for hz >= 1 MHz
   std::uint64_t ns_per_tick_q28_ = 0;  // (1e9 << 28) / hz, below 2^38 for hz >= 1 MHz
-  std::uint32_t seconds_ = 0;          // 136 years before it wraps
-  std::uint32_t sub_ticks_ = 0;        // ticks into the current second at the last wrap
+  std::uint64_t base_ns_ = 0;          // time at the last advance()
   std::uint64_t last_ns_ = 0;
+  std::uint32_t sub_ticks_ = 0;        // ticks into the current second (below hz after advance)
+  std::uint32_t seconds_ = 0;          // 136 years before it wraps
+  std::uint32_t last_count_ = 0;       // free-running counter at the last advance_to()
 };
+
+/// Whether the DWT cycle counter can time spans, from what the port read back after enabling
+/// it: the counter exists (DWT_CTRL.NOCYCCNT clear), its enable bit stuck (CYCCNTENA; an
+/// emulator without a DWT reads it as 0), it moved between two reads, and the rate the
+/// port was given is the core clock's (SysTick's CLKSOURCE set: with the external reference
+/// clock the port does not know the cycle rate). Otherwise the port keeps SysTick.
+constexpr bool cycle_counter_usable(std::uint32_t dwt_ctrl, std::uint32_t first_count,
+                                    std::uint32_t second_count, std::uint32_t systick_ctrl) noexcept {
+  constexpr std::uint32_t kNoCycCnt = 1u << 25;
+  constexpr std::uint32_t kCycCntEna = 1u << 0;
+  constexpr std::uint32_t kSysTickCoreClock = 1u << 2;
+  return (dwt_ctrl & kNoCycCnt) == 0 && (dwt_ctrl & kCycCntEna) != 0 && first_count != second_count &&
+         (systick_ctrl & kSysTickCoreClock) != 0;
+}
 
 }  // namespace tracelet::cortex_m

@@ -22,6 +22,9 @@ namespace tracelet::cortex_m {
 /// Starts the port's clock. `systick_hz` is the rate SysTick counts at (the core clock with
 /// CLKSOURCE=1). If SysTick is off, the port runs it free with the largest reload; if an RTOS
 /// already runs it, its reload is kept (any reload works) and only its interrupt is required.
+/// Where the core has the DWT cycle counter and SysTick counts the core clock, spans are
+/// timed with the cycle counter (cheaper to read; SysTick's interrupt then only carries its
+/// count past 32 bits); otherwise with SysTick.
 /// Call from thread mode before tracelet::init(). Later calls return kOk and change nothing
 /// (the clock keeps running from where it is).
 /// Return values:
@@ -31,6 +34,12 @@ namespace tracelet::cortex_m {
 ///                         bits and AIRCR.PRIGROUP) exceed TRACELET_CORTEX_M_PRIORITY_BITS:
 ///                         raise that option or set PRIGROUP so fewer bits preempt
 [[nodiscard]] Status init(std::uint32_t systick_hz) noexcept;
+
+/// True if the port times spans with the DWT cycle counter (found at init(): present,
+/// counting, and SysTick on the core clock so `systick_hz` is the cycle rate); false if it
+/// reads SysTick itself (e.g. on QEMU, which has no DWT). ISR-safe: yes. Blocks: never.
+/// Allocates: never.
+bool uses_cycle_counter() noexcept;
 
 /// Accounts one SysTick wrap. Called by the port's SysTick_Handler, or by the RTOS tick
 /// handler when TRACELET_CORTEX_M_SYSTICK_HANDLER is 0. ISR only; a few dozen cycles.

@@ -43,6 +43,22 @@ namespace tracelet::detail {
   state[3] = d;
 }
 
+/// Writes the next 2 words to `out` (a span id) and advances `state` by them: the state's
+/// four words stay ordered oldest first, so pairs and blocks may follow each other in any
+/// order and give the same sequence as xorshift128_blocks. Not never-zero (a pair is half a
+/// state): the caller checks.
+[[gnu::always_inline]] inline void xorshift128_pair(std::uint32_t* state, std::uint32_t* out) noexcept {
+  const std::uint32_t c = state[2], d = state[3];
+  const std::uint32_t a = xorshift128_step(state[0], d);
+  const std::uint32_t b = xorshift128_step(state[1], a);
+  state[0] = c;
+  state[1] = d;
+  state[2] = a;
+  state[3] = b;
+  out[0] = a;
+  out[1] = b;
+}
+
 /// Fills a generator state from 16 seed bytes; an all-zero seed (the one state the generator
 /// cannot leave) becomes a fixed non-zero one.
 inline void xorshift128_seed(std::uint32_t* state, const std::uint8_t* seed) noexcept {

@@ -255,14 +255,7 @@ Status Ring::adopt_lane(std::size_t lane, std::size_t& kept) noexcept {
     at = advance(at, size);
   }
   // The consumer may have been stopped between moving the tail and zeroing what it freed.
-  if (reclaim != tail) {
-    const std::size_t from = offset(reclaim);
-    const std::size_t bytes = distance(tail, reclaim);
-    const std::size_t first = bytes < capacity_ - from ? bytes : capacity_ - from;
-    std::memset(memory + from, 0, first);
-    std::memset(memory, 0, bytes - first);
-    store<std::uint64_t>(c, kReclaimAt, ((reclaim_word >> 32) + 1) << 32 | tail, __ATOMIC_RELEASE);
-  }
+  if (reclaim != tail) zero_freed(lane, reclaim, tail);
   store<std::uint64_t>(c, kCommittedAt, 0);
   store<std::uint64_t>(c, kOverwrittenAt, 0);
   store<std::uint64_t>(c, kAtResetAt, dropped);
@@ -296,6 +289,12 @@ void Ring::free_locked(std::size_t lane, std::uint32_t to) noexcept {
   std::uint8_t* c = control(lane);
   const std::uint32_t from = load<std::uint32_t>(c, kTailAt);
   store<std::uint32_t>(c, kTailAt, to, __ATOMIC_RELEASE);
+  zero_freed(lane, from, to);
+}
+
+void Ring::zero_freed(std::size_t lane, std::uint32_t from, std::uint32_t to) noexcept {
+  // Zeroes [from, to) (it may wrap once), then moves reclaim to `to`: the producers' limit.
+  std::uint8_t* c = control(lane);
   const std::size_t start = offset(from);
   const std::size_t bytes = distance(to, from);
   const std::size_t first = bytes < capacity_ - start ? bytes : capacity_ - start;
@@ -400,14 +399,67 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
 
 bool Ring::push(const void* head, std::size_t head_len, const void* body,
                 std::size_t body_len) noexcept {
-  if (capacity_ == 0) return false;
-  const std::size_t payload = head_len + body_len;
+  std::uint8_t* out = begin_push(head_len + body_len);
+  if (out == nullptr) return false;
+  if (head_len != 0) std::memcpy(out, head, head_len);
+  if (body_len != 0) std::memcpy(out + head_len, body, body_len);
+  end_push(out);
+  return true;
+}
+
+std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
+  if constexpr (!kLockFreeClaim) {
+    // One lane, claimed inside the port's critical section: the whole claim in a few loads
+    // and stores (every span end on a small core comes through here). A full ring, a record
+    // that wraps and everything rarer go the general way.
+    const std::size_t need = record_footprint(payload_len);
+    if (need <= capacity_) {
+      const std::uint32_t saved = port::critical_enter();
+      // Plain accesses: nothing else runs inside the critical section on a single core.
+      std::uint8_t* c = base_;
+      std::uint64_t head_word;
+      std::uint64_t reclaim_word;
+      std::memcpy(&head_word, c + kHeadAt, 8);
+      std::memcpy(&reclaim_word, c + kReclaimAt, 8);
+      const auto position = static_cast<std::uint32_t>(head_word);
+      const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
+      const std::size_t capacity = capacity_;
+      const std::size_t at = position >= capacity ? position - capacity : position;
+      const std::size_t used = position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
+      if (capacity - at >= need && used + need <= capacity && (head_word >> 32) != 0xFFFFFFFFu) {
+        std::size_t next = position + need;
+        if (next >= 2 * capacity) next -= 2 * capacity;
+        head_word = (((head_word >> 32) + 1) << 32) | next;
+        std::memcpy(c + kHeadAt, &head_word, 8);
+        std::uint8_t* record = c + kControlBytes + at;
+        // Still inside the critical section: a reset stops this context at an instruction,
+        // so the length is stored before any payload byte (see begin_push_slow).
+        __atomic_store_n(reinterpret_cast<std::uint32_t*>(record),
+                         static_cast<std::uint32_t>(payload_len << 2) | kWriting, __ATOMIC_RELAXED);
+        port::critical_exit(saved);
+        __atomic_signal_fence(__ATOMIC_SEQ_CST);
+        return record + kHeaderBytes;
+      }
+      port::critical_exit(saved);
+    }
+  }
+  return begin_push_slow(payload_len);
+}
+
+void Ring::end_push(std::uint8_t* payload) noexcept {
+  std::uint8_t* record = payload - kHeaderBytes;
+  store_header(record, __atomic_load_n(reinterpret_cast<const std::uint32_t*>(record), __ATOMIC_RELAXED) | kRecord);
+}
+
+std::uint8_t* Ring::begin_push_slow(std::size_t payload_len) noexcept {
+  if (capacity_ == 0) return nullptr;
+  const std::size_t payload = payload_len;
   const std::size_t need = record_footprint(payload);
   std::size_t lane = 0;
   if constexpr (kMaxLanes > 1) lane = lanes_ == 1 ? 0 : home_lane<kLockFreeClaim>() % lanes_;
   if (need > capacity_ || payload > (0xFFFFFFFFu >> 2)) {
     count(control(lane), kTooLargeAt);
-    return false;
+    return nullptr;
   }
   std::size_t at = 0;
   std::size_t pad = 0;
@@ -430,7 +482,7 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
   }
   if (!claimed) {
     count(control(lane), kFullAt);
-    return false;
+    return nullptr;
   }
   std::uint8_t* memory = records(used_lane);
   if (pad != 0) {
@@ -445,11 +497,7 @@ bool Ring::push(const void* head, std::size_t head_len, const void* body,
   // stops this thread at an instruction boundary, so program order is what adopt() sees: a
   // compiler barrier is enough (no other thread reads the header before it says kRecord).
   __atomic_signal_fence(__ATOMIC_SEQ_CST);
-  std::uint8_t* out = record + kHeaderBytes;
-  if (head_len != 0) std::memcpy(out, head, head_len);
-  if (body_len != 0) std::memcpy(out + head_len, body, body_len);
-  store_header(record, static_cast<std::uint32_t>(payload << 2) | kRecord);
-  return true;
+  return record + kHeaderBytes;
 }
 
 Status Ring::peek_batch(Batch& out, std::size_t max_records, std::size_t max_bytes) noexcept {

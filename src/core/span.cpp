@@ -1,5 +1,6 @@
 #include "tracelet/span.h"
 
+#include <cstddef>
 #include <cstring>
 
 #include "core/span_record.h"
@@ -11,39 +12,76 @@
 
 namespace tracelet {
 
-Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options) noexcept {
-  void** slot = port::current_span_slot();
-  detail::ContextLink* const top = static_cast<detail::ContextLink*>(*slot);
+namespace {
+
+std::uint32_t load_word(const std::uint8_t* at) noexcept {
+  std::uint32_t word;
+  std::memcpy(&word, at, 4);
+  return word;
+}
+
+// SpanContext::is_valid() word by word: on a small core the byte loops are 24 steps.
+bool has_valid_ids(const SpanContext& context) noexcept {
+  const std::uint8_t* t = context.trace_id.bytes;
+  const std::uint8_t* s = context.span_id.bytes;
+  return (load_word(t) | load_word(t + 4) | load_word(t + 8) | load_word(t + 12)) != 0 &&
+         (load_word(s) | load_word(s + 4)) != 0;
+}
+
+}  // namespace
+
+// Inline into Tracer::start_span below, its only callers.
+[[gnu::always_inline]] inline Span::Origin Span::find_origin(const StartOptions& options) noexcept {
+  Origin origin;
+  origin.slot = port::current_span_slot();
+  origin.top = static_cast<detail::ContextLink*>(*origin.slot);
   const SpanContext* parent = options.parent;
   if (parent == nullptr && !options.new_trace) {
-    const Span* current = active_span_in(top);
+    const Span* current = active_span_in(origin.top);
     if (current != nullptr) parent = &current->context_;
   }
-  if (parent != nullptr && parent->is_valid()) {
-    context_.trace_id = parent->trace_id;
-    parent_span_id_ = parent->span_id;
-    parent_is_remote_ = parent->is_remote;
-    context_.span_id = tracer.new_span_id();
-  } else {
-    parent = nullptr;  // an invalid parent (e.g. a bad traceparent) starts a new trace
-    tracer.new_root_ids(context_.trace_id, context_.span_id);
-  }
+  // An invalid parent (e.g. a bad traceparent) starts a new trace.
+  origin.parent = parent != nullptr && has_valid_ids(*parent) ? parent : nullptr;
+  return origin;
+}
+
+// Here rather than in tracer.cpp so that find_origin() inlines into them.
+Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
+  if (!enabled()) return Span();
+  return Span(*this, name, options, Span::find_origin(options));
+}
+
+Span Tracer::start_span(std::string_view name) noexcept {
+  static constexpr StartOptions kDefaults{};
+  if (!enabled()) return Span();
+  return Span(*this, name, kDefaults, Span::find_origin(kDefaults));
+}
+
+// The ids are drawn first, straight into context_ (see Tracer::start_context): the span is
+// then filled in without zeroing its context first.
+Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options,
+           const Origin& origin) noexcept
+    : tracer_(&tracer), context_(tracer.start_context(origin.parent)) {
+  const SpanContext* const parent = origin.parent;
+  if (parent != nullptr) parent_span_id_ = parent->span_id;
   const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;
-  tracer_ = &tracer;
-  kind_ = options.kind;
   if (!options.not_current) {
     // The current baggage stays current inside the span (see internal/context_link.h).
+    detail::ContextLink* const top = origin.top;
     link_.previous = top;
     link_.span = this;
     link_.baggage = top != nullptr ? top->baggage : nullptr;
-    *slot = &link_;
+    *origin.slot = &link_;
     is_current_ = true;
   }
   if (recording_) {
     data_.start(name, tracer.limits_);
+    data_.kind = static_cast<std::uint8_t>(options.kind);
+    data_.trace_flags = context_.trace_flags;
+    if (parent != nullptr && parent->is_remote) data_.flags = detail::kRecordFlagParentRemote;
     for (std::size_t i = 0; i < options.attribute_count; ++i) {
       data_.set_attribute(options.attributes[i].key, options.attributes[i].value);
     }
@@ -73,8 +111,11 @@ void Span::add_link(const SpanContext& context, std::initializer_list<Attribute>
 }
 
 void Span::set_status(StatusCode code, std::string_view message) noexcept {
-  if (!recording_ || code == StatusCode::kUnset || status_ == StatusCode::kOk) return;
-  status_ = code;
+  if (!recording_ || code == StatusCode::kUnset ||
+      data_.status == static_cast<std::uint8_t>(StatusCode::kOk)) {
+    return;
+  }
+  data_.status = static_cast<std::uint8_t>(code);
   if (code == StatusCode::kError && !message.empty()) data_.set_status_message(message);
 }
 
@@ -90,29 +131,64 @@ void Span::record_error(std::string_view type, std::string_view message,
   set_status(StatusCode::kError, message);
 }
 
+namespace {
+
+template <typename T>
+void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
+  std::memcpy(out + at, &value, sizeof value);
+}
+
+// A word at a time (byte order kept): a small core's library memcpy goes byte by byte.
+[[gnu::always_inline]] inline void copy_words(std::uint8_t* to, const std::uint8_t* from,
+                                             std::size_t words) noexcept {
+  for (std::size_t i = 0; i < words; ++i) {
+    std::uint32_t word;
+    std::memcpy(&word, from + 4 * i, 4);
+    std::memcpy(to + 4 * i, &word, 4);
+  }
+}
+
+}  // namespace
+
+// Writes the record straight into the ring, field by field, in SpanRecordHead's layout (the
+// reader copies the head out with one memcpy): no head assembled on the stack and copied
+// again, and no byte-wise library copy on a small core.
+[[gnu::always_inline]] inline void Span::write_record(std::uint64_t end_unix_ns) noexcept {
+  using detail::SpanRecordHead;
+  const std::size_t data_len = data_.finish();
+  std::uint8_t* out = tracer_->ring_.begin_push(sizeof(SpanRecordHead) + data_len);
+  if (out == nullptr) return;  // dropped, and counted by the ring
+  put(out, offsetof(SpanRecordHead, start_unix_ns), start_unix_ns_);
+  put(out, offsetof(SpanRecordHead, end_unix_ns), end_unix_ns);
+  copy_words(out + offsetof(SpanRecordHead, trace_id), context_.trace_id.bytes, 4);
+  copy_words(out + offsetof(SpanRecordHead, span_id), context_.span_id.bytes, 2);
+  copy_words(out + offsetof(SpanRecordHead, parent_span_id), parent_span_id_.bytes, 2);
+  // data_len to dropped_links (and the two padding bytes after them): see SpanData.
+  copy_words(out + offsetof(SpanRecordHead, data_len),
+             reinterpret_cast<const std::uint8_t*>(&data_) + offsetof(detail::SpanData, used), 4);
+  // Whole words: the record's room in the ring and SpanData::bytes are both whole words. The
+  // bytes after the data in the last word are zeroed again, so no stale stack byte reaches
+  // the ring (or a FileRing's file).
+  std::uint8_t* const data = out + sizeof(SpanRecordHead);
+  copy_words(data, data_.bytes, (data_len + 3) / 4);
+  // data_len >= 1 (the name's length byte): the last word holding data keeps its data bytes.
+  static constexpr std::uint8_t kKeep[4][4] = {
+      {0xFF, 0xFF, 0xFF, 0xFF}, {0xFF, 0, 0, 0}, {0xFF, 0xFF, 0, 0}, {0xFF, 0xFF, 0xFF, 0}};
+  std::uint8_t* const last = data + ((data_len - 1) & ~std::size_t{3});
+  std::uint32_t word;
+  std::uint32_t keep;
+  std::memcpy(&word, last, 4);
+  std::memcpy(&keep, kKeep[data_len & 3], 4);
+  word &= keep;
+  std::memcpy(last, &word, 4);
+  Ring::end_push(out);
+}
+
 void Span::end() noexcept {
   if (tracer_ == nullptr) return;
   // Record-only spans (sampled flag clear) served local decisions; only sampled ones are kept.
   if (recording_ && context_.is_sampled()) {
-    detail::SpanRecordHead head;
-    head.start_unix_ns = start_unix_ns_;
-    head.end_unix_ns = tracer_->now_unix_ns();
-    std::memcpy(head.trace_id, context_.trace_id.bytes, 16);
-    std::memcpy(head.span_id, context_.span_id.bytes, 8);
-    std::memcpy(head.parent_span_id, parent_span_id_.bytes, 8);
-    const std::size_t data_len = data_.finish();
-    head.data_len = static_cast<std::uint16_t>(data_len);
-    head.dropped_attributes = data_.dropped_attributes;
-    head.dropped_events = data_.dropped_events;
-    head.kind = static_cast<std::uint8_t>(kind_);
-    head.status = static_cast<std::uint8_t>(status_);
-    head.trace_flags = context_.trace_flags;
-    head.flags = parent_is_remote_ ? detail::kRecordFlagParentRemote : 0;
-    head.attribute_count = data_.attribute_count;
-    head.event_count = data_.event_count;
-    head.link_count = data_.link_count;
-    head.dropped_links = data_.dropped_links;
-    (void)tracer_->ring_.push(&head, sizeof head, data_.bytes, data_len);
+    write_record(tracer_->now_unix_ns());
   }
   tracer_ = nullptr;
   recording_ = false;
@@ -185,6 +261,8 @@ Span* Span::active_span_in(const detail::ContextLink* link) noexcept {
 #else  // TRACELET_ENABLED == 0
 
 namespace tracelet {
+Span Tracer::start_span(std::string_view, const StartOptions&) noexcept { return Span(); }
+Span Tracer::start_span(std::string_view) noexcept { return Span(); }
 std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { return 0; }
 
 // Spans never join the chain in this build; baggage scopes still do.

@@ -9,7 +9,7 @@ namespace {
 constexpr std::size_t kCapacity = TRACELET_SPAN_DATA_BYTES;
 // Where set_status_message() keeps the message until finish(): the very end of `bytes`.
 constexpr std::size_t kStatusAt = kCapacity + 2;
-static_assert(sizeof(SpanData::bytes) == kStatusAt + TRACELET_MAX_STATUS_MESSAGE_BYTES,
+static_assert(sizeof(SpanData::bytes) >= kStatusAt + TRACELET_MAX_STATUS_MESSAGE_BYTES,
               "the status message room follows the data bytes");
 
 // Finds the live span attribute `key`; returns its offset in `bytes` or kCapacity.
@@ -68,20 +68,8 @@ void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const A
 
 }  // namespace
 
-void SpanData::start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept {
-  limits = &span_limits;
-  name = utf8_prefix(name, TRACELET_MAX_STRING_BYTES);
-  bytes[0] = static_cast<std::uint8_t>(name.size());
-  // Span names are short: a byte loop beats a library call's set-up.
-  for (std::size_t i = 0; i < name.size(); ++i) bytes[1 + i] = static_cast<std::uint8_t>(name[i]);
-  used = static_cast<std::uint16_t>(1 + name.size());
-  dropped_attributes = 0;
-  dropped_events = 0;
-  attribute_count = 0;
-  event_count = 0;
-  link_count = 0;
-  dropped_links = 0;
-  status_message_len = 0;
+std::string_view SpanData::cut_name(std::string_view name) noexcept {
+  return utf8_cut(name, TRACELET_MAX_STRING_BYTES);
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
@@ -122,20 +110,22 @@ void SpanData::set_attribute(std::string_view key, const AttributeValue& value) 
 void SpanData::set_int_attribute(std::string_view key, std::int64_t value) noexcept {
   const std::size_t key_len = key.size();
   const std::size_t size = 2 + key_len + 8;
+  // Locals: the byte stores below could alias the counts, which would make them reloads.
+  const std::size_t at = used;
+  const std::uint8_t count = attribute_count;
   std::size_t unused = 0;
   // The short path: a key that needs no cut, not set before, with room and count to spare.
   // Anything else (a replacement, a drop) takes the general path, which counts it.
-  if (key_len <= TRACELET_MAX_STRING_BYTES && attribute_count < limits->attributes &&
-      kCapacity - used >= size &&
-      (attribute_count == 0 || find_attribute(bytes, used, key, unused) == kCapacity)) {
-    std::uint8_t* p = bytes + used;
+  if (key_len <= TRACELET_MAX_STRING_BYTES && count < limits->attributes && kCapacity - at >= size &&
+      (count == 0 || find_attribute(bytes, at, key, unused) == kCapacity)) {
+    std::uint8_t* p = bytes + at;
     p[0] = static_cast<std::uint8_t>(AttributeValue::Type::kInt);
     p[1] = static_cast<std::uint8_t>(key_len);
     // Keys are short: a byte loop beats a library call's set-up.
     for (std::size_t i = 0; i < key_len; ++i) p[2 + i] = static_cast<std::uint8_t>(key[i]);
     std::memcpy(p + 2 + key_len, &value, 8);
-    used = static_cast<std::uint16_t>(used + size);
-    ++attribute_count;
+    used = static_cast<std::uint16_t>(at + size);
+    attribute_count = static_cast<std::uint8_t>(count + 1);
     return;
   }
   set_attribute(key, AttributeValue(value));
@@ -188,8 +178,7 @@ void SpanData::set_status_message(std::string_view message) noexcept {
   status_message_len = static_cast<std::uint8_t>(message.size());
 }
 
-std::size_t SpanData::finish() noexcept {
-  if (status_message_len == 0) return used;
+std::size_t SpanData::finish_with_status() noexcept {
   // The entry goes right behind the data; the reserved room guarantees it fits.
   std::uint8_t* p = bytes + used;
   // The message moves towards the front (the areas may overlap): a forward byte copy is safe,
@@ -198,7 +187,8 @@ std::size_t SpanData::finish() noexcept {
   for (std::size_t i = 0; i < status_message_len; ++i) p[2 + i] = from[i];
   p[0] = kStatusMessageTag;
   p[1] = status_message_len;
-  return used + 2u + status_message_len;
+  used = static_cast<std::uint16_t>(used + 2u + status_message_len);
+  return used;
 }
 
 }  // namespace tracelet::detail

@@ -24,6 +24,7 @@
 #include "tracelet/attribute.h"
 #include "tracelet/config.h"
 #include "tracelet/ids.h"
+#include "tracelet/internal/span_data.h"
 
 namespace tracelet::detail {
 
@@ -50,6 +51,26 @@ struct SpanRecordHead {
   std::uint8_t link_count;
   std::uint8_t dropped_links;
 };
+
+// A live span keeps these head fields in SpanData in the same order, and copies them in one go.
+constexpr bool span_data_matches_head() noexcept {
+  constexpr std::size_t kData = offsetof(SpanData, used);
+  constexpr std::size_t kHead = offsetof(SpanRecordHead, data_len);
+  return offsetof(SpanData, dropped_attributes) - kData == offsetof(SpanRecordHead, dropped_attributes) - kHead &&
+         offsetof(SpanData, dropped_events) - kData == offsetof(SpanRecordHead, dropped_events) - kHead &&
+         offsetof(SpanData, kind) - kData == offsetof(SpanRecordHead, kind) - kHead &&
+         offsetof(SpanData, status) - kData == offsetof(SpanRecordHead, status) - kHead &&
+         offsetof(SpanData, trace_flags) - kData == offsetof(SpanRecordHead, trace_flags) - kHead &&
+         offsetof(SpanData, flags) - kData == offsetof(SpanRecordHead, flags) - kHead &&
+         offsetof(SpanData, attribute_count) - kData == offsetof(SpanRecordHead, attribute_count) - kHead &&
+         offsetof(SpanData, event_count) - kData == offsetof(SpanRecordHead, event_count) - kHead &&
+         offsetof(SpanData, link_count) - kData == offsetof(SpanRecordHead, link_count) - kHead &&
+         offsetof(SpanData, dropped_links) - kData == offsetof(SpanRecordHead, dropped_links) - kHead &&
+         sizeof(SpanRecordHead) - kHead == 16 && offsetof(SpanData, used) % 4 == 0 &&
+         offsetof(SpanData, bytes) + 4 <= sizeof(SpanData) &&
+         offsetof(SpanData, used) + 16 <= offsetof(SpanData, bytes) + 4;
+}
+static_assert(span_data_matches_head(), "SpanData's head fields must follow SpanRecordHead's order");
 
 /// Appends one attribute entry to `buf` (keys cut to TRACELET_MAX_STRING_BYTES, string values
 /// to `max_value_bytes` (at most 32767), both at a UTF-8 boundary). Returns false, writing

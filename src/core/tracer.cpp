@@ -1,6 +1,8 @@
 #include "tracelet/tracer.h"
 
+#include <cstddef>
 #include <cstring>
+#include <type_traits>
 
 #include "core/id_words.h"
 #include "core/span_record.h"
@@ -58,11 +60,12 @@ void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count, co
   }
 }
 // 32-bit cores: xorshift128 under the port's critical section (ISRs start spans too), in
-// whole blocks of 4 words.
+// whole blocks of 4 words and a pair for the rest (counts are even).
 template <typename Words>
-void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*, std::uint64_t) noexcept {
+void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*) noexcept {
   const std::uint32_t saved = port::critical_enter();
-  detail::xorshift128_blocks(state.s, out, (count + 3) / 4);
+  if (count >= 4) detail::xorshift128_blocks(state.s, out, count / 4);
+  if ((count & 2) != 0) detail::xorshift128_pair(state.s, out + (count & ~std::size_t{3}));
   port::critical_exit(saved);
 }
 
@@ -75,6 +78,25 @@ void seed_words(std::atomic<T>& state, const std::uint8_t* seed) noexcept {
 template <typename Words>
 void seed_words(Words& state, const std::uint8_t* seed) noexcept {
   detail::xorshift128_seed(state.s, seed);
+}
+
+// The generator this platform has (the other one is never instantiated).
+template <typename Ids>
+void draw_ids(Ids& ids, std::uint32_t* out, std::size_t count, const void* tracer) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    draw_words(ids.counter, out, count, tracer, ids.epoch);
+  } else {
+    draw_words(ids, out, count, tracer);
+  }
+}
+template <typename Ids>
+void seed_ids(Ids& ids, const std::uint8_t* seed) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    seed_words(ids.counter, seed);
+    ids.epoch = next_epoch();  // retires every thread's stream
+  } else {
+    seed_words(ids, seed);
+  }
 }
 
 }  // namespace
@@ -96,22 +118,28 @@ Status Tracer::init(const Options& options) noexcept {
     return Status::kInvalidArgument;
   }
 
-  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing.
-  auto limit = [](std::uint16_t wanted, std::size_t cap) {
-    if (wanted == SpanLimits::kNone) return std::size_t{0};
-    return wanted == 0 || wanted > cap ? cap : std::size_t{wanted};
-  };
+  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing. (A loop over
+  // tables: init runs once, and seven inlined copies cost flash.)
   const SpanLimits& l = options.limits;
-  limits_.attributes = static_cast<std::uint8_t>(limit(l.attributes, TRACELET_MAX_ATTRIBUTES));
-  limits_.events = static_cast<std::uint8_t>(limit(l.events, TRACELET_MAX_EVENTS));
-  limits_.links = static_cast<std::uint8_t>(limit(l.links, TRACELET_MAX_LINKS));
-  limits_.event_attributes =
-      static_cast<std::uint8_t>(limit(l.event_attributes, TRACELET_MAX_EVENT_ATTRIBUTES));
-  limits_.link_attributes =
-      static_cast<std::uint8_t>(limit(l.link_attributes, TRACELET_MAX_LINK_ATTRIBUTES));
-  limits_.value_bytes = static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_STRING_BYTES));
-  limits_.event_value_bytes =
-      static_cast<std::uint16_t>(limit(l.value_bytes, TRACELET_MAX_EVENT_STRING_BYTES));
+  const std::uint16_t wanted[7] = {l.attributes,      l.events,      l.links,      l.event_attributes,
+                                   l.link_attributes, l.value_bytes, l.value_bytes};
+  static constexpr std::uint16_t kCaps[7] = {
+      TRACELET_MAX_ATTRIBUTES,      TRACELET_MAX_EVENTS,       TRACELET_MAX_LINKS,
+      TRACELET_MAX_EVENT_ATTRIBUTES, TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
+      TRACELET_MAX_EVENT_STRING_BYTES};
+  std::uint16_t resolved[7];
+  for (std::size_t i = 0; i < 7; ++i) {
+    resolved[i] = wanted[i] == SpanLimits::kNone                  ? std::uint16_t{0}
+                  : wanted[i] == 0 || wanted[i] > kCaps[i] ? kCaps[i]
+                                                           : wanted[i];
+  }
+  limits_.attributes = static_cast<std::uint8_t>(resolved[0]);
+  limits_.events = static_cast<std::uint8_t>(resolved[1]);
+  limits_.links = static_cast<std::uint8_t>(resolved[2]);
+  limits_.event_attributes = static_cast<std::uint8_t>(resolved[3]);
+  limits_.link_attributes = static_cast<std::uint8_t>(resolved[4]);
+  limits_.value_bytes = resolved[5];
+  limits_.event_value_bytes = resolved[6];
 
   std::size_t used = 0;
   resource_count_ = 0;
@@ -140,11 +168,17 @@ Status Tracer::init(const Options& options) noexcept {
       ++resource_dropped_;
     }
   };
-  add("service.name", options.service_name);
-  if (options.service_version != nullptr) add("service.version", options.service_version);
-  add("telemetry.sdk.name", "tracelet");
-  add("telemetry.sdk.language", "cpp");
-  add("telemetry.sdk.version", TRACELET_VERSION_STRING);
+  // One loop over a table rather than five inlined calls: init runs once, flash is scarce.
+  const char* const own[][2] = {
+      {"service.name", options.service_name},
+      {"service.version", options.service_version},
+      {"telemetry.sdk.name", "tracelet"},
+      {"telemetry.sdk.language", "cpp"},
+      {"telemetry.sdk.version", TRACELET_VERSION_STRING},
+  };
+  for (const auto& entry : own) {
+    if (entry[1] != nullptr) add(entry[0], entry[1]);
+  }
   for (std::size_t i = 0; i < options.resource_attribute_count; ++i) {
     add(options.resource_attributes[i].key, options.resource_attributes[i].value);
   }
@@ -157,8 +191,7 @@ Status Tracer::init(const Options& options) noexcept {
     std::memcpy(seed, &a, 8);
     std::memcpy(seed + 8, &a, 8);
   }
-  seed_words(id_state_, seed);
-  if constexpr (kLockFreeIds) id_epoch_ = next_epoch();  // retires every thread's stream
+  seed_ids(id_state_, seed);
   sampling_counters_.reset();
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
@@ -176,44 +209,56 @@ void Tracer::shutdown() noexcept {
   initialised_ = false;
 }
 
-Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
-#if TRACELET_ENABLED
-  if (!enabled()) return Span();
-  return Span(*this, name, options);
-#else
-  (void)name;
-  (void)options;
-  return Span();
-#endif
-}
-
 void Tracer::random_words(std::uint32_t* out, std::size_t count) noexcept {
-  draw_words(id_state_, out, count, this, id_epoch_);
+  draw_ids(id_state_, out, count, this);
 }
 
-void Tracer::stamp_xray_time(TraceId& id) const noexcept {
+void Tracer::stamp_xray_time(std::uint8_t* trace_id) const noexcept {
   const std::uint64_t seconds = now_unix_ns() / 1000000000u;
-  id.bytes[0] = static_cast<std::uint8_t>(seconds >> 24);
-  id.bytes[1] = static_cast<std::uint8_t>(seconds >> 16);
-  id.bytes[2] = static_cast<std::uint8_t>(seconds >> 8);
-  id.bytes[3] = static_cast<std::uint8_t>(seconds);
+  trace_id[0] = static_cast<std::uint8_t>(seconds >> 24);
+  trace_id[1] = static_cast<std::uint8_t>(seconds >> 16);
+  trace_id[2] = static_cast<std::uint8_t>(seconds >> 8);
+  trace_id[3] = static_cast<std::uint8_t>(seconds);
+}
+
+SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
+  static_assert(offsetof(SpanContext, span_id) == 16, "span id words follow the trace id words");
+  SpanContext context;  // built in the caller's span (returned in place)
+  // The object's own bytes: the trace id's 16, then the span id's 8.
+  auto* ids = reinterpret_cast<std::uint8_t*>(&context);
+  std::uint32_t w[6];
+  if (parent != nullptr) {
+    std::memcpy(ids, parent->trace_id.bytes, 16);
+    do {
+      random_words(w, 2);
+    } while ((w[0] | w[1]) == 0);
+    std::memcpy(ids + 16, w, 8);
+    return context;
+  }
+  random_words(w, 6);
+  // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
+  while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
+  while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
+  std::memcpy(ids, w, 24);
+  if (xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
+  return context;
 }
 
 // All-zero ids are invalid; the chance is 2^-64 or less, but never hand one out. (Tested on
 // the words: a byte-by-byte is_valid() is a 16-step loop on a small core.)
 TraceId Tracer::new_trace_id() noexcept {
-  std::uint32_t w[4];  // random_words() may fill whole blocks of 4
+  std::uint32_t w[4];
   do {
     random_words(w, 4);
   } while ((w[0] | w[1] | w[2] | w[3]) == 0);
   TraceId id;
   std::memcpy(id.bytes, w, 16);
-  if (xray_trace_ids_) stamp_xray_time(id);
+  if (xray_trace_ids_) stamp_xray_time(id.bytes);
   return id;
 }
 
 SpanId Tracer::new_span_id() noexcept {
-  std::uint32_t w[4];
+  std::uint32_t w[2];
   do {
     random_words(w, 2);
   } while ((w[0] | w[1]) == 0);
@@ -223,19 +268,9 @@ SpanId Tracer::new_span_id() noexcept {
 }
 
 void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
-  std::uint32_t w[8];
-  random_words(w, 6);
-  if ((w[0] | w[1] | w[2] | w[3]) != 0) {
-    std::memcpy(trace_id.bytes, w, 16);
-    if (xray_trace_ids_) stamp_xray_time(trace_id);
-  } else {
-    trace_id = new_trace_id();
-  }
-  if ((w[4] | w[5]) != 0) {
-    std::memcpy(span_id.bytes, w + 4, 8);
-  } else {
-    span_id = new_span_id();
-  }
+  const SpanContext context = start_context(nullptr);
+  trace_id = context.trace_id;
+  span_id = context.span_id;
 }
 
 SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const TraceId& trace_id,

@@ -34,6 +34,23 @@ TEST(IdWords, MatchesTheReferenceSequence) {
   EXPECT_EQ(0, std::memcmp(state, out + 8, sizeof state)) << "a block is the next state";
 }
 
+TEST(IdWords, PairsContinueTheSameSequenceAsBlocks) {
+  // A root span draws a block and a pair, a child a pair: any mix is one xorshift128 stream.
+  std::uint32_t blocks_state[4] = {123456789u, 362436069u, 521288629u, 88675123u};
+  std::uint32_t mixed_state[4] = {123456789u, 362436069u, 521288629u, 88675123u};
+  std::uint32_t expected[16];
+  xorshift128_blocks(blocks_state, expected, 4);
+  std::uint32_t out[16];
+  xorshift128_pair(mixed_state, out);
+  xorshift128_blocks(mixed_state, out + 2, 1);
+  xorshift128_pair(mixed_state, out + 6);
+  xorshift128_pair(mixed_state, out + 8);
+  xorshift128_pair(mixed_state, out + 10);
+  xorshift128_blocks(mixed_state, out + 12, 1);
+  for (int i = 0; i < 16; ++i) EXPECT_EQ(out[i], expected[i]) << "word " << i;
+  EXPECT_EQ(0, std::memcmp(mixed_state, blocks_state, sizeof mixed_state));
+}
+
 TEST(IdWords, AllZeroSeedIsReplacedAndBlocksAreNeverZero) {
   const std::uint8_t zero[16] = {};
   std::uint32_t state[4];

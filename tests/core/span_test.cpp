@@ -51,6 +51,37 @@ TEST_F(SpanTest, EndsAtScopeExitWithNameKindAndTimes) {
   EXPECT_EQ(spans[0].head.trace_flags, kTraceFlagSampled);
 }
 
+// end() writes the record straight into the ring in whole words: the bytes after the data in
+// its last word must be zero again (free ring memory is zero; no stale stack bytes), for
+// every remainder of the data length.
+// Leaves non-zero bytes on the stack where record_one_span's frame (called next, from the same
+// caller) will hold the span's data bytes.
+[[gnu::noinline]] void dirty_stack() {
+  volatile std::uint8_t junk[4096];
+  for (auto& b : junk) b = 0xA5;
+}
+[[gnu::noinline]] void record_one_span(Tracer& tracer, const std::string& name) {
+  auto span = tracer.start_span(name);
+  span.set_attribute("k", 7);
+}
+
+TEST_F(SpanTest, RecordBytesAfterTheDataAreZero) {
+  for (std::size_t name_len = 1; name_len <= 8; ++name_len) {
+    const std::string name(name_len, 'n');
+    dirty_stack();
+    record_one_span(tracer_, name);
+    Batch batch;
+    ASSERT_EQ(tracer_.ring().peek_batch(batch, 1), Status::kOk);
+    RecordCursor cursor = tracer_.ring().cursor(batch);
+    const std::uint8_t* record = nullptr;
+    std::size_t len = 0;
+    ASSERT_TRUE(tracer_.ring().next(cursor, record, len));
+    const std::size_t padded = (len + 3) & ~std::size_t{3};
+    for (std::size_t i = len; i < padded; ++i) EXPECT_EQ(record[i], 0u) << "name length " << name_len;
+    tracer_.ring().commit(batch);
+  }
+}
+
 TEST_F(SpanTest, EndIsIdempotent) {
   auto span = tracer_.start_span("once");
   span.end();

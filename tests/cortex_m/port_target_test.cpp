@@ -48,6 +48,16 @@ void test_init() {
   CHECK(tracelet::cortex_m::init(board::kCoreClockHz) == Status::kOk);
   CHECK_EQ(kSysTick[1], board::kCoreClockHz / 1000u - 1u);
   CHECK_EQ(kSysTick[0] & 7u, 7u);  // the port enabled the SysTick interrupt
+  // The DWT cycle counter is used only if it really counts (QEMU's model has no DWT: SysTick).
+  const bool cycles = tracelet::cortex_m::uses_cycle_counter();
+  board::write(cycles ? "  clock: DWT cycle counter\n" : "  clock: SysTick (no usable DWT cycle counter)\n");
+  if (cycles) {
+    volatile std::uint32_t* const cyccnt = reinterpret_cast<volatile std::uint32_t*>(0xE0001004u);
+    const std::uint32_t first = *cyccnt;
+    for (volatile int spin = 0; spin < 100; spin = spin + 1) {
+    }
+    CHECK(*cyccnt != first);
+  }
   std::uint64_t before = port::monotonic_ns();
   CHECK(tracelet::cortex_m::init(board::kCoreClockHz / 2) == Status::kOk);  // no restart
   CHECK(port::monotonic_ns() >= before);

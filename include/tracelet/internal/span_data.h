@@ -36,20 +36,38 @@ inline constexpr SpanLimitsResolved kCompileTimeLimits{
 /// encoding (see docs/design.md). Lives inside Span, i.e. on the caller's stack.
 struct SpanData {
   const SpanLimitsResolved* limits = &kCompileTimeLimits;
-  std::uint16_t used = 0;
+  // From `used` to `dropped_links`: the fields of the ring record's head from its data_len on,
+  // in the same order (core/span_record.h checks it), so ending a span copies them as words.
+  std::uint16_t used = 0;  // the record's data_len once finish() ran
   std::uint16_t dropped_attributes = 0;
   std::uint16_t dropped_events = 0;
+  std::uint8_t kind = 0;         // SpanKind
+  std::uint8_t status = 0;       // StatusCode
+  std::uint8_t trace_flags = 0;  // the span's W3C flags
+  std::uint8_t flags = 0;        // record flags (parent is remote)
   std::uint8_t attribute_count = 0;
   std::uint8_t event_count = 0;
   std::uint8_t link_count = 0;
   std::uint8_t dropped_links = 0;
   std::uint8_t status_message_len = 0;  // 0 = no status message
-  /// The first TRACELET_SPAN_DATA_BYTES hold name, attributes, events and links; the last
-  /// 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES are reserved for the status message, kept at the
-  /// very end until finish() moves it behind the data. Not zeroed: only `used` bytes are read.
-  std::uint8_t bytes[TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES];
+  /// The first TRACELET_SPAN_DATA_BYTES hold name, attributes, events and links; the next
+  /// 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES are reserved for the status message, kept there
+  /// until finish() moves it behind the data. Not zeroed: only `used` bytes are read. Whole
+  /// words, so the record is copied out as words.
+  std::uint8_t bytes[(TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES + 3) / 4 * 4];
 
-  void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept;
+  /// Puts the span name first. Once, on a SpanData just constructed (its counts are zero).
+  /// Inline: every span starts here.
+  void start(std::string_view name, const SpanLimitsResolved& span_limits) noexcept {
+    limits = &span_limits;
+    if (name.size() > TRACELET_MAX_STRING_BYTES) name = cut_name(name);
+    bytes[0] = static_cast<std::uint8_t>(name.size());
+    // Span names are short: a byte loop beats a library call's set-up.
+    for (std::size_t i = 0; i < name.size(); ++i) bytes[1 + i] = static_cast<std::uint8_t>(name[i]);
+    used = static_cast<std::uint16_t>(1 + name.size());
+  }
+  /// A name cut to TRACELET_MAX_STRING_BYTES at a UTF-8 boundary.
+  static std::string_view cut_name(std::string_view name) noexcept;
   void set_attribute(std::string_view key, const AttributeValue& value) noexcept;
   /// set_attribute() for an integer: the same result, with a short path for a new key.
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
@@ -60,9 +78,10 @@ struct SpanData {
   /// Keeps `message` (cut to TRACELET_MAX_STATUS_MESSAGE_BYTES at a UTF-8 boundary) in the
   /// reserved room: a full data buffer never loses it. A later message replaces it.
   void set_status_message(std::string_view message) noexcept;
-  /// Appends the status message entry, if any; returns the record's data length. Call once,
-  /// when the span ends.
-  std::size_t finish() noexcept;
+  /// Appends the status message entry, if any; returns the record's data length (also in
+  /// `used` from then on). Call once, when the span ends.
+  std::size_t finish() noexcept { return status_message_len == 0 ? used : finish_with_status(); }
+  std::size_t finish_with_status() noexcept;
 };
 }  // namespace detail
 
