@@ -1,0 +1,14 @@
+# Remote sampling rules from the X-Ray sampling API (src/xray_sampling/): the streaming answer
+# readers, the sampler over a simulated clock (quota, borrow, default rule when the service is
+# down: a refused connection on 127.0.0.1), and an end-to-end run against a local server
+# (tests/xray_sampling/sampling_service.js) that plays the API, started and stopped by PID.
+if(NOT TARGET tracelet_xray_sampling)
+  return()
+endif()
+set(_xs_dir ${CMAKE_CURRENT_LIST_DIR})
+tracelet_add_test(sampling_answer_test SOURCES ${_xs_dir}/sampling_answer_test.cpp
+                  LIBS tracelet_test_modules tracelet_port_fake LABELS sampling)
+if(TARGET tracelet_port_posix)
+  tracelet_add_net_test(remote_sampler_test SOURCES ${_xs_dir}/remote_sampler_test.cpp
+                        LIBS tracelet_test_modules tracelet_port_posix LABELS sampling net)
+endif()
