@@ -356,7 +356,7 @@ Status RemoteSampler::apply_rules_answer(const std::uint8_t* json, std::size_t l
   }
   detail::RulesAnswer info;
   const detail::ServiceIdentity service{config_.service_name, config_.service_type, config_.resource_arn};
-  detail::RulesAnswerReader reader(*set, info, service, config_.algorithm);
+  detail::RulesAnswerReader reader(set, info, service, config_.algorithm);
   if (!reader.feed(json, len) || !reader.finish()) {
     msg.put("GetSamplingRules answer refused: ").put(reader.error());
     return Status::kInvalidArgument;
@@ -554,8 +554,8 @@ bool RemoteSampler::call(const char* api, const char* body, std::size_t body_len
     detail::RulesAnswer info;
     const detail::ServiceIdentity service{config_.service_name, config_.service_type, config_.resource_arn};
     detail::TargetsAnswer targets;
-    // Both readers are built (cheap); only one is fed.
-    detail::RulesAnswerReader rules_reader(rules ? *set : sets_[0], info, service, config_.algorithm);
+    // Both readers are built (cheap); only one is fed (the rules reader has no set otherwise).
+    detail::RulesAnswerReader rules_reader(set, info, service, config_.algorithm);
     detail::TargetsAnswerReader targets_reader(targets);
     AnswerFeed feed;
     feed.rules = rules;

@@ -87,11 +87,11 @@ bool json_number(std::string_view text, double& out) noexcept {
 
 // ---- GetSamplingRules ----------------------------------------------------------------------
 
-RulesAnswerReader::RulesAnswerReader(RemoteRuleSet& out, RulesAnswer& info,
+RulesAnswerReader::RulesAnswerReader(RemoteRuleSet* out, RulesAnswer& info,
                                      const ServiceIdentity& service, RatioAlgorithm algorithm) noexcept
     : out_(out), info_(info), service_(service), algorithm_(algorithm),
       json_(JsonHandler{this, &RulesAnswerReader::on_event}) {
-  out_.count = 0;
+  if (out_ != nullptr) out_->count = 0;
   info_ = RulesAnswer{};
 }
 
@@ -172,7 +172,7 @@ void RulesAnswerReader::finish_rule() noexcept {
     }
     return;
   }
-  if (out_.count >= TRACELET_XRAY_MAX_RULES) {
+  if (out_ == nullptr || out_->count >= TRACELET_XRAY_MAX_RULES) {
     ++info_.dropped_over_cap;
     return;
   }
@@ -180,7 +180,7 @@ void RulesAnswerReader::finish_rule() noexcept {
   rule_.threshold = rr.threshold;
   rule_.rate_always = rr.always;
   rule_.applies = service_ok_;
-  out_.rules[out_.count++] = rule_;
+  out_->rules[out_->count++] = rule_;
 }
 
 bool RulesAnswerReader::event(JsonEvent event, std::string_view text, bool cut, char* error,

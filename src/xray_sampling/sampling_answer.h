@@ -31,8 +31,9 @@ struct RulesAnswer {
 
 class RulesAnswerReader {
  public:
-  /// Rules go into `out` (count reset to 0), fixed rates prepared for `algorithm`.
-  RulesAnswerReader(RemoteRuleSet& out, RulesAnswer& info, const ServiceIdentity& service,
+  /// Rules go into `out` (count reset to 0), fixed rates prepared for `algorithm`. `out` may
+  /// be nullptr for a reader that is never fed.
+  RulesAnswerReader(RemoteRuleSet* out, RulesAnswer& info, const ServiceIdentity& service,
                     RatioAlgorithm algorithm) noexcept;
   bool feed(const std::uint8_t* data, std::size_t len) noexcept { return json_.feed(data, len); }
   /// The answer is complete: false unless it was a whole, well-formed document.
@@ -48,7 +49,7 @@ class RulesAnswerReader {
   void rule_invalid(const char* why) noexcept;
   void finish_rule() noexcept;
 
-  RemoteRuleSet& out_;
+  RemoteRuleSet* out_;
   RulesAnswer& info_;
   ServiceIdentity service_;
   RatioAlgorithm algorithm_;

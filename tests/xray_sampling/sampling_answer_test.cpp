@@ -39,7 +39,7 @@ struct Read {
 // Feeds `json` in pieces of `step` bytes.
 Read read_rules(const std::string& json, std::size_t step, ServiceIdentity service = {"device", "", ""}) {
   Read r;
-  RulesAnswerReader reader(r.set, r.info, service, RatioAlgorithm::kThreshold56);
+  RulesAnswerReader reader(&r.set, r.info, service, RatioAlgorithm::kThreshold56);
   bool ok = true;
   for (std::size_t at = 0; ok && at < json.size(); at += step) {
     const std::size_t n = std::min(step, json.size() - at);

@@ -12,3 +12,9 @@ if(TARGET tracelet_port_posix)
   tracelet_add_net_test(remote_sampler_test SOURCES ${_xs_dir}/remote_sampler_test.cpp
                         LIBS tracelet_test_modules tracelet_port_posix LABELS sampling net)
 endif()
+if(TRACELET_NODE AND TARGET tracelet_port_posix AND TARGET tracelet_net_test_support)
+  tracelet_add_net_test(xray_sampling_e2e_test SOURCES ${_xs_dir}/xray_sampling_e2e_test.cpp
+                        LIBS tracelet_test_modules tracelet_net_test_support GROUP e2e LABELS sampling net
+                        DEFINITIONS TRACELET_XS_NODE="${TRACELET_NODE}"
+                                    TRACELET_XS_SERVICE_JS="${_xs_dir}/sampling_service.js")
+endif()
