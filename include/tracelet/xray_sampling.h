@@ -112,6 +112,9 @@ class RemoteSampler {
   /// firmware main loop, never from the recording path.
   /// ISR-safe: no. Blocks: up to timeout_ms per call made (at most two).
   std::uint32_t poll() noexcept;
+  /// poll() as an exporter's PollTask (ExporterConfig::poll_task), so the exporting thread
+  /// keeps the rules fresh. ISR-safe: yes (builds a struct). Blocks: never.
+  PollTask poll_task() noexcept;
   /// poll() at monotonic time `now_ms` (tests with a simulated clock).
   std::uint32_t poll_at(std::uint64_t now_ms) noexcept;
 

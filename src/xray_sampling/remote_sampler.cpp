@@ -604,6 +604,10 @@ bool RemoteSampler::call(const char* api, const char* body, std::size_t body_len
 
 std::uint32_t RemoteSampler::poll() noexcept { return poll_at(port::monotonic_ns() / 1000000u); }
 
+PollTask RemoteSampler::poll_task() noexcept {
+  return PollTask{this, [](void* self) noexcept { return static_cast<RemoteSampler*>(self)->poll(); }};
+}
+
 std::uint32_t RemoteSampler::poll_at(std::uint64_t now_ms) noexcept {
   if (!ready_) return 1000;
   if (now_ms >= next_rules_ms_) {

@@ -12,6 +12,7 @@
 #include "support/json_lite.h"
 #include "support/process.h"
 #include "tracelet/net_connector.h"
+#include "tracelet/tracer.h"
 #include "tracelet/xray_sampling.h"
 
 namespace tracelet {
@@ -97,6 +98,55 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   st = sampler.stats();
   EXPECT_EQ(st.call_failures, 1u);
   EXPECT_FALSE(st.using_default_rule);
+}
+
+// The exporter's thread keeps the rules fresh: the sampler's poll() as its PollTask.
+TEST(XraySamplingE2e, TheExportersPollRunsTheSamplingCalls) {
+  test::TempDir dir;
+  test::ChildProcess service;
+  std::string error;
+  ASSERT_TRUE(service.start({TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"), "--log",
+                             dir.file("log"), "--rules", "3"},
+                            dir.file("out"), dir.file("err"), error))
+      << error;
+  ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
+  const std::string base = "http://127.0.0.1:" + test::read_file(dir.file("port"));
+  const std::string traces = base + "/v1/traces";
+
+  NetConnector sampling_net;
+  sampling_net.configure(ExporterConfig{});
+  XraySamplingConfig xs;
+  xs.endpoint = base.c_str();
+  xs.connector = sampling_net.connector();
+  xs.service_name = "device";
+  RemoteSampler sampler;
+  ASSERT_EQ(sampler.init(xs), Status::kOk);
+
+  alignas(8) static std::uint8_t ring[16 * 1024];
+  Tracer tracer;
+  Options options;
+  options.service_name = "device";
+  options.ring_memory = ByteSpan{ring, sizeof ring};
+  options.sampler = sampler.sampler();
+  ASSERT_EQ(tracer.init(options), Status::kOk);
+  ExporterConfig ec;
+  ec.endpoint = traces.c_str();
+  ec.allow_plain_http = true;
+  ec.poll_task = sampler.poll_task();
+  NetConnector export_net;
+  export_net.configure(ec);
+  Exporter exporter;
+  ASSERT_EQ(exporter.init(tracer, ec, export_net.connector()), Status::kOk);
+  EXPECT_TRUE(sampler.stats().using_default_rule);
+  const std::uint32_t wait = exporter.poll();
+  EXPECT_GT(wait, 0u);
+  EXPECT_LE(wait, 10000u);  // the targets call is due within the default interval
+  EXPECT_FALSE(sampler.stats().using_default_rule);
+  EXPECT_EQ(sampler.stats().rules_fetches, 1u);
+  EXPECT_EQ(sampler.stats().rule_count, 3u);
+  (void)exporter.shutdown(1);
+  tracer.shutdown();
+  EXPECT_EQ(service.stop(), 0) << test::read_file(dir.file("err"));
 }
 
 }  // namespace
