@@ -87,14 +87,7 @@ struct BodyOut {
   }
 };
 
-// One rule's counters as they were taken for a statistics report.
-struct StatisticsSnapshot {
-  std::size_t count = 0;
-  struct Doc {
-    char name[33];
-    std::uint32_t requests, sampled, borrowed;
-  } docs[TRACELET_XRAY_MAX_RULES];
-};
+using detail::StatisticsSnapshot;
 
 void write_statistics(BodyOut& out, const StatisticsSnapshot& snap, const char* client_id,
                       std::uint64_t unix_s) noexcept {
@@ -444,8 +437,8 @@ bool RemoteSampler::apply_targets(const detail::TargetsAnswer& answer, std::uint
   return true;
 }
 
-std::size_t RemoteSampler::take_statistics_body(std::uint64_t now_unix_s, char* out, std::size_t cap) noexcept {
-  StatisticsSnapshot snap;
+void RemoteSampler::take_statistics(detail::StatisticsSnapshot& snap) noexcept {
+  snap.count = 0;
   const std::uint32_t current = active_.load();
   if (current != kDefaultSet) {
     const RemoteRuleSet& set = sets_[current];
@@ -458,6 +451,11 @@ std::size_t RemoteSampler::take_statistics_body(std::uint64_t now_unix_s, char* 
       d.borrowed = c.borrowed.exchange(0);
     }
   }
+}
+
+std::size_t RemoteSampler::take_statistics_body(std::uint64_t now_unix_s, char* out, std::size_t cap) noexcept {
+  StatisticsSnapshot snap;
+  take_statistics(snap);
   BodyOut body;
   body.buf = out;
   body.cap = cap;
@@ -485,8 +483,29 @@ struct AnswerFeed {
 
 }  // namespace
 
-bool RemoteSampler::call(const char* api, const char* body, std::size_t body_len, bool rules,
-                         std::uint64_t now_ms) noexcept {
+namespace detail {
+
+// A request body, written as it goes out: fixed text, or the statistics report.
+struct RequestBody {
+  const char* text = nullptr;
+  const StatisticsSnapshot* statistics = nullptr;
+  const char* client_id = nullptr;
+  std::uint64_t unix_s = 0;
+  void write(BodyOut& out) const noexcept {
+    if (statistics != nullptr) {
+      write_statistics(out, *statistics, client_id, unix_s);
+    } else {
+      out.text(text);
+    }
+  }
+};
+
+}  // namespace detail
+
+bool RemoteSampler::call(const char* api, const detail::RequestBody& body, bool rules, std::uint64_t now_ms) noexcept {
+  BodyOut sizing;
+  body.write(sizing);
+  const std::size_t body_len = sizing.n;
   char path[96];
   std::snprintf(path, sizeof path, "%s%s", base_path_, api);
   const bool signing = config_.signer.sign != nullptr;
@@ -512,7 +531,9 @@ bool RemoteSampler::call(const char* api, const char* body, std::size_t body_len
     std::size_t signature_count = 0;
     if (signing) {
       config_.signer.begin(config_.signer.ctx);
-      config_.signer.body(config_.signer.ctx, reinterpret_cast<const std::uint8_t*>(body), body_len);
+      BodyOut hashing;
+      hashing.signer = &config_.signer;
+      body.write(hashing);
       SignedRequest request;
       request.host = host_header;
       request.target = path;
@@ -538,7 +559,11 @@ bool RemoteSampler::call(const char* api, const char* body, std::size_t body_len
         sent = writer.write_text(signature[i].name) && writer.write_text(": ") &&
                writer.write_text(signature[i].value) && writer.write_text("\r\n");
       }
-      sent = sent && writer.write_text("\r\n") && writer.write(body, body_len) && writer.flush();
+      BodyOut sending;
+      sending.writer = &writer;
+      sent = sent && writer.write_text("\r\n");
+      if (sent) body.write(sending);
+      sent = sent && sending.ok && writer.flush();
     }
     if (!sent) {
       logf(LogLevel::kWarning, "X-Ray sampling: %s: sending failed", api);
@@ -611,7 +636,9 @@ PollTask RemoteSampler::poll_task() noexcept {
 std::uint32_t RemoteSampler::poll_at(std::uint64_t now_ms) noexcept {
   if (!ready_) return 1000;
   if (now_ms >= next_rules_ms_) {
-    if (call("/GetSamplingRules", "{}", 2, true, now_ms)) {
+    detail::RequestBody body;
+    body.text = "{}";
+    if (call("/GetSamplingRules", body, true, now_ms)) {
       next_rules_ms_ = now_ms + config_.rules_interval_ms;
       next_targets_ms_ = now_ms + targets_interval_ms_;
     } else {
@@ -620,9 +647,13 @@ std::uint32_t RemoteSampler::poll_at(std::uint64_t now_ms) noexcept {
     }
   }
   if (have_rules_ && now_ms >= next_targets_ms_) {
-    char body[64 + TRACELET_XRAY_MAX_RULES * 230];
-    const std::size_t len = take_statistics_body(unix_now_s(nullptr), body, sizeof body);
-    if (len > 0 && call("/SamplingTargets", body, len, false, now_ms)) {
+    StatisticsSnapshot snap;
+    take_statistics(snap);
+    detail::RequestBody body;
+    body.statistics = &snap;
+    body.client_id = client_id_;
+    body.unix_s = unix_now_s(nullptr);
+    if (call("/SamplingTargets", body, false, now_ms)) {
       next_targets_ms_ = now_ms + targets_interval_ms_;
     } else {
       ++call_failures_;

@@ -50,4 +50,13 @@ struct SamplingTarget {
   std::uint32_t interval_s = 0;
 };
 
+/// One report's counters per rule (RequestCount, SampledCount, BorrowCount), taken at once.
+struct StatisticsSnapshot {
+  std::size_t count = 0;
+  struct Doc {
+    char name[33];
+    std::uint32_t requests, sampled, borrowed;
+  } docs[TRACELET_XRAY_MAX_RULES];
+};
+
 }  // namespace tracelet::detail
