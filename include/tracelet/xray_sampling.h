@@ -160,7 +160,9 @@ class RemoteSampler {
   detail::RemoteRuleSet* writable_set() noexcept;
   void publish(std::uint32_t set) noexcept;
   void finish_rules(detail::RemoteRuleSet& set, const detail::RulesAnswer& info, std::uint64_t now_ms) noexcept;
-  bool apply_targets(const detail::TargetsAnswer& answer, std::uint64_t now_ms, std::uint64_t now_unix_s) noexcept;
+  bool apply_targets(const detail::TargetsAnswer& answer, std::uint64_t now_ms, std::uint64_t now_unix_s,
+                     bool wait) noexcept;
+  detail::RemoteRuleSet* writable_set_waiting() noexcept;
   bool call(const char* path, const detail::RequestBody& body, bool rules, std::uint64_t now_ms) noexcept;
   void take_statistics(detail::StatisticsSnapshot& snap) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept __attribute__((format(printf, 3, 4)));

@@ -10,6 +10,7 @@
 #include "sampling/ratio.h"
 #include "sampling/rule_match.h"
 #include "tracelet/endpoint.h"
+#include "tracelet/net_port.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
 #include "tracelet/xray_sampling.h"
@@ -195,6 +196,16 @@ RemoteRuleSet* RemoteSampler::writable_set() noexcept {
   return nullptr;  // an interrupted reader still holds the other set: next time
 }
 
+RemoteRuleSet* RemoteSampler::writable_set_waiting() noexcept {
+  // A reader holds a set for one decision (microseconds, or an interrupt handler's run), so a
+  // few short sleeps on the polling thread always find it free in practice.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (RemoteRuleSet* set = writable_set()) return set;
+    port::sleep_ms(1);
+  }
+  return nullptr;
+}
+
 void RemoteSampler::publish(std::uint32_t set) noexcept { active_.store(set, std::memory_order_seq_cst); }
 
 Status RemoteSampler::init(const XraySamplingConfig& config) noexcept {
@@ -368,7 +379,7 @@ Status RemoteSampler::apply_targets_answer(const std::uint8_t* json, std::size_t
     msg.put("GetSamplingTargets answer refused: ").put(reader.error());
     return Status::kInvalidArgument;
   }
-  if (!apply_targets(answer, now_ms, now_unix_s)) {
+  if (!apply_targets(answer, now_ms, now_unix_s, false)) {
     msg.put("the other rule set is still being read");
     return Status::kUnavailable;
   }
@@ -394,10 +405,10 @@ void RemoteSampler::finish_rules(RemoteRuleSet& set, const detail::RulesAnswer& 
 }
 
 bool RemoteSampler::apply_targets(const detail::TargetsAnswer& answer, std::uint64_t now_ms,
-                                  std::uint64_t now_unix_s) noexcept {
+                                  std::uint64_t now_unix_s, bool wait) noexcept {
   const std::uint32_t current = active_.load();
   if (current == kDefaultSet) return true;  // no rules the targets could be for
-  RemoteRuleSet* set = writable_set();
+  RemoteRuleSet* set = wait ? writable_set_waiting() : writable_set();
   if (set == nullptr) return false;
   *set = sets_[current];
   std::uint32_t interval_s = 0;
@@ -571,7 +582,7 @@ bool RemoteSampler::call(const char* api, const detail::RequestBody& body, bool 
       return false;
     }
     // The answer is parsed as it arrives: rules straight into the set recording does not use.
-    RemoteRuleSet* set = rules ? writable_set() : nullptr;
+    RemoteRuleSet* set = rules ? writable_set_waiting() : nullptr;
     if (rules && set == nullptr) {
       config_.connector.close(config_.connector.ctx);
       return false;
@@ -622,7 +633,9 @@ bool RemoteSampler::call(const char* api, const detail::RequestBody& body, bool 
       rules_fetched_unix_s_ = static_cast<double>(unix_s);
       return true;
     }
-    return apply_targets(targets, now_ms, unix_s);
+    if (apply_targets(targets, now_ms, unix_s, true)) return true;
+    logf(LogLevel::kWarning, "X-Ray sampling: new targets not applied: the other rule set stayed in use");
+    return false;
   }
   return false;
 }
