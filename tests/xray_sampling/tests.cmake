@@ -18,3 +18,7 @@ if(TRACELET_NODE AND TARGET tracelet_port_posix AND TARGET tracelet_net_test_sup
                         DEFINITIONS TRACELET_XS_NODE="${TRACELET_NODE}"
                                     TRACELET_XS_SERVICE_JS="${_xs_dir}/sampling_service.js")
 endif()
+if(TARGET tracelet_port_posix)
+  tracelet_add_net_test(remote_sampler_stress_test SOURCES ${_xs_dir}/remote_sampler_stress_test.cpp
+                        LIBS tracelet_test_modules tracelet_port_posix LABELS sampling concurrency)
+endif()
