@@ -13,10 +13,11 @@
 // been unreachable for rules_cache_ms, the default rule decides: 1 trace per second + 5 %.
 //
 // Memory: fixed. Two rule sets of TRACELET_XRAY_MAX_RULES rules (about 350 bytes each) that
-// recording switches between, counters per rule; poll()'s stack holds the answer readers, a
-// snapshot of the counters and the HTTP parser (about 6 KB with 32 rules: no answer or
-// request is held whole, answers are parsed as they arrive and the statistics report is
-// written as it is sent). No heap after init.
+// recording switches between, counters per rule: sizeof(RemoteSampler) is about 23 KB with 32
+// rules. No answer or request is held whole: answers are parsed as they arrive, the
+// statistics report is written as it is sent. poll()'s stack on Cortex-M4 (-Os,
+// -fstack-usage): about 7.5 KB for GetSamplingTargets (counter snapshot, the targets read,
+// HTTP parser and writer), 4 KB for GetSamplingRules, plus the connector's. No heap after init.
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -163,7 +164,11 @@ class RemoteSampler {
   bool apply_targets(const detail::TargetsAnswer& answer, std::uint64_t now_ms, std::uint64_t now_unix_s,
                      bool wait) noexcept;
   detail::RemoteRuleSet* writable_set_waiting() noexcept;
-  bool call(const char* path, const detail::RequestBody& body, bool rules, std::uint64_t now_ms) noexcept;
+  enum class Exchange : std::uint8_t { kOk, kRetry, kFailed };
+  template <class Reader>
+  Exchange exchange(const char* api, const detail::RequestBody& body, Reader& reader, std::uint64_t& unix_s) noexcept;
+  bool fetch_rules(std::uint64_t now_ms) noexcept;
+  bool fetch_targets(std::uint64_t now_ms) noexcept;
   void take_statistics(detail::StatisticsSnapshot& snap) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept __attribute__((format(printf, 3, 4)));
   std::uint64_t unix_now_s(const char* date_header) const noexcept;

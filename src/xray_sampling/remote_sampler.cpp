@@ -478,22 +478,6 @@ std::size_t RemoteSampler::take_statistics_body(std::uint64_t now_unix_s, char* 
 
 // ---- calls to the sampling API -------------------------------------------------------------
 
-namespace {
-
-struct AnswerFeed {
-  bool rules = true;
-  detail::RulesAnswerReader* rules_reader = nullptr;
-  detail::TargetsAnswerReader* targets_reader = nullptr;
-  bool ok = true;
-  static void on_body(void* ctx, const std::uint8_t* data, std::size_t len) noexcept {
-    auto* self = static_cast<AnswerFeed*>(ctx);
-    if (!self->ok) return;
-    self->ok = self->rules ? self->rules_reader->feed(data, len) : self->targets_reader->feed(data, len);
-  }
-};
-
-}  // namespace
-
 namespace detail {
 
 // A request body, written as it goes out: fixed text, or the statistics report.
@@ -513,126 +497,164 @@ struct RequestBody {
 
 }  // namespace detail
 
-bool RemoteSampler::call(const char* api, const detail::RequestBody& body, bool rules, std::uint64_t now_ms) noexcept {
-  BodyOut sizing;
-  body.write(sizing);
-  const std::size_t body_len = sizing.n;
+namespace {
+
+// Feeds an answer's body bytes to a reader as they arrive.
+template <class Reader>
+struct AnswerFeed {
+  Reader* reader = nullptr;
+  bool ok = true;
+  static void on_body(void* ctx, const std::uint8_t* data, std::size_t len) noexcept {
+    auto* self = static_cast<AnswerFeed*>(ctx);
+    if (self->ok) self->ok = self->reader->feed(data, len);
+  }
+};
+
+}  // namespace
+
+// One request and its answer, read into `reader` as it arrives. Returns kOk (a 200 answer the
+// reader accepted; `unix_s` is the answer's time), kRetry (the signer learned the time from a
+// refusal: sign and send again) or kFailed (logged).
+template <class Reader>
+RemoteSampler::Exchange RemoteSampler::exchange(const char* api, const detail::RequestBody& body, Reader& reader,
+                                                std::uint64_t& unix_s) noexcept {
   char path[96];
   std::snprintf(path, sizeof path, "%s%s", base_path_, api);
   const bool signing = config_.signer.sign != nullptr;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    Transport transport{};
-    char error[160] = {};
-    const Status opened = config_.connector.open(config_.connector.ctx, host_, port_, !plain_http_,
-                                                 config_.timeout_ms, &transport, error, sizeof error);
-    if (opened != Status::kOk) {
-      logf(LogLevel::kWarning, "X-Ray sampling: %s: cannot connect: %s", api, error);
-      return false;
-    }
-    const std::uint64_t deadline = detail::monotonic_ms() + config_.timeout_ms;
-    char host_header[160];
-    const bool default_port = port_ == (plain_http_ ? 80 : 443);
-    if (default_port) {
-      std::snprintf(host_header, sizeof host_header, "%s", host_);
-    } else {
-      std::snprintf(host_header, sizeof host_header, std::strchr(host_, ':') ? "[%s]:%u" : "%s:%u", host_,
-                    static_cast<unsigned>(port_));
-    }
-    HttpHeader signature[8];
-    std::size_t signature_count = 0;
-    if (signing) {
-      config_.signer.begin(config_.signer.ctx);
-      BodyOut hashing;
-      hashing.signer = &config_.signer;
-      body.write(hashing);
-      SignedRequest request;
-      request.host = host_header;
-      request.target = path;
-      request.content_type = "application/json";
-      signature_count = config_.signer.sign(config_.signer.ctx, request, signature, 8);
-      if (signature_count == 0) {
-        logf(LogLevel::kWarning, "X-Ray sampling: %s: the request could not be signed", api);
-        config_.connector.close(config_.connector.ctx);
-        return false;
-      }
-    }
-    bool sent = false;
-    {
-      detail::TransportWriter writer(transport, deadline);
-      char length[24];
-      std::snprintf(length, sizeof length, "%lu", static_cast<unsigned long>(body_len));
-      sent = writer.write_text("POST ") && writer.write_text(path) && writer.write_text(" HTTP/1.1\r\nHost: ") &&
-             writer.write_text(host_header) &&
-             writer.write_text("\r\nUser-Agent: tracelet/" TRACELET_VERSION_STRING
-                               "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ") &&
-             writer.write_text(length) && writer.write_text("\r\n");
-      for (std::size_t i = 0; sent && i < signature_count; ++i) {
-        sent = writer.write_text(signature[i].name) && writer.write_text(": ") &&
-               writer.write_text(signature[i].value) && writer.write_text("\r\n");
-      }
-      BodyOut sending;
-      sending.writer = &writer;
-      sent = sent && writer.write_text("\r\n");
-      if (sent) body.write(sending);
-      sent = sent && sending.ok && writer.flush();
-    }
-    if (!sent) {
-      logf(LogLevel::kWarning, "X-Ray sampling: %s: sending failed", api);
+  Transport transport{};
+  char error[160] = {};
+  const Status opened = config_.connector.open(config_.connector.ctx, host_, port_, !plain_http_,
+                                               config_.timeout_ms, &transport, error, sizeof error);
+  if (opened != Status::kOk) {
+    logf(LogLevel::kWarning, "X-Ray sampling: %s: cannot connect: %s", api, error);
+    return Exchange::kFailed;
+  }
+  const std::uint64_t deadline = detail::monotonic_ms() + config_.timeout_ms;
+  char host_header[160];
+  const bool default_port = port_ == (plain_http_ ? 80 : 443);
+  if (default_port) {
+    std::snprintf(host_header, sizeof host_header, "%s", host_);
+  } else {
+    std::snprintf(host_header, sizeof host_header, std::strchr(host_, ':') ? "[%s]:%u" : "%s:%u", host_,
+                  static_cast<unsigned>(port_));
+  }
+  BodyOut sizing;
+  body.write(sizing);
+  HttpHeader signature[8];
+  std::size_t signature_count = 0;
+  if (signing) {
+    config_.signer.begin(config_.signer.ctx);
+    BodyOut hashing;
+    hashing.signer = &config_.signer;
+    body.write(hashing);
+    SignedRequest request;
+    request.host = host_header;
+    request.target = path;
+    request.content_type = "application/json";
+    signature_count = config_.signer.sign(config_.signer.ctx, request, signature, 8);
+    if (signature_count == 0) {
+      logf(LogLevel::kWarning, "X-Ray sampling: %s: the request could not be signed", api);
       config_.connector.close(config_.connector.ctx);
-      return false;
+      return Exchange::kFailed;
     }
-    // The answer is parsed as it arrives: rules straight into the set recording does not use.
-    RemoteRuleSet* set = rules ? writable_set_waiting() : nullptr;
-    if (rules && set == nullptr) {
-      config_.connector.close(config_.connector.ctx);
-      return false;
+  }
+  bool sent = false;
+  {  // a scope of its own, so the writer's buffer and the response parser can share stack
+    detail::TransportWriter writer(transport, deadline);
+    char length[24];
+    std::snprintf(length, sizeof length, "%lu", static_cast<unsigned long>(sizing.n));
+    sent = writer.write_text("POST ") && writer.write_text(path) && writer.write_text(" HTTP/1.1\r\nHost: ") &&
+           writer.write_text(host_header) &&
+           writer.write_text("\r\nUser-Agent: tracelet/" TRACELET_VERSION_STRING
+                             "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: ") &&
+           writer.write_text(length) && writer.write_text("\r\n");
+    for (std::size_t i = 0; sent && i < signature_count; ++i) {
+      sent = writer.write_text(signature[i].name) && writer.write_text(": ") &&
+             writer.write_text(signature[i].value) && writer.write_text("\r\n");
     }
-    detail::RulesAnswer info;
-    const detail::ServiceIdentity service{config_.service_name, config_.service_type, config_.resource_arn};
-    detail::TargetsAnswer targets;
-    // Both readers are built (cheap); only one is fed (the rules reader has no set otherwise).
-    detail::RulesAnswerReader rules_reader(set, info, service, config_.algorithm);
-    detail::TargetsAnswerReader targets_reader(targets);
-    AnswerFeed feed;
-    feed.rules = rules;
-    feed.rules_reader = &rules_reader;
-    feed.targets_reader = &targets_reader;
-    detail::HttpResponseParser response;
-    response.set_body_sink(&AnswerFeed::on_body, &feed);
-    const auto got = detail::receive_response(transport, deadline, response);
+    BodyOut sending;
+    sending.writer = &writer;
+    sent = sent && writer.write_text("\r\n");
+    if (sent) body.write(sending);
+    sent = sent && sending.ok && writer.flush();
+  }
+  if (!sent) {
+    logf(LogLevel::kWarning, "X-Ray sampling: %s: sending failed", api);
     config_.connector.close(config_.connector.ctx);
-    if (got != detail::HttpResponseParser::Result::kDone) {
-      logf(LogLevel::kWarning, "X-Ray sampling: %s: no valid answer: %s", api,
-           got == detail::HttpResponseParser::Result::kNeedMore ? "timeout" : response.error());
-      return false;
+    return Exchange::kFailed;
+  }
+  AnswerFeed<Reader> feed;
+  feed.reader = &reader;
+  detail::HttpResponseParser response;
+  response.set_body_sink(&AnswerFeed<Reader>::on_body, &feed);
+  const auto got = detail::receive_response(transport, deadline, response);
+  config_.connector.close(config_.connector.ctx);
+  if (got != detail::HttpResponseParser::Result::kDone) {
+    logf(LogLevel::kWarning, "X-Ray sampling: %s: no valid answer: %s", api,
+         got == detail::HttpResponseParser::Result::kNeedMore ? "timeout" : response.error());
+    return Exchange::kFailed;
+  }
+  if (signing && config_.signer.on_answer != nullptr &&
+      config_.signer.on_answer(config_.signer.ctx, response.status(), response.date())) {
+    return Exchange::kRetry;  // the signer learned the time from this answer
+  }
+  if (response.status() != 200) {
+    char reason[120];
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < response.body_len() && n + 1 < sizeof reason; ++i) {
+      const char c = static_cast<char>(response.body()[i]);
+      reason[n++] = (c >= 0x20 && c < 0x7f) ? c : ' ';
     }
-    if (signing && config_.signer.on_answer != nullptr &&
-        config_.signer.on_answer(config_.signer.ctx, response.status(), response.date()) && attempt == 0) {
-      continue;  // the signer learned the time from this answer: sign again
-    }
-    if (response.status() != 200) {
-      char reason[120];
-      std::size_t n = 0;
-      for (std::size_t i = 0; i < response.body_len() && n + 1 < sizeof reason; ++i) {
-        const char c = static_cast<char>(response.body()[i]);
-        reason[n++] = (c >= 0x20 && c < 0x7f) ? c : ' ';
-      }
-      reason[n] = '\0';
-      logf(LogLevel::kWarning, "X-Ray sampling: %s: HTTP %d %s", api, response.status(), reason);
-      return false;
-    }
-    const bool parsed = feed.ok && (rules ? rules_reader.finish() : targets_reader.finish());
-    if (!parsed) {
-      logf(LogLevel::kWarning, "X-Ray sampling: %s answer refused: %s", api,
-           rules ? rules_reader.error() : targets_reader.error());
-      return false;
-    }
-    const std::uint64_t unix_s = unix_now_s(response.date());
-    if (rules) {
-      finish_rules(*set, info, now_ms);
-      rules_fetched_unix_s_ = static_cast<double>(unix_s);
-      return true;
-    }
+    reason[n] = '\0';
+    logf(LogLevel::kWarning, "X-Ray sampling: %s: HTTP %d %s", api, response.status(), reason);
+    return Exchange::kFailed;
+  }
+  if (!feed.ok || !reader.finish()) {
+    logf(LogLevel::kWarning, "X-Ray sampling: %s answer refused: %s", api, reader.error());
+    return Exchange::kFailed;
+  }
+  unix_s = unix_now_s(response.date());
+  return Exchange::kOk;
+}
+
+bool RemoteSampler::fetch_rules(std::uint64_t now_ms) noexcept {
+  // The answer is parsed as it arrives, straight into the set recording does not use.
+  RemoteRuleSet* set = writable_set_waiting();
+  if (set == nullptr) {
+    logf(LogLevel::kWarning, "X-Ray sampling: rules not fetched: the other rule set stayed in use");
+    return false;
+  }
+  detail::RequestBody body;
+  body.text = "{}";
+  const detail::ServiceIdentity service{config_.service_name, config_.service_type, config_.resource_arn};
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    detail::RulesAnswer info;
+    detail::RulesAnswerReader reader(set, info, service, config_.algorithm);
+    std::uint64_t unix_s = 0;
+    const Exchange e = exchange("/GetSamplingRules", body, reader, unix_s);
+    if (e == Exchange::kRetry) continue;
+    if (e == Exchange::kFailed) return false;
+    finish_rules(*set, info, now_ms);
+    rules_fetched_unix_s_ = static_cast<double>(unix_s);
+    return true;
+  }
+  return false;
+}
+
+bool RemoteSampler::fetch_targets(std::uint64_t now_ms) noexcept {
+  StatisticsSnapshot snap;
+  take_statistics(snap);
+  detail::RequestBody body;
+  body.statistics = &snap;
+  body.client_id = client_id_;
+  body.unix_s = unix_now_s(nullptr);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    detail::TargetsAnswer targets;
+    detail::TargetsAnswerReader reader(targets);
+    std::uint64_t unix_s = 0;
+    const Exchange e = exchange("/SamplingTargets", body, reader, unix_s);
+    if (e == Exchange::kRetry) continue;
+    if (e == Exchange::kFailed) return false;
     if (apply_targets(targets, now_ms, unix_s, true)) return true;
     logf(LogLevel::kWarning, "X-Ray sampling: new targets not applied: the other rule set stayed in use");
     return false;
@@ -649,9 +671,7 @@ PollTask RemoteSampler::poll_task() noexcept {
 std::uint32_t RemoteSampler::poll_at(std::uint64_t now_ms) noexcept {
   if (!ready_) return 1000;
   if (now_ms >= next_rules_ms_) {
-    detail::RequestBody body;
-    body.text = "{}";
-    if (call("/GetSamplingRules", body, true, now_ms)) {
+    if (fetch_rules(now_ms)) {
       next_rules_ms_ = now_ms + config_.rules_interval_ms;
       next_targets_ms_ = now_ms + targets_interval_ms_;
     } else {
@@ -660,13 +680,7 @@ std::uint32_t RemoteSampler::poll_at(std::uint64_t now_ms) noexcept {
     }
   }
   if (have_rules_ && now_ms >= next_targets_ms_) {
-    StatisticsSnapshot snap;
-    take_statistics(snap);
-    detail::RequestBody body;
-    body.statistics = &snap;
-    body.client_id = client_id_;
-    body.unix_s = unix_now_s(nullptr);
-    if (call("/SamplingTargets", body, false, now_ms)) {
+    if (fetch_targets(now_ms)) {
       next_targets_ms_ = now_ms + targets_interval_ms_;
     } else {
       ++call_failures_;
