@@ -118,29 +118,34 @@ class RemoteSampler {
   /// poll() as an exporter's PollTask (ExporterConfig::poll_task), so the exporting thread
   /// keeps the rules fresh. ISR-safe: yes (builds a struct). Blocks: never.
   PollTask poll_task() noexcept;
-  /// poll() at monotonic time `now_ms` (tests with a simulated clock).
+  /// poll() at monotonic time `now_ms` (tests with a simulated clock; the calls' own timeouts
+  /// still use the port's clock). ISR-safe: no. Blocks: as poll().
   std::uint32_t poll_at(std::uint64_t now_ms) noexcept;
 
   /// Reads a GetSamplingRules answer body as if the service had sent it at `now_ms`.
-  /// For firmware that fetches the answer another way, and for tests. ISR-safe: no.
+  /// For firmware that fetches the answer another way, and for tests.
+  /// ISR-safe: no. Blocks: never (time linear in the answer).
   /// Return values: kOk (rules in use); kInvalidArgument (`message` says why; rules unchanged);
   /// kUnavailable (the other rule set is still being read: try again).
   [[nodiscard]] Status apply_rules_answer(const std::uint8_t* json, std::size_t len, std::uint64_t now_ms,
                                           char* message = nullptr, std::size_t message_cap = 0) noexcept;
   /// Reads a GetSamplingTargets answer body received at `now_ms` when Unix time was
-  /// `now_unix_s`. Same return values.
+  /// `now_unix_s`. Same return values. ISR-safe: no. Blocks: never.
   [[nodiscard]] Status apply_targets_answer(const std::uint8_t* json, std::size_t len, std::uint64_t now_ms,
                                             std::uint64_t now_unix_s, char* message = nullptr,
                                             std::size_t message_cap = 0) noexcept;
   /// Writes the GetSamplingTargets request body for the counters gathered since the last one
   /// (and resets them) into `out`; returns its length, or 0 if it does not fit `cap`.
+  /// For firmware that sends the report another way, and for tests. ISR-safe: no. Blocks: never.
   std::size_t take_statistics_body(std::uint64_t now_unix_s, char* out, std::size_t cap) noexcept;
 
   /// ISR-safe: yes. Blocks: never.
   SamplingDecision should_sample(const SamplingParams& params) noexcept;
   /// A Sampler that refers to this object (use it as the root of a ParentBasedSampler).
+  /// ISR-safe: yes (builds a struct). Blocks: never.
   Sampler sampler() noexcept;
 
+  /// A snapshot of the counters. ISR-safe: no (reads poll()'s counters). Blocks: never.
   XraySamplingStats stats() const noexcept;
   /// Rule `index` of the set in use, in evaluation order; empty name past the end.
   /// ISR-safe: no (reads the set poll() may switch).
