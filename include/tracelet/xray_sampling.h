@@ -60,7 +60,8 @@ struct XraySamplingConfig {
   /// 0 = 3600000 (one hour, the X-Ray SDKs' rule cache).
   std::uint32_t rules_cache_ms = 0;
   /// Unix time in seconds for statistics' Timestamp and quota TTLs; nullptr = the answer's
-  /// Date header, else the port's wall clock.
+  /// Date header for TTLs, the port's wall clock for Timestamps (without one: the time the
+  /// last Date answer gave, kept with the monotonic clock).
   std::uint64_t (*now_unix_s)(void* ctx) = nullptr;
   void* now_ctx = nullptr;
   /// 24 hex digits identifying this client to the service; nullptr = random (port::entropy).
@@ -176,7 +177,7 @@ class RemoteSampler {
   bool fetch_targets(std::uint64_t now_ms) noexcept;
   void take_statistics(detail::StatisticsSnapshot& snap) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept __attribute__((format(printf, 3, 4)));
-  std::uint64_t unix_now_s(const char* date_header) const noexcept;
+  std::uint64_t unix_now_s(const char* date_header) noexcept;
 
   XraySamplingConfig config_{};
   bool ready_ = false;
@@ -200,6 +201,7 @@ class RemoteSampler {
   std::uint64_t next_targets_ms_ = 0;
   std::uint32_t targets_interval_ms_ = 0;
   double rules_fetched_unix_s_ = 0;      // compared with LastRuleModification
+  std::int64_t date_offset_s_ = 0;       // Unix - monotonic seconds, from the last Date answer
   std::uint32_t rules_fetches_ = 0;
   std::uint32_t targets_fetches_ = 0;
   std::uint32_t call_failures_ = 0;

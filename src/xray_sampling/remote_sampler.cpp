@@ -274,15 +274,19 @@ Status RemoteSampler::init(const XraySamplingConfig& config) noexcept {
   return Status::kOk;
 }
 
-std::uint64_t RemoteSampler::unix_now_s(const char* date_header) const noexcept {
+std::uint64_t RemoteSampler::unix_now_s(const char* date_header) noexcept {
   if (config_.now_unix_s != nullptr) return config_.now_unix_s(config_.now_ctx);
+  const auto mono_s = static_cast<std::int64_t>(port::monotonic_ns() / 1000000000u);
   std::int64_t from_date = 0;
   if (date_header != nullptr && detail::parse_http_date(date_header, from_date) && from_date > 0) {
+    date_offset_s_ = from_date - mono_s;  // remembered for a device without a wall clock
     return static_cast<std::uint64_t>(from_date);
   }
   const std::int64_t offset = port::unix_offset_ns();
-  if (offset == 0) return 0;  // no wall clock
-  return static_cast<std::uint64_t>(static_cast<std::int64_t>(port::monotonic_ns()) + offset) / 1000000000u;
+  if (offset != 0) {
+    return static_cast<std::uint64_t>(static_cast<std::int64_t>(port::monotonic_ns()) + offset) / 1000000000u;
+  }
+  return date_offset_s_ != 0 ? static_cast<std::uint64_t>(mono_s + date_offset_s_) : 0;  // 0: no clock at all
 }
 
 void RemoteSampler::logf(LogLevel level, const char* format, ...) const noexcept {
