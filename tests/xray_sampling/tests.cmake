@@ -22,3 +22,11 @@ if(TARGET tracelet_port_posix)
   tracelet_add_net_test(remote_sampler_stress_test SOURCES ${_xs_dir}/remote_sampler_stress_test.cpp
                         LIBS tracelet_test_modules tracelet_port_posix LABELS sampling concurrency)
 endif()
+if(TRACELET_NODE AND TARGET sensor_node AND TARGET tracelet_net_test_support AND NOT CMAKE_CROSSCOMPILING)
+  tracelet_add_test(demo_remote_sampling_test SOURCES ${_xs_dir}/demo_remote_sampling_test.cpp
+                    LIBS tracelet_net_test_support GROUP e2e LABELS demo sampling
+                    DEFINITIONS TRACELET_XS_NODE="${TRACELET_NODE}"
+                                TRACELET_XS_SERVICE_JS="${_xs_dir}/sampling_service.js"
+                                TRACELET_DEMO_SENSOR_NODE="$<TARGET_FILE:sensor_node>")
+  add_dependencies(demo_remote_sampling_test sensor_node)
+endif()
