@@ -98,7 +98,7 @@ class RemoteSamplerTest : public ::testing::Test {
         SamplingParams p;
         p.trace_id = ids_.next();
         p.name = name;
-        p.now_ns = (static_cast<std::uint64_t>(s) * 1000 + static_cast<std::uint64_t>(i) * 1000 / per_second) * 1000000u;
+        p.now_ns = (static_cast<std::uint64_t>(s) * 1000 + static_cast<std::uint64_t>(i) * 1000 / static_cast<std::uint64_t>(per_second)) * 1000000u;
         if (sampler_.should_sample(p) == SamplingDecision::kRecordAndSample) ++n;
       }
       sampled.push_back(n);
