@@ -27,7 +27,8 @@ constexpr std::uint32_t kDefaultRulesIntervalMs = 300000;
 constexpr std::uint32_t kDefaultTargetsIntervalMs = 10000;
 constexpr std::uint32_t kDefaultTimeoutMs = 5000;
 constexpr std::uint32_t kDefaultRulesCacheMs = 3600000;
-constexpr double kDefaultRuleRate = 0.05;  // X-Ray's default rule: 1 trace per second + 5 %
+constexpr double kDefaultRuleRate = 0.05;
+constexpr int kMaxRulePages = 16;  // GetSamplingRules pages followed per refresh  // X-Ray's default rule: 1 trace per second + 5 %
 
 SamplingDecision remote_fn(void* ctx, const SamplingParams& params) noexcept {
   return static_cast<RemoteSampler*>(ctx)->should_sample(params);
@@ -628,21 +629,55 @@ bool RemoteSampler::fetch_rules(std::uint64_t now_ms) noexcept {
     logf(LogLevel::kWarning, "X-Ray sampling: rules not fetched: the other rule set stayed in use");
     return false;
   }
-  detail::RequestBody body;
-  body.text = "{}";
   const detail::ServiceIdentity service{config_.service_name, config_.service_type, config_.resource_arn};
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  detail::RulesAnswer total;
+  char request[sizeof total.next_token + 64] = "{}";  // the next page's {"NextToken": ...}
+  std::uint64_t unix_s = 0;
+  set->count = 0;
+  for (int page = 0; page < kMaxRulePages; ++page) {
+    detail::RequestBody body;
+    body.text = request;
     detail::RulesAnswer info;
-    detail::RulesAnswerReader reader(set, info, service, config_.algorithm);
-    std::uint64_t unix_s = 0;
-    const Exchange e = exchange("/GetSamplingRules", body, reader, unix_s);
-    if (e == Exchange::kRetry) continue;
-    if (e == Exchange::kFailed) return false;
-    finish_rules(*set, info, now_ms);
-    rules_fetched_unix_s_ = static_cast<double>(unix_s);
-    return true;
+    Exchange e = Exchange::kRetry;
+    for (int attempt = 0; attempt < 2 && e == Exchange::kRetry; ++attempt) {
+      const std::size_t kept = set->count;
+      detail::RulesAnswerReader reader(set, info, service, config_.algorithm, true);
+      e = exchange("/GetSamplingRules", body, reader, unix_s);
+      if (e != Exchange::kOk) set->count = kept;  // a refused page adds nothing
+    }
+    if (e != Exchange::kOk) return false;
+    total.dropped_over_cap += info.dropped_over_cap;
+    if (info.dropped_invalid > 0 && total.dropped_invalid == 0) {
+      std::memcpy(total.invalid_reason, info.invalid_reason, sizeof total.invalid_reason);
+    }
+    total.dropped_invalid += info.dropped_invalid;
+    if (info.next_token_too_long) {
+      logf(LogLevel::kWarning, "X-Ray sampling: a NextToken longer than %u bytes: later pages of rules are not read",
+           static_cast<unsigned>(sizeof info.next_token - 1));
+    }
+    if (info.next_token[0] == '\0') {
+      finish_rules(*set, total, now_ms);
+      rules_fetched_unix_s_ = static_cast<double>(unix_s);
+      return true;
+    }
+    BodyOut next;
+    next.buf = request;
+    next.cap = sizeof request;
+    next.text("{\"NextToken\":");
+    next.json_string(info.next_token);
+    next.text("}");
+    if (!next.ok) {  // a token full of characters JSON must escape
+      logf(LogLevel::kWarning, "X-Ray sampling: NextToken too long once escaped: later pages of rules are not read");
+      finish_rules(*set, total, now_ms);
+      rules_fetched_unix_s_ = static_cast<double>(unix_s);
+      return true;
+    }
+    request[next.n] = '\0';
   }
-  return false;
+  logf(LogLevel::kWarning, "X-Ray sampling: more than %d pages of rules: the rest is not read", kMaxRulePages);
+  finish_rules(*set, total, now_ms);
+  rules_fetched_unix_s_ = static_cast<double>(unix_s);
+  return true;
 }
 
 bool RemoteSampler::fetch_targets(std::uint64_t now_ms) noexcept {

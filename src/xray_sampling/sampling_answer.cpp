@@ -88,10 +88,10 @@ bool json_number(std::string_view text, double& out) noexcept {
 // ---- GetSamplingRules ----------------------------------------------------------------------
 
 RulesAnswerReader::RulesAnswerReader(RemoteRuleSet* out, RulesAnswer& info,
-                                     const ServiceIdentity& service, RatioAlgorithm algorithm) noexcept
+                                     const ServiceIdentity& service, RatioAlgorithm algorithm, bool append) noexcept
     : out_(out), info_(info), service_(service), algorithm_(algorithm),
       json_(JsonHandler{this, &RulesAnswerReader::on_event}) {
-  if (out_ != nullptr) out_->count = 0;
+  if (out_ != nullptr && !append) out_->count = 0;
   info_ = RulesAnswer{};
 }
 
@@ -244,7 +244,10 @@ bool RulesAnswerReader::event(JsonEvent event, std::string_view text, bool cut, 
       return true;
     case Where::kTop:
       if (std::strcmp(key_, "NextToken") == 0) {
-        if (event == JsonEvent::kString && !copy_field(info_.next_token, text, cut)) info_.next_token[0] = '\0';
+        if (event == JsonEvent::kString && !text.empty() && !copy_field(info_.next_token, text, cut)) {
+          info_.next_token[0] = '\0';
+          info_.next_token_too_long = true;
+        }
       } else if (std::strcmp(key_, "SamplingRuleRecords") == 0 && event != JsonEvent::kNull) {
         return reason(error, cap, "SamplingRuleRecords is not an array");
       }

@@ -26,15 +26,16 @@ struct RulesAnswer {
   std::size_t dropped_over_cap = 0;  // valid rules that did not fit TRACELET_XRAY_MAX_RULES
   std::size_t dropped_invalid = 0;   // rules refused (reason of the first in `invalid_reason`)
   char invalid_reason[96] = {};
-  char next_token[256] = {};         // NextToken ("" when none or too long to follow)
+  char next_token[256] = {};         // NextToken: "" when the answer was the last page
+  bool next_token_too_long = false;  // a NextToken that does not fit: the pages after it are lost
 };
 
 class RulesAnswerReader {
  public:
-  /// Rules go into `out` (count reset to 0), fixed rates prepared for `algorithm`. `out` may
-  /// be nullptr for a reader that is never fed.
+  /// Rules go into `out` (count reset to 0, or kept with `append` for a further page), fixed
+  /// rates prepared for `algorithm`. `out` may be nullptr for a reader that is never fed.
   RulesAnswerReader(RemoteRuleSet* out, RulesAnswer& info, const ServiceIdentity& service,
-                    RatioAlgorithm algorithm) noexcept;
+                    RatioAlgorithm algorithm, bool append = false) noexcept;
   bool feed(const std::uint8_t* data, std::size_t len) noexcept { return json_.feed(data, len); }
   /// The answer is complete: false unless it was a whole, well-formed document.
   bool finish() noexcept { return json_.finish(); }

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// sampling_service.js --port-file FILE --log FILE [--rules N]
+// sampling_service.js --port-file FILE --log FILE [--rules N] [--page-size P]
 //
 // Plays the AWS X-Ray sampling API for the tests on 127.0.0.1 (plain HTTP, as a local proxy
 // does): POST /GetSamplingRules answers N rules (default 40; the first, "api", applies to every
 // service, the others only to services named "other-*"), written in several chunks so the
-// client must read the answer as a stream; POST /SamplingTargets checks the statistics
+// client must read the answer as a stream; with --page-size, P rules per answer and a
+// NextToken for the rest (the token is the next index, with characters JSON must escape);
+// POST /SamplingTargets checks the statistics
 // documents' shape (RuleName, ClientID of 24 hex digits, Timestamp, RequestCount,
 // SampledCount, BorrowCount) and answers a ReservoirQuota of 7 for "api", valid 60 s, with
 // an Interval of 3 s. Anything else gets 400 with the reason. One JSON line per request goes
@@ -20,6 +22,7 @@ if (!args.port_file || !args.log) {
   process.exit(2);
 }
 const rule_count = Number(args.rules || 40);
+const page_size = Number(args.page_size || 0);
 
 function rule(name, priority, service) {
   return {
@@ -56,9 +59,21 @@ const server = http.createServer((req, res) => {
     let parsed = null;
     try { parsed = JSON.parse(body); } catch (e) { status = 400; answer = { message: 'body is not JSON' }; }
     if (status === 200 && req.method === 'POST' && req.url === '/GetSamplingRules') {
-      const records = [rule('api', 1, '*')];
+      let records = [rule('api', 1, '*')];
       for (let i = 1; i < rule_count; ++i) records.push(rule(`other-${i}`, 100 + i, `other-${i}`));
-      const text = JSON.stringify({ SamplingRuleRecords: records, NextToken: null });
+      let next = null;
+      if (page_size > 0) {
+        const from = parsed && parsed.NextToken ? Number(JSON.parse(parsed.NextToken).from) : 0;
+        if (parsed && parsed.NextToken && !(from > 0)) {
+          fs.writeSync(log, JSON.stringify({ path: req.url, status: 400, body: parsed }) + '\n');
+          res.writeHead(400, { 'Content-Type': 'application/json' });
+          res.end(JSON.stringify({ message: 'bad NextToken' }));
+          return;
+        }
+        records = records.slice(from, from + page_size);
+        if (from + page_size < rule_count) next = JSON.stringify({ from: from + page_size });
+      }
+      const text = JSON.stringify({ SamplingRuleRecords: records, NextToken: next });
       fs.writeSync(log, JSON.stringify({ path: req.url, status, body: parsed, answer_bytes: text.length }) + '\n');
       res.writeHead(200, { 'Content-Type': 'application/x-amz-json-1.1' });  // chunked: no length
       for (let at = 0; at < text.length; at += 700) res.write(text.slice(at, at + 700));

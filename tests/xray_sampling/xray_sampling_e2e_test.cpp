@@ -100,6 +100,42 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   EXPECT_FALSE(st.using_default_rule);
 }
 
+// GetSamplingRules answers in pages: NextToken is sent back (JSON-escaped) until the last page.
+TEST(XraySamplingE2e, RulesAnswersInPagesAreFollowed) {
+  test::TempDir dir;
+  test::ChildProcess service;
+  std::string error;
+  ASSERT_TRUE(service.start({TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"), "--log",
+                             dir.file("log"), "--rules", "40", "--page-size", "15"},
+                            dir.file("out"), dir.file("err"), error))
+      << error;
+  ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
+  const std::string endpoint = "http://127.0.0.1:" + test::read_file(dir.file("port"));
+  NetConnector connector;
+  connector.configure(ExporterConfig{});
+  XraySamplingConfig config;
+  config.endpoint = endpoint.c_str();
+  config.connector = connector.connector();
+  config.service_name = "device";
+  RemoteSampler sampler;
+  ASSERT_EQ(sampler.init(config), Status::kOk);
+  EXPECT_EQ(sampler.poll_at(0), 10000u);
+  const XraySamplingStats st = sampler.stats();
+  EXPECT_EQ(st.rules_fetches, 1u);
+  EXPECT_EQ(st.call_failures, 0u);
+  EXPECT_EQ(st.rule_count, static_cast<std::uint32_t>(TRACELET_XRAY_MAX_RULES));  // 15 + 15 + 2 of the third page
+  EXPECT_EQ(st.rules_dropped, 40u - TRACELET_XRAY_MAX_RULES);
+  EXPECT_EQ(sampler.rule_stats(0).name, "api");
+  EXPECT_EQ(service.stop(), 0) << test::read_file(dir.file("err"));
+  const std::string log = test::read_file(dir.file("log"));
+  std::size_t pages = 0;
+  for (std::size_t at = log.find("/GetSamplingRules"); at != std::string::npos; at = log.find("/GetSamplingRules", at + 1)) {
+    ++pages;
+  }
+  EXPECT_EQ(pages, 3u) << log;
+  EXPECT_NE(log.find("\"body\":{\"NextToken\":\"{\\\"from\\\":30}\"}"), std::string::npos) << log;
+}
+
 // The exporter's thread keeps the rules fresh: the sampler's poll() as its PollTask.
 TEST(XraySamplingE2e, TheExportersPollRunsTheSamplingCalls) {
   test::TempDir dir;
