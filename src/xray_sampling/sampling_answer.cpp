@@ -7,6 +7,7 @@
 
 #include "sampling/glob.h"
 #include "sampling/ratio.h"
+#include "core/text.h"
 
 namespace tracelet::detail {
 namespace {
@@ -168,7 +169,7 @@ void RulesAnswerReader::finish_rule() noexcept {
   }
   if (invalid_ != nullptr) {
     if (info_.dropped_invalid++ == 0) {
-      std::snprintf(info_.invalid_reason, sizeof info_.invalid_reason, "rule '%s': %s", rule_.name, invalid_);
+      Text(info_.invalid_reason, sizeof info_.invalid_reason).put("rule '").put(rule_.name).put("': ").put(invalid_);
     }
     return;
   }
