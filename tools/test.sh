@@ -87,7 +87,7 @@ else
 fi
 
 banner "3/4 ThreadSanitizer build and concurrency tests"
-targets="stress_test exporter_test"
+targets="stress_test exporter_test remote_sampler_stress_test"
 if build build/tsan -DCMAKE_BUILD_TYPE=Debug -DTRACELET_BUILD_TOOLS=OFF -DTRACELET_LIBFUZZER=OFF "-DCMAKE_CXX_FLAGS=-fsanitize=thread" \
      "-DCMAKE_C_FLAGS=-fsanitize=thread" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread"; then
   TSAN_OPTIONS=halt_on_error=1 ctest_stage "tsan" build/tsan -L 'stress|concurrency'

@@ -22,6 +22,7 @@
 #include "tracelet/net_port.h"
 #include "tracelet/sigv4.h"
 #include "tracelet/xray_propagation.h"
+#include "tracelet/xray_sampling.h"
 #include "sampling_rules_file.h"
 #include "tracelet/tracelet.h"
 
@@ -300,6 +301,50 @@ int main(int argc, char** argv) {
     }
   }
 
+  // TRACELET_XRAY_SAMPLING_ENDPOINT: sampling rules and quotas from the X-Ray sampling API
+  // (a local proxy, or =aws for the signed API); the exporter's thread polls it.
+  static char xray_text[160];
+  static tracelet::XraySamplingConfig xray_config;
+  static tracelet::NetConnector xray_connector;
+  static tracelet::SigV4Signer xray_signer;
+  static tracelet::SigV4Credentials xray_credentials;
+  static tracelet::RemoteSampler remote_sampler;
+  static tracelet::ParentBasedSampler remote_parent_based;
+  bool remote_sampling = false;
+  {
+    bool signed_api = false;
+    char message[200];
+    const tracelet::Status s = tracelet::load_xray_sampling_env(xray_config, &signed_api, xray_text,
+                                                                sizeof xray_text, nullptr, message, sizeof message);
+    if (s == tracelet::Status::kInvalidArgument) {
+      std::fprintf(stderr, "sensor-node: %s\n", message);
+      return 2;
+    }
+    if (s == tracelet::Status::kOk) {
+      if (signed_api) {
+        const tracelet::SigV4Credentials* aws = env.aws_sigv4();
+        if (aws == nullptr) {
+          std::fprintf(stderr, "sensor-node: TRACELET_XRAY_SAMPLING_ENDPOINT=aws needs TRACELET_AWS_SIGV4=xray "
+                               "and the AWS_* credentials\n");
+          return 2;
+        }
+        xray_credentials = *aws;
+        xray_credentials.service = "xray";
+        if (xray_signer.init(xray_credentials) != tracelet::Status::kOk) return 1;
+        xray_config.signer = xray_signer.request_signer();
+      }
+      xray_connector.configure(tracelet::ExporterConfig{});  // the platform's CA bundle
+      xray_config.connector = xray_connector.connector();
+      xray_config.service_name = options.service_name;
+      if (remote_sampler.init(xray_config) != tracelet::Status::kOk) return 2;  // logged
+      remote_parent_based.root = remote_sampler.sampler();
+      options.sampler = remote_parent_based.sampler();
+      exporter_config.poll_task = remote_sampler.poll_task();
+      remote_sampling = true;
+      std::printf("sensor-node: sampling rules from %s%s\n", xray_config.endpoint, signed_api ? " (signed)" : "");
+    }
+  }
+
   if (tracelet::init(options) != tracelet::Status::kOk) {
     std::fprintf(stderr, "tracelet: init failed\n");
     return 1;
@@ -346,12 +391,26 @@ int main(int argc, char** argv) {
     }
     if (use_console && !use_otlp) tracelet::export_to_console(tracelet::default_tracer());
     if (!use_console && !use_otlp) discard_spans(tracelet::default_tracer());
+    if (remote_sampling && !use_otlp) (void)remote_sampler.poll();  // no exporter thread to do it
     tracelet::port::sleep_ms(cycle_ms);
   }
 
   tracelet::Status flushed = use_otlp ? exporter.shutdown(10000) : tracelet::Status::kOk;
   print_counters(tracelet::default_tracer().counters(), exporter.counters());
   if (rules_file != nullptr) tracelet::demo::print_rule_stats();
+  if (remote_sampling) {
+    const tracelet::XraySamplingStats st = remote_sampler.stats();
+    std::printf("sensor-node: X-Ray sampling: %s, %u rules, %u rules and %u targets calls, %u failed; "
+                "default rule sampled %u of %u\n",
+                st.using_default_rule ? "default rule" : "remote rules", st.rule_count, st.rules_fetches,
+                st.targets_fetches, st.call_failures, st.default_rule_sampled, st.default_rule_matched);
+    for (std::size_t i = 0; i < st.rule_count; ++i) {
+      const tracelet::XrayRuleStats r = remote_sampler.rule_stats(i);
+      std::printf("  rule %.*s: %u matched, %u sampled (%u borrowed), quota %u/s, rate %.3f\n",
+                  static_cast<int>(r.name.size()), r.name.data(), r.matched, r.sampled, r.borrowed, r.quota,
+                  r.fixed_rate);
+    }
+  }
   if (target.url_text != nullptr) {
     std::printf("sensor-node: calls to %s: %u, answered 2xx: %u, failed: %u\n", target.url_text, target.calls,
                 target.answered_2xx, target.failed);

@@ -71,8 +71,9 @@ class Exporter {
   [[nodiscard]] Status init(Tracer& tracer, const ExporterConfig& config,
                             Connector connector) noexcept;
 
-  /// Exports at most one batch if one is due (batch full, schedule delay passed, or a flush
-  /// asked for) and the back-off allows. Returns milliseconds until it wants to run again.
+  /// Runs ExporterConfig::poll_task when one is set, then exports at most one batch if one is
+  /// due (batch full, schedule delay passed, or a flush asked for) and the back-off allows.
+  /// Returns milliseconds until it (or the task) wants to run again.
   /// Blocks: while it exports: connect and TLS handshake up to timeout_ms each, then the
   /// request and answer until timeout_ms after the start (a send already waiting may overrun
   /// by the port's send timeout). Returns at once when nothing is due.
@@ -102,6 +103,7 @@ class Exporter {
  private:
   enum class Outcome : std::uint8_t { kDelivered, kRetry, kDrop };
   static void run_background(void* self) noexcept;
+  std::uint32_t poll_export() noexcept;
   Outcome export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept;
   void schedule_retry(std::uint32_t retry_after_ms) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept

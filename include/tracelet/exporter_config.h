@@ -9,6 +9,15 @@
 
 namespace tracelet {
 
+/// Periodic work that belongs on the exporting thread rather than the recording path, e.g.
+/// fetching remote sampling rules (RemoteSampler::poll_task(), tracelet/xray_sampling.h).
+/// run() is called at the start of every Exporter::poll() (so also by its background thread)
+/// and returns milliseconds until it wants to run again; it may block for its own I/O.
+struct PollTask {
+  void* ctx = nullptr;
+  std::uint32_t (*run)(void* ctx) = nullptr;
+};
+
 /// Settings of the OTLP/HTTP exporter; the same fields OTEL_* variables set (see env_config.h),
 /// for firmware without an environment. Zero means default. Pointers are read at
 /// Exporter::init() and must stay valid while the Exporter lives (they are not copied).
@@ -75,6 +84,9 @@ struct ExporterConfig {
   /// Called on the exporting thread; must not touch the ring. nullptr = nothing.
   void (*on_span_exported)(void* ctx, const std::uint8_t* record, std::size_t len) = nullptr;
   void* on_span_exported_ctx = nullptr;
+  /// Runs on the exporting thread at every poll(); no function = none. Its ctx must outlive
+  /// the Exporter.
+  PollTask poll_task{};
 };
 
 }  // namespace tracelet

@@ -430,6 +430,13 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 
 std::uint32_t Exporter::poll() noexcept {
   if (tracer_ == nullptr) return 1000;
+  if (config_.poll_task.run == nullptr) return poll_export();
+  const std::uint32_t task_wait = config_.poll_task.run(config_.poll_task.ctx);
+  const std::uint32_t export_wait = poll_export();
+  return task_wait < export_wait ? task_wait : export_wait;
+}
+
+std::uint32_t Exporter::poll_export() noexcept {
   const std::uint64_t now = detail::monotonic_ms();
   const std::uint32_t delay = detail::or_default(config_.schedule_delay_ms, kDefaultScheduleDelayMs);
   const std::uint32_t batch_size = detail::or_default(config_.max_export_batch_size, kDefaultBatchSize);
@@ -488,7 +495,7 @@ Status Exporter::flush(std::uint32_t timeout_ms) noexcept {
     if (background_.load()) {
       wait = 5;
     } else {
-      wait = poll();
+      wait = poll_export();  // a flush drains the ring; the poll task waits
       if (wait == 0 || pending_spans() == 0) continue;
     }
     std::uint64_t left = deadline - now;

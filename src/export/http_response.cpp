@@ -191,6 +191,7 @@ HttpResponseParser::Result HttpResponseParser::on_chunk_size_line() noexcept {
 }
 
 void HttpResponseParser::keep_body(const std::uint8_t* p, std::size_t n) noexcept {
+  if (body_sink_ != nullptr && n > 0) body_sink_(body_sink_ctx_, p, n);
   if (body_len_ < kMaxBody) {
     std::size_t room = kMaxBody - static_cast<std::size_t>(body_len_);
     std::memcpy(body_ + body_len_, p, n < room ? n : room);

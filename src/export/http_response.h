@@ -24,6 +24,12 @@ class HttpResponseParser {
   Result feed(const std::uint8_t* data, std::size_t len, std::size_t& consumed) noexcept;
   /// The peer closed the connection: completes a body that runs until close, else kError.
   Result end_of_stream() noexcept;
+  /// Also hands every body byte (de-chunked) to `sink` as it arrives, for answers larger than
+  /// kMaxBody that a caller parses as a stream (the X-Ray sampling API's JSON). Kept by reset().
+  void set_body_sink(void (*sink)(void* ctx, const std::uint8_t* data, std::size_t len), void* ctx) noexcept {
+    body_sink_ = sink;
+    body_sink_ctx_ = ctx;
+  }
 
   int status() const noexcept { return status_; }
   bool connection_close() const noexcept { return connection_close_; }
@@ -64,6 +70,8 @@ class HttpResponseParser {
   std::size_t line_len_ = 0;      // bytes kept in line_ (longer lines are cut, not overflowed)
   std::size_t line_total_ = 0;    // bytes the line really had
   const char* error_ = "";
+  void (*body_sink_)(void* ctx, const std::uint8_t* data, std::size_t len) = nullptr;
+  void* body_sink_ctx_ = nullptr;
   char line_[kMaxLine + 1] = {};
   char retry_after_[64] = {};
   char date_[40] = {};

@@ -6,6 +6,7 @@
 #include "core/text.h"
 #include "sampling/glob.h"
 #include "sampling/ratio.h"
+#include "sampling/rule_match.h"
 
 namespace tracelet {
 
@@ -140,6 +141,10 @@ std::string_view first_attribute(const SamplingParams& p, std::string_view prima
 
 bool is_star(std::string_view pattern) noexcept { return pattern.size() == 1 && pattern[0] == '*'; }
 
+}  // namespace
+
+namespace detail {
+
 bool rule_matches(const SamplingRule& r, const SamplingParams& p) noexcept {
   char scratch[24];
   if (!glob_match(r.span_name, p.name)) return false;
@@ -171,11 +176,12 @@ constexpr std::uint32_t kTakenBits = 14;
 constexpr std::uint32_t kTakenMask = (1u << kTakenBits) - 1;
 constexpr std::uint32_t kSecondMask = (1u << (32 - kTakenBits)) - 1;
 
-// Takes one trace from the rule's reservoir for the second of `now_ns`, if any is left.
-bool take_reservoir(RuleState& s, std::uint32_t per_second, std::uint64_t now_ns) noexcept {
+bool take_reservoir(std::atomic<std::uint32_t>& reservoir, std::uint32_t per_second,
+                    std::uint64_t now_ns) noexcept {
   if (per_second == 0) return false;
+  if (per_second > kTakenMask) per_second = kTakenMask;
   const auto second = static_cast<std::uint32_t>((now_ns / 1000000000u) & kSecondMask);
-  std::uint32_t word = s.reservoir.load(std::memory_order_relaxed);
+  std::uint32_t word = reservoir.load(std::memory_order_relaxed);
   for (;;) {
     const std::uint32_t tag = word >> kTakenBits;
     std::uint32_t taken = word & kTakenMask;
@@ -188,9 +194,13 @@ bool take_reservoir(RuleState& s, std::uint32_t per_second, std::uint64_t now_ns
     }
     if (taken >= per_second) return false;
     const std::uint32_t next = (second << kTakenBits) | (taken + 1);
-    if (s.reservoir.compare_exchange_weak(word, next, std::memory_order_relaxed)) return true;
+    if (reservoir.compare_exchange_weak(word, next, std::memory_order_relaxed)) return true;
   }
 }
+
+}  // namespace detail
+
+namespace {
 
 SamplingDecision rule_fn(void* ctx, const SamplingParams& params) noexcept {
   return static_cast<RuleSampler*>(ctx)->should_sample(params);
@@ -256,9 +266,9 @@ Status RuleSampler::init(const SamplingRule* rules, std::size_t count, RuleState
 SamplingDecision RuleSampler::should_sample(const SamplingParams& params) noexcept {
   for (std::size_t i = 0; i < count_; ++i) {
     RuleState& s = state_[i];
-    if (!s.applies || !rule_matches(*s.rule, params)) continue;
+    if (!s.applies || !detail::rule_matches(*s.rule, params)) continue;
     s.matched.fetch_add(1, std::memory_order_relaxed);
-    if (take_reservoir(s, s.rule->reservoir_per_second, params.now_ns)) {
+    if (detail::take_reservoir(s.reservoir, s.rule->reservoir_per_second, params.now_ns)) {
       s.reservoir_sampled.fetch_add(1, std::memory_order_relaxed);
       return SamplingDecision::kRecordAndSample;
     }

@@ -13,8 +13,11 @@
 // anything else is refused with 403 and the reason, as AWS does, and with the server's Date.
 // A request whose X-Amz-Date is more than 15 minutes from the server's clock (--now, else the
 // real one) is refused as AWS refuses it, so a client without a clock can learn the time.
-// One JSON line per request goes to --log: {status, reason, amz_date, scope, token, encoding,
-// body_bytes, signed_headers}. Listens on 127.0.0.1 only; stops on SIGTERM (exit 0).
+// The X-Ray sampling API's calls are verified the same way: a verified POST /GetSamplingRules
+// gets one rule ("signed-rule", for every service), a verified POST /SamplingTargets gets a
+// ReservoirQuota of 3 for it (JSON answers, as X-Ray sends them).
+// One JSON line per request goes to --log: {status, reason, path, amz_date, scope, token,
+// encoding, body_bytes, signed_headers}. Listens on 127.0.0.1 only; stops on SIGTERM (exit 0).
 const fs = require('fs');
 const https = require('https');
 const zlib = require('zlib');
@@ -141,14 +144,27 @@ const server = https.createServer({
       }
     }
     const status = verdict.ok ? 200 : 403;
+    const path = req.url.split('?')[0];
     fs.appendFileSync(args.log, JSON.stringify({
-      status, reason: verdict.reason, amz_date: req.headers['x-amz-date'] || '', scope: verdict.scope || '',
+      status, reason: verdict.reason, path, amz_date: req.headers['x-amz-date'] || '', scope: verdict.scope || '',
       token: req.headers['x-amz-security-token'] !== undefined, encoding: req.headers['content-encoding'] || 'identity',
       body_bytes: body.length, decoded_bytes: decoded, signed_headers: verdict.signed_list || '',
     }) + '\n');
-    const answer = verdict.ok ? Buffer.alloc(0) : Buffer.from(verdict.reason);
+    let answer = verdict.ok ? Buffer.alloc(0) : Buffer.from(verdict.reason);
+    let type = verdict.ok ? 'application/x-protobuf' : 'text/plain';
+    if (verdict.ok && path === '/GetSamplingRules') {
+      type = 'application/json';
+      answer = Buffer.from(JSON.stringify({ SamplingRuleRecords: [{ SamplingRule: {
+        RuleName: 'signed-rule', ResourceARN: '*', Priority: 1, FixedRate: 0, ReservoirSize: 5, ServiceName: '*',
+        ServiceType: '*', Host: '*', HTTPMethod: '*', URLPath: '*', Version: 1, Attributes: {} } }] }));
+    } else if (verdict.ok && path === '/SamplingTargets') {
+      type = 'application/json';
+      answer = Buffer.from(JSON.stringify({ SamplingTargetDocuments: [{ RuleName: 'signed-rule', FixedRate: 0,
+        ReservoirQuota: 3, ReservoirQuotaTTL: Math.floor(server_now().getTime() / 1000) + 60, Interval: 10 }],
+        LastRuleModification: 0, UnprocessedStatistics: [] }));
+    }
     res.writeHead(status, {
-      'Content-Type': verdict.ok ? 'application/x-protobuf' : 'text/plain',
+      'Content-Type': type,
       'Content-Length': answer.length,
       'Date': server_now().toUTCString(),
     });

@@ -19,6 +19,7 @@
 #include "tracelet/net_connector.h"
 #include "tracelet/sigv4.h"
 #include "tracelet/tracelet.h"
+#include "tracelet/xray_sampling.h"
 
 namespace tracelet {
 namespace {
@@ -124,9 +125,44 @@ class SigV4Official : public ::testing::Test {
       span.set_attribute("seq", static_cast<std::int64_t>(i));
     }
   }
+  // The remote sampler's GetSamplingRules and GetSamplingTargets calls, signed by signer_ with
+  // service "xray", to the same endpoint; checks the official signer's verdicts.
+  void sampling_calls(bool with_token) {
+    ASSERT_EQ(signer_.init(credentials_), Status::kOk) << log_.all();
+    const std::string base = endpoint_.substr(0, endpoint_.find("/v1/traces"));
+    net_.configure(config_);  // the test CA
+    XraySamplingConfig xs;
+    xs.endpoint = base.c_str();
+    xs.connector = net_.connector();
+    xs.signer = signer_.request_signer();
+    xs.service_name = "sigv4-device";
+    xs.log = &test::LogCapture::sink;
+    xs.log_ctx = &log_;
+    RemoteSampler sampler;
+    ASSERT_EQ(sampler.init(xs), Status::kOk) << log_.all();
+    EXPECT_EQ(sampler.poll_at(0), 10000u) << log_.all();
+    EXPECT_EQ(sampler.rule_stats(0).name, "signed-rule") << log_.all();
+    EXPECT_EQ(sampler.poll_at(10000), 10000u) << log_.all();
+    const XraySamplingStats st = sampler.stats();
+    EXPECT_EQ(st.rules_fetches, 1u);
+    EXPECT_EQ(st.targets_fetches, 1u);
+    EXPECT_EQ(st.call_failures, 0u) << log_.all();
+    EXPECT_EQ(sampler.rule_stats(0).quota, 3u);
+    const std::vector<Verdict> v = verdicts();
+    ASSERT_EQ(v.size(), 2u);
+    EXPECT_EQ(v[0].path, "/GetSamplingRules");
+    EXPECT_EQ(v[1].path, "/SamplingTargets");
+    for (const Verdict& one : v) {
+      EXPECT_EQ(one.status, 200) << one.reason;
+      EXPECT_EQ(one.reason, "signature verified");
+      EXPECT_EQ(one.token, with_token);
+      EXPECT_NE(one.scope.find("/us-east-1/xray"), std::string::npos) << one.scope;
+    }
+  }
+
   struct Verdict {
     int status;
-    std::string reason, amz_date, scope, encoding;
+    std::string reason, path, amz_date, scope, encoding;
     bool token;
     double body_bytes, decoded_bytes;
   };
@@ -142,7 +178,7 @@ class SigV4Official : public ::testing::Test {
       test::Json j;
       EXPECT_TRUE(test::Json::parse(line, j)) << line;
       std::printf("official signer: %s\n", line.c_str());
-      out.push_back(Verdict{static_cast<int>(j["status"].number()), j["reason"].text, j["amz_date"].text,
+      out.push_back(Verdict{static_cast<int>(j["status"].number()), j["reason"].text, j["path"].text, j["amz_date"].text,
                             j["scope"].text, j["encoding"].text, j["token"].boolean, j["body_bytes"].number(),
                             j["decoded_bytes"].number()});
     }
@@ -192,6 +228,17 @@ TEST_F(SigV4Official, AcceptsSignedExportsWithASessionToken) {
   EXPECT_EQ(v[0].status, 200) << v[0].reason;
   EXPECT_TRUE(v[0].token);
   EXPECT_EQ(exporter_.counters().spans_exported, 4u);
+}
+
+TEST_F(SigV4Official, SignsTheSamplingApiCallsWithLongTermCredentials) {
+  start_server({});
+  sampling_calls(false);
+}
+
+TEST_F(SigV4Official, SignsTheSamplingApiCallsWithASessionToken) {
+  start_server({"--token", kToken});
+  credentials_.session_token = kToken;
+  sampling_calls(true);
 }
 
 #if defined(TRACELET_AWS_HAVE_GZIP)

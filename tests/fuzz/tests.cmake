@@ -228,3 +228,12 @@ if(TARGET tracelet_aws AND TRACELET_MBEDCRYPTO_LIBRARY)
             ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${TRACELET_MBEDCRYPTO_LIBRARY}
     LIBS tracelet_test_modules tracelet_port_fake LABELS aws SECONDS ${_fuzz_seconds})
 endif()
+
+# Remote sampling: the streaming readers of the X-Ray sampling API's JSON answers.
+if(TARGET tracelet_xray_sampling)
+  tracelet_add_fuzz_target(sampling_answer_fuzz
+    SOURCES ${_src}/xray_sampling/json_stream.cpp ${_src}/xray_sampling/sampling_answer.cpp
+            ${_src}/sampling/rule_sampler.cpp ${_src}/sampling/samplers.cpp ${_src}/core/sampler.cpp
+            ${_src}/core/text.cpp
+    LIBS tracelet_test_modules tracelet_port_fake LABELS sampling SECONDS ${_fuzz_seconds})
+endif()
