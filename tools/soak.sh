@@ -65,14 +65,20 @@ trap cleanup EXIT
 trap 'echo "soak: interrupted"; exit 2' INT TERM
 
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
-between() { echo $(($1 + RANDOM % ($2 - $1 + 1))); }
+# pick A B: sets $picked to a number in A..B. No $(...): a subshell would reseed RANDOM and
+# the schedule would no longer follow the seed.
+pick() { picked=$(($1 + RANDOM % ($2 - $1 + 1))); }
 
 "$receiver" --make-ca "$work/pki" >/dev/null 2>&1 || { echo "soak: tracelet-receiver --make-ca failed" >&2; exit 2; }
 
-port=0
-start_receiver() {  # on the port of the first start, so the producer's endpoint stays valid
-  local attempt
+# A port below Linux's ephemeral range (32768-60999), so that while the receiver is down no
+# other program's outgoing connection or port-0 listener takes it.
+port=
+start_receiver() {  # restarts reuse the first start's port: the producer's endpoint stays valid
+  local attempt first=0
+  [[ -z "$port" ]] && first=1
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
+    if ((first)); then pick 20000 29999; port=$picked; fi
     rm -f "$work/port"
     "$receiver" --certs "$work/pki" --quiet --port "$port" --port-file "$work/port" --jsonl "$jsonl" \
       >>"$work/receiver.log" 2>&1 &
@@ -103,7 +109,7 @@ start_producer() {
     --rate "$rate" --batch "$batch" >>"$work/producer.log" 2>&1 &
   pr_pid=$!
   local waited
-  for waited in $(seq 1 200); do
+  for waited in $(seq 1 600); do  # 30 s: a loaded CI machine
     [[ -e "$work/runs/gen-$generation.ready" ]] && return 0
     kill -0 "$pr_pid" 2>/dev/null || break
     sleep 0.05
@@ -123,9 +129,9 @@ pr_kills=0
 recorded_before=0  # spans the killed runs had completed (their last status)
 start=$(now_ms)
 end=$((start + minutes * 60000))
-next_rx_kill=$((start + $(between 3000 10000)))
+pick 3000 10000; next_rx_kill=$((start + picked))
 rx_back_at=0
-next_pr_kill=$((start + $(between 4000 12000)))
+pick 4000 12000; next_pr_kill=$((start + picked))
 next_report=$((start + 10000))
 while :; do
   now=$(now_ms)
@@ -148,10 +154,10 @@ while :; do
     wait "$rx_pid" 2>/dev/null
     rx_pid=
     rx_kills=$((rx_kills + 1))
-    rx_back_at=$((now + $(between 300 3000)))
+    pick 300 3000; rx_back_at=$((now + picked))
   elif [[ -z "$rx_pid" ]] && ((now >= rx_back_at)); then
     start_receiver || { failures+=("receiver restart failed"); break; }
-    next_rx_kill=$(($(now_ms) + $(between 3000 10000)))
+    pick 3000 10000; next_rx_kill=$(($(now_ms) + picked))
   fi
   if ((now >= next_pr_kill)); then
     kill -KILL "$pr_pid"
@@ -159,10 +165,10 @@ while :; do
     pr_pid=
     pr_kills=$((pr_kills + 1))
     recorded_before=$((recorded_before + $(status_field completed)))
-    sleep "0.$(between 0 9)"  # a restart takes a moment, as after a crash
+    pick 0 9; sleep "0.$picked"  # a restart takes a moment, as after a crash
     generation=$((generation + 1))
     start_producer || { failures+=("producer restart failed"); break; }
-    next_pr_kill=$(($(now_ms) + $(between 4000 12000)))
+    pick 4000 12000; next_pr_kill=$(($(now_ms) + picked))
   fi
   if ((now >= next_report)); then
     lines=0

@@ -6,7 +6,12 @@
 //
 //   tracelet_soak_producer --dir DIR --generation N --ring FILE --ring-bytes BYTES
 //                          --endpoint URL --ca FILE [--threads T] [--rate SPANS_PER_S]
-//                          [--batch N] [--flush-ms MS]
+//                          [--batch N] [--flush-ms MS] [--hold-ms MS]
+//
+// --hold-ms (default 20): the exporting thread waits this long after the collector has
+// acknowledged a batch and before it commits it (ExporterConfig::on_span_exported runs in
+// between). Kills then land in the at-least-once window often enough to see the duplicates
+// it allows, instead of almost always in idle time.
 //
 // Runs until SIGTERM, then stops recording, flushes (up to --flush-ms, default 60000),
 // stores the final counters and exits 0 if the ring is empty, 1 if spans remain.
@@ -47,6 +52,7 @@ struct Args {
   double rate = 1000;  // spans per second, all threads together
   std::uint32_t batch = 128;
   std::uint32_t flush_ms = 60000;
+  std::uint32_t hold_ms = 20;
 };
 
 bool parse(int argc, char** argv, Args& a) {
@@ -63,6 +69,7 @@ bool parse(int argc, char** argv, Args& a) {
     else if (key == "--rate") a.rate = std::strtod(v, nullptr);
     else if (key == "--batch") a.batch = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else if (key == "--flush-ms") a.flush_ms = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
+    else if (key == "--hold-ms") a.hold_ms = static_cast<std::uint32_t>(std::strtoul(v, nullptr, 10));
     else {
       std::fprintf(stderr, "soak producer: unknown option %s\n", key.c_str());
       return false;
@@ -72,7 +79,7 @@ bool parse(int argc, char** argv, Args& a) {
       a.threads == 0 || a.threads > tracelet::soak::kMaxThreads || !(a.rate > 0) || a.batch == 0) {
     std::fprintf(stderr, "usage: tracelet_soak_producer --dir DIR --generation N --ring FILE --ring-bytes BYTES "
                          "--endpoint URL --ca FILE [--threads 1..%u] [--rate SPANS_PER_S] [--batch N] "
-                         "[--flush-ms MS]\n",
+                         "[--flush-ms MS] [--hold-ms MS]\n",
                  tracelet::soak::kMaxThreads);
     return false;
   }
@@ -126,6 +133,19 @@ void copy_exporter_counters(const tracelet::Exporter& exporter, Progress& p) {
   p.retries.store(c.retries);
   p.connects.store(c.connects);
   p.connect_failures.store(c.connect_failures);
+}
+
+// Called for each span of an acknowledged batch, back to back, before the batch is committed:
+// the first span of a batch (the first after a pause) holds the exporting thread --hold-ms.
+struct Hold {
+  std::chrono::milliseconds hold{0};
+  std::chrono::steady_clock::time_point last{};
+};
+void hold_before_commit(void* ctx, const std::uint8_t*, std::size_t) {
+  auto* h = static_cast<Hold*>(ctx);
+  const auto now = std::chrono::steady_clock::now();
+  if (now - h->last > std::chrono::milliseconds(2)) std::this_thread::sleep_for(h->hold);
+  h->last = std::chrono::steady_clock::now();
 }
 
 // One producer thread: `period` between span starts, on an absolute schedule (a thread that
@@ -205,6 +225,12 @@ int main(int argc, char** argv) {
   config.initial_backoff_ms = 100;
   config.max_backoff_ms = 1000;  // the receiver is back within seconds: retry soon
   config.log_level = tracelet::LogLevel::kWarning;
+  static Hold hold;
+  hold.hold = std::chrono::milliseconds(a.hold_ms);
+  if (a.hold_ms > 0) {
+    config.on_span_exported = hold_before_commit;
+    config.on_span_exported_ctx = &hold;
+  }
   static tracelet::NetConnector connector;
   connector.configure(config);
   static tracelet::Exporter exporter;
