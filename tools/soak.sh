@@ -118,7 +118,11 @@ start_producer() {
   return 1
 }
 
-status_field() { sed -nE "s/.*\\b$1=([0-9]+).*/\\1/p" "$work/runs/status" 2>/dev/null; }
+status_field() {  # a number from the producer's status line, 0 if there is none yet
+  local v
+  v=$(sed -nE "s/.*\\b$1=([0-9]+).*/\\1/p" "$work/runs/status" 2>/dev/null)
+  echo "${v:-0}"
+}
 
 start_receiver || exit 2
 start_producer || exit 2
