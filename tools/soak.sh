@@ -12,6 +12,8 @@
 #   and TRACELET_RECEIVER name the programs (what CTest's soak_1min does).
 #   TRACELET_SOAK_RATE    spans per second, all threads (default 1000)
 #   TRACELET_SOAK_THREADS producer threads (default 4)
+#   TRACELET_SOAK_RING_KB ring file size in KiB (default 16384: no drops; a small ring, e.g. 256,
+#                         fills while the receiver is down, so drops are counted and checked)
 #   TRACELET_SOAK_SEED    seed of the kill schedule (default: from the clock; printed)
 #   TRACELET_SOAK_WORK    working directory (default: a new one under /tmp); kept on failure
 #   TRACELET_SOAK_KEEP=1  keep the working directory after a pass too
@@ -27,7 +29,7 @@ rate=${TRACELET_SOAK_RATE:-1000}
 threads=${TRACELET_SOAK_THREADS:-4}
 seed=${TRACELET_SOAK_SEED:-$(( $(date +%s) % 32768 ))}
 batch=128
-ring_bytes=$((16 << 20))  # ~100 k spans: the receiver's longest outage needs ~3 k
+ring_bytes=$((${TRACELET_SOAK_RING_KB:-16384} << 10))  # 16 MiB: ~100 k spans; the longest outage needs ~4 k
 RANDOM=$seed
 
 producer=${TRACELET_SOAK_PRODUCER:-}
@@ -126,7 +128,7 @@ status_field() {  # a number from the producer's status line, 0 if there is none
 
 start_receiver || exit 2
 start_producer || exit 2
-echo "soak: $minutes min, $threads threads at $rate spans/s, batch $batch, seed $seed, receiver on 127.0.0.1:$port, work $work"
+echo "soak: $minutes min, $threads threads at $rate spans/s, batch $batch, ring $((ring_bytes >> 10)) KiB, seed $seed, receiver on 127.0.0.1:$port, work $work"
 
 rx_kills=0
 pr_kills=0

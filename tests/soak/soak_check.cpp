@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
   std::uint64_t dropped_at_reset = 0, adopted = 0, exported_sum = 0, export_failures = 0, connect_failures = 0;
   std::uint64_t killed_runs = 0, threads_at_kills = 0;
   std::vector<std::string> problems;
+  std::vector<std::string> gaps;  // where spans are missing: shown when the drops do not explain them
   auto problem = [&](std::string text) {
     if (problems.size() < 20) problems.push_back(std::move(text));
   };
@@ -244,8 +245,8 @@ int main(int argc, char** argv) {
         }
       }
       undelivered += missing_here;
-      if (missing_here != 0) {
-        problem("run " + std::to_string(g) + " thread " + std::to_string(t) + ": " + std::to_string(missing_here) +
+      if (missing_here != 0 && gaps.size() < 20) {
+        gaps.push_back("run " + std::to_string(g) + " thread " + std::to_string(t) + ": " + std::to_string(missing_here) +
                 " of " + std::to_string(done) + " recorded span(s) not delivered, first soak/" + std::to_string(g) +
                 "/" + std::to_string(t) + "/" + std::to_string(first_missing));
       }
@@ -323,6 +324,9 @@ int main(int argc, char** argv) {
               static_cast<u64>(fin.final_acknowledged.load()), static_cast<u64>(fin.final_pending.load()),
               static_cast<u64>(fin_exported));
   for (const std::string& p : problems) std::printf("  PROBLEM: %s\n", p.c_str());
+  if (lost > 0) {
+    for (const std::string& g : gaps) std::printf("  missing: %s\n", g.c_str());
+  }
   std::printf("totals: recorded=%llu delivered=%llu dropped=%llu lost=%lld duplicates=%llu duplicate_bound=%llu "
               "producer_kills=%llu receiver_kills=%llu result=%s\n",
               static_cast<u64>(recorded), static_cast<u64>(unique), static_cast<u64>(dropped),
