@@ -44,6 +44,7 @@ constexpr std::uint32_t kDefaultBatchSize = 512;
 constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
 constexpr const char* kDefaultEndpoint = "https://localhost:4318/v1/traces";
 constexpr std::string_view kTracesPath = "v1/traces";
+constexpr std::string_view kLogsPath = "v1/logs";
 
 const char* getenv_lookup(void* /*ctx*/, const char* name) noexcept { return std::getenv(name); }
 
@@ -289,6 +290,7 @@ class EnvLoader {
     load_resource_attributes(tracer);
     load_service_name(tracer);
     const bool endpoint_set = load_endpoint(exporter);
+    load_logs_endpoint(exporter);
     load_boolean("TRACELET_ALLOW_PLAIN_HTTP", exporter.allow_plain_http);
     if (endpoint_set && istarts_with(exporter.endpoint, "http://") && !exporter.allow_plain_http) {
       Line line;
@@ -314,7 +316,9 @@ class EnvLoader {
     note_queue_size();
     check_protocol();
     load_compression(exporter);
-    load_traces_exporter();
+    load_exporters("OTEL_TRACES_EXPORTER", "spans", s_.exporters_);
+    load_exporters("OTEL_LOGS_EXPORTER", "log records", s_.logs_exporters_);
+    if (!get("OTEL_LOGS_EXPORTER").empty()) exporter.drop_logs = !s_.logs_exporters_.otlp;
     load_propagators();
     load_aws_sigv4();
     load_span_limits(tracer.limits);
@@ -612,26 +616,52 @@ class EnvLoader {
     static constexpr const char* kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
     const std::string_view generic = get(kGeneric);
     const std::string_view traces = get(kTraces);
-    if (!traces.empty() && apply_endpoint(kTraces, traces, false, !generic.empty(), exporter)) {
+    if (!traces.empty() && apply_endpoint(kTraces, traces, false, !generic.empty(), exporter.endpoint,
+                                          kTracesPath, kDefaultEndpoint)) {
       return true;
     }
-    return !generic.empty() && apply_endpoint(kGeneric, generic, true, false, exporter);
+    if (generic.empty()) return false;
+    generic_endpoint_refused_ =
+        !apply_endpoint(kGeneric, generic, true, false, exporter.endpoint, kTracesPath, kDefaultEndpoint);
+    return !generic_endpoint_refused_;
   }
 
+  // The logs endpoint: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as-is, else OTEL_EXPORTER_OTLP_ENDPOINT
+  // + "/v1/logs"; neither = exporter.logs_endpoint stays (nullptr: the exporter takes the
+  // traces endpoint's collector).
+  void load_logs_endpoint(ExporterConfig& exporter) noexcept {
+    static constexpr const char* kLogs = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+    static constexpr const char* kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    static constexpr const char* kDefaultLogs = "the traces endpoint's collector, path /v1/logs";
+    const std::string_view generic = get(kGeneric);
+    const std::string_view logs = get(kLogs);
+    if (!logs.empty() && apply_endpoint(kLogs, logs, false, !generic.empty(), exporter.logs_endpoint,
+                                        kLogsPath, kDefaultLogs)) {
+      return;
+    }
+    // A generic endpoint the traces signal already refused was reported once, there.
+    if (!generic.empty() && !generic_endpoint_refused_) {
+      (void)apply_endpoint(kGeneric, generic, true, false, exporter.logs_endpoint, kLogsPath, kDefaultLogs);
+    }
+  }
+
+  bool generic_endpoint_refused_ = false;  // OTEL_EXPORTER_OTLP_ENDPOINT failed for traces
+
   bool apply_endpoint(const char* name, std::string_view url, bool append_traces_path,
-                      bool fallback_set, ExporterConfig& exporter) noexcept {
+                      bool fallback_set, const char*& endpoint, std::string_view signal_path,
+                      const char* default_text) noexcept {
     UrlInfo info;
     const char* why = check_url(url, info);
     if (why == nullptr && append_traces_path && info.has_query) {
-      why = "has a ?query, which cannot be combined with the v1/traces path appended to it";
+      why = "has a ?query, which cannot be combined with the signal path (v1/traces, v1/logs) appended to it";
     }
     auto describe_kept = [&](Line& line) {
       if (fallback_set) {
         line.text("using OTEL_EXPORTER_OTLP_ENDPOINT instead");
-      } else if (exporter.endpoint != nullptr) {
-        line.text("keeping ").quoted(exporter.endpoint);
+      } else if (endpoint != nullptr) {
+        line.text("keeping ").quoted(endpoint);
       } else {
-        line.text("keeping the default (").text(kDefaultEndpoint).text(")");
+        line.text("keeping the default (").text(default_text).text(")");
       }
     };
     if (why != nullptr) {
@@ -655,14 +685,14 @@ class EnvLoader {
       insert_slash = info.path_start == url.size() || url[info.path_start] == '?';
     }
     const std::size_t needed = info.scheme_len + base.size() + (insert_slash ? 1 : 0) +
-                               (append_traces_path ? 1 + kTracesPath.size() : 0) + 1;
+                               (append_traces_path ? 1 + signal_path.size() : 0) + 1;
     if (needed > text_left()) {
       Line line;
       line.text("keeping ");
-      if (exporter.endpoint != nullptr) {
-        line.quoted(exporter.endpoint);
+      if (endpoint != nullptr) {
+        line.quoted(endpoint);
       } else {
-        line.text(kDefaultEndpoint);
+        line.text(default_text);
       }
       too_long(name, needed, line.c_str());
       return false;
@@ -679,8 +709,8 @@ class EnvLoader {
     n += tail.size();
     if (append_traces_path) {
       out[n++] = '/';
-      std::memcpy(out + n, kTracesPath.data(), kTracesPath.size());
-      n += kTracesPath.size();
+      std::memcpy(out + n, signal_path.data(), signal_path.size());
+      n += signal_path.size();
     }
     out[n++] = '\0';
     // The exporter's own parser has the last word (its host and path fields have fixed sizes):
@@ -696,7 +726,7 @@ class EnvLoader {
       return false;
     }
     s_.text_used_ += n;
-    exporter.endpoint = out;
+    endpoint = out;
     return true;
   }
 
@@ -1027,8 +1057,8 @@ class EnvLoader {
     }
   }
 
-  void load_traces_exporter() noexcept {
-    static constexpr const char* kName = "OTEL_TRACES_EXPORTER";
+  // OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: otlp, console, none.
+  void load_exporters(const char* kName, const char* records, TracesExporters& out) noexcept {
     const std::string_view raw = get(kName);
     if (raw.empty()) return;
     TracesExporters chosen{false, false};
@@ -1050,7 +1080,7 @@ class EnvLoader {
         Line line;
         line.text(kName).text(": ").quoted(member);
         if (iequals(member, "zipkin") || iequals(member, "jaeger") || iequals(member, "prometheus")) {
-          line.text(" is not supported: tracelet exports OTLP (otlp) or prints spans (console)");
+          line.text(" is not supported: tracelet exports OTLP (otlp) or prints ").text(records).text(" (console)");
         } else {
           line.text(" is not a known exporter (otlp, console, none)");
         }
@@ -1069,7 +1099,7 @@ class EnvLoader {
       report(LogLevel::kWarning, line);
       chosen.otlp = true;
     }
-    s_.exporters_ = chosen;
+    out = chosen;
   }
 
   void load_propagators() noexcept {
@@ -1288,7 +1318,7 @@ class EnvLoader {
       "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
       "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
       "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
-      "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+      "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "OTEL_LOGS_EXPORTER", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
   };
 
   // Known OTEL_* names tracelet does not read, and why; a name ending in '_' is a prefix.
@@ -1297,16 +1327,17 @@ class EnvLoader {
     LogLevel level;
     const char* why;
   };
-  static constexpr const char* kOtherSignal = "it configures metrics or logs; tracelet records traces only";
+  static constexpr const char* kOtherSignal = "it configures metrics or the logs SDK; tracelet records traces and log records";
   static constexpr const char* kOtherSdk = "it configures another language's SDK or agent";
   static constexpr UnreadName kUnreadNames[] = {
       {"OTEL_METRICS_EXPORTER", LogLevel::kInfo, kOtherSignal},
-      {"OTEL_LOGS_EXPORTER", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRIC_EXPORT_INTERVAL", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRIC_EXPORT_TIMEOUT", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRICS_EXEMPLAR_FILTER", LogLevel::kInfo, kOtherSignal},
       {"OTEL_EXPORTER_OTLP_METRICS_", LogLevel::kInfo, kOtherSignal},
-      {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo,
+       "log records share the OTEL_EXPORTER_OTLP_* settings of traces; of the LOGS_ ones only "
+       "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is read"},
       {"OTEL_EXPORTER_PROMETHEUS_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_BLRP_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_LOGRECORD_", LogLevel::kInfo, kOtherSignal},

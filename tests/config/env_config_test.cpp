@@ -850,5 +850,54 @@ TEST_F(EnvConfigTest, UnknownSamplerFallsBackToTheSpecDefault) {
   EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kParentBasedAlwaysOn);
 }
 
+// ---- the logs signal: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, OTEL_LOGS_EXPORTER ----
+
+TEST_F(EnvConfigTest, LogsEndpointIsUsedAsIsAndTheGenericOneGetsV1Logs) {
+  set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318/");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_STREQ(exporter.endpoint, "https://collector:4318/v1/traces");
+  EXPECT_STREQ(exporter.logs_endpoint, "https://collector:4318/v1/logs");
+
+  exporter = ExporterConfig{};
+  set("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "https://logs.example:443/custom/logs");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_STREQ(exporter.logs_endpoint, "https://logs.example:443/custom/logs");
+  EXPECT_STREQ(exporter.endpoint, "https://collector:4318/v1/traces");
+}
+
+TEST_F(EnvConfigTest, NoEndpointVariablesLeaveTheLogsEndpointToTheExporter) {
+  EXPECT_EQ(load(), 0u);
+  EXPECT_EQ(exporter.logs_endpoint, nullptr);
+}
+
+TEST_F(EnvConfigTest, InvalidLogsEndpointFallsBackToTheGenericOne) {
+  set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+  set("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "ftp://nope");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_STREQ(exporter.logs_endpoint, "https://collector:4318/v1/logs");
+  EXPECT_TRUE(logs.contains("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")) << logs.all();
+}
+
+TEST_F(EnvConfigTest, LogsExporterNoneOrConsoleDropsLogsAndOtlpKeepsThem) {
+  set("OTEL_LOGS_EXPORTER", "none");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_TRUE(exporter.drop_logs);
+  EXPECT_FALSE(storage->logs_exporters().otlp);
+
+  exporter = ExporterConfig{};
+  set("OTEL_LOGS_EXPORTER", "console");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_TRUE(exporter.drop_logs);
+  EXPECT_TRUE(storage->logs_exporters().console);
+
+  exporter = ExporterConfig{};
+  set("OTEL_LOGS_EXPORTER", "otlp,console");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_FALSE(exporter.drop_logs);
+  EXPECT_TRUE(storage->logs_exporters().otlp);
+  EXPECT_TRUE(storage->logs_exporters().console);
+  EXPECT_FALSE(logs.contains("is not a variable tracelet knows")) << logs.all();
+}
+
 }  // namespace
 }  // namespace tracelet
