@@ -20,6 +20,7 @@
 #include "support/json_lite.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "tracelet/log_record.h"
 #include "tracelet/serial_exporter.h"
 #include "tracelet/serial_frame.h"
 #include "tracelet/tracelet.h"
@@ -242,6 +243,42 @@ TEST_F(BridgeProgram, NoiseAndACutFrameCostNothing) {
     EXPECT_NE(log.find("frame seq=" + std::to_string(seq) + " bytes="), std::string::npos) << seq;
   }
   expect_exactly_once(received(), device.span_ids);
+  EXPECT_EQ(receiver_.stop(), 0);
+}
+
+TEST_F(BridgeProgram, LogRecordsCrossTheLinkAndArePrintedUnderTheirSpan) {
+  Device device;
+  std::string span_id;
+  {
+    auto span = device.tracer.start_span("work");
+    span.set_attribute("i", 0);
+    for (std::uint8_t b : span.context().span_id.bytes) {
+      static const char kDigits[] = "0123456789abcdef";
+      span_id += kDigits[b >> 4];
+      span_id += kDigits[b & 15];
+    }
+    log(device.tracer, Severity::kWarn, "sent over the serial link", {});
+    logf(device.tracer, Severity::kInfo, "reading %d", 42);
+  }
+  device.send_frame();  // one batch: a traces frame, then a logs frame
+  EXPECT_EQ(device.exporter.counters().frames_sent, 2u);
+  EXPECT_EQ(device.exporter.counters().logs_sent, 2u);
+  write_file(dir_.file("link.bin"), device.link.bytes);
+  std::string error;
+  ASSERT_TRUE(receiver_.start(dir_.path(), {"--certs", dir_.file("pki")}, error)) << error;
+  std::string log_text;
+  EXPECT_EQ(run_bridge(bridge_args(dir_.file("link.bin")), log_text), 0) << log_text;
+  EXPECT_NE(log_text.find("frame seq=1 bytes="), std::string::npos) << log_text;
+  EXPECT_NE(log_text.find(": log records forwarded, HTTP 200"), std::string::npos) << log_text;
+  ASSERT_TRUE(receiver_.wait_for_log("POST /v1/logs")) << receiver_.log();
+  const std::string printed = receiver_.trees();
+  const std::size_t at = printed.find("    span " + span_id + " \"work\"\n");
+  ASSERT_NE(at, std::string::npos) << printed;
+  EXPECT_NE(printed.find(" WARN(13) \"sent over the serial link\"\n", at), std::string::npos) << printed;
+  EXPECT_NE(printed.find(" INFO(9) \"reading 42\"\n", at), std::string::npos) << printed;
+  int logs = 0;
+  for (const std::string& line : receiver_.jsonl_lines()) logs += line.find("\"signal\":\"log\"") != std::string::npos;
+  EXPECT_EQ(logs, 2);
   EXPECT_EQ(receiver_.stop(), 0);
 }
 

@@ -1,5 +1,6 @@
 #include "forwarder.h"
 
+#include <cstring>
 #include <ctime>
 
 #include "tracelet/otlp_post.h"
@@ -25,6 +26,15 @@ bool Forwarder::init(const ForwarderConfig& config, std::string& error) {
             " is plain http: spans would travel unencrypted. Use https:// or --allow-plain-http";
     return false;
   }
+  logs_url_ = url_;
+  {
+    static constexpr char kTraces[] = "/v1/traces";
+    const std::size_t len = std::strlen(logs_url_.path);
+    const std::size_t keep = len >= sizeof kTraces - 1 && std::strcmp(logs_url_.path + len - (sizeof kTraces - 1), kTraces) == 0
+                                 ? len - (sizeof kTraces - 1)
+                                 : 0;
+    std::memcpy(logs_url_.path + keep, "/v1/logs", sizeof "/v1/logs");
+  }
   header_views_.clear();
   for (const auto& h : config_.headers) {
     if (h.first.find_first_of(":\r\n \t") != std::string::npos ||
@@ -47,7 +57,7 @@ void Forwarder::close() {
   connected_ = false;
 }
 
-Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
+Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len, bool logs) {
   Outcome outcome;
   const std::uint64_t start = monotonic_ms();
   if (!connected_) {
@@ -74,7 +84,7 @@ Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
   options.timeout_ms = spent < config_.timeout_ms ? static_cast<std::uint32_t>(config_.timeout_ms - spent) : 1;
   options.now_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
   OtlpPostResult result;
-  const Status s = otlp_post(transport_, url_, options, body, len, result);
+  const Status s = otlp_post(transport_, logs ? logs_url_ : url_, options, body, len, result);
   if (result.close_connection) close();
   if (s != Status::kOk) {
     outcome.detail = result.sent ? std::string("no valid answer within ") + std::to_string(config_.timeout_ms) +

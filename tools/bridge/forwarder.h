@@ -41,8 +41,10 @@ class Forwarder {
 
   /// Validates the endpoint. Returns false with `error` set.
   bool init(const ForwarderConfig& config, std::string& error);
-  /// One attempt: connect if needed, send, read the answer (all within timeout_ms).
-  Outcome post(const std::uint8_t* body, std::size_t len);
+  /// One attempt: connect if needed, send, read the answer (all within timeout_ms). `logs`:
+  /// the body is an ExportLogsServiceRequest, posted to the same collector with the
+  /// endpoint's final "/v1/traces" replaced by "/v1/logs" (else to "/v1/logs").
+  Outcome post(const std::uint8_t* body, std::size_t len, bool logs = false);
   void close();
   const char* endpoint() const { return config_.endpoint.c_str(); }
 
@@ -51,6 +53,7 @@ class Forwarder {
   std::vector<HttpHeader> header_views_;  // config_.headers as the exporter's header type
   ExporterConfig net_config_{};
   Endpoint url_{};
+  Endpoint logs_url_{};  // url_ with the logs path
   NetConnector connector_;
   bool connected_ = false;
   Transport transport_{};
