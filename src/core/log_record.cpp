@@ -12,12 +12,6 @@
 
 namespace tracelet {
 
-const char* severity_text(Severity severity) noexcept {
-  static const char* const kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
-  const unsigned n = static_cast<unsigned>(severity);
-  return n >= 1 && n <= 24 ? kNames[(n - 1) / 4] : "";
-}
-
 #if TRACELET_ENABLED
 
 void log(Tracer& tracer, Severity severity, std::string_view body, const Attribute* attributes,
