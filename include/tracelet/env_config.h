@@ -104,6 +104,7 @@ class EnvSettings {
   char text_[TRACELET_ENV_TEXT_BYTES] = {};
   std::size_t text_used_ = 0;
   HttpHeader headers_[TRACELET_ENV_MAX_HEADERS] = {};
+  HttpHeader logs_headers_[TRACELET_ENV_MAX_HEADERS] = {};
   std::array<Attribute, TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES> resource_ =
       detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());  TracesExporters exporters_{};
   TracesExporters logs_exporters_{};
@@ -142,6 +143,10 @@ class EnvSettings {
 ///   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS     -> exporter.headers: name=value,... names are
 ///        HTTP tokens, values percent-decoded; a member with a bad name, a ';', a bad escape
 ///        or a control character (CR/LF: header injection) is logged and dropped alone.
+///   OTEL_EXPORTER_OTLP_LOGS_HEADERS         -> exporter.logs_headers, the same syntax: the headers
+///        of log records' requests (e.g. x-aws-log-group=...,x-aws-log-stream=... for CloudWatch
+///        Logs). Unset: log records share the traces' headers, unless
+///        OTEL_EXPORTER_OTLP_TRACES_HEADERS is set, in which case they get the generic ones.
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE -> exporter.ca_file (a path, copied as-is)
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE -> exporter.client_cert_file (a path)
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY  -> exporter.client_key_file (a path; the file's

@@ -39,6 +39,11 @@ struct ExporterConfig {
   bool allow_plain_http = false;
   const HttpHeader* headers = nullptr;  // OTEL_EXPORTER_OTLP_HEADERS, percent-decoded
   std::size_t header_count = 0;
+  /// Headers of log records' requests instead of `headers` (OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+  /// e.g. CloudWatch Logs' x-aws-log-group and x-aws-log-stream). nullptr = `headers`; a
+  /// non-null pointer with logs_header_count 0 = none.
+  const HttpHeader* logs_headers = nullptr;
+  std::size_t logs_header_count = 0;
   /// Trusted CA for https: PEM file (OTEL_EXPORTER_OTLP_CERTIFICATE) or bytes in memory
   /// (firmware: a CA in flash; PEM including its NUL, or DER). Neither = the platform bundle.
   const char* ca_file = nullptr;

@@ -736,23 +736,44 @@ class EnvLoader {
     // The spec makes Headers one option that the signal-specific variable overrides, so
     // OTEL_EXPORTER_OTLP_TRACES_HEADERS replaces OTEL_EXPORTER_OTLP_HEADERS as a whole (as the
     // Go, Java and Python SDKs do), rather than merging per key: a header meant for another
-    // backend (an API key) must not leak to the traces endpoint.
+    // backend (an API key) must not leak to the traces endpoint. The same for log records'
+    // requests with OTEL_EXPORTER_OTLP_LOGS_HEADERS.
+    const bool traces_own = !get("OTEL_EXPORTER_OTLP_TRACES_HEADERS").empty();
     const char* name = nullptr;
-    const std::string_view value =
-        get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
-    if (value.empty()) return;
-    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_HEADERS;
+    std::string_view value = get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
+    if (!value.empty()) {
+      (void)load_header_list(name, value, exporter.headers, exporter.header_count, s_.headers_,
+                             exporter.headers, exporter.header_count);
+    }
+    // Log records get a list of their own only when it differs: their own variable, or the
+    // generic one when the traces' variable replaced it (possibly no headers at all).
+    value = get_either("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
+    if (!get("OTEL_EXPORTER_OTLP_LOGS_HEADERS").empty() || traces_own) {
+      const HttpHeader* existing = exporter.logs_headers;
+      std::size_t existing_count = existing != nullptr ? exporter.logs_header_count : 0;
+      if (existing == nullptr) existing = s_.logs_headers_;  // empty: nothing to copy
+      if (!load_header_list(name != nullptr ? name : "OTEL_EXPORTER_OTLP_LOGS_HEADERS", value, existing,
+                            existing_count, s_.logs_headers_, exporter.logs_headers, exporter.logs_header_count)) {
+        return;
+      }
+    }
+  }
 
-    const HttpHeader* existing = exporter.headers;
-    const std::size_t existing_count = existing != nullptr ? exporter.header_count : 0;
+  // Parses `value` (name=value,...) of the variable `name` into `out`, after the `existing`
+  // headers set in code (copied first unless they are `out` already; a later equal name
+  // replaces an earlier one). Sets `headers`/`count` to the result; false if nothing was set.
+  bool load_header_list(const char* name, std::string_view value, const HttpHeader* existing,
+                        std::size_t existing_count, HttpHeader* out, const HttpHeader*& headers,
+                        std::size_t& header_count) noexcept {
+    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_HEADERS;
+    if (existing == nullptr) existing_count = 0;
     if (existing_count > kCapacity) {
       Line line;
       line.text(name).text(" is ignored: ExporterConfig already holds ").number(existing_count)
           .text(" headers, more than TRACELET_ENV_MAX_HEADERS (").number(kCapacity).text(")");
       report(LogLevel::kError, line);
-      return;
+      return false;
     }
-    HttpHeader* out = s_.headers_;
     if (existing != out) {
       for (std::size_t j = 0; j < existing_count; ++j) out[j] = existing[j];
     }
@@ -837,8 +858,9 @@ class EnvLoader {
       out[j] = HttpHeader{name_out, value_out};  // a repeated name: the later value wins
       if (j == count) ++count;
     }
-    exporter.headers = out;
-    exporter.header_count = count;
+    headers = out;
+    header_count = count;
+    return true;
   }
 
   // ---- certificate, queue size, protocol, compression ----
@@ -1305,7 +1327,7 @@ class EnvLoader {
   static constexpr const char* kReadNames[] = {
       "OTEL_SDK_DISABLED", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME", "OTEL_LOG_LEVEL",
       "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
       "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
       "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
       "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",

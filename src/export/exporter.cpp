@@ -183,6 +183,13 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
       return Status::kInvalidArgument;
     }
   }
+  for (std::size_t i = 0; config.logs_headers != nullptr && i < config.logs_header_count; ++i) {
+    if (!otlp::is_valid_header(config.logs_headers[i])) {
+      logf(LogLevel::kError, "exporter: logs header %lu is malformed (empty, or contains CR/LF/':')",
+           static_cast<unsigned long>(i));
+      return Status::kInvalidArgument;
+    }
+  }
   compressor_ = Compressor{};
   if (config.compression == Compression::kGzip) {
     if (config.compressor.begin != nullptr && config.compressor.write != nullptr &&
@@ -288,6 +295,9 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
   const Target& target = signal == Signal::kLogs ? logs_ : traces_;
   const char* const what = signal == Signal::kLogs ? "log records" : "spans";
   const bool logs = signal == Signal::kLogs;
+  const bool own_headers = logs && config_.logs_headers != nullptr;
+  const HttpHeader* const headers = own_headers ? config_.logs_headers : config_.headers;
+  const std::size_t header_count = own_headers ? config_.logs_header_count : config_.header_count;
   const bool compress = compressor_.write != nullptr;
   otlp::RequestPlan plan;  // also for chunked bodies: the encoder writes from the plan
   plan.span_sizes = span_sizes_;
@@ -356,6 +366,7 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
     char host_text[280];
     otlp::format_host_header(target.host, target.port, target.tls, host_text, sizeof host_text);
     SignedRequest request;
+    request.signal = logs ? SignedSignal::kLogs : SignedSignal::kTraces;
     request.host = host_text;
     request.target = target.path;
     request.content_type = otlp::kContentType;
@@ -369,7 +380,7 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
     std::size_t encoded = 0;
     ok = signature_count != 0 &&
          otlp::write_post_head(writer, target.host, target.port, target.tls, target.path, "tracelet/" TRACELET_VERSION_STRING,
-                               static_cast<std::size_t>(hashed.bytes), config_.headers, config_.header_count,
+                               static_cast<std::size_t>(hashed.bytes), headers, header_count,
                                compress ? compressor_.content_encoding : nullptr, signature, signature_count) &&
          produce_body(source, plan, deflate, &send_out, &sent, encoded) && writer.flush();
     if (ok && sent.bytes != hashed.bytes) {
@@ -385,8 +396,7 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
     pb_ostream_t body = {&compress_write, &chunked, SIZE_MAX, 0, nullptr};
     ok = otlp::write_post_head_chunked(writer, target.host, target.port, target.tls, target.path,
                                        "tracelet/" TRACELET_VERSION_STRING,
-                                       compressor_.content_encoding, config_.headers,
-                                       config_.header_count) &&
+                                       compressor_.content_encoding, headers, header_count) &&
          compressor_.begin(compressor_.ctx) && otlp::encode_request(source, plan, &body) &&
          compressor_.write(compressor_.ctx, nullptr, 0, true, &write_chunk, &chunked) &&
          writer.write_text("0\r\n\r\n") && writer.flush();
@@ -394,7 +404,7 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
     sent_bytes = chunked.compressed;
   } else {
     ok = otlp::write_post_head(writer, target.host, target.port, target.tls, target.path, "tracelet/" TRACELET_VERSION_STRING,
-                               body_size, config_.headers, config_.header_count);
+                               body_size, headers, header_count);
     pb_ostream_t body = writer.stream();
     ok = ok && otlp::encode_request(source, plan, &body) && writer.flush();
   }

@@ -47,6 +47,12 @@ class EnvConfigTest : public ::testing::Test {
     }
     return "<missing>";
   }
+  std::string logs_header_value(const std::string& name) const {
+    for (std::size_t i = 0; exporter.logs_headers != nullptr && i < exporter.logs_header_count; ++i) {
+      if (name == exporter.logs_headers[i].name) return exporter.logs_headers[i].value;
+    }
+    return "<missing>";
+  }
   std::string attribute(std::string_view key) const {
     for (std::size_t i = 0; i < tracer.resource_attribute_count; ++i) {
       const Attribute& a = tracer.resource_attributes[i];
@@ -463,6 +469,39 @@ TEST_F(EnvConfigTest, TracesHeadersReplaceGenericHeaders) {
   ASSERT_EQ(exporter.header_count, 1u);
   EXPECT_EQ(header_value("x-shared"), "traces");
   EXPECT_EQ(header_value("x-generic"), "<missing>");
+}
+
+// Log records' requests: their own variable (CloudWatch Logs' group and stream), else the
+// traces' list, or the generic one when the traces' variable replaced it.
+TEST_F(EnvConfigTest, LogsHeadersAreTheirOwnOrTheGenericOnes) {
+  set("OTEL_EXPORTER_OTLP_HEADERS", "x-generic=1");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_EQ(exporter.logs_headers, nullptr) << "one list for both signals";
+
+  set("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-aws-log-group=devices,x-aws-log-stream=pump-7");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  ASSERT_NE(exporter.logs_headers, nullptr);
+  EXPECT_EQ(exporter.logs_header_count, 2u);
+  EXPECT_EQ(logs_header_value("x-aws-log-group"), "devices");
+  EXPECT_EQ(logs_header_value("x-aws-log-stream"), "pump-7");
+  EXPECT_EQ(logs_header_value("x-generic"), "<missing>");
+  EXPECT_EQ(header_value("x-generic"), "1");
+  EXPECT_EQ(header_value("x-aws-log-group"), "<missing>") << "not sent with spans";
+
+  set("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "");
+  set("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=2");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_EQ(header_value("x-traces"), "2");
+  EXPECT_EQ(logs_header_value("x-generic"), "1");
+  EXPECT_EQ(logs_header_value("x-traces"), "<missing>");
+
+  set("OTEL_EXPORTER_OTLP_HEADERS", "");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  ASSERT_NE(exporter.logs_headers, nullptr);
+  EXPECT_EQ(exporter.logs_header_count, 0u) << "the traces' headers are not the logs'";
 }
 
 TEST_F(EnvConfigTest, HeadersMergeWithCodeSetOnesCaseInsensitively) {
