@@ -8,6 +8,7 @@
 #include "tracelet/endpoint.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/net_connector.h"
+#include "tracelet/sigv4.h"
 #include "tracelet/transport.h"
 
 namespace tracelet::bridge {
@@ -18,6 +19,8 @@ struct ForwarderConfig {
   std::string ca_file;          // empty = the platform bundle
   std::string tls_server_name;  // empty = the endpoint's host
   std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> logs_headers;  // log-record requests only
+  const SigV4Credentials* aws = nullptr;  // sign every request (AWS SigV4); nullptr = unsigned
   bool allow_plain_http = false;
   std::uint32_t timeout_ms = 10000;
 };
@@ -51,6 +54,9 @@ class Forwarder {
  private:
   ForwarderConfig config_;
   std::vector<HttpHeader> header_views_;  // config_.headers as the exporter's header type
+  std::vector<HttpHeader> logs_header_views_;  // config_.headers + config_.logs_headers
+  SigV4Signer signer_;
+  RequestSigner request_signer_{};  // functions set when config_.aws is
   ExporterConfig net_config_{};
   Endpoint url_{};
   Endpoint logs_url_{};  // url_ with the logs path
