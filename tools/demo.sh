@@ -6,7 +6,9 @@
 # the demo ships to that back end instead and no local receiver is started. With
 # TRACELET_AWS_SIGV4=xray plus AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY (AWS_SESSION_TOKEN) and
 # AWS_REGION, it ships straight to AWS X-Ray, SigV4-signed: to
-# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set. With
+# https://xray.$AWS_REGION.amazonaws.com/v1/traces unless an endpoint is set, and its log records
+# to CloudWatch Logs (https://logs.$AWS_REGION.amazonaws.com/v1/logs, log group and stream from
+# OTEL_EXPORTER_OTLP_LOGS_HEADERS, default tracelet-demo / the host name). With
 # TRACELET_AWS_SIGV4=xray but no AWS_ACCESS_KEY_ID, the whole signed path runs offline: the
 # local receiver plays X-Ray (--aws-sigv4) with AWS's documented example key.
 # The receiver stores the spans in SQLite (build/demo/spans.db); the demo ends with the URL of
@@ -37,6 +39,7 @@ if [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${AWS_ACCESS_KEY_ID:-}" ]]; the
   export AWS_ACCESS_KEY_ID=AKIDEXAMPLE AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY
   export AWS_REGION=${AWS_REGION:-us-east-1}
   unset AWS_SESSION_TOKEN
+  export OTEL_EXPORTER_OTLP_LOGS_HEADERS=${OTEL_EXPORTER_OTLP_LOGS_HEADERS:-x-aws-log-group=tracelet-demo,x-aws-log-stream=$(hostname)}
 elif [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   region=${AWS_REGION:-${AWS_DEFAULT_REGION:-}}
   if [[ -z "$region" ]]; then
@@ -44,6 +47,8 @@ elif [[ "${TRACELET_AWS_SIGV4:-}" == "xray" && -z "${OTEL_EXPORTER_OTLP_ENDPOINT
     exit 2
   fi
   export OTEL_EXPORTER_OTLP_TRACES_ENDPOINT="https://xray.$region.amazonaws.com/v1/traces"
+  export OTEL_EXPORTER_OTLP_LOGS_ENDPOINT=${OTEL_EXPORTER_OTLP_LOGS_ENDPOINT:-https://logs.$region.amazonaws.com/v1/logs}
+  export OTEL_EXPORTER_OTLP_LOGS_HEADERS=${OTEL_EXPORTER_OTLP_LOGS_HEADERS:-x-aws-log-group=tracelet-demo,x-aws-log-stream=$(hostname)}
 fi
 if [[ -n "${OTEL_EXPORTER_OTLP_ENDPOINT:-}${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-}" ]]; then
   echo "== shipping to ${OTEL_EXPORTER_OTLP_TRACES_ENDPOINT:-$OTEL_EXPORTER_OTLP_ENDPOINT} for $seconds s"

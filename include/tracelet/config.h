@@ -74,11 +74,24 @@
 #define TRACELET_RING_LANE_MIN_BYTES 16384  // a ring is split only into lanes at least this large
 #endif
 
+#ifndef TRACELET_MAX_LOG_BODY_BYTES
+#define TRACELET_MAX_LOG_BODY_BYTES 200  // body of a log record (tracelet::log); longer ones are cut at a UTF-8 boundary
+#endif
+
+#ifndef TRACELET_LOG_RECORD_BYTES
+#define TRACELET_LOG_RECORD_BYTES 512  // bytes on the caller's stack for one log record's body and attributes; attributes that do not fit are dropped and counted
+#endif
+
 static_assert(TRACELET_RING_LANES >= 1 && TRACELET_RING_LANES <= 64, "TRACELET_RING_LANES: 1..64.");
 static_assert(TRACELET_RING_LINE_BYTES >= 32 && TRACELET_RING_LINE_BYTES % 8 == 0,
               "TRACELET_RING_LINE_BYTES: a multiple of 8, at least 32.");
 static_assert(TRACELET_EXPORT_SIZE_CACHE <= 65535,
               "TRACELET_EXPORT_SIZE_CACHE: 0..65535 spans (0 = size every span twice, no RAM).");
+static_assert(TRACELET_MAX_LOG_BODY_BYTES >= 8 && TRACELET_MAX_LOG_BODY_BYTES <= 255,
+              "TRACELET_MAX_LOG_BODY_BYTES: the body length is stored in one byte; pick 8..255.");
+static_assert(TRACELET_LOG_RECORD_BYTES >= TRACELET_MAX_LOG_BODY_BYTES + 1 &&
+                  TRACELET_LOG_RECORD_BYTES <= 16384,
+              "TRACELET_LOG_RECORD_BYTES must hold the body (TRACELET_MAX_LOG_BODY_BYTES + 1) and at most 16384.");
 static_assert(TRACELET_ENABLED == 0 || TRACELET_ENABLED == 1, "TRACELET_ENABLED must be 0 or 1.");
 static_assert(TRACELET_MAX_ATTRIBUTES >= 1 && TRACELET_MAX_ATTRIBUTES <= 255,
               "TRACELET_MAX_ATTRIBUTES is stored in one byte: pick 1..255.");

@@ -87,6 +87,10 @@ class EnvSettings {
   const SamplerConfig& sampler_config() const noexcept { return sampler_.config(); }
   /// What OTEL_TRACES_EXPORTER selected (the default, otlp, if unset or nothing usable).
   const TracesExporters& traces_exporters() const noexcept { return exporters_; }
+  /// What OTEL_LOGS_EXPORTER selected for log records (tracelet::log), in the same shape:
+  /// otlp = sent to the logs endpoint (else ExporterConfig::drop_logs is set), console = the
+  /// application prints them (format_span_line formats log records too).
+  const TracesExporters& logs_exporters() const noexcept { return logs_exporters_; }
   /// What OTEL_PROPAGATORS selected (tracecontext,baggage if unset or nothing usable).
   const Propagators& propagators() const noexcept { return propagators_; }
   /// What TRACELET_AWS_SIGV4 and the AWS_* variables selected: the credentials to give
@@ -100,8 +104,10 @@ class EnvSettings {
   char text_[TRACELET_ENV_TEXT_BYTES] = {};
   std::size_t text_used_ = 0;
   HttpHeader headers_[TRACELET_ENV_MAX_HEADERS] = {};
+  HttpHeader logs_headers_[TRACELET_ENV_MAX_HEADERS] = {};
   std::array<Attribute, TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES> resource_ =
       detail::blank_attributes(std::make_index_sequence<TRACELET_ENV_MAX_RESOURCE_ATTRIBUTES>());  TracesExporters exporters_{};
+  TracesExporters logs_exporters_{};
   Propagators propagators_{};
   SigV4Credentials aws_{};
   bool aws_set_ = false;
@@ -129,10 +135,18 @@ class EnvSettings {
 ///        missing path becomes "/"); the generic one gets "/v1/traces" appended with exactly
 ///        one '/'. Must be http:// or https://, a host (IPv6 in [brackets]), an optional
 ///        :port 1..65535; no user@, no #fragment (and no ?query on the generic one).
+///   OTEL_EXPORTER_OTLP_LOGS_ENDPOINT        -> exporter.logs_endpoint, as-is (log records,
+///        tracelet::log); else OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/logs". Neither = the
+///        exporter uses the traces endpoint's collector with the path /v1/logs. Every other
+///        OTEL_EXPORTER_OTLP_* setting is shared by both signals.
 ///   TRACELET_ALLOW_PLAIN_HTTP=true          -> exporter.allow_plain_http (Boolean)
 ///   OTEL_EXPORTER_OTLP_[TRACES_]HEADERS     -> exporter.headers: name=value,... names are
 ///        HTTP tokens, values percent-decoded; a member with a bad name, a ';', a bad escape
 ///        or a control character (CR/LF: header injection) is logged and dropped alone.
+///   OTEL_EXPORTER_OTLP_LOGS_HEADERS         -> exporter.logs_headers, the same syntax: the headers
+///        of log records' requests (e.g. x-aws-log-group=...,x-aws-log-stream=... for CloudWatch
+///        Logs). Unset: log records share the traces' headers, unless
+///        OTEL_EXPORTER_OTLP_TRACES_HEADERS is set, in which case they get the generic ones.
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CERTIFICATE -> exporter.ca_file (a path, copied as-is)
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_CERTIFICATE -> exporter.client_cert_file (a path)
 ///   OTEL_EXPORTER_OTLP_[TRACES_]CLIENT_KEY  -> exporter.client_key_file (a path; the file's
@@ -154,6 +168,8 @@ class EnvSettings {
 ///   OTEL_TRACES_EXPORTER=otlp,console,none  -> storage.traces_exporters() (comma list, any
 ///        case; "logging" is read as console; zipkin, jaeger and unknown names are warned
 ///        about and skipped; "none" with others is warned about; nothing usable = otlp)
+///   OTEL_LOGS_EXPORTER=otlp,console,none    -> storage.logs_exporters(), read the same way;
+///        without otlp, exporter.drop_logs = true
 ///   OTEL_PROPAGATORS=tracecontext,baggage,xray,none -> storage.propagators() (b3, b3multi,
 ///        jaeger, ottrace and unknown names are warned about as unsupported; nothing usable =
 ///        the default tracecontext,baggage)

@@ -43,11 +43,20 @@ struct ExporterCounters {
                                            // and chunk framing excluded
   std::uint64_t bytes_uncompressed = 0;    // the same bodies before compression (protobuf bytes)
   std::int32_t last_http_status = 0;       // of the last answer, 0 if none yet
+  // Log records (tracelet::log), sent as OTLP logs to the logs endpoint; the request counters
+  // above count both signals' requests.
+  std::uint64_t logs_exported = 0;         // acknowledged by the collector (2xx)
+  std::uint64_t logs_rejected = 0;         // 2xx with partial_success.rejected_log_records
+  std::uint64_t logs_dropped_non_retryable = 0;  // removed after a non-retryable 4xx
+  std::uint64_t logs_not_exported = 0;     // removed unsent: ExporterConfig::drop_logs
 };
 
 /// Batch span processor + OTLP/HTTP client: takes batches from a tracer's ring, POSTs them as
 /// protobuf, commits a batch only when the collector acknowledged it, and retries the rest
-/// with exponential back-off and jitter (honouring Retry-After). Nothing here runs on the
+/// with exponential back-off and jitter (honouring Retry-After). A batch's spans go to the
+/// traces endpoint and its log records (tracelet::log) to the logs endpoint, spans first, so
+/// a collector has seen a log record's span when the record arrives if both were in the
+/// batch; when only the logs request fails, the retry sends only the logs. Nothing here runs on the
 /// recording path. One thread drives an Exporter at a time: poll() from a firmware main loop,
 /// or start_background() on a platform with threads.
 /// Every method: ISR-safe: no (thread context). Allocates: never itself; connecting through
@@ -102,9 +111,20 @@ class Exporter {
 
  private:
   enum class Outcome : std::uint8_t { kDelivered, kRetry, kDrop };
+  enum class Signal : std::uint8_t { kTraces, kLogs };  // as otlp::Signal
+  /// Where one signal's requests go.
+  struct Target {
+    bool tls = true;
+    std::uint16_t port = 0;
+    char host[254] = {};
+    char path[256] = {};
+  };
   static void run_background(void* self) noexcept;
   std::uint32_t poll_export() noexcept;
   Outcome export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept;
+  Outcome export_signal(const Batch& batch, Signal signal, std::size_t count,
+                        std::uint32_t& retry_after_ms) noexcept;
+  [[nodiscard]] Status set_target(const char* endpoint, Target& target) noexcept;
   void schedule_retry(std::uint32_t retry_after_ms) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept
       __attribute__((format(printf, 3, 4)));
@@ -117,10 +137,13 @@ class Exporter {
   bool config_error_logged_ = false;  // a configuration error is logged once, not per retry
   bool resend_now_ = false;           // the signer corrected its clock: retry without back-off
   Transport transport_{};
-  bool tls_ = true;
-  std::uint16_t port_ = 0;
-  char host_[254] = {};
-  char path_[256] = {};
+  Target traces_{};
+  Target logs_{};
+  const Target* connected_to_ = nullptr;  // the target the open connection reaches
+  // A batch whose spans were delivered while its log records wait for a retry: the retry
+  // claims the same records and sends only the logs.
+  Batch traces_delivered_{};
+  bool has_traces_delivered_ = false;
   std::uint64_t last_export_ms_ = 0;
   std::uint64_t next_attempt_ms_ = 0;
   std::uint32_t backoff_ms_ = 0;

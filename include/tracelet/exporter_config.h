@@ -25,11 +25,25 @@ struct ExporterConfig {
   /// Full URL of the traces endpoint, path included (OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, or
   /// OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/traces"). nullptr = "https://localhost:4318/v1/traces".
   const char* endpoint = nullptr;
+  /// Full URL of the logs endpoint, for log records (tracelet::log):
+  /// OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, or OTEL_EXPORTER_OTLP_ENDPOINT + "/v1/logs".
+  /// nullptr = `endpoint` with a final "/v1/traces" replaced by "/v1/logs" (the same
+  /// collector), else "https://localhost:4318/v1/logs". Every other setting (headers, TLS,
+  /// signer, compression, timeouts) is shared with the traces endpoint.
+  const char* logs_endpoint = nullptr;
+  /// true = log records are removed from the ring without being sent (OTEL_LOGS_EXPORTER
+  /// without otlp); counted in ExporterCounters::logs_not_exported.
+  bool drop_logs = false;
   /// Plain http:// endpoints are refused unless this is true (TRACELET_ALLOW_PLAIN_HTTP=true):
   /// spans and API keys would cross the network unencrypted.
   bool allow_plain_http = false;
   const HttpHeader* headers = nullptr;  // OTEL_EXPORTER_OTLP_HEADERS, percent-decoded
   std::size_t header_count = 0;
+  /// Headers of log records' requests instead of `headers` (OTEL_EXPORTER_OTLP_LOGS_HEADERS,
+  /// e.g. CloudWatch Logs' x-aws-log-group and x-aws-log-stream). nullptr = `headers`; a
+  /// non-null pointer with logs_header_count 0 = none.
+  const HttpHeader* logs_headers = nullptr;
+  std::size_t logs_header_count = 0;
   /// Trusted CA for https: PEM file (OTEL_EXPORTER_OTLP_CERTIFICATE) or bytes in memory
   /// (firmware: a CA in flash; PEM including its NUL, or DER). Neither = the platform bundle.
   const char* ca_file = nullptr;
@@ -78,7 +92,7 @@ struct ExporterConfig {
   void* log_ctx = nullptr;
   /// Lowest level passed to `log` (OTEL_LOG_LEVEL); kDebug (zero) = every line.
   LogLevel log_level = LogLevel::kDebug;
-  /// Sees each span record once, when its batch leaves the ring (delivered, or dropped as not
+  /// Sees each span record and log record once, when its batch leaves the ring (delivered, or dropped as not
   /// retryable), e.g. to print it with format_span_line() as OTEL_TRACES_EXPORTER=otlp,console
   /// asks. Spans that stay buffered (collector unreachable) are not seen until they leave.
   /// Called on the exporting thread; must not touch the ring. nullptr = nothing.

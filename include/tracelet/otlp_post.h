@@ -4,6 +4,7 @@
 
 #include "tracelet/endpoint.h"
 #include "tracelet/exporter_config.h"
+#include "tracelet/request_signer.h"
 #include "tracelet/status.h"
 #include "tracelet/transport.h"
 
@@ -30,6 +31,10 @@ struct OtlpPostOptions {
   /// Unix time in seconds, to turn a Retry-After given as an HTTP-date into a wait. 0 = no
   /// wall clock: such a date then reads as far in the future (capped at one day).
   std::uint64_t now_unix_s = 0;
+  /// Signs the request (e.g. SigV4Signer::request_signer()); nullptr = unsigned. The body is
+  /// hashed from `body` as given, the signature headers follow `headers`.
+  const RequestSigner* signer = nullptr;
+  SignedSignal signal = SignedSignal::kTraces;  // what the body carries, for the signer
 };
 
 /// How one attempt ended. Fixed size; every field is set by otlp_post().
@@ -38,7 +43,7 @@ struct OtlpPostResult {
   bool sent = false;              // the whole request (head and body) went out
   /// The transport must not carry another request: close it and connect again. True when the
   /// answer said "Connection: close", or when the exchange broke off (any non-kOk return but
-  /// kInvalidArgument), since the stream is then at an unknown point.
+  /// kInvalidArgument and kFailedPrecondition), since the stream is then at an unknown point.
   bool close_connection = false;
   int http_status = 0;            // status code of the answer; 0 when no valid answer arrived
   std::uint32_t retry_after_ms = 0;  // kRetryable answers' Retry-After (at least 1), else 0
@@ -52,6 +57,9 @@ struct OtlpPostResult {
   ///                     "timeout" if the answer did not come in time, else what was wrong
   ///                     with it ("connection closed before any response", ...)
   char reason[160] = {};
+  /// With a signer: the signer took the server's clock from this answer (a 403 with a Date far
+  /// from its own): send the same body again at once, it will be signed anew.
+  bool resign_now = false;
 };
 
 /// Sends `POST <endpoint.path>` with the `len`-byte protobuf ExportTraceServiceRequest `body`
@@ -70,6 +78,8 @@ struct OtlpPostResult {
 ///   kUnavailable     – the peer closed the connection first
 ///   kDataLoss        – the answer was not valid HTTP/1.1, or the transport reported a
 ///                      corrupt stream (TLS error)
+///   kFailedPrecondition – options.signer could not sign (its log line says why); nothing
+///                      was sent, the connection is still usable
 ///   (or another negative Status the transport returned)
 /// Every return but kOk and kInvalidArgument comes with outcome kRetryable.
 [[nodiscard]] Status otlp_post(const Transport& transport, const Endpoint& endpoint,

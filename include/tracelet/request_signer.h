@@ -9,8 +9,13 @@
 
 namespace tracelet {
 
+/// What a request's body carries, for signers that sign each signal for its own service
+/// (SigV4: X-Ray for traces, CloudWatch Logs for log records).
+enum class SignedSignal : std::uint8_t { kTraces, kLogs, kOther };
+
 /// What a signer sees of one request besides its body. Pointers are valid during sign() only.
 struct SignedRequest {
+  SignedSignal signal = SignedSignal::kTraces;
   const char* method = "POST";
   const char* host = nullptr;          // the Host header's value, port included when sent
   const char* target = nullptr;        // request target: path and optional "?query"

@@ -14,6 +14,7 @@ namespace tracelet {
 namespace otlp {
 struct RequestSource;
 struct RequestPlan;
+enum class Signal : std::uint8_t;
 }  // namespace otlp
 
 /// Settings of a SerialExporter. Zero means default. Read during init() (copied).
@@ -41,10 +42,12 @@ struct SerialExporterCounters {
   std::uint64_t write_failures = 0;   // frames abandoned because the link failed or timed out
   std::uint64_t spans_dropped_too_large = 0;  // single spans above max_payload_bytes
   std::uint64_t records_skipped = 0;  // corrupt ring records left out of a frame (and removed)
+  std::uint64_t logs_sent = 0;        // log records (tracelet::log) in logs frames (removed)
 };
 
 /// Ships a tracer's spans over a plain byte link (a UART send function, a USB CDC endpoint)
-/// as framed OTLP requests: each batch from the ring becomes one ExportTraceServiceRequest,
+/// as framed OTLP requests: each batch from the ring becomes one ExportTraceServiceRequest
+/// (and, when it holds log records, one ExportLogsServiceRequest frame after it, type 2),
 /// streamed by the OTLP encoder straight into the link inside one frame (see
 /// tracelet/serial_frame.h: sync marker, header with sequence number and length, payload,
 /// CRC-32). There is no request buffer: the payload size is computed first by the same
@@ -109,6 +112,7 @@ class SerialExporter {
   enum class Result : std::uint8_t { kSent, kEmpty, kFailed };
   Result export_one(std::size_t& spans) noexcept;
   bool write_frame(const otlp::RequestSource& source, const otlp::RequestPlan& plan) noexcept;
+  bool plan_signal(otlp::RequestSource& source, otlp::Signal signal, otlp::RequestPlan& plan) noexcept;
   void logf(LogLevel level, const char* format, ...) const noexcept
       __attribute__((format(printf, 3, 4)));
 

@@ -12,7 +12,8 @@
 ///   offset  size  field
 ///        0     4  sync marker A5 5A 54 4C
 ///        4     1  version (1)
-///        5     1  payload type (1 = OTLP ExportTraceServiceRequest, protobuf)
+///        5     1  payload type (1 = OTLP ExportTraceServiceRequest, 2 = OTLP
+///                 ExportLogsServiceRequest; protobuf)
 ///        6     2  reserved, 0
 ///        8     4  sequence number, u32 little-endian
 ///       12     4  payload length N, u32 little-endian
@@ -24,6 +25,7 @@ namespace tracelet::serial {
 inline constexpr std::uint8_t kSync[4] = {0xA5, 0x5A, 0x54, 0x4C};
 inline constexpr std::uint8_t kVersion = 1;
 inline constexpr std::uint8_t kTypeOtlpTraces = 1;
+inline constexpr std::uint8_t kTypeOtlpLogs = 2;  // log records (tracelet::log), for /v1/logs
 inline constexpr std::size_t kHeaderBytes = 20;   // sync .. header CRC
 inline constexpr std::size_t kTrailerBytes = 4;   // frame CRC
 inline constexpr std::size_t kOverheadBytes = kHeaderBytes + kTrailerBytes;

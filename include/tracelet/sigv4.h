@@ -30,7 +30,9 @@ struct SigV4Credentials {
   const char* secret_access_key = nullptr;  // required; never logged
   const char* session_token = nullptr;      // temporary credentials; nullptr or "" = none
   const char* region = nullptr;             // required, e.g. "eu-west-1"
-  const char* service = nullptr;            // required: "xray" (traces) or "logs"
+  const char* service = nullptr;            // required: "xray" (traces) or "logs"; signs every
+                                            // request but those of log records
+  const char* logs_service = nullptr;       // log records' requests; nullptr = "logs" (CloudWatch)
   /// Unix time in seconds, 0 when unknown. nullptr = the port's wall clock
   /// (port::monotonic_ns() + port::unix_offset_ns(); an offset of 0 means "no wall clock").
   /// Without a wall clock the signer takes the time from the server's Date answers: the
@@ -78,6 +80,7 @@ class SigV4Signer {
   std::int64_t date_offset_s_ = 0;
   alignas(8) std::uint8_t body_hash_state_[128] = {};  // an mbedtls_sha256_context (sigv4.cpp checks the size)
   char signing_date_[9] = {};         // YYYYMMDD the cached key is for
+  const char* signing_service_ = nullptr;  // and the service it is for
   std::uint8_t signing_key_[32] = {};
   char amz_date_[17] = {};
   char content_sha256_[65] = {};

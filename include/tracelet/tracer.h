@@ -75,6 +75,10 @@ struct TracerCounters {
   std::uint64_t spans_sampled_out = 0;    // not recorded: the sampler said drop
   std::uint64_t spans_record_only = 0;    // recorded for local use, not sampled: never exported
   std::uint64_t spans_dropped_at_reset = 0;  // half-written when a warm reset hit
+  /// Log records (tracelet::log) share the ring: spans_recorded leaves them out, but the
+  /// ring's drop and acknowledgement counts above cover records of both kinds.
+  std::uint64_t logs_recorded = 0;        // log records the ring accepted
+  std::uint64_t logs_dropped = 0;         // log records the ring refused (full, too large)
 };
 
 /// A read-only view of the resource attributes the tracer copied at init, in record encoding.
@@ -103,6 +107,8 @@ struct WordIdState {
 /// Every method: Allocates: never. All but init() and shutdown() are ISR-safe on MCU ports
 /// and never block (at most the port's critical section); init() and shutdown() are for
 /// thread context, not concurrent with spans being recorded.
+enum class Severity : std::uint8_t;  // tracelet/log_record.h
+
 class Tracer {
  public:
   constexpr Tracer() noexcept {}
@@ -160,6 +166,8 @@ class Tracer {
 
  private:
   friend class Span;
+  friend void log(Tracer& tracer, Severity severity, std::string_view body,
+                  const Attribute* attributes, std::size_t count) noexcept;
   /// Fills `out` with `count` (even) random 32-bit words, in one atomic step or critical
   /// section.
   void random_words(std::uint32_t* out, std::size_t count) noexcept;
@@ -197,6 +205,8 @@ class Tracer {
   detail::SpanLimitsResolved limits_{};  // Options::limits within the caps, read by every span
   Sampler sampler_{};  // nullptr function: the built-in parentbased_always_on fast path
   SamplerCounters sampling_counters_;
+  std::atomic<std::uint32_t> logs_recorded_{0};  // 32-bit: lock-free on every core
+  std::atomic<std::uint32_t> logs_dropped_{0};
   std::uint16_t resource_len_ = 0;
   std::uint8_t resource_count_ = 0;    // live attributes
   std::uint8_t resource_entries_ = 0;  // entries written, replaced ones included

@@ -457,7 +457,10 @@ Status SigV4Signer::init(const SigV4Credentials& credentials) noexcept {
                         : !printable(credentials.secret_access_key, 128) ? "secret access key (AWS_SECRET_ACCESS_KEY)"
                         : !printable(credentials.region, 32)             ? "region (AWS_REGION)"
                         : !printable(credentials.service, 32)            ? "service (TRACELET_AWS_SIGV4)"
-                                                                         : nullptr;
+                        : credentials.logs_service != nullptr && credentials.logs_service[0] != '\0' &&
+                                  !printable(credentials.logs_service, 32)
+                            ? "logs service"
+                            : nullptr;
   if (missing == nullptr && credentials.session_token != nullptr && credentials.session_token[0] != '\0' &&
       !printable(credentials.session_token, 8192)) {
     missing = "session token (AWS_SESSION_TOKEN)";
@@ -471,6 +474,7 @@ Status SigV4Signer::init(const SigV4Credentials& credentials) noexcept {
   last_signed_blind_ = false;
   date_offset_s_ = 0;
   signing_date_[0] = '\0';
+  signing_service_ = nullptr;
   ready_ = true;
   return Status::kOk;
 }
@@ -520,12 +524,16 @@ std::size_t SigV4Signer::on_sign(void* ctx, const SignedRequest& request, HttpHe
   const std::uint64_t now = self->now_unix_s();
   if (!sigv4::format_amz_date(now, self->amz_date_)) return 0;
   self->last_signed_blind_ = now < 946684800u;  // before 2000: no clock yet
-  if (std::strncmp(self->signing_date_, self->amz_date_, 8) != 0) {
+  const char* const service = request.signal == SignedSignal::kLogs
+                                  ? (c.logs_service != nullptr && c.logs_service[0] != '\0' ? c.logs_service : "logs")
+                                  : c.service;
+  if (std::strncmp(self->signing_date_, self->amz_date_, 8) != 0 || self->signing_service_ != service) {
     char date8[9];
     std::memcpy(date8, self->amz_date_, 8);
     date8[8] = '\0';
-    if (!sigv4::derive_signing_key(c.secret_access_key, date8, c.region, c.service, self->signing_key_)) return 0;
+    if (!sigv4::derive_signing_key(c.secret_access_key, date8, c.region, service, self->signing_key_)) return 0;
     std::memcpy(self->signing_date_, date8, sizeof date8);
+    self->signing_service_ = service;
   }
   const HttpHeader canonical[5] = {
       {"content-type", request.content_type != nullptr ? request.content_type : ""},
@@ -543,7 +551,7 @@ std::size_t SigV4Signer::on_sign(void* ctx, const SignedRequest& request, HttpHe
     return 0;
   }
   char scope[128];
-  std::snprintf(scope, sizeof scope, "%.8s/%s/%s/aws4_request", self->amz_date_, c.region, c.service);
+  std::snprintf(scope, sizeof scope, "%.8s/%s/%s/aws4_request", self->amz_date_, c.region, service);
   char signature_hex[65];
   sigv4::signature(self->signing_key_, self->amz_date_, scope, canonical_hash, signature_hex);
   std::snprintf(self->authorization_, sizeof self->authorization_,

@@ -44,6 +44,7 @@ constexpr std::uint32_t kDefaultBatchSize = 512;
 constexpr std::uint32_t kDefaultExportTimeoutMs = 30000;
 constexpr const char* kDefaultEndpoint = "https://localhost:4318/v1/traces";
 constexpr std::string_view kTracesPath = "v1/traces";
+constexpr std::string_view kLogsPath = "v1/logs";
 
 const char* getenv_lookup(void* /*ctx*/, const char* name) noexcept { return std::getenv(name); }
 
@@ -289,6 +290,7 @@ class EnvLoader {
     load_resource_attributes(tracer);
     load_service_name(tracer);
     const bool endpoint_set = load_endpoint(exporter);
+    load_logs_endpoint(exporter);
     load_boolean("TRACELET_ALLOW_PLAIN_HTTP", exporter.allow_plain_http);
     if (endpoint_set && istarts_with(exporter.endpoint, "http://") && !exporter.allow_plain_http) {
       Line line;
@@ -314,7 +316,9 @@ class EnvLoader {
     note_queue_size();
     check_protocol();
     load_compression(exporter);
-    load_traces_exporter();
+    load_exporters("OTEL_TRACES_EXPORTER", "spans", s_.exporters_);
+    load_exporters("OTEL_LOGS_EXPORTER", "log records", s_.logs_exporters_);
+    if (!get("OTEL_LOGS_EXPORTER").empty()) exporter.drop_logs = !s_.logs_exporters_.otlp;
     load_propagators();
     load_aws_sigv4();
     load_span_limits(tracer.limits);
@@ -612,26 +616,52 @@ class EnvLoader {
     static constexpr const char* kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
     const std::string_view generic = get(kGeneric);
     const std::string_view traces = get(kTraces);
-    if (!traces.empty() && apply_endpoint(kTraces, traces, false, !generic.empty(), exporter)) {
+    if (!traces.empty() && apply_endpoint(kTraces, traces, false, !generic.empty(), exporter.endpoint,
+                                          kTracesPath, kDefaultEndpoint)) {
       return true;
     }
-    return !generic.empty() && apply_endpoint(kGeneric, generic, true, false, exporter);
+    if (generic.empty()) return false;
+    generic_endpoint_refused_ =
+        !apply_endpoint(kGeneric, generic, true, false, exporter.endpoint, kTracesPath, kDefaultEndpoint);
+    return !generic_endpoint_refused_;
   }
 
+  // The logs endpoint: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT as-is, else OTEL_EXPORTER_OTLP_ENDPOINT
+  // + "/v1/logs"; neither = exporter.logs_endpoint stays (nullptr: the exporter takes the
+  // traces endpoint's collector).
+  void load_logs_endpoint(ExporterConfig& exporter) noexcept {
+    static constexpr const char* kLogs = "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT";
+    static constexpr const char* kGeneric = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    static constexpr const char* kDefaultLogs = "the traces endpoint's collector, path /v1/logs";
+    const std::string_view generic = get(kGeneric);
+    const std::string_view logs = get(kLogs);
+    if (!logs.empty() && apply_endpoint(kLogs, logs, false, !generic.empty(), exporter.logs_endpoint,
+                                        kLogsPath, kDefaultLogs)) {
+      return;
+    }
+    // A generic endpoint the traces signal already refused was reported once, there.
+    if (!generic.empty() && !generic_endpoint_refused_) {
+      (void)apply_endpoint(kGeneric, generic, true, false, exporter.logs_endpoint, kLogsPath, kDefaultLogs);
+    }
+  }
+
+  bool generic_endpoint_refused_ = false;  // OTEL_EXPORTER_OTLP_ENDPOINT failed for traces
+
   bool apply_endpoint(const char* name, std::string_view url, bool append_traces_path,
-                      bool fallback_set, ExporterConfig& exporter) noexcept {
+                      bool fallback_set, const char*& endpoint, std::string_view signal_path,
+                      const char* default_text) noexcept {
     UrlInfo info;
     const char* why = check_url(url, info);
     if (why == nullptr && append_traces_path && info.has_query) {
-      why = "has a ?query, which cannot be combined with the v1/traces path appended to it";
+      why = "has a ?query, which cannot be combined with the signal path (v1/traces, v1/logs) appended to it";
     }
     auto describe_kept = [&](Line& line) {
       if (fallback_set) {
         line.text("using OTEL_EXPORTER_OTLP_ENDPOINT instead");
-      } else if (exporter.endpoint != nullptr) {
-        line.text("keeping ").quoted(exporter.endpoint);
+      } else if (endpoint != nullptr) {
+        line.text("keeping ").quoted(endpoint);
       } else {
-        line.text("keeping the default (").text(kDefaultEndpoint).text(")");
+        line.text("keeping the default (").text(default_text).text(")");
       }
     };
     if (why != nullptr) {
@@ -655,14 +685,14 @@ class EnvLoader {
       insert_slash = info.path_start == url.size() || url[info.path_start] == '?';
     }
     const std::size_t needed = info.scheme_len + base.size() + (insert_slash ? 1 : 0) +
-                               (append_traces_path ? 1 + kTracesPath.size() : 0) + 1;
+                               (append_traces_path ? 1 + signal_path.size() : 0) + 1;
     if (needed > text_left()) {
       Line line;
       line.text("keeping ");
-      if (exporter.endpoint != nullptr) {
-        line.quoted(exporter.endpoint);
+      if (endpoint != nullptr) {
+        line.quoted(endpoint);
       } else {
-        line.text(kDefaultEndpoint);
+        line.text(default_text);
       }
       too_long(name, needed, line.c_str());
       return false;
@@ -679,8 +709,8 @@ class EnvLoader {
     n += tail.size();
     if (append_traces_path) {
       out[n++] = '/';
-      std::memcpy(out + n, kTracesPath.data(), kTracesPath.size());
-      n += kTracesPath.size();
+      std::memcpy(out + n, signal_path.data(), signal_path.size());
+      n += signal_path.size();
     }
     out[n++] = '\0';
     // The exporter's own parser has the last word (its host and path fields have fixed sizes):
@@ -696,7 +726,7 @@ class EnvLoader {
       return false;
     }
     s_.text_used_ += n;
-    exporter.endpoint = out;
+    endpoint = out;
     return true;
   }
 
@@ -706,23 +736,44 @@ class EnvLoader {
     // The spec makes Headers one option that the signal-specific variable overrides, so
     // OTEL_EXPORTER_OTLP_TRACES_HEADERS replaces OTEL_EXPORTER_OTLP_HEADERS as a whole (as the
     // Go, Java and Python SDKs do), rather than merging per key: a header meant for another
-    // backend (an API key) must not leak to the traces endpoint.
+    // backend (an API key) must not leak to the traces endpoint. The same for log records'
+    // requests with OTEL_EXPORTER_OTLP_LOGS_HEADERS.
+    const bool traces_own = !get("OTEL_EXPORTER_OTLP_TRACES_HEADERS").empty();
     const char* name = nullptr;
-    const std::string_view value =
-        get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
-    if (value.empty()) return;
-    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_HEADERS;
+    std::string_view value = get_either("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
+    if (!value.empty()) {
+      (void)load_header_list(name, value, exporter.headers, exporter.header_count, s_.headers_,
+                             exporter.headers, exporter.header_count);
+    }
+    // Log records get a list of their own only when it differs: their own variable, or the
+    // generic one when the traces' variable replaced it (possibly no headers at all).
+    value = get_either("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
+    if (!get("OTEL_EXPORTER_OTLP_LOGS_HEADERS").empty() || traces_own) {
+      const HttpHeader* existing = exporter.logs_headers;
+      std::size_t existing_count = existing != nullptr ? exporter.logs_header_count : 0;
+      if (existing == nullptr) existing = s_.logs_headers_;  // empty: nothing to copy
+      if (!load_header_list(name != nullptr ? name : "OTEL_EXPORTER_OTLP_LOGS_HEADERS", value, existing,
+                            existing_count, s_.logs_headers_, exporter.logs_headers, exporter.logs_header_count)) {
+        return;
+      }
+    }
+  }
 
-    const HttpHeader* existing = exporter.headers;
-    const std::size_t existing_count = existing != nullptr ? exporter.header_count : 0;
+  // Parses `value` (name=value,...) of the variable `name` into `out`, after the `existing`
+  // headers set in code (copied first unless they are `out` already; a later equal name
+  // replaces an earlier one). Sets `headers`/`count` to the result; false if nothing was set.
+  bool load_header_list(const char* name, std::string_view value, const HttpHeader* existing,
+                        std::size_t existing_count, HttpHeader* out, const HttpHeader*& headers,
+                        std::size_t& header_count) noexcept {
+    constexpr std::size_t kCapacity = TRACELET_ENV_MAX_HEADERS;
+    if (existing == nullptr) existing_count = 0;
     if (existing_count > kCapacity) {
       Line line;
       line.text(name).text(" is ignored: ExporterConfig already holds ").number(existing_count)
           .text(" headers, more than TRACELET_ENV_MAX_HEADERS (").number(kCapacity).text(")");
       report(LogLevel::kError, line);
-      return;
+      return false;
     }
-    HttpHeader* out = s_.headers_;
     if (existing != out) {
       for (std::size_t j = 0; j < existing_count; ++j) out[j] = existing[j];
     }
@@ -807,8 +858,9 @@ class EnvLoader {
       out[j] = HttpHeader{name_out, value_out};  // a repeated name: the later value wins
       if (j == count) ++count;
     }
-    exporter.headers = out;
-    exporter.header_count = count;
+    headers = out;
+    header_count = count;
+    return true;
   }
 
   // ---- certificate, queue size, protocol, compression ----
@@ -1027,8 +1079,8 @@ class EnvLoader {
     }
   }
 
-  void load_traces_exporter() noexcept {
-    static constexpr const char* kName = "OTEL_TRACES_EXPORTER";
+  // OTEL_TRACES_EXPORTER / OTEL_LOGS_EXPORTER: otlp, console, none.
+  void load_exporters(const char* kName, const char* records, TracesExporters& out) noexcept {
     const std::string_view raw = get(kName);
     if (raw.empty()) return;
     TracesExporters chosen{false, false};
@@ -1050,7 +1102,7 @@ class EnvLoader {
         Line line;
         line.text(kName).text(": ").quoted(member);
         if (iequals(member, "zipkin") || iequals(member, "jaeger") || iequals(member, "prometheus")) {
-          line.text(" is not supported: tracelet exports OTLP (otlp) or prints spans (console)");
+          line.text(" is not supported: tracelet exports OTLP (otlp) or prints ").text(records).text(" (console)");
         } else {
           line.text(" is not a known exporter (otlp, console, none)");
         }
@@ -1069,7 +1121,7 @@ class EnvLoader {
       report(LogLevel::kWarning, line);
       chosen.otlp = true;
     }
-    s_.exporters_ = chosen;
+    out = chosen;
   }
 
   void load_propagators() noexcept {
@@ -1275,7 +1327,7 @@ class EnvLoader {
   static constexpr const char* kReadNames[] = {
       "OTEL_SDK_DISABLED", "OTEL_RESOURCE_ATTRIBUTES", "OTEL_SERVICE_NAME", "OTEL_LOG_LEVEL",
       "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
-      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+      "OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS", "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
       "OTEL_EXPORTER_OTLP_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE",
       "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_CERTIFICATE",
       "OTEL_EXPORTER_OTLP_CLIENT_KEY", "OTEL_EXPORTER_OTLP_TRACES_CLIENT_KEY",
@@ -1288,7 +1340,7 @@ class EnvLoader {
       "OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT",
       "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT", "OTEL_SPAN_EVENT_COUNT_LIMIT",
       "OTEL_SPAN_LINK_COUNT_LIMIT", "OTEL_EVENT_ATTRIBUTE_COUNT_LIMIT",
-      "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT",
+      "OTEL_LINK_ATTRIBUTE_COUNT_LIMIT", "OTEL_LOGS_EXPORTER", "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
   };
 
   // Known OTEL_* names tracelet does not read, and why; a name ending in '_' is a prefix.
@@ -1297,16 +1349,17 @@ class EnvLoader {
     LogLevel level;
     const char* why;
   };
-  static constexpr const char* kOtherSignal = "it configures metrics or logs; tracelet records traces only";
+  static constexpr const char* kOtherSignal = "it configures metrics or the logs SDK; tracelet records traces and log records";
   static constexpr const char* kOtherSdk = "it configures another language's SDK or agent";
   static constexpr UnreadName kUnreadNames[] = {
       {"OTEL_METRICS_EXPORTER", LogLevel::kInfo, kOtherSignal},
-      {"OTEL_LOGS_EXPORTER", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRIC_EXPORT_INTERVAL", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRIC_EXPORT_TIMEOUT", LogLevel::kInfo, kOtherSignal},
       {"OTEL_METRICS_EXEMPLAR_FILTER", LogLevel::kInfo, kOtherSignal},
       {"OTEL_EXPORTER_OTLP_METRICS_", LogLevel::kInfo, kOtherSignal},
-      {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo, kOtherSignal},
+      {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo,
+       "log records share the OTEL_EXPORTER_OTLP_* settings of traces; of the LOGS_ ones only "
+       "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is read"},
       {"OTEL_EXPORTER_PROMETHEUS_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_BLRP_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_LOGRECORD_", LogLevel::kInfo, kOtherSignal},

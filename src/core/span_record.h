@@ -17,6 +17,13 @@
 //   link         'L' [trace_id 16][span_id 8][trace_flags u8][flags u8][attribute_count u8]
 //                  [dropped u8] followed by its attribute entries
 // Multi-byte numbers are in the producer's byte order: records never leave the device raw.
+//
+// A log record (tracelet::log, include/tracelet/log_record.h) shares the ring and this layout,
+// marked by kRecordFlagLog in `flags`: start_unix_ns and end_unix_ns hold its time and observed
+// time, `kind` its OTLP SeverityNumber, parent_span_id, status, events and links stay zero; the
+// "name" is its body (up to TRACELET_MAX_LOG_BODY_BYTES), then its attribute entries. Sharing
+// the layout keeps one validating reader for both kinds and lets an old consumer's length
+// checks hold; every consumer asks SpanRecordReader::is_log() before treating a record as a span.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -32,6 +39,7 @@ inline constexpr std::uint8_t kEventTag = 'E';
 inline constexpr std::uint8_t kStatusMessageTag = 'M';
 inline constexpr std::uint8_t kLinkTag = 'L';
 inline constexpr std::uint8_t kRecordFlagParentRemote = 0x01;
+inline constexpr std::uint8_t kRecordFlagLog = 0x02;
 
 struct SpanRecordHead {
   std::uint64_t start_unix_ns;
@@ -151,6 +159,8 @@ class SpanRecordReader {
   bool parse(const std::uint8_t* record, std::size_t len) noexcept;
 
   const SpanRecordHead& head() const noexcept { return head_; }
+  /// A log record (see the top of this file): name() is its body, head().kind its severity.
+  bool is_log() const noexcept { return (head_.flags & kRecordFlagLog) != 0; }
   std::string_view name() const noexcept { return name_; }
   std::string_view status_message() const noexcept { return status_message_; }
   /// Live span attributes (not event attributes), in the order they were set.

@@ -193,6 +193,8 @@ Status Tracer::init(const Options& options) noexcept {
   }
   seed_ids(id_state_, seed);
   sampling_counters_.reset();
+  logs_recorded_.store(0, std::memory_order_relaxed);
+  logs_dropped_.store(0, std::memory_order_relaxed);
   // No sampler: the default needs no call (inherit the parent's flag, else sample).
   sampler_ = options.sampler;
   unix_offset_ns_ = port::unix_offset_ns();
@@ -297,7 +299,9 @@ TracerCounters Tracer::counters() const noexcept {
   TracerCounters out;
   out.spans_sampled_out = sampling.dropped;
   out.spans_record_only = sampling.record_only;
-  out.spans_recorded = ring.written;
+  out.logs_recorded = logs_recorded_.load(std::memory_order_relaxed);
+  out.logs_dropped = logs_dropped_.load(std::memory_order_relaxed);
+  out.spans_recorded = ring.written - out.logs_recorded;
   out.spans_dropped_full = ring.dropped_full;
   out.spans_dropped_overwritten = ring.dropped_overwritten;
   out.spans_dropped_too_large = ring.dropped_too_large;

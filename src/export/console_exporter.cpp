@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "core/span_record.h"
+#include "tracelet/log_record.h"
 
 namespace tracelet {
 namespace {
@@ -112,6 +113,39 @@ void write_stdout(void*, const char* line, std::size_t len) noexcept {
   std::fputc('\n', stdout);
 }
 
+// A log record: "log severity=WARN trace=.. span=.. body=".." attrs={..}"; ids are "-" outside
+// a span.
+std::size_t format_log_line(const detail::SpanRecordReader& log, LineBuilder& line) noexcept {
+  const detail::SpanRecordHead& head = log.head();
+  const char* severity = severity_text(static_cast<Severity>(head.kind));
+  line.add("log severity=%s", severity[0] != '\0' ? severity : "UNSPECIFIED");
+  if (head.kind != 0) line.add("(%u)", static_cast<unsigned>(head.kind));
+  line.add(" trace=");
+  if (TraceId none; std::memcmp(none.bytes, head.trace_id, 16) == 0) {
+    line.add("-");
+  } else {
+    line.hex(head.trace_id, 16);
+  }
+  line.add(" span=");
+  if (SpanId none; std::memcmp(none.bytes, head.span_id, 8) == 0) {
+    line.add("-");
+  } else {
+    line.hex(head.span_id, 8);
+  }
+  line.add(" body=");
+  line.quoted(log.name());
+  line.add(" attrs={");
+  detail::AttributeReader attributes = log.attributes();
+  detail::AttributeEntry entry;
+  for (bool first = true; attributes.next(entry); first = false) {
+    line.add("%s%.*s=", first ? "" : ", ", static_cast<int>(entry.key.size()), entry.key.data());
+    line.value(entry.value);
+  }
+  line.add("}");
+  if (head.dropped_attributes != 0) line.add(" dropped_attrs=%u", head.dropped_attributes);
+  return line.length();
+}
+
 }  // namespace
 
 std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* out,
@@ -124,6 +158,7 @@ std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* 
   }
   const detail::SpanRecordHead& head = span.head();
   LineBuilder line(out, cap);
+  if (span.is_log()) return format_log_line(span, line);
   line.add("trace=");
   line.hex(head.trace_id, 16);
   line.add(" span=");

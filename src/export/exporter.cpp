@@ -127,6 +127,29 @@ void Exporter::update(void (*apply)(ExporterCounters&, std::uint64_t), std::uint
   port::critical_exit(state);
 }
 
+Status Exporter::set_target(const char* endpoint, Target& target) noexcept {
+  detail::Url url;
+  char error[200];
+  if (detail::parse_url(endpoint, url, error, sizeof error) != Status::kOk) {
+    logf(LogLevel::kError, "exporter: %s", error);
+    return Status::kInvalidArgument;
+  }
+  if (!url.tls && !config_.allow_plain_http) {
+    logf(LogLevel::kError,
+         "exporter: refusing plain-text endpoint %s: spans and headers would travel "
+         "unencrypted. Use https://, or allow it explicitly (TRACELET_ALLOW_PLAIN_HTTP=true)",
+         endpoint);
+    return Status::kInvalidArgument;
+  }
+  static_assert(sizeof target.host == sizeof url.host && sizeof target.path == sizeof url.path,
+                "a Target holds what the URL parser gives");
+  std::memcpy(target.host, url.host, sizeof target.host);
+  std::memcpy(target.path, url.path, sizeof target.path);
+  target.port = url.port;
+  target.tls = url.tls;
+  return Status::kOk;
+}
+
 Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector connector) noexcept {
   if (tracer_ != nullptr || !tracer.initialised()) return Status::kFailedPrecondition;
   config_ = config;
@@ -136,18 +159,22 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
   }
   const char* endpoint =
       config.endpoint != nullptr ? config.endpoint : "https://localhost:4318/v1/traces";
-  detail::Url url;
-  char error[200];
-  if (detail::parse_url(endpoint, url, error, sizeof error) != Status::kOk) {
-    logf(LogLevel::kError, "exporter: %s", error);
-    return Status::kInvalidArgument;
-  }
-  if (!url.tls && !config.allow_plain_http) {
-    logf(LogLevel::kError,
-         "exporter: refusing plain-text endpoint %s: spans and headers would travel "
-         "unencrypted. Use https://, or allow it explicitly (TRACELET_ALLOW_PLAIN_HTTP=true)",
-         endpoint);
-    return Status::kInvalidArgument;
+  Status target_status = set_target(endpoint, traces_);
+  if (target_status != Status::kOk) return target_status;
+  if (config.logs_endpoint != nullptr) {
+    target_status = set_target(config.logs_endpoint, logs_);
+    if (target_status != Status::kOk) return target_status;
+  } else {
+    // The same collector: the traces path with its final "/v1/traces" swapped for "/v1/logs"
+    // (what OTEL_EXPORTER_OTLP_ENDPOINT gives both signals), else "/v1/logs".
+    logs_ = traces_;
+    static constexpr char kTracesPath[] = "/v1/traces";
+    const std::size_t len = std::strlen(logs_.path);
+    const std::size_t keep = len >= sizeof kTracesPath - 1 &&
+                                     std::strcmp(logs_.path + len - (sizeof kTracesPath - 1), kTracesPath) == 0
+                                 ? len - (sizeof kTracesPath - 1)
+                                 : 0;
+    std::memcpy(logs_.path + keep, "/v1/logs", sizeof "/v1/logs");
   }
   for (std::size_t i = 0; i < config.header_count; ++i) {
     if (!otlp::is_valid_header(config.headers[i])) {
@@ -156,10 +183,13 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
       return Status::kInvalidArgument;
     }
   }
-  std::memcpy(host_, url.host, sizeof host_);
-  std::memcpy(path_, url.path, sizeof path_);
-  port_ = url.port;
-  tls_ = url.tls;
+  for (std::size_t i = 0; config.logs_headers != nullptr && i < config.logs_header_count; ++i) {
+    if (!otlp::is_valid_header(config.logs_headers[i])) {
+      logf(LogLevel::kError, "exporter: logs header %lu is malformed (empty, or contains CR/LF/':')",
+           static_cast<unsigned long>(i));
+      return Status::kInvalidArgument;
+    }
+  }
   compressor_ = Compressor{};
   if (config.compression == Compression::kGzip) {
     if (config.compressor.begin != nullptr && config.compressor.write != nullptr &&
@@ -228,6 +258,32 @@ void Exporter::schedule_retry(std::uint32_t retry_after_ms) noexcept {
 }
 
 Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept {
+  std::size_t spans = 0;
+  std::size_t logs = 0;
+  otlp::count_signals(tracer_->ring(), batch, spans, logs);
+  const bool spans_done = has_traces_delivered_ && traces_delivered_.lane == batch.lane &&
+                          traces_delivered_.begin == batch.begin && traces_delivered_.count == batch.count;
+  has_traces_delivered_ = false;
+  Outcome traces = Outcome::kDelivered;
+  if (spans != 0 && !spans_done) {
+    traces = export_signal(batch, Signal::kTraces, spans, retry_after_ms);
+    if (traces == Outcome::kRetry) return traces;
+  }
+  if (logs == 0) return traces;
+  if (config_.drop_logs) {
+    update([](ExporterCounters& c, std::uint64_t n) { c.logs_not_exported += n; }, logs);
+    return traces;
+  }
+  const Outcome outcome = export_signal(batch, Signal::kLogs, logs, retry_after_ms);
+  if (outcome == Outcome::kRetry && spans != 0) {
+    traces_delivered_ = batch;  // the retry claims these records again and sends only the logs
+    has_traces_delivered_ = true;
+  }
+  return outcome == Outcome::kDelivered ? traces : outcome;
+}
+
+Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std::size_t count,
+                                          std::uint32_t& retry_after_ms) noexcept {
   retry_after_ms = 0;
   const std::uint32_t timeout = detail::or_default(config_.timeout_ms, kDefaultTimeoutMs);
   const std::uint64_t deadline = detail::monotonic_ms() + timeout;
@@ -235,13 +291,20 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   source.ring = &tracer_->ring();
   source.batch = batch;
   source.resource = tracer_->resource();
+  source.signal = signal == Signal::kLogs ? otlp::Signal::kLogs : otlp::Signal::kTraces;
+  const Target& target = signal == Signal::kLogs ? logs_ : traces_;
+  const char* const what = signal == Signal::kLogs ? "log records" : "spans";
+  const bool logs = signal == Signal::kLogs;
+  const bool own_headers = logs && config_.logs_headers != nullptr;
+  const HttpHeader* const headers = own_headers ? config_.logs_headers : config_.headers;
+  const std::size_t header_count = own_headers ? config_.logs_header_count : config_.header_count;
   const bool compress = compressor_.write != nullptr;
   otlp::RequestPlan plan;  // also for chunked bodies: the encoder writes from the plan
   plan.span_sizes = span_sizes_;
   plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
   if (!otlp::plan_request(source, plan)) {
-    logf(LogLevel::kError, "exporter: could not size a batch of %lu spans",
-         static_cast<unsigned long>(batch.count));
+    logf(LogLevel::kError, "exporter: could not size a batch of %lu %s",
+         static_cast<unsigned long>(count), what);
     return Outcome::kRetry;
   }
 
@@ -250,8 +313,15 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
 
   Transport transport{};
   char error[224] = {};  // room for a TLS reason such as the names a refused certificate carries
+  if (connected_ && connected_to_ != &target &&
+      (connected_to_->port != target.port || connected_to_->tls != target.tls ||
+       std::strcmp(connected_to_->host, target.host) != 0)) {
+    connector_.close(connector_.ctx);  // the other signal's collector: connect anew
+    connected_ = false;
+  }
+  connected_to_ = &target;
   if (!connected_) {
-    Status s = connector_.open(connector_.ctx, host_, port_, tls_, timeout, &transport, error,
+    Status s = connector_.open(connector_.ctx, target.host, target.port, target.tls, timeout, &transport, error,
                                sizeof error);
     if (s != Status::kOk) {
       update([](ExporterCounters& c, std::uint64_t) { ++c.connect_failures; ++c.export_failures; }, 0);
@@ -260,14 +330,14 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
         // saying so at every retry would bury everything else. Said once, as an error.
         if (!config_error_logged_) {
           logf(LogLevel::kError, "exporter: configuration error, cannot connect to %s:%u: %s; "
-               "%lu spans stay buffered until it is fixed", host_, static_cast<unsigned>(port_), error,
-               static_cast<unsigned long>(batch.count));
+               "%lu %s stay buffered until it is fixed", target.host, static_cast<unsigned>(target.port), error,
+               static_cast<unsigned long>(count), what);
           config_error_logged_ = true;
         }
       } else {
         // No status name here: "data-loss" (a TLS failure) would read as if spans were lost.
-        logf(LogLevel::kWarning, "exporter: cannot reach %s:%u: %s; %lu spans stay buffered", host_,
-             static_cast<unsigned>(port_), error, static_cast<unsigned long>(batch.count));
+        logf(LogLevel::kWarning, "exporter: cannot reach %s:%u: %s; %lu %s stay buffered", target.host,
+             static_cast<unsigned>(target.port), error, static_cast<unsigned long>(count), what);
       }
       return Outcome::kRetry;
     }
@@ -294,22 +364,23 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     signer.begin(signer.ctx);
     ok = produce_body(source, plan, deflate, &hash_out, &hashed, body_size);
     char host_text[280];
-    otlp::format_host_header(host_, port_, tls_, host_text, sizeof host_text);
+    otlp::format_host_header(target.host, target.port, target.tls, host_text, sizeof host_text);
     SignedRequest request;
+    request.signal = logs ? SignedSignal::kLogs : SignedSignal::kTraces;
     request.host = host_text;
-    request.target = path_;
+    request.target = target.path;
     request.content_type = otlp::kContentType;
     HttpHeader signature[6];
     const std::size_t signature_count = ok ? signer.sign(signer.ctx, request, signature, 6) : 0;
     if (ok && signature_count == 0) {
-      logf(LogLevel::kError, "exporter: the request signer could not sign; %lu spans stay buffered",
-           static_cast<unsigned long>(batch.count));
+      logf(LogLevel::kError, "exporter: the request signer could not sign; %lu %s stay buffered",
+           static_cast<unsigned long>(count), what);
     }
     SignedBody sent{&signer, &writer};
     std::size_t encoded = 0;
     ok = signature_count != 0 &&
-         otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
-                               static_cast<std::size_t>(hashed.bytes), config_.headers, config_.header_count,
+         otlp::write_post_head(writer, target.host, target.port, target.tls, target.path, "tracelet/" TRACELET_VERSION_STRING,
+                               static_cast<std::size_t>(hashed.bytes), headers, header_count,
                                compress ? compressor_.content_encoding : nullptr, signature, signature_count) &&
          produce_body(source, plan, deflate, &send_out, &sent, encoded) && writer.flush();
     if (ok && sent.bytes != hashed.bytes) {
@@ -323,18 +394,17 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     // One pass: encoder -> compressor (1 KB staging) -> chunks through the writer's buffer.
     ChunkedBody chunked{&compressor_, &writer};
     pb_ostream_t body = {&compress_write, &chunked, SIZE_MAX, 0, nullptr};
-    ok = otlp::write_post_head_chunked(writer, host_, port_, tls_, path_,
+    ok = otlp::write_post_head_chunked(writer, target.host, target.port, target.tls, target.path,
                                        "tracelet/" TRACELET_VERSION_STRING,
-                                       compressor_.content_encoding, config_.headers,
-                                       config_.header_count) &&
+                                       compressor_.content_encoding, headers, header_count) &&
          compressor_.begin(compressor_.ctx) && otlp::encode_request(source, plan, &body) &&
          compressor_.write(compressor_.ctx, nullptr, 0, true, &write_chunk, &chunked) &&
          writer.write_text("0\r\n\r\n") && writer.flush();
     body_size = body.bytes_written;
     sent_bytes = chunked.compressed;
   } else {
-    ok = otlp::write_post_head(writer, host_, port_, tls_, path_, "tracelet/" TRACELET_VERSION_STRING,
-                               body_size, config_.headers, config_.header_count);
+    ok = otlp::write_post_head(writer, target.host, target.port, target.tls, target.path, "tracelet/" TRACELET_VERSION_STRING,
+                               body_size, headers, header_count);
     pb_ostream_t body = writer.stream();
     ok = ok && otlp::encode_request(source, plan, &body) && writer.flush();
   }
@@ -344,8 +414,8 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
     // kOk here: the connection was fine, the body could not be made (encoder, compressor or
     // signer; each said why above).
-    logf(LogLevel::kWarning, "exporter: sending %lu spans failed (%s); will retry",
-         static_cast<unsigned long>(batch.count),
+    logf(LogLevel::kWarning, "exporter: sending %lu %s failed (%s); will retry",
+         static_cast<unsigned long>(count), what,
          writer.status() != Status::kOk ? to_string(writer.status()) : "request not produced");
     return Outcome::kRetry;
   }
@@ -362,11 +432,11 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
     if (result == detail::HttpResponseParser::Result::kError) {
       // Malformed, or the connection ended before a whole answer came (a reset): not a timeout.
-      logf(LogLevel::kWarning, "exporter: the answer for %lu spans was cut off or malformed (%s); will retry",
-           static_cast<unsigned long>(batch.count), response.error());
+      logf(LogLevel::kWarning, "exporter: the answer for %lu %s was cut off or malformed (%s); will retry",
+           static_cast<unsigned long>(count), what, response.error());
     } else {
-      logf(LogLevel::kWarning, "exporter: no answer for %lu spans within %u ms; will retry",
-           static_cast<unsigned long>(batch.count),
+      logf(LogLevel::kWarning, "exporter: no answer for %lu %s within %u ms; will retry",
+           static_cast<unsigned long>(count), what,
            static_cast<unsigned>(timeout));
     }
     return Outcome::kRetry;
@@ -399,13 +469,17 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
     // rejections than the batch held is believed only up to the batch.
     const std::uint64_t refused =
         rejected <= 0 ? 0
-                      : (static_cast<std::uint64_t>(rejected) > batch.count ? batch.count
+                      : (static_cast<std::uint64_t>(rejected) > count ? count
                                                                              : static_cast<std::uint64_t>(rejected));
-    update([](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; }, batch.count - refused);
+    update(logs ? +[](ExporterCounters& c, std::uint64_t n) { c.logs_exported += n; }
+              : +[](ExporterCounters& c, std::uint64_t n) { c.spans_exported += n; },
+         count - refused);
     if (rejected > 0 || message[0] != '\0') {
-      update([](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; }, refused);
-      logf(LogLevel::kWarning, "exporter: collector rejected %ld of %lu spans: %s",
-           static_cast<long>(rejected), static_cast<unsigned long>(batch.count), message[0] != '\0' ? message : "(no message)");
+      update(logs ? +[](ExporterCounters& c, std::uint64_t n) { c.logs_rejected += n; }
+                : +[](ExporterCounters& c, std::uint64_t n) { c.spans_rejected += n; },
+           refused);
+      logf(LogLevel::kWarning, "exporter: collector rejected %ld of %lu %s: %s",
+           static_cast<long>(rejected), static_cast<unsigned long>(count), what, message[0] != '\0' ? message : "(no message)");
     }
     return Outcome::kDelivered;
   }
@@ -415,16 +489,17 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   update([](ExporterCounters& c, std::uint64_t) { ++c.export_failures; }, 0);
   if (otlp::is_retryable(status)) {
     retry_after_ms = otlp::retry_after_ms(response, tracer_->now_unix_ns() / 1000000000u);
-    logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %lu spans stay buffered", status,
+    logf(LogLevel::kWarning, "exporter: collector answered %d%s%s%s; %lu %s stay buffered", status,
          reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "",
-         static_cast<unsigned long>(batch.count));
+         static_cast<unsigned long>(count), what);
     return Outcome::kRetry;
   }
-  update([](ExporterCounters& c, std::uint64_t n) { c.spans_dropped_non_retryable += n; },
-         batch.count);
-  logf(LogLevel::kError, "exporter: collector answered %d%s%s%s; dropping %lu spans (not retryable)",
+  update(logs ? +[](ExporterCounters& c, std::uint64_t n) { c.logs_dropped_non_retryable += n; }
+              : +[](ExporterCounters& c, std::uint64_t n) { c.spans_dropped_non_retryable += n; },
+         count);
+  logf(LogLevel::kError, "exporter: collector answered %d%s%s%s; dropping %lu %s (not retryable)",
        status, reason[0] != '\0' ? " (" : "", reason, reason[0] != '\0' ? ")" : "",
-       static_cast<unsigned long>(batch.count));
+       static_cast<unsigned long>(count), what);
   return Outcome::kDrop;
 }
 
@@ -450,7 +525,8 @@ std::uint32_t Exporter::poll_export() noexcept {
     return since >= delay ? delay : static_cast<std::uint32_t>(delay - since);
   }
   Batch batch;
-  if (tracer_->ring().peek_batch(batch, batch_size) != Status::kOk) return delay;
+  const std::size_t claim = has_traces_delivered_ ? traces_delivered_.count : batch_size;
+  if (tracer_->ring().peek_batch(batch, claim) != Status::kOk) return delay;
   std::uint32_t retry_after_ms = 0;
   Outcome outcome = export_batch(batch, retry_after_ms);
   if (outcome == Outcome::kRetry && resend_now_) {

@@ -22,6 +22,10 @@ bool arguments_ok(const Transport& transport, const OtlpPostOptions& options, co
   if (transport.send == nullptr || transport.recv == nullptr) return false;
   if (body == nullptr && len != 0) return false;
   if (options.headers == nullptr && options.header_count != 0) return false;
+  if (options.signer != nullptr && (options.signer->begin == nullptr || options.signer->body == nullptr ||
+                                    options.signer->sign == nullptr)) {
+    return false;
+  }
   for (std::size_t i = 0; i < options.header_count; ++i) {
     if (!otlp::is_valid_header(options.headers[i])) return false;
   }
@@ -45,8 +49,28 @@ Status otlp_post(const Transport& transport, const Endpoint& endpoint, const Otl
   {  // a scope of its own, so the writer's buffer and the response parser can share stack
     detail::TransportWriter writer(transport, deadline);
     const char* agent = options.user_agent != nullptr ? options.user_agent : "tracelet/" TRACELET_VERSION_STRING;
+    HttpHeader signature[6];
+    std::size_t signature_count = 0;
+    if (const RequestSigner* signer = options.signer) {
+      char host_text[280];
+      otlp::format_host_header(endpoint.host, endpoint.port, endpoint.tls, host_text, sizeof host_text);
+      SignedRequest request;
+      request.signal = options.signal;
+      request.host = host_text;
+      request.target = endpoint.path;
+      request.content_type = otlp::kContentType;
+      signer->begin(signer->ctx);
+      signer->body(signer->ctx, body, len);
+      signature_count = signer->sign(signer->ctx, request, signature, 6);
+      if (signature_count == 0) {  // the signer's log line says why
+        result.outcome = OtlpPostOutcome::kRetryable;
+        set_reason(result, "the request signer could not sign");
+        return Status::kFailedPrecondition;
+      }
+    }
     const bool sent = otlp::write_post_head(writer, endpoint.host, endpoint.port, endpoint.tls, endpoint.path,
-                                            agent, len, options.headers, options.header_count) &&
+                                            agent, len, options.headers, options.header_count, nullptr,
+                                            signature, signature_count) &&
                       writer.write(body, len) && writer.flush();
     if (!sent) {
       const Status s = writer.status() != Status::kOk ? writer.status() : Status::kDataLoss;
@@ -74,6 +98,10 @@ Status otlp_post(const Transport& transport, const Endpoint& endpoint, const Otl
   result.close_connection = response.connection_close();
   const int status = response.status();
   result.http_status = status;
+  if (options.signer != nullptr && options.signer->on_answer != nullptr &&
+      options.signer->on_answer(options.signer->ctx, status, response.date()) && (status < 200 || status >= 300)) {
+    result.resign_now = true;
+  }
   if (status >= 200 && status < 300) {
     otlp::ExportResponse answer;
     if (otlp::read_success(response, answer)) {

@@ -77,6 +77,7 @@ bool SerialExporter::write_frame(const otlp::RequestSource& source,
   detail::TransportWriter writer(link_, detail::monotonic_ms() + config_.write_timeout_ms);
   serial::FrameHeader header;
   header.sequence = sequence_;
+  header.type = source.signal == otlp::Signal::kLogs ? serial::kTypeOtlpLogs : serial::kTypeOtlpTraces;
   header.length = static_cast<std::uint32_t>(payload_len);
   std::uint8_t head[serial::kHeaderBytes];
   serial::write_header(header, head);
@@ -85,7 +86,6 @@ bool SerialExporter::write_frame(const otlp::RequestSource& source,
   // max_size = the announced length: the encoder cannot put more on the wire than the header
   // promised, and bytes_written proves it wrote exactly that much.
   pb_ostream_t stream = {&write_payload, &sink, payload_len, 0, nullptr};
-  const std::size_t skipped = plan.skipped;
   bool encoded = ok && otlp::encode_request(source, plan, &stream);
   if (ok && encoded && stream.bytes_written != payload_len) {
     logf(LogLevel::kError, "serial exporter: encoder wrote %lu bytes, header said %lu",
@@ -101,20 +101,28 @@ bool SerialExporter::write_frame(const otlp::RequestSource& source,
   counters_.bytes_sent += writer.bytes();
   if (!ok) {
     // %lu, not %zu: newlib-nano's printf has no size_t length modifier.
-    logf(LogLevel::kWarning, "serial exporter: frame %lu (%lu spans) not written (%s); will retry",
-         static_cast<unsigned long>(sequence_), static_cast<unsigned long>(source.batch.count),
+    logf(LogLevel::kWarning, "serial exporter: frame %lu (%lu %s) not written (%s); will retry",
+         static_cast<unsigned long>(sequence_), static_cast<unsigned long>(plan.spans),
+         source.signal == otlp::Signal::kLogs ? "log records" : "spans",
          writer.status() != Status::kOk ? to_string(writer.status()) : "encoder failed");
     return false;
-  }
-  counters_.records_skipped += skipped;
-  counters_.spans_sent += source.batch.count - skipped;
-  if (skipped != 0) {
-    logf(LogLevel::kError, "serial exporter: skipped %lu corrupt span records",
-         static_cast<unsigned long>(skipped));
   }
   return true;
 }
 
+bool SerialExporter::plan_signal(otlp::RequestSource& source, otlp::Signal signal,
+                                 otlp::RequestPlan& plan) noexcept {
+  source.signal = signal;
+  // The size cache serves the traces frame; a logs frame's records are sized again as written.
+  plan.span_sizes = signal == otlp::Signal::kTraces ? span_sizes_ : nullptr;
+  plan.span_size_cap = signal == otlp::Signal::kTraces ? TRACELET_EXPORT_SIZE_CACHE : 0;
+  return otlp::plan_request(source, plan);
+}
+
+// A batch goes out as a traces frame for its spans and a logs frame (type 2) for its log
+// records, each only if it has any, and leaves the ring when both are written. If the second
+// fails, both are written again with the same sequence numbers: the bridge forwards an
+// intact repeat of the frame it saw last only once.
 SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept {
   records = 0;
   Ring& ring = tracer_->ring();
@@ -124,19 +132,22 @@ SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept
     source.ring = &ring;
     source.resource = tracer_->resource();
     if (ring.peek_batch(source.batch, limit) != Status::kOk) return Result::kEmpty;
-    otlp::RequestPlan plan;
-    plan.span_sizes = span_sizes_;
-    plan.span_size_cap = TRACELET_EXPORT_SIZE_CACHE;
-    if (!otlp::plan_request(source, plan)) {
+    std::size_t spans = 0;
+    std::size_t logs = 0;
+    otlp::count_signals(ring, source.batch, spans, logs);
+    otlp::RequestPlan traces_plan;
+    otlp::RequestPlan logs_plan;
+    if ((spans != 0 && !plan_signal(source, otlp::Signal::kTraces, traces_plan)) ||
+        (logs != 0 && !plan_signal(source, otlp::Signal::kLogs, logs_plan))) {
       ring.release(source.batch);
-      logf(LogLevel::kError, "serial exporter: could not size a batch of %lu spans",
+      logf(LogLevel::kError, "serial exporter: could not size a batch of %lu records",
            static_cast<unsigned long>(source.batch.count));
       next_attempt_ms_ = detail::monotonic_ms() + config_.retry_delay_ms;
       return Result::kFailed;
     }
-    const std::size_t size = plan.bytes;
+    const std::size_t size = traces_plan.bytes > logs_plan.bytes ? traces_plan.bytes : logs_plan.bytes;
     if (size > config_.max_payload_bytes) {
-      if (source.batch.count > 1) {  // split: half the spans, until the frame fits
+      if (source.batch.count > 1) {  // split: half the records, until each frame fits
         ring.release(source.batch);
         limit = source.batch.count / 2;
         continue;
@@ -145,20 +156,41 @@ SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept
       ++counters_.spans_dropped_too_large;
       records += 1;
       logf(LogLevel::kWarning,
-           "serial exporter: dropped a span that encodes to %lu bytes (max_payload_bytes %lu)",
-           static_cast<unsigned long>(size), static_cast<unsigned long>(config_.max_payload_bytes));
+           "serial exporter: dropped a %s that encodes to %lu bytes (max_payload_bytes %lu)",
+           logs != 0 ? "log record" : "span", static_cast<unsigned long>(size),
+           static_cast<unsigned long>(config_.max_payload_bytes));
       limit = config_.max_batch_spans;
       continue;
     }
-    if (!write_frame(source, plan)) {
+    const std::uint32_t first_sequence = sequence_;
+    bool ok = true;
+    if (spans != 0) {
+      source.signal = otlp::Signal::kTraces;
+      ok = write_frame(source, traces_plan);
+      if (ok) ++sequence_;
+    }
+    if (ok && logs != 0) {
+      source.signal = otlp::Signal::kLogs;
+      if (spans != 0) (void)plan_signal(source, otlp::Signal::kLogs, logs_plan);  // sizes as written
+      ok = write_frame(source, logs_plan);
+      if (ok) ++sequence_;
+    }
+    if (!ok) {
+      sequence_ = first_sequence;
       ring.release(source.batch);
       ++counters_.write_failures;
       next_attempt_ms_ = detail::monotonic_ms() + config_.retry_delay_ms;
       return Result::kFailed;
     }
     ring.commit(source.batch);
-    ++counters_.frames_sent;
-    ++sequence_;
+    counters_.frames_sent += (spans != 0 ? 1u : 0u) + (logs != 0 ? 1u : 0u);
+    counters_.spans_sent += spans - traces_plan.skipped;
+    counters_.logs_sent += logs;
+    counters_.records_skipped += traces_plan.skipped;
+    if (traces_plan.skipped != 0) {
+      logf(LogLevel::kError, "serial exporter: skipped %lu corrupt span records",
+           static_cast<unsigned long>(traces_plan.skipped));
+    }
     next_attempt_ms_ = 0;
     records += source.batch.count;
     return Result::kSent;

@@ -166,7 +166,7 @@ bool FrameDecoder::next(FrameEvent& out, bool input_ended) noexcept {
     out.header.sequence = get_u32(p + 8);
     out.header.length = get_u32(p + 12);
     const std::size_t length = out.header.length;
-    if (p[4] != kVersion || p[5] != kTypeOtlpTraces || p[6] != 0 || p[7] != 0) {
+    if (p[4] != kVersion || (p[5] != kTypeOtlpTraces && p[5] != kTypeOtlpLogs) || p[6] != 0 || p[7] != 0) {
       out.kind = FrameEvent::Kind::kBadFrame;
       out.error = FrameError::kUnsupported;
       drop(1);

@@ -9,10 +9,18 @@
 
 namespace tracelet::otlp {
 
-/// What one OTLP ExportTraceServiceRequest carries: the spans of a claimed ring batch, the
+/// Which OTLP signal a request carries. A ring batch may hold spans and log records mixed; a
+/// request takes the records of its signal and passes over the others.
+enum class Signal : std::uint8_t {
+  kTraces = 0,  // ExportTraceServiceRequest from span records
+  kLogs = 1,    // ExportLogsServiceRequest from log records (tracelet::log)
+};
+
+/// What one OTLP export request carries: the records of `signal` in a claimed ring batch, the
 /// tracer's resource and the instrumentation scope.
 struct RequestSource {
   const Ring* ring = nullptr;
+  Signal signal = Signal::kTraces;
   Batch batch{};
   ResourceView resource{};
   const char* scope_name = "tracelet";
@@ -23,8 +31,9 @@ struct RequestSource {
 /// is what encode_request() will write (Content-Length, a frame's length).
 struct RequestPlan {
   std::size_t bytes = 0;
-  std::size_t spans = 0;    // records that will be encoded
+  std::size_t spans = 0;    // records of the source's signal that will be encoded
   std::size_t skipped = 0;  // records that failed validation and will be left out
+  std::size_t other = 0;    // valid records of the other signal (not part of this request)
   /// Optional caller-owned scratch: plan_request() keeps the encoded size of the first
   /// `span_size_cap` spans here and encode_request() writes their length prefixes from it, so
   /// each span is sized once; the rest are sized again while writing. 0 = not kept (a span
@@ -52,6 +61,10 @@ struct RequestPlan {
 /// records left out.
 [[nodiscard]] bool encode_request(const RequestSource& source, pb_ostream_t* stream,
                                   std::size_t* skipped_records = nullptr) noexcept;
+
+/// Counts the valid span and log records of a batch (corrupt ones count as spans: the traces
+/// request reports them). Allocates: never.
+void count_signals(const Ring& ring, const Batch& batch, std::size_t& spans, std::size_t& logs) noexcept;
 
 /// Exact byte count encode_request() will write (plan_request().bytes).
 [[nodiscard]] bool request_size(const RequestSource& source, std::size_t& size) noexcept;

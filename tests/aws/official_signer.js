@@ -2,7 +2,7 @@
 'use strict';
 // official_signer.js --cert FILE --key FILE --port-file FILE --log FILE
 //                    --access-key ID --secret KEY [--token TOKEN] --region R --service S
-//                    [--now UNIX_SECONDS]
+//                    [--now UNIX_SECONDS] [--logs-service S]
 //
 // A local HTTPS endpoint that plays an AWS OTLP endpoint (X-Ray's /v1/traces) for the tests:
 // every request's signature is computed again by the OFFICIAL AWS SDK signer
@@ -13,11 +13,14 @@
 // anything else is refused with 403 and the reason, as AWS does, and with the server's Date.
 // A request whose X-Amz-Date is more than 15 minutes from the server's clock (--now, else the
 // real one) is refused as AWS refuses it, so a client without a clock can learn the time.
+// Requests to .../v1/logs play CloudWatch Logs: signed for --logs-service (default "logs"),
+// and refused without the x-aws-log-group and x-aws-log-stream headers it requires.
 // The X-Ray sampling API's calls are verified the same way: a verified POST /GetSamplingRules
 // gets one rule ("signed-rule", for every service), a verified POST /SamplingTargets gets a
 // ReservoirQuota of 3 for it (JSON answers, as X-Ray sends them).
 // One JSON line per request goes to --log: {status, reason, path, amz_date, scope, token,
-// encoding, body_bytes, signed_headers}. Listens on 127.0.0.1 only; stops on SIGTERM (exit 0).
+// encoding, body_bytes, signed_headers, log_group, log_stream}. Listens on 127.0.0.1 only;
+// stops on SIGTERM (exit 0).
 const fs = require('fs');
 const https = require('https');
 const zlib = require('zlib');
@@ -74,7 +77,15 @@ async function verify(req, body) {
   if (!m) return { ok: false, reason: 'no valid SigV4 Authorization header' };
   const [, key_id, , region, service, signed_list] = m;
   if (key_id !== args.access_key) return { ok: false, reason: 'unknown access key id' };
-  if (region !== args.region || service !== args.service) return { ok: false, reason: 'wrong credential scope' };
+  const q_at = req.url.indexOf('?');
+  const logs = (q_at < 0 ? req.url : req.url.slice(0, q_at)).endsWith('/v1/logs');
+  const expected_service = logs ? (args.logs_service || 'logs') : args.service;
+  if (region !== args.region || service !== expected_service) {
+    return { ok: false, reason: `wrong credential scope (${region}/${service}, expected ${args.region}/${expected_service})` };
+  }
+  if (logs && (!req.headers['x-aws-log-group'] || !req.headers['x-aws-log-stream'])) {
+    return { ok: false, reason: 'CloudWatch Logs needs the x-aws-log-group and x-aws-log-stream headers' };
+  }
   const amz_date = req.headers['x-amz-date'];
   const when = parse_amz_date(amz_date);
   if (!when) return { ok: false, reason: 'no valid X-Amz-Date' };
@@ -109,7 +120,7 @@ async function verify(req, body) {
   };
   const signer = new SignatureV4({
     credentials: { accessKeyId: args.access_key, secretAccessKey: args.secret, sessionToken: args.token },
-    region: args.region, service: args.service, sha256: Sha256, applyChecksum: true,
+    region: args.region, service: expected_service, sha256: Sha256, applyChecksum: true,
   });
   const expected = await signer.sign(request, { signingDate: when });
   if (expected.headers['x-amz-content-sha256'] !== req.headers['x-amz-content-sha256']) {
@@ -149,6 +160,7 @@ const server = https.createServer({
       status, reason: verdict.reason, path, amz_date: req.headers['x-amz-date'] || '', scope: verdict.scope || '',
       token: req.headers['x-amz-security-token'] !== undefined, encoding: req.headers['content-encoding'] || 'identity',
       body_bytes: body.length, decoded_bytes: decoded, signed_headers: verdict.signed_list || '',
+      log_group: req.headers['x-aws-log-group'] || '', log_stream: req.headers['x-aws-log-stream'] || '',
     }) + '\n');
     let answer = verdict.ok ? Buffer.alloc(0) : Buffer.from(verdict.reason);
     let type = verdict.ok ? 'application/x-protobuf' : 'text/plain';

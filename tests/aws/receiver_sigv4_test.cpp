@@ -12,6 +12,7 @@
 #include "support/process.h"
 #include "support/receiver_process.h"
 #include "tracelet/exporter.h"
+#include "tracelet/log_record.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/sigv4.h"
 #include "tracelet/tracelet.h"
@@ -88,6 +89,28 @@ TEST_F(ReceiverSigV4, KeepsSignedSpans) {
   ASSERT_EQ(exporter_.flush(10000), Status::kOk) << log_.all() << receiver_.log();
   EXPECT_EQ(receiver_.jsonl_lines().size(), 6u);
   EXPECT_EQ(exporter_.counters().spans_exported, 6u);
+}
+
+TEST_F(ReceiverSigV4, KeepsSignedLogRecordsAsCloudWatchLogsWould) {
+  const HttpHeader log_headers[] = {{"x-aws-log-group", "devices"}, {"x-aws-log-stream", "pump-7"}};
+  config_.logs_headers = log_headers;
+  config_.logs_header_count = 2;
+  start_exporter();
+  {
+    auto span = tracer_.start_span("offline-cycle");
+    log(tracer_, Severity::kWarn, "valve slow to close");
+  }
+  ASSERT_EQ(exporter_.flush(10000), Status::kOk) << log_.all() << receiver_.log();
+  EXPECT_EQ(exporter_.counters().spans_exported, 1u);
+  EXPECT_EQ(exporter_.counters().logs_exported, 1u) << receiver_.log();
+}
+
+TEST_F(ReceiverSigV4, RefusesLogRecordsWithoutTheirGroupAndStream) {
+  start_exporter();
+  log(tracer_, Severity::kError, "no group");
+  (void)exporter_.flush(3000);
+  EXPECT_TRUE(receiver_.wait_for_log("x-aws-log-group")) << receiver_.log();
+  EXPECT_EQ(exporter_.counters().logs_exported, 0u);
 }
 
 TEST_F(ReceiverSigV4, RefusesAWrongSecretWith403) {

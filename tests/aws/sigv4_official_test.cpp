@@ -16,6 +16,7 @@
 #include "support/process.h"
 #include "support/receiver_process.h"
 #include "tracelet/exporter.h"
+#include "tracelet/log_record.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/sigv4.h"
 #include "tracelet/tracelet.h"
@@ -165,6 +166,7 @@ class SigV4Official : public ::testing::Test {
     std::string reason, path, amz_date, scope, encoding;
     bool token;
     double body_bytes, decoded_bytes;
+    std::string log_group, log_stream;
   };
   std::vector<Verdict> verdicts() const {
     std::vector<Verdict> out;
@@ -180,7 +182,7 @@ class SigV4Official : public ::testing::Test {
       std::printf("official signer: %s\n", line.c_str());
       out.push_back(Verdict{static_cast<int>(j["status"].number()), j["reason"].text, j["path"].text, j["amz_date"].text,
                             j["scope"].text, j["encoding"].text, j["token"].boolean, j["body_bytes"].number(),
-                            j["decoded_bytes"].number()});
+                            j["decoded_bytes"].number(), j["log_group"].text, j["log_stream"].text});
     }
     return out;
   }
@@ -215,6 +217,59 @@ TEST_F(SigV4Official, AcceptsSignedExportsWithLongTermCredentials) {
   }
   EXPECT_EQ(exporter_.counters().spans_exported, 8u);
   EXPECT_EQ(exporter_.counters().export_failures, 0u);
+}
+
+// Spans to X-Ray and log records to CloudWatch Logs from one exporter and one signer: each
+// request is signed for its own service, and only the logs' requests carry the log group and
+// stream (OTEL_EXPORTER_OTLP_LOGS_HEADERS in the environment).
+TEST_F(SigV4Official, SignsLogRecordsForCloudWatchLogsWithTheirGroupAndStream) {
+  start_server({"--token", kToken});
+  credentials_.session_token = kToken;
+  const HttpHeader log_headers[] = {{"x-aws-log-group", "device-fleet"}, {"x-aws-log-stream", "pump-7"}};
+  config_.logs_headers = log_headers;
+  config_.logs_header_count = 2;
+  start_exporter();
+  {
+    auto span = tracer_.start_span("pump-cycle");
+    const Attribute pressure[] = {{"kpa", std::int64_t{412}}};
+    log(tracer_, Severity::kWarn, "pressure above limit", pressure, 1);
+  }
+  log(tracer_, Severity::kInfo, "cycle done");
+  ASSERT_EQ(exporter_.flush(10000), Status::kOk) << log_.all();
+  const std::vector<Verdict> v = verdicts();
+  ASSERT_EQ(v.size(), 2u);
+  std::size_t traces = 0, logs = 0;
+  for (const Verdict& x : v) {
+    EXPECT_EQ(x.status, 200) << x.reason;
+    EXPECT_TRUE(x.token);
+    if (x.path == "/v1/logs") {
+      ++logs;
+      EXPECT_NE(x.scope.find("/us-east-1/logs"), std::string::npos) << x.scope;
+      EXPECT_EQ(x.log_group, "device-fleet");
+      EXPECT_EQ(x.log_stream, "pump-7");
+    } else {
+      ++traces;
+      EXPECT_EQ(x.path, "/v1/traces");
+      EXPECT_NE(x.scope.find("/us-east-1/xray"), std::string::npos) << x.scope;
+      EXPECT_EQ(x.log_group, "") << "the log group goes with log records only";
+    }
+  }
+  EXPECT_EQ(traces, 1u);
+  EXPECT_EQ(logs, 1u);
+  EXPECT_EQ(exporter_.counters().spans_exported, 1u);
+  EXPECT_EQ(exporter_.counters().logs_exported, 2u);
+}
+
+TEST_F(SigV4Official, RefusesLogRecordsWithoutTheLogGroup) {
+  start_server({});
+  start_exporter();
+  log(tracer_, Severity::kError, "no group configured");
+  (void)exporter_.flush(3000);
+  const std::vector<Verdict> v = verdicts();
+  ASSERT_GE(v.size(), 1u);
+  EXPECT_EQ(v[0].status, 403);
+  EXPECT_EQ(v[0].reason, "CloudWatch Logs needs the x-aws-log-group and x-aws-log-stream headers");
+  EXPECT_EQ(exporter_.counters().logs_exported, 0u);
 }
 
 TEST_F(SigV4Official, AcceptsSignedExportsWithASessionToken) {

@@ -129,13 +129,16 @@ struct Signed {
   std::size_t count = 0;
 };
 
-Signed sign(tracelet::SigV4Signer& signer, const char* body) {
+Signed sign(tracelet::SigV4Signer& signer, const char* body,
+            tracelet::SignedSignal signal = tracelet::SignedSignal::kTraces) {
   tracelet::RequestSigner s = signer.request_signer();
   s.begin(s.ctx);
   s.body(s.ctx, reinterpret_cast<const std::uint8_t*>(body), std::strlen(body));
   tracelet::SignedRequest request;
-  request.host = "xray.us-east-1.amazonaws.com";
-  request.target = "/v1/traces";
+  request.signal = signal;
+  const bool logs = signal == tracelet::SignedSignal::kLogs;
+  request.host = logs ? "logs.us-east-1.amazonaws.com" : "xray.us-east-1.amazonaws.com";
+  request.target = logs ? "/v1/logs" : "/v1/traces";
   request.content_type = "application/x-protobuf";
   HttpHeader out[6];
   Signed r;
@@ -189,6 +192,35 @@ TEST(SigV4Signer, SignsWithScopeHeadersAndBodyHash) {
                                  "x-amz-security-token, "),
             std::string::npos);
   EXPECT_EQ(log.all().find(kSecret), std::string::npos);
+}
+
+TEST(SigV4Signer, SignsLogRecordsForCloudWatchLogsAndSpansForXRay) {
+  std::uint64_t now = 1440938160;
+  tracelet::SigV4Credentials c;
+  c.access_key_id = "AKIDEXAMPLE";
+  c.secret_access_key = kSecret;
+  c.region = "us-east-1";
+  c.service = "xray";
+  c.now_unix_s = &fixed_time;
+  c.now_ctx = &now;
+  tracelet::SigV4Signer signer;
+  ASSERT_EQ(signer.init(c), tracelet::Status::kOk);
+  // Alternating signals: each request is signed with its own service's key, not a cached one.
+  const Signed traces = sign(signer, "");
+  const Signed logs = sign(signer, "", tracelet::SignedSignal::kLogs);
+  const Signed traces_again = sign(signer, "");
+  EXPECT_NE(traces.authorization.find("/20150830/us-east-1/xray/aws4_request"), std::string::npos);
+  EXPECT_NE(logs.authorization.find("/20150830/us-east-1/logs/aws4_request"), std::string::npos)
+      << logs.authorization;
+  EXPECT_EQ(traces_again.authorization, traces.authorization);
+  // A different service for log records' requests, when asked for.
+  c.logs_service = "custom-logs";
+  ASSERT_EQ(signer.init(c), tracelet::Status::kOk);
+  EXPECT_NE(sign(signer, "", tracelet::SignedSignal::kLogs).authorization.find("/us-east-1/custom-logs/"),
+            std::string::npos);
+  // Everything that is not log records keeps the configured service.
+  EXPECT_NE(sign(signer, "", tracelet::SignedSignal::kOther).authorization.find("/us-east-1/xray/"),
+            std::string::npos);
 }
 
 TEST(SigV4Signer, RefusesMissingCredentialsWithoutShowingTheSecret) {

@@ -47,6 +47,12 @@ class EnvConfigTest : public ::testing::Test {
     }
     return "<missing>";
   }
+  std::string logs_header_value(const std::string& name) const {
+    for (std::size_t i = 0; exporter.logs_headers != nullptr && i < exporter.logs_header_count; ++i) {
+      if (name == exporter.logs_headers[i].name) return exporter.logs_headers[i].value;
+    }
+    return "<missing>";
+  }
   std::string attribute(std::string_view key) const {
     for (std::size_t i = 0; i < tracer.resource_attribute_count; ++i) {
       const Attribute& a = tracer.resource_attributes[i];
@@ -465,6 +471,39 @@ TEST_F(EnvConfigTest, TracesHeadersReplaceGenericHeaders) {
   EXPECT_EQ(header_value("x-generic"), "<missing>");
 }
 
+// Log records' requests: their own variable (CloudWatch Logs' group and stream), else the
+// traces' list, or the generic one when the traces' variable replaced it.
+TEST_F(EnvConfigTest, LogsHeadersAreTheirOwnOrTheGenericOnes) {
+  set("OTEL_EXPORTER_OTLP_HEADERS", "x-generic=1");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_EQ(exporter.logs_headers, nullptr) << "one list for both signals";
+
+  set("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "x-aws-log-group=devices,x-aws-log-stream=pump-7");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  ASSERT_NE(exporter.logs_headers, nullptr);
+  EXPECT_EQ(exporter.logs_header_count, 2u);
+  EXPECT_EQ(logs_header_value("x-aws-log-group"), "devices");
+  EXPECT_EQ(logs_header_value("x-aws-log-stream"), "pump-7");
+  EXPECT_EQ(logs_header_value("x-generic"), "<missing>");
+  EXPECT_EQ(header_value("x-generic"), "1");
+  EXPECT_EQ(header_value("x-aws-log-group"), "<missing>") << "not sent with spans";
+
+  set("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "");
+  set("OTEL_EXPORTER_OTLP_TRACES_HEADERS", "x-traces=2");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_EQ(header_value("x-traces"), "2");
+  EXPECT_EQ(logs_header_value("x-generic"), "1");
+  EXPECT_EQ(logs_header_value("x-traces"), "<missing>");
+
+  set("OTEL_EXPORTER_OTLP_HEADERS", "");
+  exporter = ExporterConfig{};
+  EXPECT_EQ(load(), 0u) << logs.all();
+  ASSERT_NE(exporter.logs_headers, nullptr);
+  EXPECT_EQ(exporter.logs_header_count, 0u) << "the traces' headers are not the logs'";
+}
+
 TEST_F(EnvConfigTest, HeadersMergeWithCodeSetOnesCaseInsensitively) {
   const HttpHeader code[] = {{"x-tenant", "acme"}, {"X-Api-Key", "old"}};
   exporter.headers = code;
@@ -848,6 +887,55 @@ TEST_F(EnvConfigTest, UnknownSamplerFallsBackToTheSpecDefault) {
   EXPECT_EQ(load(), 1u);
   EXPECT_TRUE(logs.contains("OTEL_TRACES_SAMPLER=\"sometimes\"")) << logs.all();
   EXPECT_EQ(storage->sampler_config().kind, SamplerKind::kParentBasedAlwaysOn);
+}
+
+// ---- the logs signal: OTEL_EXPORTER_OTLP_LOGS_ENDPOINT, OTEL_LOGS_EXPORTER ----
+
+TEST_F(EnvConfigTest, LogsEndpointIsUsedAsIsAndTheGenericOneGetsV1Logs) {
+  set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318/");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_STREQ(exporter.endpoint, "https://collector:4318/v1/traces");
+  EXPECT_STREQ(exporter.logs_endpoint, "https://collector:4318/v1/logs");
+
+  exporter = ExporterConfig{};
+  set("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "https://logs.example:443/custom/logs");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_STREQ(exporter.logs_endpoint, "https://logs.example:443/custom/logs");
+  EXPECT_STREQ(exporter.endpoint, "https://collector:4318/v1/traces");
+}
+
+TEST_F(EnvConfigTest, NoEndpointVariablesLeaveTheLogsEndpointToTheExporter) {
+  EXPECT_EQ(load(), 0u);
+  EXPECT_EQ(exporter.logs_endpoint, nullptr);
+}
+
+TEST_F(EnvConfigTest, InvalidLogsEndpointFallsBackToTheGenericOne) {
+  set("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318");
+  set("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT", "ftp://nope");
+  EXPECT_EQ(load(), 1u);
+  EXPECT_STREQ(exporter.logs_endpoint, "https://collector:4318/v1/logs");
+  EXPECT_TRUE(logs.contains("OTEL_EXPORTER_OTLP_LOGS_ENDPOINT")) << logs.all();
+}
+
+TEST_F(EnvConfigTest, LogsExporterNoneOrConsoleDropsLogsAndOtlpKeepsThem) {
+  set("OTEL_LOGS_EXPORTER", "none");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_TRUE(exporter.drop_logs);
+  EXPECT_FALSE(storage->logs_exporters().otlp);
+
+  exporter = ExporterConfig{};
+  set("OTEL_LOGS_EXPORTER", "console");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_TRUE(exporter.drop_logs);
+  EXPECT_TRUE(storage->logs_exporters().console);
+
+  exporter = ExporterConfig{};
+  set("OTEL_LOGS_EXPORTER", "otlp,console");
+  EXPECT_EQ(load(), 0u) << logs.all();
+  EXPECT_FALSE(exporter.drop_logs);
+  EXPECT_TRUE(storage->logs_exporters().otlp);
+  EXPECT_TRUE(storage->logs_exporters().console);
+  EXPECT_FALSE(logs.contains("is not a variable tracelet knows")) << logs.all();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Proves "no heap after init": counts every malloc/new in the process while 100 000 spans are
-// recorded, consumed and OTLP-encoded.
+// recorded, consumed and OTLP-encoded, and likewise for log records (tracelet::log, logf)
+// encoded as OTLP logs.
 #include <gtest/gtest.h>
 #include <pb_encode.h>
 
@@ -8,6 +9,7 @@
 #include <new>
 
 #include "otlp/encode.h"
+#include "tracelet/log_record.h"
 #include "tracelet/tracelet.h"
 
 extern "C" void* __libc_malloc(std::size_t);
@@ -113,6 +115,51 @@ TEST(Allocation, NoHeapWhileRecordingConsumingAndEncoding100000Spans) {
   EXPECT_EQ(counters.spans_dropped_full, 0u);
   EXPECT_GT(encoded_spans, 199000u);
   EXPECT_GT(encoded_bytes, encoded_spans * 50);
+}
+
+TEST(Allocation, NoHeapWhileLoggingConsumingAndEncoding100000LogRecords) {
+  static std::uint8_t memory[256 * 1024];
+  tracelet::Tracer tracer;
+  tracelet::Options options;
+  options.service_name = "alloc-test";
+  options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
+  ASSERT_EQ(tracer.init(options), tracelet::Status::kOk);
+
+  std::size_t encoded_bytes = 0;
+  std::size_t encoded_logs = 0;
+  g_allocations = 0;
+  g_counting = true;
+  for (int i = 0; i < 50000; ++i) {
+    auto span = tracer.start_span("work");
+    const tracelet::Attribute attributes[] = {{"iteration", i}, {"phase", "measure"}};
+    tracelet::log(tracer, tracelet::Severity::kInfo, "reading the sensor", attributes, 2);
+    tracelet::logf(tracer, tracelet::Severity::kWarn, "sensor %d answered %ld mV", i & 7, 3000L + (i & 255));
+    if (i % 128 == 127) {
+      tracelet::Batch batch;
+      while (tracer.ring().peek_batch(batch, 128) == tracelet::Status::kOk) {
+        tracelet::otlp::RequestSource source;
+        source.ring = &tracer.ring();
+        source.batch = batch;
+        source.resource = tracer.resource();
+        source.signal = tracelet::otlp::Signal::kLogs;
+        tracelet::otlp::RequestPlan plan;
+        bool ok = tracelet::otlp::plan_request(source, plan);
+        pb_ostream_t sink = PB_OSTREAM_SIZING;  // stands in for a socket: writes nothing
+        ok = ok && tracelet::otlp::encode_request(source, plan, &sink) && sink.bytes_written == plan.bytes;
+        if (!ok) break;
+        encoded_bytes += sink.bytes_written;
+        encoded_logs += plan.spans;
+        tracer.ring().commit(batch);
+      }
+    }
+  }
+  g_counting = false;
+  EXPECT_EQ(g_allocations.load(), 0);
+  tracelet::TracerCounters counters = tracer.counters();
+  EXPECT_EQ(counters.logs_recorded, 100000u);
+  EXPECT_EQ(counters.logs_dropped, 0u);
+  EXPECT_GT(encoded_logs, 99000u);
+  EXPECT_GT(encoded_bytes, encoded_logs * 60);
 }
 
 }  // namespace

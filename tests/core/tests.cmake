@@ -3,6 +3,11 @@
 set(_dir ${CMAKE_CURRENT_LIST_DIR})
 tracelet_add_test(ring_test SOURCES ${_dir}/ring_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_test(span_test SOURCES ${_dir}/span_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
+# Log records: decoded back with the receiver's OTLP decoder.
+tracelet_add_test(log_record_test
+  SOURCES ${_dir}/log_record_test.cpp ${PROJECT_SOURCE_DIR}/tools/receiver/otlp_decode.cpp
+  LIBS tracelet_test_modules tracelet_port_fake)
+target_include_directories(log_record_test PRIVATE ${PROJECT_SOURCE_DIR}/tools/receiver)
 tracelet_add_test(id_words_test SOURCES ${_dir}/id_words_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 
 # The same API test against a core compiled with TRACELET_ENABLED=0 (STYLE C11).

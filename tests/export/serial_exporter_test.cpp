@@ -15,6 +15,7 @@
 #include "otlp_decode.h"  // tools/receiver: a full decoder of ExportTraceServiceRequest
 #include "support/log_capture.h"
 #include "tracelet/fake_port.h"
+#include "tracelet/log_record.h"
 #include "tracelet/serial_frame.h"
 #include "tracelet/tracelet.h"
 
@@ -63,6 +64,8 @@ struct MemoryLink {
 
 struct DecodedStream {
   std::vector<std::uint32_t> sequences;
+  std::vector<std::uint8_t> types;
+  std::vector<receiver::LogRecord> logs;
   std::vector<std::size_t> payload_sizes;
   std::vector<receiver::Span> spans;
   std::vector<std::string> resource_services;
@@ -83,8 +86,17 @@ DecodedStream decode_stream(const Bytes& stream) {
     if (event.kind != serial::FrameEvent::Kind::kFrame) continue;
     out.sequences.push_back(event.header.sequence);
     out.payload_sizes.push_back(event.payload_len);
-    receiver::ExportRequest request;
+    out.types.push_back(event.header.type);
     std::string error;
+    if (event.header.type == serial::kTypeOtlpLogs) {
+      receiver::LogsRequest logs;
+      EXPECT_TRUE(receiver::decode_logs_request(event.payload, event.payload_len, logs, error)) << error;
+      for (const auto& rl : logs.resource_logs) {
+        for (const auto& sl : rl.scope_logs) out.logs.insert(out.logs.end(), sl.log_records.begin(), sl.log_records.end());
+      }
+      continue;
+    }
+    receiver::ExportRequest request;
     EXPECT_TRUE(receiver::decode_export_request(event.payload, event.payload_len, request, error))
         << error;
     for (const auto& rs : request.resource_spans) {
@@ -164,6 +176,71 @@ class SerialExporterTest : public ::testing::Test {
   LogCapture log_;
   SerialExporterConfig config_;
 };
+
+TEST_F(SerialExporterTest, LogRecordsGoInALogsFrameAfterTheSpansFrame) {
+  SerialExporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, link_.transport(), config_), Status::kOk);
+  SpanContext context;
+  {
+    auto span = tracer_.start_span("with-logs");
+    context = span.context();
+    log(tracer_, Severity::kWarn, "over the wire", nullptr, 0);
+  }
+  log(tracer_, Severity::kInfo, "outside");
+  EXPECT_EQ(exporter.poll(), 1u);
+  DecodedStream got = decode_stream(link_.bytes);
+  EXPECT_EQ(got.sequences, (std::vector<std::uint32_t>{0, 1}));
+  EXPECT_EQ(got.types, (std::vector<std::uint8_t>{serial::kTypeOtlpTraces, serial::kTypeOtlpLogs}));
+  ASSERT_EQ(got.spans.size(), 1u);
+  ASSERT_EQ(got.logs.size(), 2u);
+  EXPECT_EQ(got.logs[0].body.bytes, "over the wire");
+  EXPECT_EQ(got.logs[0].severity_number, 13);
+  EXPECT_EQ(got.logs[0].span_id, std::vector<std::uint8_t>(context.span_id.bytes, context.span_id.bytes + 8));
+  EXPECT_EQ(got.logs[1].body.bytes, "outside");
+  const SerialExporterCounters c = exporter.counters();
+  EXPECT_EQ(c.frames_sent, 2u);
+  EXPECT_EQ(c.spans_sent, 1u);
+  EXPECT_EQ(c.logs_sent, 2u);
+  EXPECT_EQ(exporter.pending_spans(), 0u);
+}
+
+TEST_F(SerialExporterTest, FailedLogsFrameResendsTheBatchWithTheSameSequenceNumbers) {
+  SerialExporter exporter;
+  ASSERT_EQ(exporter.init(tracer_, link_.transport(), config_), Status::kOk);
+  {
+    auto span = tracer_.start_span("with-logs");
+    log(tracer_, Severity::kError, "retried");
+  }
+  // A failure inside the traces frame: nothing intact went out.
+  link_.fail_after = 40;
+  EXPECT_EQ(exporter.poll(), 0u);
+  EXPECT_EQ(exporter.counters().write_failures, 1u);
+  link_.bytes.clear();
+  fake_port::advance_ns(10'000'000'000ULL);
+  EXPECT_EQ(exporter.poll(), 1u);
+  DecodedStream got = decode_stream(link_.bytes);
+  EXPECT_EQ(got.sequences, (std::vector<std::uint32_t>{0, 1})) << "the retry starts again at the batch's first number";
+  const std::size_t traces_frame = got.payload_sizes.at(0) + serial::kOverheadBytes;
+  EXPECT_EQ(got.logs.size(), 1u);
+
+  // Now a failure inside the logs frame: the traces frame went out whole, and goes again.
+  {
+    auto span = tracer_.start_span("with-logs");
+    log(tracer_, Severity::kError, "retried");
+  }
+  link_.bytes.clear();
+  link_.fail_after = traces_frame + 10;
+  EXPECT_EQ(exporter.poll(), 0u);
+  fake_port::advance_ns(10'000'000'000ULL);
+  EXPECT_EQ(exporter.poll(), 1u);
+  got = decode_stream(link_.bytes);
+  EXPECT_EQ(got.sequences, (std::vector<std::uint32_t>{2, 2, 3}))
+      << "an intact repeat of frame 2, which the bridge forwards once";
+  EXPECT_EQ(got.types, (std::vector<std::uint8_t>{serial::kTypeOtlpTraces, serial::kTypeOtlpTraces,
+                                                  serial::kTypeOtlpLogs}));
+  EXPECT_GT(got.skipped, 0u) << "the 10 bytes of the broken logs frame";
+  EXPECT_EQ(exporter.counters().logs_sent, 2u);
+}
 
 TEST_F(SerialExporterTest, OneBatchBecomesOneFrameWithAnOtlpRequest) {
   SerialExporter exporter;

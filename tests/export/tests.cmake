@@ -24,6 +24,9 @@ target_include_directories(serial_exporter_test PRIVATE ${PROJECT_SOURCE_DIR}/to
 if(TARGET tracelet_net_test_support)
   tracelet_add_test(exporter_e2e_test SOURCES ${_dir}/exporter_e2e_test.cpp
                     LIBS tracelet_test_modules tracelet_net_test_support GROUP e2e LABELS net)
+  # Log records to /v1/logs, printed by the receiver under their span.
+  tracelet_add_test(logs_e2e_test SOURCES ${_dir}/logs_e2e_test.cpp
+                    LIBS tracelet_test_modules tracelet_net_test_support GROUP e2e LABELS net logs)
 endif()
 
 # otlp_post(): one encoded OTLP/HTTP request over a canned in-memory peer.

@@ -40,7 +40,7 @@ bool Forwarder::init(const ForwarderConfig& config, std::string&) {
   return true;
 }
 
-Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
+Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len, bool) {
   const std::vector<std::uint8_t> payload(body, body + len);
   const std::uint8_t first = len == 0 ? 0 : body[0];
   // The second attempt of a frame answered "retry" (the bridge makes at most two here).

@@ -43,12 +43,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       otlp::RequestSource source;
       source.ring = &ring;
       source.batch = batch;
-      std::size_t encoded = 0;
-      pb_ostream_t sink = PB_OSTREAM_SIZING;
-      std::size_t skipped = 0;
-      if (!otlp::request_size(source, encoded) || !otlp::encode_request(source, &sink, &skipped) ||
-          sink.bytes_written != encoded) {
-        __builtin_trap();  // sizing and writing must agree on any input
+      // Both requests: the record is a span or a log record (kRecordFlagLog), or corrupt.
+      for (const otlp::Signal signal : {otlp::Signal::kTraces, otlp::Signal::kLogs}) {
+        source.signal = signal;
+        std::size_t encoded = 0;
+        pb_ostream_t sink = PB_OSTREAM_SIZING;
+        std::size_t skipped = 0;
+        if (!otlp::request_size(source, encoded) || !otlp::encode_request(source, &sink, &skipped) ||
+            sink.bytes_written != encoded) {
+          __builtin_trap();  // sizing and writing must agree on any input
+        }
       }
       ring.commit(batch);
     }

@@ -130,14 +130,16 @@ endfunction()
 set(_proto_c ${TRACELET_PROTO_OUT}/opentelemetry/proto/common/v1/common.pb.c
              ${TRACELET_PROTO_OUT}/opentelemetry/proto/resource/v1/resource.pb.c
              ${TRACELET_PROTO_OUT}/opentelemetry/proto/trace/v1/trace.pb.c
-             ${TRACELET_PROTO_OUT}/opentelemetry/proto/collector/trace/v1/trace_service.pb.c)
+             ${TRACELET_PROTO_OUT}/opentelemetry/proto/collector/trace/v1/trace_service.pb.c
+             ${TRACELET_PROTO_OUT}/opentelemetry/proto/logs/v1/logs.pb.c
+             ${TRACELET_PROTO_OUT}/opentelemetry/proto/collector/logs/v1/logs_service.pb.c)
 tracelet_add_fuzz_target(http_response_fuzz
   SOURCES ${PROJECT_SOURCE_DIR}/src/export/http_response.cpp ${PROJECT_SOURCE_DIR}/src/otlp/response.cpp ${_proto_c}
   LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_fuzz_target(span_record_fuzz
   SOURCES ${PROJECT_SOURCE_DIR}/src/core/span_record.cpp ${PROJECT_SOURCE_DIR}/src/export/console_exporter.cpp
           ${PROJECT_SOURCE_DIR}/src/core/ring.cpp ${PROJECT_SOURCE_DIR}/src/otlp/encode.cpp
-          ${PROJECT_SOURCE_DIR}/src/core/status.cpp ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${_proto_c}
+          ${PROJECT_SOURCE_DIR}/src/core/severity.cpp ${PROJECT_SOURCE_DIR}/src/core/status.cpp ${PROJECT_SOURCE_DIR}/port/fake/port_fake.cpp ${_proto_c}
   LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_fuzz_target(serial_frame_fuzz
   SOURCES ${PROJECT_SOURCE_DIR}/src/export/serial_frame.cpp
@@ -200,6 +202,10 @@ if(TARGET tracelet_receiver_parsers)
   tracelet_add_fuzz_target(receiver_otlp_fuzz
     SOURCES ${_receiver}/otlp_decode.cpp ${_receiver}/report.cpp ${_proto_c}
     LIBS tracelet_receiver_parsers INCLUDES ${_receiver} LABELS receiver SECONDS ${_fuzz_seconds})
+  # POST /v1/logs bodies: the logs decoder and the logs printout and JSON Lines.
+  tracelet_add_fuzz_target(receiver_logs_fuzz
+    SOURCES ${_receiver}/otlp_decode.cpp ${_receiver}/report.cpp ${_proto_c}
+    LIBS tracelet_receiver_parsers INCLUDES ${_receiver} LABELS receiver logs SECONDS ${_fuzz_seconds})
 endif()
 if(TARGET tracelet_bridge_lib AND NOT CMAKE_CROSSCOMPILING)
   set(_bridge ${PROJECT_SOURCE_DIR}/tools/bridge)

@@ -15,6 +15,9 @@
 // answers 200 with an empty ExportTraceServiceResponse (application/x-protobuf), and appends one
 // JSON line per request to --out: the headers, the problems found, and the spans as normalized
 // views (common.js). A request it cannot decode gets 400. SIGTERM: exits 0.
+// POST /v1/logs gets the same checks and is decoded with the official
+// ExportLogsServiceRequest (otlp-transformer 0.214.0's root.js, installed as
+// otlp-transformer-logs: see tests/otlp/official.js); its records list `logs` views instead.
 // --client-ca FILE: mutual TLS, node's way (requestCert: true, rejectUnauthorized: true): a
 // client must present a certificate signed by that CA; each record then names its subject CN.
 // --compression gzip: every request must instead carry Content-Encoding: gzip and
@@ -123,6 +126,36 @@ class Normalizer {
     });
     return out;
   }
+  // ExportLogsServiceRequest -> one view per log record, with its resource and scope.
+  log_views(request, where) {
+    const out = [];
+    (request.resourceLogs || []).forEach((rl, i) => {
+      const rw = `${where}.resource_logs[${i}]`;
+      const resource = { attributes: this.attrs(rl.resource && rl.resource.attributes, `${rw}.resource.attributes`) };
+      (rl.scopeLogs || []).forEach((sl, j) => {
+        const sw = `${rw}.scope_logs[${j}]`;
+        const scope = { name: (sl.scope && sl.scope.name) || '', version: (sl.scope && sl.scope.version) || '' };
+        (sl.logRecords || []).forEach((r, k) => {
+          const w = `${sw}.log_records[${k}]`;
+          out.push({
+            time_unix_nano: this.u64(r.timeUnixNano),
+            observed_time_unix_nano: this.u64(r.observedTimeUnixNano),
+            severity_number: r.severityNumber || 0,
+            severity_text: r.severityText || '',
+            body: this.typed(r.body, `${w}.body`),
+            attributes: this.attrs(r.attributes, `${w}.attributes`),
+            dropped_attributes_count: r.droppedAttributesCount || 0,
+            flags: r.flags || 0,
+            trace_id: this.hex(r.traceId),
+            span_id: this.hex(r.spanId),
+            resource,
+            scope,
+          });
+        });
+      });
+    });
+    return out;
+  }
 }
 
 function main(argv) {
@@ -135,6 +168,10 @@ function main(argv) {
   const Req = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
   const Resp = root.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
   const empty_response = Buffer.from(Resp.encode(Resp.create({})).finish());
+  const logs_official = official.load_logs();
+  const LogsReq = logs_official.root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
+  const LogsResp = logs_official.root.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
+  const empty_logs_response = Buffer.from(LogsResp.encode(LogsResp.create({})).finish());
 
   let port = 0;
   let seq = 0;
@@ -165,7 +202,8 @@ function main(argv) {
       const problems = [];
       const h = req.headers;
       if (req.method !== 'POST') problems.push(`method ${req.method}, expected POST`);
-      if (req.url !== '/v1/traces') problems.push(`path ${req.url}, expected /v1/traces`);
+      const is_logs = req.url === '/v1/logs';
+      if (req.url !== '/v1/traces' && !is_logs) problems.push(`path ${req.url}, expected /v1/traces or /v1/logs`);
       if (h['content-type'] !== 'application/x-protobuf') {
         problems.push(`Content-Type ${JSON.stringify(h['content-type'])}, expected "application/x-protobuf"`);
       }
@@ -196,33 +234,42 @@ function main(argv) {
       if (req.httpVersion !== '1.1') problems.push(`HTTP/${req.httpVersion}, expected HTTP/1.1`);
 
       let spans = [];
+      let logs = [];
       let decoded = false;
+      const message_name = is_logs ? 'ExportLogsServiceRequest' : 'ExportTraceServiceRequest';
       try {
-        const msg = Req.decode(new Uint8Array(body));
+        const msg = (is_logs ? LogsReq : Req).decode(new Uint8Array(body));
         decoded = true;
         walk_understood(new Uint8Array(body), msg, '', problems);
-        spans = new Normalizer(Long, problems).views(msg, `request #${seq}`);
+        const normalizer = new Normalizer(is_logs ? logs_official.Long : Long, problems);
+        if (is_logs) {
+          logs = normalizer.log_views(msg, `request #${seq}`);
+        } else {
+          spans = normalizer.views(msg, `request #${seq}`);
+        }
       } catch (e) {
-        problems.push(`the official ExportTraceServiceRequest decoder rejected the body (${body.length} bytes): ${e.message}`);
+        problems.push(`the official ${message_name} decoder rejected the body (${body.length} bytes): ${e.message}`);
       }
       const record = {
         seq, method: req.method, url: req.url, http_version: req.httpVersion,
         headers: { host: h.host, 'content-type': h['content-type'], 'content-length': h['content-length'],
                    'transfer-encoding': h['transfer-encoding'], 'content-encoding': h['content-encoding'],
                    'user-agent': h['user-agent'], connection: h.connection },
-        body_bytes: body.length, wire_body_bytes: wire_body.length, connection: connections, problems, spans,
+        body_bytes: body.length, wire_body_bytes: wire_body.length, connection: connections, problems, spans, logs,
         ...(peer ? { client_cn: (peer.subject && peer.subject.CN) || '', client_authorized: req.socket.authorized } : {}),
       };
       fs.appendFileSync(args.out, JSON.stringify(record) + '\n');
       console.log(`request #${seq}: ${req.method} ${req.url} ${body.length} bytes` +
                   `${wire_body.length !== body.length ? ` (${wire_body.length} on the wire)` : ''}, ${spans.length} span(s), ` +
+                  `${logs.length} log record(s), ` +
                   `${problems.length} problem(s), User-Agent ${h['user-agent']}`);
       for (const p of problems) console.log(`  problem: ${p}`);
       if (decoded) {
-        res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': empty_response.length });
-        res.end(empty_response);
+        const answer = is_logs ? empty_logs_response : empty_response;
+        res.writeHead(200, { 'Content-Type': 'application/x-protobuf', 'Content-Length': answer.length });
+        res.end(answer);
       } else {
-        const text = Buffer.from('body is not an ExportTraceServiceRequest');
+        const text = Buffer.from(`body is not an ${message_name}`);
         res.writeHead(400, { 'Content-Type': 'text/plain', 'Content-Length': text.length });
         res.end(text);
       }

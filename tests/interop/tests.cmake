@@ -94,5 +94,31 @@ set_tests_properties(${_interop_tests} PROPERTIES
                      ENVIRONMENT "NODE_PATH=${_interop_node_dir}/node_modules"
                      TIMEOUT 180 LABELS "conformance;interop")
 
+# The OTLP logs signal, both directions (tests/interop/logs_interop.js):
+#   interop_logs_tracelet_to_js  tracelet::log + Exporter -> node_receiver.js decoding /v1/logs with
+#                                the official ExportLogsServiceRequest (otlp-transformer 0.214.0)
+#   interop_logs_js_to_tracelet  @opentelemetry/sdk-logs 0.223.1 + exporter-logs-otlp-proto 0.223.1
+#                                -> tracelet-receiver, which prints the records under their span
+add_executable(interop_logs_sender ${_interop_src}/logs_sender.cpp)
+target_link_libraries(interop_logs_sender PRIVATE tracelet_net tracelet_test_modules tracelet_port_posix
+                                                  Threads::Threads)
+target_compile_options(interop_logs_sender PRIVATE ${TRACELET_STRICT_FLAGS})
+add_test(NAME interop_logs_tracelet_to_js
+         COMMAND ${TRACELET_NODE} ${_interop_src}/logs_interop.js --direction tracelet-to-js
+                 --receiver $<TARGET_FILE:tracelet-receiver> --sender $<TARGET_FILE:interop_logs_sender>
+                 --work ${CMAKE_CURRENT_BINARY_DIR}/interop_logs_tracelet_to_js)
+set(_interop_logs_tests interop_logs_tracelet_to_js)
+if(NOT CMAKE_CROSSCOMPILING)  # checks the host tool tracelet-receiver, as above
+  add_test(NAME interop_logs_js_to_tracelet
+           COMMAND ${TRACELET_NODE} ${_interop_src}/logs_interop.js --direction js-to-tracelet
+                   --receiver $<TARGET_FILE:tracelet-receiver>
+                   --work ${CMAKE_CURRENT_BINARY_DIR}/interop_logs_js_to_tracelet)
+  list(APPEND _interop_logs_tests interop_logs_js_to_tracelet)
+endif()
+set_tests_properties(${_interop_logs_tests} PROPERTIES
+                     FIXTURES_REQUIRED interop_node
+                     ENVIRONMENT "NODE_PATH=${CMAKE_BINARY_DIR}/interop_node/node_modules"
+                     TIMEOUT 120 LABELS "conformance;interop;logs")
+
 # Client certificates (mutual TLS) with the official JS exporter, both directions.
 include(${CMAKE_CURRENT_LIST_DIR}/mtls.cmake)

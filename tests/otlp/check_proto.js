@@ -14,6 +14,7 @@
 //      variant per oneof member) are encoded with OUR definitions, decoded with the official code,
 //      walked so that no byte was unknown, re-encoded officially (must be byte-identical) and
 //      compared value by value.
+//      Logs messages are checked the same way against 0.214.0's root.js (official.js: load_logs()).
 //   3. official -> ours: fully populated official instances (including official fields we leave
 //      out) are decoded with ours; our re-encoding must equal the official encoding of just the
 //      fields we define, with the same values.
@@ -432,11 +433,21 @@ function main(argv) {
   const enums = [];
   collect(ours, protobuf, types, enums);
   const checker = new Checker(protobuf, off_root, Long);
-  for (const T of types) checker.check_type(T);
-  for (const E of enums) checker.check_enum(E);
+  // Logs messages are checked against the 0.214.0 root (official.js: load_logs()).
+  const is_logs = (D) => official.is_logs_name(D.fullName.slice(1));
+  let logs_checker = null;
+  if (types.some(is_logs) || enums.some(is_logs)) {
+    const logs = official.load_logs();
+    console.log(`logs definitions against the official OTLP code in @opentelemetry/otlp-transformer ` +
+                `${logs.transformer_version} (installed as otlp-transformer-logs)`);
+    logs_checker = new Checker(protobuf, logs.root, Long);
+  }
+  for (const T of types) (is_logs(T) ? logs_checker : checker).check_type(T);
+  for (const E of enums) (is_logs(E) ? logs_checker : checker).check_enum(E);
   const total = types.length + enums.length;
-  if (checker.failures) {
-    console.log(`FAILED: ${checker.failures} of ${total} definitions (${types.length} messages, ${enums.length} enums) disagree with the official OTLP definitions`);
+  const failures = checker.failures + (logs_checker ? logs_checker.failures : 0);
+  if (failures) {
+    console.log(`FAILED: ${failures} of ${total} definitions (${types.length} messages, ${enums.length} enums) disagree with the official OTLP definitions`);
     return 1;
   }
   console.log(`PASSED: all ${types.length} messages and ${enums.length} enums agree with the official OTLP definitions`);

@@ -26,6 +26,56 @@ function module_dirs() {
 }
 
 let loaded = null;
+let loaded_logs = null;
+
+// The logs messages (opentelemetry.proto.logs.v1, opentelemetry.proto.collector.logs.v1) are
+// missing from 0.216.0's root.js; 0.214.0 is the last release whose generated root.js has them.
+// It is installed under the npm alias below and loaded as a root of its own: both generated
+// files register themselves as protobufjs's "default" root, so loading one into the other's
+// protobufjs would overwrite same-named types (see load_logs()).
+const kLogsAlias = 'otlp-transformer-logs';
+const kLogsVersion = '0.214.0';
+const kLogsPackages = ['opentelemetry.proto.logs.', 'opentelemetry.proto.collector.logs.'];
+
+// True when a full message or enum name belongs to the logs definitions.
+function is_logs_name(dotted) {
+  return kLogsPackages.some((p) => dotted.startsWith(p));
+}
+
+// Like load(), for the logs root: {root, Long, transformer_version}. Exits with a fix on failure.
+function load_logs() {
+  if (loaded_logs) return loaded_logs;
+  load();  // the traces root first, kept out of the way below
+  let pkg_dir = null;
+  for (const d of module_dirs()) {
+    const candidate = path.join(d, kLogsAlias);
+    if (fs.existsSync(path.join(candidate, 'package.json'))) { pkg_dir = candidate; break; }
+  }
+  if (!pkg_dir) {
+    console.error(`error: ${kLogsAlias} (npm:${kTransformer}@${kLogsVersion}) is not installed where node can ` +
+                  `find it. Run 'npm ci' with tests/otlp/package-lock.json (ctest's otlp_npm_ci does).`);
+    process.exit(2);
+  }
+  const version = JSON.parse(fs.readFileSync(path.join(pkg_dir, 'package.json'), 'utf8')).version;
+  if (version !== kLogsVersion) {
+    console.error(`error: ${kLogsAlias} is ${kTransformer}@${version}, but the logs checks need exactly ${kLogsVersion}.`);
+    process.exit(2);
+  }
+  const root_js = path.join(pkg_dir, kRootJs);
+  const minimal = require(require.resolve('protobufjs/minimal', { paths: [path.dirname(root_js)] }));
+  // If both generated files resolve the same protobufjs, the second would add its types into
+  // the first one's "default" root: hand it an empty slot, then put the first one back.
+  const kept = minimal.roots['default'];
+  delete minimal.roots['default'];
+  const root = require(root_js);
+  if (kept !== undefined) minimal.roots['default'] = kept;
+  if (root === loaded.root) {
+    console.error('error: the logs root.js came back as the traces root; the two must stay separate.');
+    process.exit(2);
+  }
+  loaded_logs = { root, Long: minimal.util.Long, transformer_version: version };
+  return loaded_logs;
+}
 
 // Returns {root, protobuf, Long, node_modules, transformer_version}. `root` is the official
 // generated namespace (root.opentelemetry.proto...), `protobuf` the full protobufjs library
@@ -201,5 +251,5 @@ function snake(name) {
   return name.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
 }
 
-module.exports = { load, probe, first_tag, is_message, is_message_ctor, full_name, lookup,
+module.exports = { load, load_logs, is_logs_name, probe, first_tag, is_message, is_message_ctor, full_name, lookup,
                    enum_values, snake };

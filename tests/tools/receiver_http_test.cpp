@@ -251,9 +251,9 @@ TEST_F(ReceiverHttpTest, WrongPathMethodTypeAndBodyGetReasonsOnAKeptAliveConnect
   const std::string good = test::encode_request(test::sample_batch(5));
   HttpResponse r;
 
-  ASSERT_EQ(test::post(s.transport(), "/v1/logs", "application/x-protobuf", good, r), Status::kOk);
+  ASSERT_EQ(test::post(s.transport(), "/v1/metrics", "application/x-protobuf", good, r), Status::kOk);
   EXPECT_EQ(r.status, 404);
-  EXPECT_NE(r.body.find("no such endpoint /v1/logs"), std::string::npos);  // inside a google.rpc.Status
+  EXPECT_NE(r.body.find("no such endpoint /v1/metrics"), std::string::npos);  // inside a google.rpc.Status
 
   ASSERT_EQ(test::send_all(s.transport(), "GET /v1/traces HTTP/1.1\r\nHost: x\r\n\r\n", 2000), Status::kOk);
   ASSERT_EQ(test::read_response(s.transport(), r, 2000), Status::kOk);

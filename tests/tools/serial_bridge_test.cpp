@@ -20,6 +20,7 @@
 #include "support/json_lite.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "tracelet/log_record.h"
 #include "tracelet/serial_exporter.h"
 #include "tracelet/serial_frame.h"
 #include "tracelet/tracelet.h"
@@ -242,6 +243,85 @@ TEST_F(BridgeProgram, NoiseAndACutFrameCostNothing) {
     EXPECT_NE(log.find("frame seq=" + std::to_string(seq) + " bytes="), std::string::npos) << seq;
   }
   expect_exactly_once(received(), device.span_ids);
+  EXPECT_EQ(receiver_.stop(), 0);
+}
+
+TEST_F(BridgeProgram, LogRecordsCrossTheLinkAndArePrintedUnderTheirSpan) {
+  Device device;
+  std::string span_id;
+  {
+    auto span = device.tracer.start_span("work");
+    span.set_attribute("i", 0);
+    for (std::uint8_t b : span.context().span_id.bytes) {
+      static const char kDigits[] = "0123456789abcdef";
+      span_id += kDigits[b >> 4];
+      span_id += kDigits[b & 15];
+    }
+    log(device.tracer, Severity::kWarn, "sent over the serial link", {});
+    logf(device.tracer, Severity::kInfo, "reading %d", 42);
+  }
+  device.send_frame();  // one batch: a traces frame, then a logs frame
+  EXPECT_EQ(device.exporter.counters().frames_sent, 2u);
+  EXPECT_EQ(device.exporter.counters().logs_sent, 2u);
+  write_file(dir_.file("link.bin"), device.link.bytes);
+  std::string error;
+  ASSERT_TRUE(receiver_.start(dir_.path(), {"--certs", dir_.file("pki")}, error)) << error;
+  std::string log_text;
+  EXPECT_EQ(run_bridge(bridge_args(dir_.file("link.bin")), log_text), 0) << log_text;
+  EXPECT_NE(log_text.find("frame seq=1 bytes="), std::string::npos) << log_text;
+  EXPECT_NE(log_text.find(": log records forwarded, HTTP 200"), std::string::npos) << log_text;
+  ASSERT_TRUE(receiver_.wait_for_log("POST /v1/logs")) << receiver_.log();
+  const std::string printed = receiver_.trees();
+  const std::size_t at = printed.find("    span " + span_id + " \"work\"\n");
+  ASSERT_NE(at, std::string::npos) << printed;
+  EXPECT_NE(printed.find(" WARN(13) \"sent over the serial link\"\n", at), std::string::npos) << printed;
+  EXPECT_NE(printed.find(" INFO(9) \"reading 42\"\n", at), std::string::npos) << printed;
+  int logs = 0;
+  for (const std::string& line : receiver_.jsonl_lines()) logs += line.find("\"signal\":\"log\"") != std::string::npos;
+  EXPECT_EQ(logs, 2);
+  EXPECT_EQ(receiver_.stop(), 0);
+}
+
+// TRACELET_AWS_SIGV4 and the AWS_* variables: the bridge signs what it forwards, spans for
+// X-Ray and log records for CloudWatch Logs (with the group and stream --logs-header gives),
+// and the receiver playing AWS (--aws-sigv4) checks every signature.
+TEST_F(BridgeProgram, SignsSpansAndLogRecordsForAws) {
+  constexpr const char* kSecret = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+  Device device;
+  {
+    auto span = device.tracer.start_span("work");
+    span.set_attribute("i", 0);
+    log(device.tracer, Severity::kWarn, "signed on the bridge", {});
+  }
+  device.send_frame();
+  write_file(dir_.file("link.bin"), device.link.bytes);
+  std::ofstream(dir_.file("aws.key")) << "xray us-east-1 AKIDEXAMPLE " << kSecret << "\n";
+  std::string error;
+  ASSERT_TRUE(receiver_.start(dir_.path(), {"--certs", dir_.file("pki"), "--aws-sigv4", dir_.file("aws.key")},
+                              error))
+      << error;
+  setenv("TRACELET_AWS_SIGV4", "xray", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", kSecret, 1);
+  setenv("AWS_REGION", "us-east-1", 1);
+  std::string log_text;
+  const int rc = run_bridge(bridge_args(dir_.file("link.bin"), {"--logs-header", "x-aws-log-group: fleet",
+                                                                 "--logs-header", "x-aws-log-stream: pump-7"}),
+                            log_text);
+  for (const char* name : {"TRACELET_AWS_SIGV4", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION"}) {
+    unsetenv(name);
+  }
+  EXPECT_EQ(rc, 0) << log_text;
+  EXPECT_NE(log_text.find(": log records forwarded, HTTP 200"), std::string::npos) << log_text;
+  EXPECT_EQ(log_text.find(kSecret), std::string::npos) << "the secret is never logged";
+  ASSERT_TRUE(receiver_.wait_for_log("POST /v1/logs")) << receiver_.log();
+  EXPECT_EQ(receiver_.log().find("403"), std::string::npos) << receiver_.log();
+  int spans = 0, logs = 0;
+  for (const std::string& line : receiver_.jsonl_lines()) {
+    ++(line.find("\"signal\":\"log\"") != std::string::npos ? logs : spans);
+  }
+  EXPECT_EQ(spans, 1);
+  EXPECT_EQ(logs, 1);
   EXPECT_EQ(receiver_.stop(), 0);
 }
 

@@ -85,6 +85,7 @@ void Bridge::handle_events(serial::FrameDecoder& decoder, bool input_ended) {
         Queued frame;
         frame.sequence = event.header.sequence;
         frame.recovered = seen.recovered;
+        frame.logs = event.header.type == serial::kTypeOtlpLogs;
         frame.payload.assign(event.payload, event.payload + event.payload_len);
         enqueue(std::move(frame));
         break;
@@ -191,10 +192,10 @@ void Bridge::deliver(Forwarder& forwarder, Queued& frame) {
                           " bytes=" + std::to_string(frame.payload.size()) + ": ";
   std::uint32_t backoff = options_.initial_backoff_ms;
   for (std::uint32_t attempt = 1;; ++attempt) {
-    Forwarder::Outcome out = forwarder.post(frame.payload.data(), frame.payload.size());
+    Forwarder::Outcome out = forwarder.post(frame.payload.data(), frame.payload.size(), frame.logs);
     if (out.kind == Forwarder::Outcome::Kind::kDelivered) {
       count(&BridgeCounters::frames_forwarded);
-      log(tag + "forwarded, HTTP " + std::to_string(out.http_status) + " (attempt " +
+      log(tag + (frame.logs ? "log records " : "") + "forwarded, HTTP " + std::to_string(out.http_status) + " (attempt " +
           std::to_string(attempt) + ")" + (frame.recovered ? ", recovered after a damaged copy" : "") +
           (out.detail.empty() ? "" : "; " + out.detail));
       return;

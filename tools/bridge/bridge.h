@@ -56,6 +56,7 @@ class Bridge {
   struct Queued {
     std::uint32_t sequence = 0;
     bool recovered = false;
+    bool logs = false;  // an ExportLogsServiceRequest (frame type 2): goes to the logs path
     std::vector<std::uint8_t> payload;
   };
 

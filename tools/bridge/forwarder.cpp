@@ -1,5 +1,6 @@
 #include "forwarder.h"
 
+#include <cstring>
 #include <ctime>
 
 #include "tracelet/otlp_post.h"
@@ -25,14 +26,35 @@ bool Forwarder::init(const ForwarderConfig& config, std::string& error) {
             " is plain http: spans would travel unencrypted. Use https:// or --allow-plain-http";
     return false;
   }
+  logs_url_ = url_;
+  {
+    static constexpr char kTraces[] = "/v1/traces";
+    const std::size_t len = std::strlen(logs_url_.path);
+    const std::size_t keep = len >= sizeof kTraces - 1 && std::strcmp(logs_url_.path + len - (sizeof kTraces - 1), kTraces) == 0
+                                 ? len - (sizeof kTraces - 1)
+                                 : 0;
+    std::memcpy(logs_url_.path + keep, "/v1/logs", sizeof "/v1/logs");
+  }
   header_views_.clear();
-  for (const auto& h : config_.headers) {
-    if (h.first.find_first_of(":\r\n \t") != std::string::npos ||
-        h.second.find_first_of("\r\n") != std::string::npos) {
-      error = "malformed header " + h.first;
+  logs_header_views_.clear();
+  for (const auto* list : {&config_.headers, &config_.logs_headers}) {
+    for (const auto& h : *list) {
+      if (h.first.find_first_of(":\r\n \t") != std::string::npos ||
+          h.second.find_first_of("\r\n") != std::string::npos) {
+        error = "malformed header " + h.first;
+        return false;
+      }
+      if (list == &config_.headers) header_views_.push_back(HttpHeader{h.first.c_str(), h.second.c_str()});
+      logs_header_views_.push_back(HttpHeader{h.first.c_str(), h.second.c_str()});
+    }
+  }
+  request_signer_ = RequestSigner{};
+  if (config_.aws != nullptr) {
+    if (signer_.init(*config_.aws) != Status::kOk) {  // logged, without the secret
+      error = "AWS SigV4: incomplete credentials (see above)";
       return false;
     }
-    header_views_.push_back(HttpHeader{h.first.c_str(), h.second.c_str()});
+    request_signer_ = signer_.request_signer();
   }
   net_config_ = ExporterConfig{};
   net_config_.ca_file = config_.ca_file.empty() ? nullptr : config_.ca_file.c_str();
@@ -47,7 +69,7 @@ void Forwarder::close() {
   connected_ = false;
 }
 
-Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
+Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len, bool logs) {
   Outcome outcome;
   const std::uint64_t start = monotonic_ms();
   if (!connected_) {
@@ -69,12 +91,20 @@ Forwarder::Outcome Forwarder::post(const std::uint8_t* body, std::size_t len) {
   const std::uint64_t spent = monotonic_ms() - start;
   OtlpPostOptions options;
   options.user_agent = "tracelet-bridge/" TRACELET_VERSION_STRING;
-  options.headers = header_views_.data();
-  options.header_count = header_views_.size();
+  options.headers = logs ? logs_header_views_.data() : header_views_.data();
+  options.header_count = logs ? logs_header_views_.size() : header_views_.size();
+  if (request_signer_.sign != nullptr) {
+    options.signer = &request_signer_;
+    options.signal = logs ? SignedSignal::kLogs : SignedSignal::kTraces;
+  }
   options.timeout_ms = spent < config_.timeout_ms ? static_cast<std::uint32_t>(config_.timeout_ms - spent) : 1;
   options.now_unix_s = static_cast<std::uint64_t>(std::time(nullptr));
   OtlpPostResult result;
-  const Status s = otlp_post(transport_, url_, options, body, len, result);
+  Status s = otlp_post(transport_, logs ? logs_url_ : url_, options, body, len, result);
+  if (s == Status::kOk && result.resign_now && !result.close_connection) {
+    // The signer took the server's clock from this refusal: the same body, signed again.
+    s = otlp_post(transport_, logs ? logs_url_ : url_, options, body, len, result);
+  }
   if (result.close_connection) close();
   if (s != Status::kOk) {
     outcome.detail = result.sent ? std::string("no valid answer within ") + std::to_string(config_.timeout_ms) +

@@ -8,6 +8,7 @@
 #include "tracelet/endpoint.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/net_connector.h"
+#include "tracelet/sigv4.h"
 #include "tracelet/transport.h"
 
 namespace tracelet::bridge {
@@ -18,6 +19,8 @@ struct ForwarderConfig {
   std::string ca_file;          // empty = the platform bundle
   std::string tls_server_name;  // empty = the endpoint's host
   std::vector<std::pair<std::string, std::string>> headers;
+  std::vector<std::pair<std::string, std::string>> logs_headers;  // log-record requests only
+  const SigV4Credentials* aws = nullptr;  // sign every request (AWS SigV4); nullptr = unsigned
   bool allow_plain_http = false;
   std::uint32_t timeout_ms = 10000;
 };
@@ -41,16 +44,22 @@ class Forwarder {
 
   /// Validates the endpoint. Returns false with `error` set.
   bool init(const ForwarderConfig& config, std::string& error);
-  /// One attempt: connect if needed, send, read the answer (all within timeout_ms).
-  Outcome post(const std::uint8_t* body, std::size_t len);
+  /// One attempt: connect if needed, send, read the answer (all within timeout_ms). `logs`:
+  /// the body is an ExportLogsServiceRequest, posted to the same collector with the
+  /// endpoint's final "/v1/traces" replaced by "/v1/logs" (else to "/v1/logs").
+  Outcome post(const std::uint8_t* body, std::size_t len, bool logs = false);
   void close();
   const char* endpoint() const { return config_.endpoint.c_str(); }
 
  private:
   ForwarderConfig config_;
   std::vector<HttpHeader> header_views_;  // config_.headers as the exporter's header type
+  std::vector<HttpHeader> logs_header_views_;  // config_.headers + config_.logs_headers
+  SigV4Signer signer_;
+  RequestSigner request_signer_{};  // functions set when config_.aws is
   ExporterConfig net_config_{};
   Endpoint url_{};
+  Endpoint logs_url_{};  // url_ with the logs path
   NetConnector connector_;
   bool connected_ = false;
   Transport transport_{};

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <iostream>
 
 #include "bridge.h"
@@ -43,6 +44,18 @@ int main(int argc, char** argv) {
   fc.ca_file = options.ca_file;
   fc.tls_server_name = options.tls_server_name;
   fc.headers = options.headers;
+  fc.logs_headers = options.logs_headers;
+  // TRACELET_AWS_SIGV4=<service> with the AWS_* credentials, as the library's environment
+  // loader reads them (include/tracelet/env_config.h): frames go straight to AWS, signed.
+  static tracelet::SigV4Credentials aws;
+  if (const char* service = std::getenv("TRACELET_AWS_SIGV4"); service != nullptr && service[0] != '\0') {
+    aws.service = service;
+    aws.access_key_id = std::getenv("AWS_ACCESS_KEY_ID");
+    aws.secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
+    aws.session_token = std::getenv("AWS_SESSION_TOKEN");
+    aws.region = std::getenv("AWS_REGION") != nullptr ? std::getenv("AWS_REGION") : std::getenv("AWS_DEFAULT_REGION");
+    fc.aws = &aws;
+  }
   fc.allow_plain_http = options.allow_plain_http;
   fc.timeout_ms = options.timeout_ms;
   Forwarder forwarder;

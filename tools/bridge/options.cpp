@@ -40,11 +40,17 @@ const char* usage_text() {
       "    --baud N                line speed for a serial device, set to raw 8N1 (default 115200)\n"
       "    --max-frame BYTES       largest payload accepted (default 1048576)\n"
       "  output:\n"
-      "    --endpoint URL          https://host[:port]/v1/traces (http:// needs --allow-plain-http)\n"
+      "    --endpoint URL          https://host[:port]/v1/traces (http:// needs --allow-plain-http);\n"
+      "                            log-record frames go to the same collector's /v1/logs\n"
       "    --ca FILE               PEM CA the collector's certificate must chain to\n"
       "                            (default: the system bundle)\n"
       "    --tls-server-name NAME  name the certificate must carry (default: the URL's host)\n"
       "    --header 'Name: value'  extra HTTP header on every request (repeatable)\n"
+      "    --logs-header 'Name: value'  extra header on log-record requests only (repeatable),\n"
+      "                            e.g. 'x-aws-log-group: fleet' for CloudWatch Logs\n"
+      "    With TRACELET_AWS_SIGV4=xray and AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,\n"
+      "    AWS_SESSION_TOKEN (temporary credentials) and AWS_REGION in the environment, every\n"
+      "    request is signed with AWS SigV4 (spans for X-Ray, log records for CloudWatch Logs)\n"
       "    --allow-plain-http      permit an http:// endpoint (no encryption)\n"
       "    --timeout-ms MS         one HTTP attempt, connect included (default 10000)\n"
       "    --max-attempts N        attempts per frame on 429/502/503/504 or network errors (default 8)\n"
@@ -109,16 +115,16 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.ca_file = value;
     } else if (arg == "--tls-server-name") {
       out.tls_server_name = value;
-    } else if (arg == "--header") {
+    } else if (arg == "--header" || arg == "--logs-header") {
       const std::string h = value;
       const std::size_t colon = h.find(':');
       const std::string name = colon == std::string::npos ? std::string() : trim(h.substr(0, colon));
       if (name.empty() || name.find_first_of(" \t\r\n") != std::string::npos ||
           h.find_first_of("\r\n") != std::string::npos) {
-        error = "option --header: '" + h + "' is not 'Name: value'";
+        error = "option " + arg + ": '" + h + "' is not 'Name: value'";
         return false;
       }
-      out.headers.emplace_back(name, trim(h.substr(colon + 1)));
+      (arg == "--header" ? out.headers : out.logs_headers).emplace_back(name, trim(h.substr(colon + 1)));
     } else if (arg == "--timeout-ms") {
       if (!number(1, 600000)) return false;
       out.timeout_ms = static_cast<std::uint32_t>(n);

@@ -19,6 +19,7 @@ struct Options {
   std::string ca_file;            // --ca FILE: trusted CA (PEM); empty = system bundle
   std::string tls_server_name;    // --tls-server-name NAME: name the certificate must carry
   std::vector<std::pair<std::string, std::string>> headers;  // --header 'Name: value'
+  std::vector<std::pair<std::string, std::string>> logs_headers;  // --logs-header, log records only
   bool allow_plain_http = false;  // --allow-plain-http
   std::uint32_t timeout_ms = 10000;         // --timeout-ms MS: one HTTP attempt
   std::uint32_t max_attempts = 8;           // --max-attempts N: per frame

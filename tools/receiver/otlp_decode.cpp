@@ -10,6 +10,7 @@
 #include <cstring>
 #include <type_traits>
 
+#include "opentelemetry/proto/collector/logs/v1/logs_service.pb.h"
 #include "opentelemetry/proto/collector/trace/v1/trace_service.pb.h"
 #include "opentelemetry/proto/trace/v1/trace.pb.h"
 
@@ -281,6 +282,123 @@ bool read_resource_spans_cb(pb_istream_t* stream, const pb_field_t*, void** arg)
   return true;
 }
 
+// ---- logs: LogRecord walked by hand (its body is an AnyValue), the envelope by descriptors ----
+
+bool read_id(pb_istream_t* stream, std::vector<std::uint8_t>& id, std::size_t size, const char* what) {
+  std::string bytes;
+  if (!read_delimited(stream, bytes)) return false;
+  if (!bytes.empty() && bytes.size() != size) PB_RETURN_ERROR(stream, what);
+  id.assign(bytes.begin(), bytes.end());
+  return true;
+}
+
+bool parse_log_record(pb_istream_t* stream, LogRecord& r) {
+  for (;;) {
+    pb_wire_type_t wt;
+    std::uint32_t tag = 0;
+    bool eof = false;
+    if (!pb_decode_tag(stream, &wt, &tag, &eof)) return eof;
+    const auto expect = [&](pb_wire_type_t want) {
+      if (wt == want) return true;
+      stream->errmsg = "LogRecord: wrong wire type";
+      return false;
+    };
+    switch (tag) {
+      case 1:    // time_unix_nano
+      case 11: { // observed_time_unix_nano
+        if (!expect(PB_WT_64BIT)) return false;
+        std::uint64_t v = 0;
+        if (!pb_decode_fixed64(stream, &v)) return false;
+        (tag == 1 ? r.time_unix_nano : r.observed_time_unix_nano) = v;
+        break;
+      }
+      case 2:   // severity_number
+      case 7: { // dropped_attributes_count
+        if (!expect(PB_WT_VARINT)) return false;
+        std::uint64_t v = 0;
+        if (!pb_decode_varint(stream, &v)) return false;
+        if (tag == 2) {
+          r.severity_number = static_cast<int>(static_cast<std::int32_t>(v));
+        } else {
+          r.attributes.dropped = static_cast<std::uint32_t>(v);
+        }
+        break;
+      }
+      case 3:  // severity_text
+        if (!expect(PB_WT_STRING) || !read_delimited(stream, r.severity_text)) return false;
+        break;
+      case 12:  // event_name
+        if (!expect(PB_WT_STRING) || !read_delimited(stream, r.event_name)) return false;
+        break;
+      case 5: {  // body
+        if (!expect(PB_WT_STRING)) return false;
+        r.body = AnyValue{};
+        const auto parse_body = [&](pb_istream_t* sub) { return parse_any_value(sub, r.body, 0); };
+        if (!parse_delimited(stream, parse_body)) return false;
+        break;
+      }
+      case 6: {  // attributes
+        if (!expect(PB_WT_STRING)) return false;
+        void* list = &r.attributes.items;
+        KeyValue* kv = append<KeyValue>(stream, &list);
+        if (kv == nullptr) return false;
+        const auto parse_kv = [&](pb_istream_t* sub) { return parse_key_value(sub, *kv, 0); };
+        if (!parse_delimited(stream, parse_kv)) return false;
+        break;
+      }
+      case 8: {  // flags
+        if (!expect(PB_WT_32BIT)) return false;
+        std::uint32_t v = 0;
+        if (!pb_decode_fixed32(stream, &v)) return false;
+        r.flags = v;
+        break;
+      }
+      case 9:  // trace_id
+        if (!expect(PB_WT_STRING) || !read_id(stream, r.trace_id, 16, "LogRecord.trace_id is not 16 bytes")) return false;
+        break;
+      case 10:  // span_id
+        if (!expect(PB_WT_STRING) || !read_id(stream, r.span_id, 8, "LogRecord.span_id is not 8 bytes")) return false;
+        break;
+      default:
+        if (!pb_skip_field(stream, wt)) return false;
+        break;
+    }
+  }
+}
+
+bool read_log_record_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  LogRecord* r = append<LogRecord>(stream, arg);
+  return r != nullptr && parse_log_record(stream, *r);
+}
+
+bool read_scope_logs_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  ScopeLogs* sl_slot = append<ScopeLogs>(stream, arg);
+  if (sl_slot == nullptr) return false;
+  ScopeLogs& sl = *sl_slot;
+  opentelemetry_proto_logs_v1_ScopeLogs msg = opentelemetry_proto_logs_v1_ScopeLogs_init_zero;
+  msg.scope.name = decoder(read_string_cb, &sl.scope.name);
+  msg.scope.version = decoder(read_string_cb, &sl.scope.version);
+  msg.scope.attributes = decoder(read_key_value_cb, &sl.scope.attributes.items);
+  msg.log_records = decoder(read_log_record_cb, &sl.log_records);
+  msg.schema_url = decoder(read_string_cb, &sl.schema_url);
+  if (!pb_decode(stream, opentelemetry_proto_logs_v1_ScopeLogs_fields, &msg)) return false;
+  sl.scope.attributes.dropped = msg.scope.dropped_attributes_count;
+  return true;
+}
+
+bool read_resource_logs_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
+  ResourceLogs* rl_slot = append<ResourceLogs>(stream, arg);
+  if (rl_slot == nullptr) return false;
+  ResourceLogs& rl = *rl_slot;
+  opentelemetry_proto_logs_v1_ResourceLogs msg = opentelemetry_proto_logs_v1_ResourceLogs_init_zero;
+  msg.resource.attributes = decoder(read_key_value_cb, &rl.resource.items);
+  msg.scope_logs = decoder(read_scope_logs_cb, &rl.scope_logs);
+  msg.schema_url = decoder(read_string_cb, &rl.schema_url);
+  if (!pb_decode(stream, opentelemetry_proto_logs_v1_ResourceLogs_fields, &msg)) return false;
+  rl.resource.dropped = msg.resource.dropped_attributes_count;
+  return true;
+}
+
 // ---- encoding the answers ------------------------------------------------------------------
 
 bool write_string_cb(pb_ostream_t* stream, const pb_field_t* field, void* const* arg) {
@@ -318,6 +436,35 @@ bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportReq
     error = stream.errmsg != nullptr ? stream.errmsg : "malformed message (a field has the wrong wire type)";
     if (too_large != nullptr) *too_large = t_over_budget;
     out = ExportRequest{};  // give the partial tree back at once
+    return false;
+  }
+  return true;
+}
+
+std::size_t LogsRequest::log_record_count() const {
+  std::size_t n = 0;
+  for (const auto& rl : resource_logs) {
+    for (const auto& sl : rl.scope_logs) n += sl.log_records.size();
+  }
+  return n;
+}
+
+bool decode_logs_request(const std::uint8_t* data, std::size_t size, LogsRequest& out, std::string& error,
+                         std::size_t max_decoded_bytes, bool* too_large) {
+  out = LogsRequest{};
+  t_budget_left = max_decoded_bytes;
+  t_over_budget = false;
+  struct ResetBudget {
+    ~ResetBudget() { t_budget_left = SIZE_MAX; }
+  } reset_budget;
+  opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest msg =
+      opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest_init_zero;
+  msg.resource_logs = decoder(read_resource_logs_cb, &out.resource_logs);
+  pb_istream_t stream = pb_istream_from_buffer(data, size);
+  if (!pb_decode(&stream, opentelemetry_proto_collector_logs_v1_ExportLogsServiceRequest_fields, &msg)) {
+    error = stream.errmsg != nullptr ? stream.errmsg : "malformed message (a field has the wrong wire type)";
+    if (too_large != nullptr) *too_large = t_over_budget;
+    out = LogsRequest{};
     return false;
   }
   return true;

@@ -88,6 +88,44 @@ struct ExportRequest {
   std::size_t span_count() const;
 };
 
+// ---- logs (POST /v1/logs) ----
+
+struct LogRecord {
+  std::uint64_t time_unix_nano = 0;
+  std::uint64_t observed_time_unix_nano = 0;
+  int severity_number = 0;
+  std::string severity_text;
+  AnyValue body;
+  Attributes attributes;
+  std::uint32_t flags = 0;
+  std::vector<std::uint8_t> trace_id;  // empty: not in a trace
+  std::vector<std::uint8_t> span_id;   // empty: not in a span
+  std::string event_name;
+};
+
+struct ScopeLogs {
+  Scope scope;
+  std::vector<LogRecord> log_records;
+  std::string schema_url;
+};
+
+struct ResourceLogs {
+  Attributes resource;
+  std::vector<ScopeLogs> scope_logs;
+  std::string schema_url;
+};
+
+struct LogsRequest {
+  std::vector<ResourceLogs> resource_logs;
+  std::size_t log_record_count() const;
+};
+
+/// Decodes a protobuf ExportLogsServiceRequest; errors and `max_decoded_bytes` as for
+/// decode_export_request(). A trace_id or span_id of the wrong length is an error.
+bool decode_logs_request(const std::uint8_t* data, std::size_t size, LogsRequest& out,
+                         std::string& error, std::size_t max_decoded_bytes = SIZE_MAX,
+                         bool* too_large = nullptr);
+
 /// Decodes a protobuf ExportTraceServiceRequest with nanopb. Returns false with `error` set
 /// (nanopb's message, e.g. "wrong wire type") for bytes that are not a valid request, or when
 /// the decoded tree would take more than `max_decoded_bytes` (structures plus strings; then
@@ -97,7 +135,8 @@ bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportReq
                            bool* too_large = nullptr);
 
 /// Encodes an ExportTraceServiceResponse: empty, or with partial_success when
-/// `rejected_spans` >= 0.
+/// `rejected_spans` >= 0. The same bytes are an ExportLogsServiceResponse with
+/// rejected_log_records (both number their fields alike).
 std::string encode_export_response(std::int64_t rejected_spans, const std::string& error_message);
 
 /// Encodes a google.rpc.Status {code, message}, the body OTLP/HTTP servers send with errors.

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <map>
 #include <sstream>
 #include <vector>
@@ -323,6 +324,150 @@ void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t 
     for (const std::string& id : trace_order) {
       out << "  trace " << id << '\n';
       TraceTree(out, std::move(by_trace[id]), rs.scope_spans.size() > 1).print();
+    }
+  }
+  out.flush();
+}
+
+// ---- logs ---------------------------------------------------------------------------------
+
+void SpanNames::remember(const ExportRequest& request) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  for (const ResourceSpans& rs : request.resource_spans) {
+    for (const ScopeSpans& ss : rs.scope_spans) {
+      for (const Span& s : ss.spans) {
+        std::string key(reinterpret_cast<const char*>(s.trace_id.data()), s.trace_id.size());
+        key.append(reinterpret_cast<const char*>(s.span_id.data()), s.span_id.size());
+        auto inserted = names_.emplace(key, s.name);
+        if (!inserted.second) continue;
+        order_.push_back(std::move(key));
+        if (order_.size() > capacity_) {
+          names_.erase(order_.front());
+          order_.pop_front();
+        }
+      }
+    }
+  }
+}
+
+bool SpanNames::find(const std::vector<std::uint8_t>& trace_id, const std::vector<std::uint8_t>& span_id,
+                     std::string& name) const {
+  std::string key(trace_id.begin(), trace_id.end());
+  key.append(span_id.begin(), span_id.end());
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto it = names_.find(key);
+  if (it == names_.end()) return false;
+  name = it->second;
+  return true;
+}
+
+namespace {
+
+// "2026-12-03T13:35:27.123456Z"; "-" for 0 (no time given).
+std::string utc_time(std::uint64_t unix_nano) {
+  if (unix_nano == 0) return "-";
+  const std::time_t seconds = static_cast<std::time_t>(unix_nano / 1000000000u);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02d.%06luZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<unsigned long>((unix_nano % 1000000000u) / 1000u));
+  return text;
+}
+
+std::string severity_label(const LogRecord& r) {
+  if (!r.severity_text.empty()) return r.severity_text;
+  static const char* const kNames[] = {"TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"};
+  if (r.severity_number >= 1 && r.severity_number <= 24) return kNames[(r.severity_number - 1) / 4];
+  return "UNSPECIFIED";
+}
+
+void print_log_line(std::ostream& out, const LogRecord& r, const char* indent) {
+  out << indent << "log " << utc_time(r.time_unix_nano != 0 ? r.time_unix_nano : r.observed_time_unix_nano) << ' '
+      << severity_label(r);
+  if (r.severity_number != 0) out << '(' << r.severity_number << ')';
+  out << ' ';
+  text_value(out, r.body);
+  if (!r.event_name.empty()) out << "  event=" << json_string(r.event_name);
+  text_attributes(out, r.attributes.items);
+  if (r.attributes.dropped) out << "  (dropped " << r.attributes.dropped << " attributes)";
+  out << '\n';
+}
+
+}  // namespace
+
+void print_logs(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq, const SpanNames& spans) {
+  out << "== logs request #" << request_seq << ": " << request.log_record_count() << " log record(s) ==\n";
+  for (const ResourceLogs& rl : request.resource_logs) {
+    out << "resource";
+    text_attributes(out, rl.resource.items);
+    if (rl.resource.dropped) out << "  (dropped " << rl.resource.dropped << " attributes)";
+    out << '\n';
+    for (const ScopeLogs& sl : rl.scope_logs) {
+      out << "  scope " << (sl.scope.name.empty() ? "(unnamed)" : sl.scope.name);
+      if (!sl.scope.version.empty()) out << ' ' << sl.scope.version;
+      text_attributes(out, sl.scope.attributes.items);
+      out << "  (" << sl.log_records.size() << " log record(s))\n";
+      // Group by trace, then by span, keeping first-seen order; time order within a span.
+      std::vector<std::string> traces;
+      std::map<std::string, std::vector<std::string>> span_order;
+      std::map<std::string, std::vector<const LogRecord*>> by_span;
+      for (const LogRecord& r : sl.log_records) {
+        const std::string trace = to_hex(r.trace_id.data(), r.trace_id.size());
+        const std::string span = trace + "/" + to_hex(r.span_id.data(), r.span_id.size());
+        if (span_order.find(trace) == span_order.end()) traces.push_back(trace);
+        auto& list = by_span[span];
+        if (list.empty()) span_order[trace].push_back(span);
+        list.push_back(&r);
+      }
+      for (const std::string& trace : traces) {
+        out << "  trace " << (trace.empty() ? "(none)" : trace) << '\n';
+        for (const std::string& key : span_order[trace]) {
+          std::vector<const LogRecord*>& list = by_span[key];
+          std::stable_sort(list.begin(), list.end(), [](const LogRecord* a, const LogRecord* b) {
+            return a->time_unix_nano < b->time_unix_nano;
+          });
+          const LogRecord& first = *list.front();
+          if (first.span_id.empty()) {
+            out << "    (no span)\n";
+          } else {
+            std::string name;
+            out << "    span " << to_hex(first.span_id.data(), first.span_id.size()) << ' ';
+            if (spans.find(first.trace_id, first.span_id, name)) {
+              out << json_string(name) << '\n';
+            } else {
+              out << "(span not received yet)\n";
+            }
+          }
+          for (const LogRecord* r : list) print_log_line(out, *r, "      ");
+        }
+      }
+    }
+  }
+  out.flush();
+}
+
+void write_logs_jsonl(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq) {
+  for (const ResourceLogs& rl : request.resource_logs) {
+    for (const ScopeLogs& sl : rl.scope_logs) {
+      for (const LogRecord& r : sl.log_records) {
+        out << "{\"signal\":\"log\",\"request\":" << request_seq << ",\"resource\":{\"attributes\":";
+        json_attributes(out, rl.resource.items);
+        out << "},\"scope\":{\"name\":" << json_string(sl.scope.name)
+            << ",\"version\":" << json_string(sl.scope.version) << '}'
+            << ",\"time_unix_nano\":\"" << r.time_unix_nano << '"'
+            << ",\"observed_time_unix_nano\":\"" << r.observed_time_unix_nano << '"'
+            << ",\"severity_number\":" << r.severity_number
+            << ",\"severity_text\":" << json_string(r.severity_text) << ",\"body\":";
+        json_value(out, r.body);
+        out << ",\"attributes\":";
+        json_attributes(out, r.attributes.items);
+        out << ",\"dropped_attributes_count\":" << r.attributes.dropped << ",\"flags\":" << r.flags
+            << ",\"trace_id\":\"" << to_hex(r.trace_id.data(), r.trace_id.size()) << '"'
+            << ",\"span_id\":\"" << to_hex(r.span_id.data(), r.span_id.size()) << '"'
+            << ",\"event_name\":" << json_string(r.event_name) << "}\n";
+      }
     }
   }
   out.flush();

@@ -1,5 +1,8 @@
 #pragma once
 #include <cstdint>
+#include <deque>
+#include <map>
+#include <mutex>
 #include <ostream>
 #include <string>
 
@@ -16,6 +19,32 @@ void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t 
 /// ids as lowercase hex, times as decimal strings, attributes in OTLP/JSON shape
 /// ({"key":..,"value":{"stringValue":..}}; bytes as hex), plus the resource and scope.
 void write_jsonl(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq);
+
+/// The names of the spans that arrived lately, so log records (which come in requests of
+/// their own) can be shown under their span. Keeps the last `capacity` spans. Thread-safe.
+class SpanNames {
+ public:
+  explicit SpanNames(std::size_t capacity = 100000) : capacity_(capacity) {}
+  void remember(const ExportRequest& request);
+  /// The span's name, or false if it was not seen (not yet exported, or forgotten).
+  bool find(const std::vector<std::uint8_t>& trace_id, const std::vector<std::uint8_t>& span_id,
+            std::string& name) const;
+
+ private:
+  std::size_t capacity_;
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string> names_;  // trace id + span id bytes -> name
+  std::deque<std::string> order_;             // oldest first, for forgetting
+};
+
+/// Prints the log records of `request`: per resource and scope, grouped by trace and by span
+/// (with the span's name when `spans` saw it), oldest first within a span; records outside a
+/// span under "(no span)". One line per record: time (UTC), severity, body, attributes.
+void print_logs(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq,
+                const SpanNames& spans);
+
+/// One JSON object per log record (JSON Lines), with "signal":"log" and every decoded field.
+void write_logs_jsonl(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq);
 
 /// JSON string literal; invalid UTF-8 bytes become U+FFFD so every output stays valid JSON.
 std::string json_string(const std::string& s);

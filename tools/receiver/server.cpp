@@ -451,11 +451,12 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return r;
   }
 #endif
-  if (head.path != "/v1/traces") {
-    return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces)", &head);
+  const bool logs = head.path == "/v1/logs";
+  if (head.path != "/v1/traces" && !logs) {
+    return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces and /v1/logs)", &head);
   }
   if (head.method != "POST") {
-    Reply r = error_reply(405, "method " + head.method + " not allowed on /v1/traces (use POST)", &head);
+    Reply r = error_reply(405, "method " + head.method + " not allowed on " + head.path + " (use POST)", &head);
     r.headers.push_back("Allow: POST");
     return r;
   }
@@ -486,6 +487,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     coding_note = "Content-Encoding " + *coding + ": " + std::to_string(body.size()) + " -> " +
                   std::to_string(plain.size()) + " bytes";
   }
+  if (logs) return handle_logs(head, plain, seq, coding_note);
   ExportRequest request;
   std::string error;
   bool too_large = false;
@@ -497,6 +499,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return r;
   }
   spans = request.span_count();
+  span_names_.remember(request);
   {
     std::lock_guard<std::mutex> lock(output_mutex_);
     if (!options_.quiet) print_trees(std::cout, request, seq);
@@ -520,6 +523,42 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     r.body = encode_export_response(-1, std::string());
   }
   if (!coding_note.empty()) r.note += (r.note.empty() ? "" : "; ") + coding_note;
+  return r;
+}
+
+// POST /v1/logs, after the checks it shares with /v1/traces: decoded, printed under the spans
+// they belong to, answered with an ExportLogsServiceResponse. Log records are not stored.
+Server::Reply Server::handle_logs(const RequestHead& head, const std::string& plain, std::uint64_t seq,
+                                  const std::string& coding_note) {
+  LogsRequest request;
+  std::string error;
+  bool too_large = false;
+  if (!decode_logs_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error,
+                           decoded_limit(options_.max_body), &too_large)) {
+    Reply r = too_large ? error_reply(413, error, &head)
+                        : error_reply(400, "undecodable ExportLogsServiceRequest: " + error, &head);
+    if (!coding_note.empty()) r.note += " (" + coding_note + ")";
+    return r;
+  }
+  const std::size_t records = request.log_record_count();
+  {
+    std::lock_guard<std::mutex> lock(output_mutex_);
+    if (!options_.quiet) print_logs(std::cout, request, seq, span_names_);
+    if (jsonl_.is_open()) write_logs_jsonl(jsonl_, request, seq);
+  }
+  Reply r;
+  r.content_type = "application/x-protobuf";
+  // ExportLogsServiceResponse has the wire shape of the traces answer (see otlp_decode.h).
+  if (options_.partial_reject >= 0) {
+    const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " +
+                                std::to_string(records) + " log record(s) (--partial-reject)";
+    r.body = encode_export_response(options_.partial_reject, message);
+    r.note = message;
+  } else {
+    r.body = encode_export_response(-1, std::string());
+  }
+  r.note += (r.note.empty() ? "" : "; ") + std::to_string(records) + " log record(s)";
+  if (!coding_note.empty()) r.note += "; " + coding_note;
   return r;
 }
 

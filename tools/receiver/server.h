@@ -9,6 +9,7 @@
 #include "connection.h"
 #include "http.h"
 #include "options.h"
+#include "report.h"
 #include "sigv4_check.h"
 #include "tls_server.h"
 
@@ -49,6 +50,8 @@ class Server {
   bool serve_request(Connection& conn, std::string& buffer, std::uint64_t conn_id);
   // Answers one OTLP export. `body` is as framed on the wire (chunked coding already
   // removed); its Content-Encoding (gzip) is undone here, within --max-body.
+  Reply handle_logs(const RequestHead& head, const std::string& plain, std::uint64_t seq,
+                    const std::string& coding_note);
   Reply handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                std::size_t& spans);
   Reply error_reply(int status, const std::string& reason, const RequestHead* head);
@@ -72,6 +75,7 @@ class Server {
   std::atomic<std::uint64_t> request_seq_{0};
   std::mutex output_mutex_;  // stdout, stderr and the JSONL file
   std::ofstream jsonl_;
+  SpanNames span_names_;  // spans seen, so log records print under their span's name
 };
 
 }  // namespace tracelet::receiver

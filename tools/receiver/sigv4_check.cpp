@@ -79,7 +79,15 @@ bool check_sigv4(const RequestHead& head, const std::string& body, const SigV4Ke
     reason = "missing or malformed X-Amz-Date";
     return false;
   }
-  const std::string scope = amz_date->substr(0, 8) + "/" + key.region + "/" + key.service + "/aws4_request";
+  // Log records go to CloudWatch Logs: their own service, and the group and stream it needs.
+  const std::string path = head.target.substr(0, head.target.find('?'));
+  const bool logs = path.size() >= 8 && path.compare(path.size() - 8, 8, "/v1/logs") == 0;
+  const std::string service = logs ? "logs" : key.service;
+  if (logs && (head.header("x-aws-log-group") == nullptr || head.header("x-aws-log-stream") == nullptr)) {
+    reason = "CloudWatch Logs needs the x-aws-log-group and x-aws-log-stream headers";
+    return false;
+  }
+  const std::string scope = amz_date->substr(0, 8) + "/" + key.region + "/" + service + "/aws4_request";
   if (credential != key.access_key_id + "/" + scope) {
     reason = "credential " + credential + " is not " + key.access_key_id + "/" + scope;
     return false;
@@ -125,7 +133,7 @@ bool check_sigv4(const RequestHead& head, const std::string& body, const SigV4Ke
   if (!sigv4::canonical_request_hash(head.method.c_str(), head.target.c_str(), headers.data(), headers.size(), hex,
                                      canonical, computed_list, sizeof computed_list) ||
       !sigv4::derive_signing_key(key.secret.c_str(), amz_date->substr(0, 8).c_str(), key.region.c_str(),
-                                 key.service.c_str(), signing_key)) {
+                                 service.c_str(), signing_key)) {
     reason = "the request cannot be canonicalised (bad target or header)";
     return false;
   }

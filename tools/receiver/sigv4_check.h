@@ -23,7 +23,9 @@ bool read_sigv4_key(const std::string& path, SigV4Key& out, std::string& error);
 /// Checks the request's SigV4 signature against `key`: the Authorization header's form,
 /// key id and scope, X-Amz-Date within 15 minutes of `now`, X-Amz-Content-Sha256 = SHA-256 of
 /// `body` (the bytes received, still compressed), the session token, and the signature over
-/// the headers the request says it signed. False with the reason AWS would give.
+/// the headers the request says it signed. Requests to .../v1/logs play CloudWatch Logs: signed
+/// for the service "logs", with x-aws-log-group and x-aws-log-stream. False with the reason AWS
+/// would give.
 bool check_sigv4(const RequestHead& head, const std::string& body, const SigV4Key& key, std::time_t now,
                  std::string& reason);
 

@@ -1,0 +1,98 @@
+// Fuzz target: the receiver's OTLP logs decoder (decode_logs_request in
+// tools/receiver/otlp_decode.cpp) and what it writes of the records (print_logs and
+// write_logs_jsonl in report.cpp). Checks that a refused body leaves nothing behind and says
+// why, that the decoded tree is bounded by the body and the memory budget, that ids have their
+// OTLP lengths, and that each JSON Lines record is one valid JSON object per log record.
+#include <cstdint>
+#include <cstdlib>
+#include <sstream>
+#include <string>
+
+#include "json_check.h"
+#include "otlp_decode.h"
+#include "report.h"
+
+namespace {
+
+using namespace tracelet::receiver;
+
+struct Tally {
+  std::size_t elements = 0;      // messages and repeated entries
+  std::size_t string_bytes = 0;  // bytes of every string and bytes field
+};
+
+void count_value(const AnyValue& v, Tally& t);
+
+void count_attributes(const std::vector<KeyValue>& items, Tally& t) {
+  for (const KeyValue& kv : items) {
+    ++t.elements;
+    t.string_bytes += kv.key.size();
+    count_value(kv.value, t);
+  }
+}
+
+void count_value(const AnyValue& v, Tally& t) {
+  t.string_bytes += v.bytes.size();
+  for (const AnyValue& item : v.array) {
+    ++t.elements;
+    count_value(item, t);
+  }
+  count_attributes(v.kvlist, t);
+}
+
+Tally count(const LogsRequest& request) {
+  Tally t;
+  for (const ResourceLogs& rl : request.resource_logs) {
+    ++t.elements;
+    t.string_bytes += rl.schema_url.size();
+    count_attributes(rl.resource.items, t);
+    for (const ScopeLogs& sl : rl.scope_logs) {
+      ++t.elements;
+      t.string_bytes += sl.schema_url.size() + sl.scope.name.size() + sl.scope.version.size();
+      count_attributes(sl.scope.attributes.items, t);
+      for (const LogRecord& r : sl.log_records) {
+        ++t.elements;
+        if (!r.trace_id.empty() && r.trace_id.size() != 16) std::abort();
+        if (!r.span_id.empty() && r.span_id.size() != 8) std::abort();
+        t.string_bytes += r.severity_text.size() + r.event_name.size() + r.trace_id.size() + r.span_id.size();
+        count_value(r.body, t);
+        count_attributes(r.attributes.items, t);
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  LogsRequest request;
+  std::string error;
+  bool too_large = false;
+  // A budget of a few times the body, as the receiver allows (4 x --max-body there).
+  const std::size_t budget = 4096 + 8 * size;
+  if (!decode_logs_request(data, size, request, error, budget, &too_large)) {
+    if (error.empty() || !request.resource_logs.empty()) std::abort();
+    return 0;
+  }
+  if (too_large) std::abort();
+  const Tally t = count(request);
+  if (2 * t.elements > size || t.string_bytes > size) std::abort();
+
+  std::ostringstream jsonl;
+  write_logs_jsonl(jsonl, request, 7);
+  const std::string lines = jsonl.str();
+  std::size_t records = 0;
+  for (std::size_t start = 0; start < lines.size();) {
+    const std::size_t end = lines.find('\n', start);
+    if (end == std::string::npos) std::abort();  // every record ends its line
+    if (!tracelet::fuzz::is_json_object(lines.data() + start, end - start)) std::abort();
+    ++records;
+    start = end + 1;
+  }
+  if (records != request.log_record_count()) std::abort();
+
+  std::ostringstream printed;
+  print_logs(printed, request, 7, SpanNames(16));
+  return 0;
+}
