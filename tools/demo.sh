@@ -10,7 +10,8 @@
 # to CloudWatch Logs (https://logs.$AWS_REGION.amazonaws.com/v1/logs, log group and stream from
 # OTEL_EXPORTER_OTLP_LOGS_HEADERS, default tracelet-demo / the host name). With
 # TRACELET_AWS_SIGV4=xray but no AWS_ACCESS_KEY_ID, the whole signed path runs offline: the
-# local receiver plays X-Ray (--aws-sigv4) with AWS's documented example key.
+# local receiver plays X-Ray (--aws-sigv4) with AWS's documented example key, and its sampling
+# API too (--xray-sampling-rules; the demo takes its rules and quotas from it, signed).
 # The receiver stores the spans in SQLite (build/demo/spans.db); the demo ends with the URL of
 # the receiver's trace page and a percentile table of the demo's span names from that file
 # (the numbers the page and its /api/percentiles show). TRACELET_DEMO_KEEP=1 keeps the receiver
@@ -71,7 +72,16 @@ echo "== making a fresh CA and server certificate"
 receiver_args=()
 if [[ -n "$offline_aws" ]]; then
   echo "xray $AWS_REGION $AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY" >"$work/aws.key"
-  receiver_args=(--aws-sigv4 "$work/aws.key")
+  # Two rules as X-Ray's console would hold them: 2 sensor cycles a second and 10 % of the rest
+  # for this demo, 1 a second and 5 % (X-Ray's default rule) for everything else.
+  cat >"$work/rules.json" <<'RULES'
+{"SamplingRuleRecords":[
+ {"SamplingRule":{"RuleName":"sensor-cycles","Priority":10,"FixedRate":0.1,"ReservoirSize":2,"ServiceName":"sensor-node",
+  "ServiceType":"*","Host":"*","HTTPMethod":"*","URLPath":"*","ResourceARN":"*","Version":1,"Attributes":{}}},
+ {"SamplingRule":{"RuleName":"Default","Priority":10000,"FixedRate":0.05,"ReservoirSize":1,"ServiceName":"*",
+  "ServiceType":"*","Host":"*","HTTPMethod":"*","URLPath":"*","ResourceARN":"*","Version":1,"Attributes":{}}}]}
+RULES
+  receiver_args=(--aws-sigv4 "$work/aws.key" --xray-sampling-rules "$work/rules.json")
   echo "== offline X-Ray: the receiver checks SigV4 signatures (example key, region $AWS_REGION)"
 fi
 echo "== starting the local receiver (TLS, 127.0.0.1, a free port, spans stored in $build/spans.db)"
@@ -87,6 +97,9 @@ done
 [[ -s "$work/port" ]] || { echo "receiver did not start"; cat "$work/receiver.log"; exit 1; }
 port=$(cat "$work/port")
 
+if [[ -n "$offline_aws" && -z "${TRACELET_XRAY_SAMPLING_ENDPOINT:-}" ]]; then
+  export TRACELET_XRAY_SAMPLING_ENDPOINT="https://127.0.0.1:$port"
+fi
 echo "== running the demo device for $seconds s against https://127.0.0.1:$port"
 OTEL_EXPORTER_OTLP_ENDPOINT="https://127.0.0.1:$port" \
 OTEL_EXPORTER_OTLP_CERTIFICATE="$work/pki/ca.crt" \

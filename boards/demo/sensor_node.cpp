@@ -321,7 +321,11 @@ int main(int argc, char** argv) {
       return 2;
     }
     if (s == tracelet::Status::kOk) {
-      if (signed_api) {
+      // Signed for the AWS API (=aws), and for any https endpoint while TRACELET_AWS_SIGV4 is
+      // set (tracelet-receiver --aws-sigv4 --xray-sampling-rules playing the API offline); a
+      // plain-http local proxy (a collector's localhost:2000) gets unsigned calls.
+      const bool https = std::strncmp(xray_config.endpoint, "https://", 8) == 0;
+      if (signed_api || (https && env.aws_sigv4() != nullptr)) {
         const tracelet::SigV4Credentials* aws = env.aws_sigv4();
         if (aws == nullptr) {
           std::fprintf(stderr, "sensor-node: TRACELET_XRAY_SAMPLING_ENDPOINT=aws needs TRACELET_AWS_SIGV4=xray "
@@ -333,7 +337,10 @@ int main(int argc, char** argv) {
         if (xray_signer.init(xray_credentials) != tracelet::Status::kOk) return 1;
         xray_config.signer = xray_signer.request_signer();
       }
-      xray_connector.configure(tracelet::ExporterConfig{});  // the platform's CA bundle
+      // The exporter's CA (OTEL_EXPORTER_OTLP_CERTIFICATE), else the platform's bundle.
+      tracelet::ExporterConfig xray_net;
+      xray_net.ca_file = exporter_config.ca_file;
+      xray_connector.configure(xray_net);
       xray_config.connector = xray_connector.connector();
       xray_config.service_name = options.service_name;
       if (remote_sampler.init(xray_config) != tracelet::Status::kOk) return 2;  // logged

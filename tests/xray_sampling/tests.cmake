@@ -18,6 +18,10 @@ if(TRACELET_NODE AND TARGET tracelet_port_posix AND TARGET tracelet_net_test_sup
                         DEFINITIONS TRACELET_XS_NODE="${TRACELET_NODE}"
                                     TRACELET_XS_SERVICE_JS="${_xs_dir}/sampling_service.js")
 endif()
+if(TARGET tracelet_port_posix AND TARGET tracelet_net_test_support AND TARGET tracelet_aws)
+  tracelet_add_net_test(receiver_sampling_api_test SOURCES ${_xs_dir}/receiver_sampling_api_test.cpp
+                        LIBS tracelet_test_modules tracelet_net_test_support GROUP e2e LABELS sampling net aws)
+endif()
 if(TARGET tracelet_port_posix)
   tracelet_add_net_test(remote_sampler_stress_test SOURCES ${_xs_dir}/remote_sampler_stress_test.cpp
                         LIBS tracelet_test_modules tracelet_port_posix LABELS sampling concurrency)

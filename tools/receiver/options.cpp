@@ -54,6 +54,9 @@ const char* usage_text() {
       "      --store-queue-mb MB    decoded spans waiting for the disk (default 64); when full,\n"
       "                             requests are still answered 200 but not stored, and counted\n"
       "      --aws-sigv4 FILE       require AWS SigV4 signatures for the key in FILE\n"
+      "      --xray-sampling-rules FILE  play the X-Ray sampling API: POST /GetSamplingRules\n"
+      "                             answers FILE (a GetSamplingRules answer), POST /SamplingTargets\n"
+      "                             gives each reported rule its ReservoirSize as quota\n"
       "                             ('<service> <region> <key id> <secret> [<token>]')\n"
       "      --max-body BYTES       larger request bodies get 413 (default 8388608); the limit\n"
       "                             holds for chunked bodies and for gzip bodies once inflated\n"
@@ -122,6 +125,8 @@ bool parse_options(int argc, char** argv, Options& out, std::string& error, bool
       out.client_ca_file = value;
     } else if (arg == "--aws-sigv4") {
       out.aws_sigv4_file = value;
+    } else if (arg == "--xray-sampling-rules") {
+      out.xray_sampling_rules_file = value;
     } else if (arg == "--listen") {
       if (std::strcmp(value, "127.0.0.1") != 0 && std::strcmp(value, "::1") != 0) {
         error = std::string("option --listen: '") + value + "' is not 127.0.0.1 or ::1 (the receiver "

@@ -34,6 +34,8 @@ struct Options {
   /// --aws-sigv4 FILE: play an AWS OTLP endpoint offline; requests must carry a valid SigV4
   /// signature for the key in FILE (see sigv4_check.h), else 403 with the reason and a Date.
   std::string aws_sigv4_file;
+  /// --xray-sampling-rules FILE: play the X-Ray sampling API (sampling_api.h).
+  std::string xray_sampling_rules_file;
 
   // Fault injection for tests. Requests are numbered from 1 in arrival order over all
   // connections; each "first N" counts from request 1.

@@ -81,6 +81,10 @@ bool Server::start(std::string& error) {
     if (!read_sigv4_key(options_.aws_sigv4_file, aws_key_, error)) return false;
     aws_sigv4_ = true;
   }
+  if (!options_.xray_sampling_rules_file.empty()) {
+    if (!load_sampling_rules(options_.xray_sampling_rules_file, sampling_rules_, error)) return false;
+    sampling_api_ = true;
+  }
   if (!options_.plain &&
       !tls_.load(options_.cert_file, options_.key_file, options_.client_ca_file, error)) {
     return false;
@@ -437,6 +441,28 @@ Server::Reply Server::error_reply(int status, const std::string& reason, const R
   return r;
 }
 
+// The X-Ray sampling API (--xray-sampling-rules), signed like the rest with --aws-sigv4.
+Server::Reply Server::sampling_reply(const RequestHead& head, const std::string& body) {
+  if (head.method != "POST") {
+    Reply r = error_reply(405, "method " + head.method + " not allowed on " + head.path + " (use POST)", &head);
+    r.headers.push_back("Allow: POST");
+    return r;
+  }
+  std::string refused;
+  if (aws_sigv4_ && !check_sigv4(head, body, aws_key_, std::time(nullptr), refused)) {
+    Reply r = error_reply(403, "AWS SigV4: " + refused, &head);
+    r.headers.push_back("Date: " + http_date(std::time(nullptr)));
+    return r;
+  }
+  Reply r;
+  r.status = 200;
+  r.content_type = "application/json";
+  r.body = head.path == "/GetSamplingRules" ? sampling_rules_.answer
+                                            : sampling_targets_answer(sampling_rules_, body, std::time(nullptr));
+  r.note = head.path == "/GetSamplingRules" ? "sampling rules" : "sampling targets";
+  return r;
+}
+
 Server::Reply Server::handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                              std::size_t& spans) {
 #if TRACELET_RECEIVER_HAVE_STORE
@@ -451,6 +477,9 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return r;
   }
 #endif
+  if (sampling_api_ && (head.path == "/GetSamplingRules" || head.path == "/SamplingTargets")) {
+    return sampling_reply(head, body);
+  }
   const bool logs = head.path == "/v1/logs";
   if (head.path != "/v1/traces" && !logs) {
     return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces and /v1/logs)", &head);

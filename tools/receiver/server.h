@@ -10,6 +10,7 @@
 #include "http.h"
 #include "options.h"
 #include "report.h"
+#include "sampling_api.h"
 #include "sigv4_check.h"
 #include "tls_server.h"
 
@@ -67,6 +68,9 @@ class Server {
   const Options& options_;
   SigV4Key aws_key_;        // --aws-sigv4: the key requests must be signed with
   bool aws_sigv4_ = false;
+  SamplingRules sampling_rules_;  // --xray-sampling-rules
+  bool sampling_api_ = false;
+  Reply sampling_reply(const RequestHead& head, const std::string& body);
   const std::atomic<bool>& stop_;
   Store* store_;
   TlsServer tls_;
