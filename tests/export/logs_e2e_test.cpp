@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "support/json_lite.h"
+#include "support/json_text.h"
 #include "support/log_capture.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
@@ -20,16 +21,6 @@
 
 namespace tracelet {
 namespace {
-
-std::string hex(const std::uint8_t* b, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[b[i] >> 4];
-    out += kDigits[b[i] & 15];
-  }
-  return out;
-}
 
 class LogsE2E : public ::testing::Test {
  protected:
@@ -69,8 +60,8 @@ class LogsE2E : public ::testing::Test {
   // One span with two log records in it, and one log record outside any span.
   void record() {
     auto span = tracer_.start_span("read-sensor");
-    span_id_ = hex(span.context().span_id.bytes, 8);
-    trace_id_ = hex(span.context().trace_id.bytes, 16);
+    span_id_ = test::hex(span.context().span_id.bytes, 8);
+    trace_id_ = test::hex(span.context().trace_id.bytes, 16);
     const Attribute attributes[] = {{"sensor.id", 7}, {"unit", "mV"}};
     log(tracer_, Severity::kInfo, "sampling", attributes, 2);
     logf(tracer_, Severity::kWarn, "battery low: %d mV", 3100);

@@ -8,6 +8,7 @@
 #include <sstream>
 #include <string>
 
+#include "decoded_tally.h"
 #include "json_check.h"
 #include "otlp_decode.h"
 #include "report.h"
@@ -15,30 +16,9 @@
 namespace {
 
 using namespace tracelet::receiver;
-
-struct Tally {
-  std::size_t elements = 0;      // messages and repeated entries
-  std::size_t string_bytes = 0;  // bytes of every string and bytes field
-};
-
-void count_value(const AnyValue& v, Tally& t);
-
-void count_attributes(const std::vector<KeyValue>& items, Tally& t) {
-  for (const KeyValue& kv : items) {
-    ++t.elements;
-    t.string_bytes += kv.key.size();
-    count_value(kv.value, t);
-  }
-}
-
-void count_value(const AnyValue& v, Tally& t) {
-  t.string_bytes += v.bytes.size();
-  for (const AnyValue& item : v.array) {
-    ++t.elements;
-    count_value(item, t);
-  }
-  count_attributes(v.kvlist, t);
-}
+using fuzz::Tally;
+using fuzz::count_attributes;
+using fuzz::count_value;
 
 Tally count(const ExportRequest& request) {
   Tally t;

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <string>
 
+#include "support/json_text.h"
 #include "tracelet/exporter.h"
 #include "tracelet/log_record.h"
 #include "tracelet/net_connector.h"
@@ -20,16 +21,6 @@
 namespace {
 
 alignas(8) std::uint8_t g_ring[64 * 1024];
-
-std::string hex(const std::uint8_t* b, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[b[i] >> 4];
-    out += kDigits[b[i] & 15];
-  }
-  return out;
-}
 
 // One expected log record, in the shape node_receiver.js normalizes to (common.js typed values).
 std::string expected(const char* body, int severity, const char* text, const std::string& trace_id,
@@ -76,8 +67,8 @@ int main(int argc, char** argv) {
   std::string span_id;
   {
     auto span = tracer.start_span("interop-logs-span");
-    trace_id = hex(span.context().trace_id.bytes, 16);
-    span_id = hex(span.context().span_id.bytes, 8);
+    trace_id = tracelet::test::hex(span.context().trace_id.bytes, 16);
+    span_id = tracelet::test::hex(span.context().span_id.bytes, 8);
     const tracelet::Attribute attributes[] = {
         {"sensor.id", 7}, {"ratio", 0.5}, {"ok", true}, {"unit", "mV"}};
     std::uint64_t before = tracer.now_unix_ns();

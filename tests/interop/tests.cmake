@@ -102,6 +102,7 @@ set_tests_properties(${_interop_tests} PROPERTIES
 add_executable(interop_logs_sender ${_interop_src}/logs_sender.cpp)
 target_link_libraries(interop_logs_sender PRIVATE tracelet_net tracelet_test_modules tracelet_port_posix
                                                   Threads::Threads)
+target_include_directories(interop_logs_sender PRIVATE ${PROJECT_SOURCE_DIR}/tests)
 target_compile_options(interop_logs_sender PRIVATE ${TRACELET_STRICT_FLAGS})
 add_test(NAME interop_logs_tracelet_to_js
          COMMAND ${TRACELET_NODE} ${_interop_src}/logs_interop.js --direction tracelet-to-js

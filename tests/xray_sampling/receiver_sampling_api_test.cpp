@@ -9,6 +9,7 @@
 
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "trace_ids.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/sigv4.h"
 #include "tracelet/xray_sampling.h"
@@ -25,19 +26,6 @@ constexpr const char* kRules = R"({"SamplingRuleRecords":[
   "ServiceType":"*","Host":"*","HTTPMethod":"*","URLPath":"*","ResourceARN":"*","Version":1,"Attributes":{}}},
  {"SamplingRule":{"RuleName":"Default","Priority":10000,"FixedRate":0,"ReservoirSize":1,"ServiceName":"*",
   "ServiceType":"*","Host":"*","HTTPMethod":"*","URLPath":"*","ResourceARN":"*","Version":1,"Attributes":{}}}]})";
-
-int decide(RemoteSampler& sampler, std::uint64_t from_ms, int count) {
-  int sampled = 0;
-  std::uint64_t seed = 7;
-  for (int i = 0; i < count; ++i) {
-    SamplingParams p;
-    for (auto& b : p.trace_id.bytes) b = static_cast<std::uint8_t>((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-    p.name = "/api/read";
-    p.now_ns = (from_ms + static_cast<std::uint64_t>(i)) * 1000000u;
-    if (sampler.should_sample(p) == SamplingDecision::kRecordAndSample) ++sampled;
-  }
-  return sampled;
-}
 
 class ReceiverSamplingApi : public ::testing::Test {
  protected:
@@ -90,7 +78,8 @@ TEST_F(ReceiverSamplingApi, SignedCallsGetTheRulesAndAQuota) {
   EXPECT_FALSE(st.using_default_rule);
   EXPECT_EQ(st.rule_count, 2u);
   EXPECT_EQ(sampler.rule_stats(0).name, "api");
-  EXPECT_EQ(decide(sampler, 0, 1000), 1) << "no quota yet: one borrowed per second";
+  test::TraceIds ids;
+  EXPECT_EQ(test::decide_burst(sampler, 0, 1000, ids, "/api/read"), 1) << "no quota yet: one borrowed per second";
 
   EXPECT_EQ(sampler.poll_at(10000), 10000u);  // statistics sent; Interval 10 s
   st = sampler.stats();
@@ -98,12 +87,12 @@ TEST_F(ReceiverSamplingApi, SignedCallsGetTheRulesAndAQuota) {
   EXPECT_EQ(st.call_failures, 0u);
   EXPECT_TRUE(sampler.rule_stats(0).has_quota);
   EXPECT_EQ(sampler.rule_stats(0).quota, 5u);
-  EXPECT_EQ(decide(sampler, 10000, 1000), 5) << "the receiver's quota: the rule's ReservoirSize";
+  EXPECT_EQ(test::decide_burst(sampler, 10000, 1000, ids, "/api/read"), 5) << "the receiver's quota: the rule's ReservoirSize";
   std::printf("receiver as the X-Ray sampling API: %u rules, quota %u/s, 5 of 1000 sampled in a second\n",
               st.rule_count, sampler.rule_stats(0).quota);
-  const std::string log = receiver_.log();
-  EXPECT_NE(log.find("POST /GetSamplingRules -> 200"), std::string::npos) << log;
-  EXPECT_NE(log.find("POST /SamplingTargets -> 200"), std::string::npos) << log;
+  // The receiver logs a request after answering it: wait for the line.
+  EXPECT_TRUE(receiver_.wait_for_log("POST /GetSamplingRules -> 200")) << receiver_.log();
+  EXPECT_TRUE(receiver_.wait_for_log("POST /SamplingTargets -> 200")) << receiver_.log();
   EXPECT_EQ(receiver_.stop(), 0);
 }
 

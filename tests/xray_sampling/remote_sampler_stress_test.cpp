@@ -7,32 +7,16 @@
 #include <string>
 #include <thread>
 
+#include "trace_ids.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/xray_sampling.h"
 
 namespace tracelet {
 namespace {
 
-constexpr std::uint64_t kUnixStart = 1700000000;
+using test::TraceIds;
 
-struct TraceIds {
-  std::uint64_t state = 0x5eed;
-  std::uint64_t next64() {
-    std::uint64_t z = (state += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  TraceId next() {
-    TraceId id;
-    const std::uint64_t a = next64(), b = next64();
-    for (int i = 0; i < 8; ++i) {
-      id.bytes[i] = static_cast<std::uint8_t>(a >> (8 * i));
-      id.bytes[8 + i] = static_cast<std::uint8_t>(b >> (8 * i));
-    }
-    return id;
-  }
-};
+constexpr std::uint64_t kUnixStart = 1700000000;
 
 // Recording threads decide while the poller replaces the rules and quotas again and again:
 // every decision sees a whole rule set (a torn one could have no rule and fall to the default

@@ -11,24 +11,13 @@
 
 #include "support/json_lite.h"
 #include "support/process.h"
+#include "trace_ids.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/tracer.h"
 #include "tracelet/xray_sampling.h"
 
 namespace tracelet {
 namespace {
-
-int decide(RemoteSampler& sampler, std::uint64_t from_ms, int count, std::uint64_t& seed) {
-  int sampled = 0;
-  for (int i = 0; i < count; ++i) {
-    SamplingParams p;
-    for (auto& b : p.trace_id.bytes) b = static_cast<std::uint8_t>((seed = seed * 6364136223846793005ull + 1442695040888963407ull) >> 56);
-    p.name = "GET /api";
-    p.now_ns = (from_ms + static_cast<std::uint64_t>(i)) * 1000000u;
-    if (sampler.should_sample(p) == SamplingDecision::kRecordAndSample) ++sampled;
-  }
-  return sampled;
-}
 
 TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   test::TempDir dir;
@@ -59,8 +48,8 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   EXPECT_EQ(st.rules_dropped, 40u - TRACELET_XRAY_MAX_RULES);
   EXPECT_EQ(sampler.rule_stats(0).name, "api");
 
-  std::uint64_t seed = 42;
-  EXPECT_EQ(decide(sampler, 0, 1000, seed), 1);  // no quota yet: 1 borrowed, FixedRate 0
+  test::TraceIds ids;
+  EXPECT_EQ(test::decide_burst(sampler, 0, 1000, ids), 1);  // no quota yet: 1 borrowed, FixedRate 0
 
   EXPECT_EQ(sampler.poll_at(10000), 3000u);  // statistics sent; the service set Interval 3 s
   st = sampler.stats();
@@ -69,7 +58,7 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   const XrayRuleStats api = sampler.rule_stats(0);
   EXPECT_TRUE(api.has_quota);
   EXPECT_EQ(api.quota, 7u);
-  EXPECT_EQ(decide(sampler, 10000, 1000, seed), 7);  // the service's quota
+  EXPECT_EQ(test::decide_burst(sampler, 10000, 1000, ids), 7);  // the service's quota
 
   // What the service saw: the rules call, then one statistics document per rule.
   const std::string log = test::read_file(dir.file("log"));

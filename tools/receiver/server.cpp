@@ -522,10 +522,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
   bool too_large = false;
   if (!decode_export_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error,
                              decoded_limit(options_.max_body), &too_large)) {
-    Reply r = too_large ? error_reply(413, error, &head)
-                        : error_reply(400, "undecodable ExportTraceServiceRequest: " + error, &head);
-    if (!coding_note.empty()) r.note += " (" + coding_note + ")";
-    return r;
+    return undecodable(head, "ExportTraceServiceRequest", error, too_large, coding_note);
   }
   spans = request.span_count();
   span_names_.remember(request);
@@ -543,16 +540,28 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
   }
 #endif
   r.content_type = "application/x-protobuf";
-  if (options_.partial_reject >= 0) {
-    const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " +
-                                std::to_string(spans) + " span(s) (--partial-reject)";
-    r.body = encode_export_response(options_.partial_reject, message);
-    r.note += (r.note.empty() ? "" : "; ") + message;
-  } else {
-    r.body = encode_export_response(-1, std::string());
-  }
+  r.body = export_answer(spans, "span(s)", r.note);
   if (!coding_note.empty()) r.note += (r.note.empty() ? "" : "; ") + coding_note;
   return r;
+}
+
+// A body that did not decode: 413 when decoding it would take more memory than allowed, else 400.
+Server::Reply Server::undecodable(const RequestHead& head, const char* message_name, const std::string& error,
+                                  bool too_large, const std::string& coding_note) {
+  Reply r = too_large ? error_reply(413, error, &head)
+                      : error_reply(400, std::string("undecodable ") + message_name + ": " + error, &head);
+  if (!coding_note.empty()) r.note += " (" + coding_note + ")";
+  return r;
+}
+
+// The body of a 200 answer to `count` spans or log records: an empty success, or with
+// --partial-reject a partial_success, which is also added to `note`.
+std::string Server::export_answer(std::size_t count, const char* what, std::string& note) const {
+  if (options_.partial_reject < 0) return encode_export_response(-1, std::string());
+  const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " + std::to_string(count) +
+                              " " + what + " (--partial-reject)";
+  note += (note.empty() ? "" : "; ") + message;
+  return encode_export_response(options_.partial_reject, message);
 }
 
 // POST /v1/logs, after the checks it shares with /v1/traces: decoded, printed under the spans
@@ -564,10 +573,7 @@ Server::Reply Server::handle_logs(const RequestHead& head, const std::string& pl
   bool too_large = false;
   if (!decode_logs_request(reinterpret_cast<const std::uint8_t*>(plain.data()), plain.size(), request, error,
                            decoded_limit(options_.max_body), &too_large)) {
-    Reply r = too_large ? error_reply(413, error, &head)
-                        : error_reply(400, "undecodable ExportLogsServiceRequest: " + error, &head);
-    if (!coding_note.empty()) r.note += " (" + coding_note + ")";
-    return r;
+    return undecodable(head, "ExportLogsServiceRequest", error, too_large, coding_note);
   }
   const std::size_t records = request.log_record_count();
   {
@@ -578,14 +584,7 @@ Server::Reply Server::handle_logs(const RequestHead& head, const std::string& pl
   Reply r;
   r.content_type = "application/x-protobuf";
   // ExportLogsServiceResponse has the wire shape of the traces answer (see otlp_decode.h).
-  if (options_.partial_reject >= 0) {
-    const std::string message = "rejected " + std::to_string(options_.partial_reject) + " of " +
-                                std::to_string(records) + " log record(s) (--partial-reject)";
-    r.body = encode_export_response(options_.partial_reject, message);
-    r.note = message;
-  } else {
-    r.body = encode_export_response(-1, std::string());
-  }
+  r.body = export_answer(records, "log record(s)", r.note);
   r.note += (r.note.empty() ? "" : "; ") + std::to_string(records) + " log record(s)";
   if (!coding_note.empty()) r.note += "; " + coding_note;
   return r;

@@ -53,6 +53,9 @@ class Server {
   // removed); its Content-Encoding (gzip) is undone here, within --max-body.
   Reply handle_logs(const RequestHead& head, const std::string& plain, std::uint64_t seq,
                     const std::string& coding_note);
+  Reply undecodable(const RequestHead& head, const char* message_name, const std::string& error, bool too_large,
+                    const std::string& coding_note);
+  std::string export_answer(std::size_t count, const char* what, std::string& note) const;
   Reply handle(const RequestHead& head, const std::string& body, std::uint64_t seq,
                std::size_t& spans);
   Reply error_reply(int status, const std::string& reason, const RequestHead* head);
