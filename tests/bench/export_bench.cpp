@@ -217,7 +217,7 @@ struct InMemoryCollector {
         head[head_len] = '\0';
         const char* length = std::strstr(head, "Content-Length: ");
         if (length == nullptr) std::abort();
-        body_left = std::strtoull(length + 16, nullptr, 10);
+        body_left = static_cast<std::size_t>(std::strtoull(length + 16, nullptr, 10));
         head_len = 0;
         in_body = body_left != 0;
         if (!in_body) ++answers;

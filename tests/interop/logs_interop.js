@@ -21,7 +21,8 @@ const path = require('path');
 const common = require('./common');
 
 function parse_args(argv) {
-  const out = common.parse_flags(argv, ['--direction', '--receiver', '--sender', '--work'], {});
+  const out = common.parse_flags(argv, ['--direction', '--receiver', '--sender', '--work', '--emulator'],
+                                 { emulator: '' });
   if (!out || !['tracelet-to-js', 'js-to-tracelet'].includes(out.direction)) return null;
   if (out.direction === 'tracelet-to-js' && !out.sender) return null;
   return out.receiver && out.work ? out : null;
@@ -82,9 +83,9 @@ async function tracelet_to_js(args, work, ca_dir, problems) {
   let stopped;
   try {
     const port = await common.wait_for_port(port_file, server);
-    sender_exit = await common.run('logs_sender', args.sender, [
+    sender_exit = await common.run('logs_sender', ...common.with_emulator(args.emulator, args.sender, [
       '--endpoint', `https://127.0.0.1:${port}/v1/traces`, '--ca', path.join(ca_dir, 'ca.crt'),
-      '--out', recorded_file], { timeout_ms: 60000 });
+      '--out', recorded_file]), { timeout_ms: 60000 });
   } finally {
     stopped = await common.stop_and_log(server, 'node_receiver');
   }
@@ -210,12 +211,13 @@ async function js_to_tracelet(args, work, ca_dir, problems) {
 async function main(argv) {
   const args = parse_args(argv);
   if (!args) {
-    console.error('usage: logs_interop.js --direction tracelet-to-js|js-to-tracelet --receiver BIN [--sender BIN] --work DIR');
+    console.error('usage: logs_interop.js --direction tracelet-to-js|js-to-tracelet --receiver BIN [--sender BIN] ' +
+                  '--work DIR [--emulator PREFIX]');
     return 2;
   }
   const work = common.fresh_dir(args.work);
   const ca_dir = path.join(work, 'ca');
-  await common.make_ca('', args.receiver, ca_dir);
+  await common.make_ca(args.emulator, args.receiver, ca_dir);
   const problems = [];
   if (args.direction === 'tracelet-to-js') {
     await tracelet_to_js(args, work, ca_dir, problems);

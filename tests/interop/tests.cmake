@@ -107,7 +107,7 @@ target_compile_options(interop_logs_sender PRIVATE ${TRACELET_STRICT_FLAGS})
 add_test(NAME interop_logs_tracelet_to_js
          COMMAND ${TRACELET_NODE} ${_interop_src}/logs_interop.js --direction tracelet-to-js
                  --receiver $<TARGET_FILE:tracelet-receiver> --sender $<TARGET_FILE:interop_logs_sender>
-                 --work ${CMAKE_CURRENT_BINARY_DIR}/interop_logs_tracelet_to_js)
+                 --work ${CMAKE_CURRENT_BINARY_DIR}/interop_logs_tracelet_to_js ${_interop_emulator_args})
 set(_interop_logs_tests interop_logs_tracelet_to_js)
 if(NOT CMAKE_CROSSCOMPILING)  # checks the host tool tracelet-receiver, as above
   add_test(NAME interop_logs_js_to_tracelet
