@@ -29,4 +29,10 @@ struct Endpoint {
 [[nodiscard]] Status parse_endpoint(const char* text, Endpoint& out, char* error,
                                     std::size_t cap) noexcept;
 
+/// The logs endpoint of the collector `traces` points at: the same URL with a final
+/// "/v1/traces" of its path swapped for "/v1/logs" (what OTEL_EXPORTER_OTLP_ENDPOINT gives both
+/// signals), or the path "/v1/logs" when the traces path ends otherwise.
+/// ISR-safe: yes. Blocks: never. Allocates: never.
+[[nodiscard]] Endpoint logs_endpoint_beside(const Endpoint& traces) noexcept;
+
 }  // namespace tracelet

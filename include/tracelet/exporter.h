@@ -3,6 +3,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "tracelet/endpoint.h"
 #include "tracelet/exporter_config.h"
 #include "tracelet/config.h"
 #include "tracelet/status.h"
@@ -113,12 +114,7 @@ class Exporter {
   enum class Outcome : std::uint8_t { kDelivered, kRetry, kDrop };
   enum class Signal : std::uint8_t { kTraces, kLogs };  // as otlp::Signal
   /// Where one signal's requests go.
-  struct Target {
-    bool tls = true;
-    std::uint16_t port = 0;
-    char host[254] = {};
-    char path[256] = {};
-  };
+  using Target = Endpoint;
   static void run_background(void* self) noexcept;
   std::uint32_t poll_export() noexcept;
   Outcome export_batch(const Batch& batch, std::uint32_t& retry_after_ms) noexcept;

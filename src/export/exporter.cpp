@@ -141,12 +141,7 @@ Status Exporter::set_target(const char* endpoint, Target& target) noexcept {
          endpoint);
     return Status::kInvalidArgument;
   }
-  static_assert(sizeof target.host == sizeof url.host && sizeof target.path == sizeof url.path,
-                "a Target holds what the URL parser gives");
-  std::memcpy(target.host, url.host, sizeof target.host);
-  std::memcpy(target.path, url.path, sizeof target.path);
-  target.port = url.port;
-  target.tls = url.tls;
+  target = url;
   return Status::kOk;
 }
 
@@ -165,16 +160,7 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
     target_status = set_target(config.logs_endpoint, logs_);
     if (target_status != Status::kOk) return target_status;
   } else {
-    // The same collector: the traces path with its final "/v1/traces" swapped for "/v1/logs"
-    // (what OTEL_EXPORTER_OTLP_ENDPOINT gives both signals), else "/v1/logs".
-    logs_ = traces_;
-    static constexpr char kTracesPath[] = "/v1/traces";
-    const std::size_t len = std::strlen(logs_.path);
-    const std::size_t keep = len >= sizeof kTracesPath - 1 &&
-                                     std::strcmp(logs_.path + len - (sizeof kTracesPath - 1), kTracesPath) == 0
-                                 ? len - (sizeof kTracesPath - 1)
-                                 : 0;
-    std::memcpy(logs_.path + keep, "/v1/logs", sizeof "/v1/logs");
+    logs_ = logs_endpoint_beside(traces_);
   }
   for (std::size_t i = 0; i < config.header_count; ++i) {
     if (!otlp::is_valid_header(config.headers[i])) {

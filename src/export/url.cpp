@@ -109,4 +109,15 @@ Status parse_endpoint(const char* text, Endpoint& out, char* error, std::size_t 
   return Status::kOk;
 }
 
+Endpoint logs_endpoint_beside(const Endpoint& traces) noexcept {
+  static constexpr char kTracesPath[] = "/v1/traces";
+  static constexpr std::size_t kTracesLen = sizeof kTracesPath - 1;
+  Endpoint logs = traces;
+  const std::size_t len = std::strlen(logs.path);
+  const bool ends_in_traces = len >= kTracesLen && std::strcmp(logs.path + len - kTracesLen, kTracesPath) == 0;
+  const std::size_t keep = ends_in_traces ? len - kTracesLen : 0;
+  std::memcpy(logs.path + keep, "/v1/logs", sizeof "/v1/logs");
+  return logs;
+}
+
 }  // namespace tracelet

@@ -26,15 +26,7 @@ bool Forwarder::init(const ForwarderConfig& config, std::string& error) {
             " is plain http: spans would travel unencrypted. Use https:// or --allow-plain-http";
     return false;
   }
-  logs_url_ = url_;
-  {
-    static constexpr char kTraces[] = "/v1/traces";
-    const std::size_t len = std::strlen(logs_url_.path);
-    const std::size_t keep = len >= sizeof kTraces - 1 && std::strcmp(logs_url_.path + len - (sizeof kTraces - 1), kTraces) == 0
-                                 ? len - (sizeof kTraces - 1)
-                                 : 0;
-    std::memcpy(logs_url_.path + keep, "/v1/logs", sizeof "/v1/logs");
-  }
+  logs_url_ = logs_endpoint_beside(url_);
   header_views_.clear();
   logs_header_views_.clear();
   for (const auto* list : {&config_.headers, &config_.logs_headers}) {
