@@ -4,7 +4,10 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
+
+#include "tracelet/env_config.h"
 
 #include "bridge.h"
 #include "forwarder.h"
@@ -16,6 +19,11 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 extern "C" void on_signal(int) { g_stop.store(true); }
+
+const char* aws_variable_only(void*, const char* name) {
+  const bool aws = std::strcmp(name, "TRACELET_AWS_SIGV4") == 0 || std::strncmp(name, "AWS_", 4) == 0;
+  return aws ? std::getenv(name) : nullptr;
+}
 
 }  // namespace
 
@@ -45,17 +53,14 @@ int main(int argc, char** argv) {
   fc.tls_server_name = options.tls_server_name;
   fc.headers = options.headers;
   fc.logs_headers = options.logs_headers;
-  // TRACELET_AWS_SIGV4=<service> with the AWS_* credentials, as the library's environment
-  // loader reads them (include/tracelet/env_config.h): frames go straight to AWS, signed.
-  static tracelet::SigV4Credentials aws;
-  if (const char* service = std::getenv("TRACELET_AWS_SIGV4"); service != nullptr && service[0] != '\0') {
-    aws.service = service;
-    aws.access_key_id = std::getenv("AWS_ACCESS_KEY_ID");
-    aws.secret_access_key = std::getenv("AWS_SECRET_ACCESS_KEY");
-    aws.session_token = std::getenv("AWS_SESSION_TOKEN");
-    aws.region = std::getenv("AWS_REGION") != nullptr ? std::getenv("AWS_REGION") : std::getenv("AWS_DEFAULT_REGION");
-    fc.aws = &aws;
-  }
+  // TRACELET_AWS_SIGV4=xray|logs with the AWS_* credentials: frames go straight to AWS, signed.
+  // The library's loader reads them, with its checks; only those variables are shown to it,
+  // since the bridge's other settings come from its command line, not from OTEL_*.
+  static tracelet::EnvSettings env;
+  tracelet::ExporterConfig unused_exporter;
+  tracelet::Options unused_tracer;
+  tracelet::load_env_config(env, unused_exporter, unused_tracer, nullptr, nullptr, aws_variable_only);
+  fc.aws = env.aws_sigv4();
   fc.allow_plain_http = options.allow_plain_http;
   fc.timeout_ms = options.timeout_ms;
   Forwarder forwarder;
