@@ -40,8 +40,19 @@ bool ReceiverProcess::start(const std::string& work_dir, const std::vector<std::
   argv.insert(argv.end(), {"--port", "0", "--port-file", port_file, "--jsonl", jsonl_path_});
   argv.insert(argv.end(), args.begin(), args.end());
   if (!child_.start(argv, stdout_path_, stderr_path_, error)) return false;
-  if (!wait_for_file(port_file, 10000)) {
-    const int rc = child_.stop();
+  // Polls for the port file while the receiver runs: one that refuses its arguments exits at
+  // once, and the test hears why without waiting out the start-up timeout.
+  bool started = false;
+  int rc = -2;
+  for (int waited = 0; waited < 10000 && rc == -2; waited += 10) {
+    if (wait_for_file(port_file, 10)) {
+      started = true;
+      break;
+    }
+    rc = child_.wait(0);
+  }
+  if (!started) {
+    if (rc == -2) rc = child_.stop();
     error = "receiver did not start (exit " + std::to_string(rc) + "): " + read_file(stderr_path_);
     return false;
   }
