@@ -3,6 +3,7 @@
 // as JSON: literals, numbers, strings (escapes, no raw control characters, valid UTF-8) and
 // nesting up to a fixed depth. It only says yes or no.
 #include <cstddef>
+#include <string>
 
 namespace tracelet::fuzz {
 
@@ -158,6 +159,20 @@ class JsonCheck {
 /// True when `text[0, len)` is exactly one JSON object (whitespace around it allowed).
 inline bool is_json_object(const char* text, std::size_t len) {
   return JsonCheck(text, len).object_document();
+}
+
+/// The number of lines in `lines` when each one is one JSON object and the last ends with a
+/// newline (JSON Lines as the receiver writes them), else -1.
+inline long json_lines_objects(const std::string& lines) {
+  long records = 0;
+  for (std::size_t start = 0; start < lines.size();) {
+    const std::size_t end = lines.find('\n', start);
+    if (end == std::string::npos) return -1;  // every record ends its line
+    if (!is_json_object(lines.data() + start, end - start)) return -1;
+    ++records;
+    start = end + 1;
+  }
+  return records;
 }
 
 }  // namespace tracelet::fuzz

@@ -61,16 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::ostringstream jsonl;
   write_logs_jsonl(jsonl, request, 7);
-  const std::string lines = jsonl.str();
-  std::size_t records = 0;
-  for (std::size_t start = 0; start < lines.size();) {
-    const std::size_t end = lines.find('\n', start);
-    if (end == std::string::npos) std::abort();  // every record ends its line
-    if (!tracelet::fuzz::is_json_object(lines.data() + start, end - start)) std::abort();
-    ++records;
-    start = end + 1;
-  }
-  if (records != request.log_record_count()) std::abort();
+  const long records = tracelet::fuzz::json_lines_objects(jsonl.str());
+  if (records < 0 || static_cast<std::size_t>(records) != request.log_record_count()) std::abort();
 
   std::ostringstream printed;
   print_logs(printed, request, 7, SpanNames(16));

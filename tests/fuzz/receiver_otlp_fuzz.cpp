@@ -69,16 +69,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
 
   std::ostringstream jsonl;
   write_jsonl(jsonl, request, 7);
-  const std::string lines = jsonl.str();
-  std::size_t records = 0;
-  for (std::size_t start = 0; start < lines.size();) {
-    const std::size_t end = lines.find('\n', start);
-    if (end == std::string::npos) std::abort();  // every record ends its line
-    if (!tracelet::fuzz::is_json_object(lines.data() + start, end - start)) std::abort();
-    ++records;
-    start = end + 1;
-  }
-  if (records != request.span_count()) std::abort();
+  const long records = tracelet::fuzz::json_lines_objects(jsonl.str());
+  if (records < 0 || static_cast<std::size_t>(records) != request.span_count()) std::abort();
 
   std::ostringstream trees;
   print_trees(trees, request, 7);
