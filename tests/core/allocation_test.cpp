@@ -56,6 +56,39 @@ namespace {
 // never used (clang -O2 removes a malloc/free or new/delete pair), and then nothing is counted.
 void* volatile g_escape = nullptr;
 
+// What the exporter does with the ring, without a socket: takes every batch of `signal`
+// records, encodes it (into a sizing stream that writes nothing) and commits it.
+struct Encoded {
+  std::size_t bytes = 0;
+  std::size_t records = 0;
+};
+
+void encode_and_commit_all(tracelet::Tracer& tracer, tracelet::otlp::Signal signal, Encoded& encoded) {
+  tracelet::Batch batch;
+  while (tracer.ring().peek_batch(batch, 128) == tracelet::Status::kOk) {
+    tracelet::otlp::RequestSource source;
+    source.ring = &tracer.ring();
+    source.batch = batch;
+    source.resource = tracer.resource();
+    source.signal = signal;
+    tracelet::otlp::RequestPlan plan;
+    bool ok = tracelet::otlp::plan_request(source, plan);
+    pb_ostream_t sink = PB_OSTREAM_SIZING;  // stands in for a socket: writes nothing
+    ok = ok && tracelet::otlp::encode_request(source, plan, &sink) && sink.bytes_written == plan.bytes;
+    if (!ok) return;
+    encoded.bytes += sink.bytes_written;
+    encoded.records += plan.spans;
+    tracer.ring().commit(batch);
+  }
+}
+
+void init_with_ring(tracelet::Tracer& tracer, std::uint8_t* memory, std::size_t size) {
+  tracelet::Options options;
+  options.service_name = "alloc-test";
+  options.ring_memory = tracelet::ByteSpan{memory, size};
+  ASSERT_EQ(tracer.init(options), tracelet::Status::kOk);
+}
+
 TEST(Allocation, CounterSeesAllocations) {
   g_allocations = 0;
   g_counting = true;
@@ -72,13 +105,10 @@ TEST(Allocation, CounterSeesAllocations) {
 TEST(Allocation, NoHeapWhileRecordingConsumingAndEncoding100000Spans) {
   static std::uint8_t memory[256 * 1024];
   tracelet::Tracer tracer;
-  tracelet::Options options;
-  options.service_name = "alloc-test";
-  options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
-  ASSERT_EQ(tracer.init(options), tracelet::Status::kOk);
+  init_with_ring(tracer, memory, sizeof memory);
+  ASSERT_TRUE(tracer.initialised());
 
-  std::size_t encoded_bytes = 0;
-  std::size_t encoded_spans = 0;
+  Encoded encoded;
   g_allocations = 0;
   g_counting = true;
   for (int i = 0; i < 100000; ++i) {
@@ -90,43 +120,24 @@ TEST(Allocation, NoHeapWhileRecordingConsumingAndEncoding100000Spans) {
       inner.add_event("sample", {{"raw", i & 1023}});
       if (i % 100 == 0) inner.record_error("Timeout", "no answer");
     }
-    if (i % 256 == 255) {
-      tracelet::Batch batch;
-      while (tracer.ring().peek_batch(batch, 128) == tracelet::Status::kOk) {
-        tracelet::otlp::RequestSource source;
-        source.ring = &tracer.ring();
-        source.batch = batch;
-        source.resource = tracer.resource();
-        std::size_t size = 0;
-        bool ok = tracelet::otlp::request_size(source, size);
-        pb_ostream_t sink = PB_OSTREAM_SIZING;  // stands in for a socket: writes nothing
-        ok = ok && tracelet::otlp::encode_request(source, &sink);
-        if (!ok) break;
-        encoded_bytes += sink.bytes_written;
-        encoded_spans += batch.count;
-        tracer.ring().commit(batch);
-      }
-    }
+    if (i % 256 == 255) encode_and_commit_all(tracer, tracelet::otlp::Signal::kTraces, encoded);
   }
   g_counting = false;
   EXPECT_EQ(g_allocations.load(), 0);
   tracelet::TracerCounters counters = tracer.counters();
   EXPECT_EQ(counters.spans_recorded, 200000u);
   EXPECT_EQ(counters.spans_dropped_full, 0u);
-  EXPECT_GT(encoded_spans, 199000u);
-  EXPECT_GT(encoded_bytes, encoded_spans * 50);
+  EXPECT_GT(encoded.records, 199000u);
+  EXPECT_GT(encoded.bytes, encoded.records * 50);
 }
 
 TEST(Allocation, NoHeapWhileLoggingConsumingAndEncoding100000LogRecords) {
   static std::uint8_t memory[256 * 1024];
   tracelet::Tracer tracer;
-  tracelet::Options options;
-  options.service_name = "alloc-test";
-  options.ring_memory = tracelet::ByteSpan{memory, sizeof memory};
-  ASSERT_EQ(tracer.init(options), tracelet::Status::kOk);
+  init_with_ring(tracer, memory, sizeof memory);
+  ASSERT_TRUE(tracer.initialised());
 
-  std::size_t encoded_bytes = 0;
-  std::size_t encoded_logs = 0;
+  Encoded encoded;
   g_allocations = 0;
   g_counting = true;
   for (int i = 0; i < 50000; ++i) {
@@ -134,32 +145,15 @@ TEST(Allocation, NoHeapWhileLoggingConsumingAndEncoding100000LogRecords) {
     const tracelet::Attribute attributes[] = {{"iteration", i}, {"phase", "measure"}};
     tracelet::log(tracer, tracelet::Severity::kInfo, "reading the sensor", attributes, 2);
     tracelet::logf(tracer, tracelet::Severity::kWarn, "sensor %d answered %ld mV", i & 7, 3000L + (i & 255));
-    if (i % 128 == 127) {
-      tracelet::Batch batch;
-      while (tracer.ring().peek_batch(batch, 128) == tracelet::Status::kOk) {
-        tracelet::otlp::RequestSource source;
-        source.ring = &tracer.ring();
-        source.batch = batch;
-        source.resource = tracer.resource();
-        source.signal = tracelet::otlp::Signal::kLogs;
-        tracelet::otlp::RequestPlan plan;
-        bool ok = tracelet::otlp::plan_request(source, plan);
-        pb_ostream_t sink = PB_OSTREAM_SIZING;  // stands in for a socket: writes nothing
-        ok = ok && tracelet::otlp::encode_request(source, plan, &sink) && sink.bytes_written == plan.bytes;
-        if (!ok) break;
-        encoded_bytes += sink.bytes_written;
-        encoded_logs += plan.spans;
-        tracer.ring().commit(batch);
-      }
-    }
+    if (i % 128 == 127) encode_and_commit_all(tracer, tracelet::otlp::Signal::kLogs, encoded);
   }
   g_counting = false;
   EXPECT_EQ(g_allocations.load(), 0);
   tracelet::TracerCounters counters = tracer.counters();
   EXPECT_EQ(counters.logs_recorded, 100000u);
   EXPECT_EQ(counters.logs_dropped, 0u);
-  EXPECT_GT(encoded_logs, 99000u);
-  EXPECT_GT(encoded_bytes, encoded_logs * 60);
+  EXPECT_GT(encoded.records, 99000u);
+  EXPECT_GT(encoded.bytes, encoded.records * 60);
 }
 
 }  // namespace
