@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/json_lite.h"
 #include "support/process.h"
@@ -19,23 +20,41 @@
 namespace tracelet {
 namespace {
 
-TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
+// The local sampling API (sampling_service.js with `args`), started here and stopped by the
+// test by PID; `url` is its base URL once start() succeeded.
+struct SamplingService {
   test::TempDir dir;
-  test::ChildProcess service;
-  std::string error;
-  ASSERT_TRUE(service.start({TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"), "--log",
-                             dir.file("log")},
-                            dir.file("out"), dir.file("err"), error))
-      << error;
-  ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
-  const std::string endpoint = "http://127.0.0.1:" + test::read_file(dir.file("port"));
+  test::ChildProcess process;
+  std::string url;
 
-  NetConnector connector;
+  void start(std::vector<std::string> args) {
+    std::string error;
+    args.insert(args.begin(), {TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"),
+                               "--log", dir.file("log")});
+    ASSERT_TRUE(process.start(args, dir.file("out"), dir.file("err"), error)) << error;
+    ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
+    url = "http://127.0.0.1:" + test::read_file(dir.file("port"));
+  }
+  int stop() { return process.stop(); }
+  std::string log() const { return test::read_file(dir.file("log")); }
+  std::string errors() const { return test::read_file(dir.file("err")); }
+};
+
+// A sampler of the service "device" that calls `service` through `connector`.
+XraySamplingConfig device_sampling(const SamplingService& service, NetConnector& connector) {
   connector.configure(ExporterConfig{});
   XraySamplingConfig config;
-  config.endpoint = endpoint.c_str();
+  config.endpoint = service.url.c_str();
   config.connector = connector.connector();
   config.service_name = "device";
+  return config;
+}
+
+TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
+  SamplingService service;
+  ASSERT_NO_FATAL_FAILURE(service.start({}));
+  NetConnector connector;
+  XraySamplingConfig config = device_sampling(service, connector);
   config.timeout_ms = 5000;
   RemoteSampler sampler;
   ASSERT_EQ(sampler.init(config), Status::kOk);
@@ -61,7 +80,7 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
   EXPECT_EQ(test::decide_burst(sampler, 10000, 1000, ids), 7);  // the service's quota
 
   // What the service saw: the rules call, then one statistics document per rule.
-  const std::string log = test::read_file(dir.file("log"));
+  const std::string log = service.log();
   std::size_t line_end = log.find('\n');
   ASSERT_NE(line_end, std::string::npos) << log;
   test::Json first, second;
@@ -82,7 +101,7 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
               "1 sampled, 1 borrowed} -> quota 7/s, then %d of 1000 sampled in a second\n",
               first["answer_bytes"].number(), st.rule_count, 7);
 
-  EXPECT_EQ(service.stop(), 0) << test::read_file(dir.file("err"));
+  EXPECT_EQ(service.stop(), 0) << service.errors();
   (void)sampler.poll_at(13000);  // service gone: the call fails, the rules stay
   st = sampler.stats();
   EXPECT_EQ(st.call_failures, 1u);
@@ -91,21 +110,10 @@ TEST(XraySamplingE2e, RulesAndTargetsFromALocalSamplingApi) {
 
 // GetSamplingRules answers in pages: NextToken is sent back (JSON-escaped) until the last page.
 TEST(XraySamplingE2e, RulesAnswersInPagesAreFollowed) {
-  test::TempDir dir;
-  test::ChildProcess service;
-  std::string error;
-  ASSERT_TRUE(service.start({TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"), "--log",
-                             dir.file("log"), "--rules", "40", "--page-size", "15"},
-                            dir.file("out"), dir.file("err"), error))
-      << error;
-  ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
-  const std::string endpoint = "http://127.0.0.1:" + test::read_file(dir.file("port"));
+  SamplingService service;
+  ASSERT_NO_FATAL_FAILURE(service.start({"--rules", "40", "--page-size", "15"}));
   NetConnector connector;
-  connector.configure(ExporterConfig{});
-  XraySamplingConfig config;
-  config.endpoint = endpoint.c_str();
-  config.connector = connector.connector();
-  config.service_name = "device";
+  const XraySamplingConfig config = device_sampling(service, connector);
   RemoteSampler sampler;
   ASSERT_EQ(sampler.init(config), Status::kOk);
   EXPECT_EQ(sampler.poll_at(0), 10000u);
@@ -115,8 +123,8 @@ TEST(XraySamplingE2e, RulesAnswersInPagesAreFollowed) {
   EXPECT_EQ(st.rule_count, static_cast<std::uint32_t>(TRACELET_XRAY_MAX_RULES));  // 15 + 15 + 2 of the third page
   EXPECT_EQ(st.rules_dropped, 40u - TRACELET_XRAY_MAX_RULES);
   EXPECT_EQ(sampler.rule_stats(0).name, "api");
-  EXPECT_EQ(service.stop(), 0) << test::read_file(dir.file("err"));
-  const std::string log = test::read_file(dir.file("log"));
+  EXPECT_EQ(service.stop(), 0) << service.errors();
+  const std::string log = service.log();
   std::size_t pages = 0;
   for (std::size_t at = log.find("/GetSamplingRules"); at != std::string::npos; at = log.find("/GetSamplingRules", at + 1)) {
     ++pages;
@@ -127,23 +135,12 @@ TEST(XraySamplingE2e, RulesAnswersInPagesAreFollowed) {
 
 // The exporter's thread keeps the rules fresh: the sampler's poll() as its PollTask.
 TEST(XraySamplingE2e, TheExportersPollRunsTheSamplingCalls) {
-  test::TempDir dir;
-  test::ChildProcess service;
-  std::string error;
-  ASSERT_TRUE(service.start({TRACELET_XS_NODE, TRACELET_XS_SERVICE_JS, "--port-file", dir.file("port"), "--log",
-                             dir.file("log"), "--rules", "3"},
-                            dir.file("out"), dir.file("err"), error))
-      << error;
-  ASSERT_TRUE(test::wait_for_file(dir.file("port"), 15000)) << test::read_file(dir.file("err"));
-  const std::string base = "http://127.0.0.1:" + test::read_file(dir.file("port"));
-  const std::string traces = base + "/v1/traces";
+  SamplingService service;
+  ASSERT_NO_FATAL_FAILURE(service.start({"--rules", "3"}));
+  const std::string traces = service.url + "/v1/traces";
 
   NetConnector sampling_net;
-  sampling_net.configure(ExporterConfig{});
-  XraySamplingConfig xs;
-  xs.endpoint = base.c_str();
-  xs.connector = sampling_net.connector();
-  xs.service_name = "device";
+  const XraySamplingConfig xs = device_sampling(service, sampling_net);
   RemoteSampler sampler;
   ASSERT_EQ(sampler.init(xs), Status::kOk);
 
@@ -171,7 +168,7 @@ TEST(XraySamplingE2e, TheExportersPollRunsTheSamplingCalls) {
   EXPECT_EQ(sampler.stats().rule_count, 3u);
   (void)exporter.shutdown(1);
   tracer.shutdown();
-  EXPECT_EQ(service.stop(), 0) << test::read_file(dir.file("err"));
+  EXPECT_EQ(service.stop(), 0) << service.errors();
 }
 
 }  // namespace
