@@ -124,6 +124,23 @@ TEST(SigV4, HeaderValuesAreTrimmedAndNamesLowerCased) {
 
 std::uint64_t fixed_time(void* ctx) { return *static_cast<std::uint64_t*>(ctx); }
 
+// The example credentials for X-Ray in us-east-1, on a clock that reads `*now`, logging to
+// `log` when one is given.
+tracelet::SigV4Credentials example_credentials(std::uint64_t* now, tracelet::test::LogCapture* log = nullptr) {
+  tracelet::SigV4Credentials c;
+  c.access_key_id = "AKIDEXAMPLE";
+  c.secret_access_key = kSecret;
+  c.region = "us-east-1";
+  c.service = "xray";
+  c.now_unix_s = &fixed_time;
+  c.now_ctx = now;
+  if (log != nullptr) {
+    c.log = &tracelet::test::LogCapture::sink;
+    c.log_ctx = log;
+  }
+  return c;
+}
+
 struct Signed {
   std::string date, sha, token, authorization;
   std::size_t count = 0;
@@ -156,15 +173,7 @@ Signed sign(tracelet::SigV4Signer& signer, const char* body,
 TEST(SigV4Signer, SignsWithScopeHeadersAndBodyHash) {
   std::uint64_t now = 1440938160;
   tracelet::test::LogCapture log;
-  tracelet::SigV4Credentials c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = kSecret;
-  c.region = "us-east-1";
-  c.service = "xray";
-  c.now_unix_s = &fixed_time;
-  c.now_ctx = &now;
-  c.log = &tracelet::test::LogCapture::sink;
-  c.log_ctx = &log;
+  tracelet::SigV4Credentials c = example_credentials(&now, &log);
   tracelet::SigV4Signer signer;
   ASSERT_EQ(signer.init(c), tracelet::Status::kOk);
   Signed r = sign(signer, "");
@@ -196,13 +205,7 @@ TEST(SigV4Signer, SignsWithScopeHeadersAndBodyHash) {
 
 TEST(SigV4Signer, SignsLogRecordsForCloudWatchLogsAndSpansForXRay) {
   std::uint64_t now = 1440938160;
-  tracelet::SigV4Credentials c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = kSecret;
-  c.region = "us-east-1";
-  c.service = "xray";
-  c.now_unix_s = &fixed_time;
-  c.now_ctx = &now;
+  tracelet::SigV4Credentials c = example_credentials(&now);
   tracelet::SigV4Signer signer;
   ASSERT_EQ(signer.init(c), tracelet::Status::kOk);
   // Alternating signals: each request is signed with its own service's key, not a cached one.
@@ -245,16 +248,8 @@ TEST(SigV4Signer, RefusesMissingCredentialsWithoutShowingTheSecret) {
 
 TEST(SigV4Signer, TakesTheServersClockFromARefusalsDate) {
   std::uint64_t now = 5;  // a device without a wall clock: seconds since boot
-  tracelet::SigV4Credentials c;
-  c.access_key_id = "AKIDEXAMPLE";
-  c.secret_access_key = kSecret;
-  c.region = "us-east-1";
-  c.service = "xray";
-  c.now_unix_s = &fixed_time;
-  c.now_ctx = &now;
   tracelet::test::LogCapture log;
-  c.log = &tracelet::test::LogCapture::sink;
-  c.log_ctx = &log;
+  const tracelet::SigV4Credentials c = example_credentials(&now, &log);
   tracelet::SigV4Signer signer;
   ASSERT_EQ(signer.init(c), tracelet::Status::kOk);
   tracelet::RequestSigner s = signer.request_signer();
