@@ -15,6 +15,7 @@
 #include "support/log_capture.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "support/tls_export_test.h"
 #include "tracelet/exporter.h"
 #include "tracelet/log_record.h"
 #include "tracelet/net_connector.h"
@@ -67,25 +68,12 @@ struct TamperingConnector {
   Connector connector() { return Connector{this, &open, &close}; }
 };
 
-class SigV4Official : public ::testing::Test {
+class SigV4Official : public test::TlsExportTest {
  protected:
   static void SetUpTestSuite() { setenv("NODE_PATH", TRACELET_AWS_NODE_MODULES, 1); }
 
   void SetUp() override {
-    dir_ = std::make_unique<test::TempDir>();
-    ASSERT_EQ(test::make_test_ca(dir_->file("pki")), "");
-    Options options;
-    options.service_name = "sigv4-device";
-    options.ring_memory = ByteSpan{memory_, sizeof memory_};
-    ASSERT_EQ(tracer_.init(options), Status::kOk);
-    ca_file_ = dir_->file("pki/ca.crt");
-    config_.ca_file = ca_file_.c_str();
-    config_.timeout_ms = 5000;
-    config_.schedule_delay_ms = 10;
-    config_.initial_backoff_ms = 50;
-    config_.max_backoff_ms = 200;
-    config_.log = &test::LogCapture::sink;
-    config_.log_ctx = &log_;
+    set_up("sigv4-device", 64 * 1024, 5000, 200);
     credentials_.access_key_id = kKeyId;
     credentials_.secret_access_key = kSecret;
     credentials_.region = "us-east-1";
@@ -187,17 +175,12 @@ class SigV4Official : public ::testing::Test {
     return out;
   }
 
-  std::unique_ptr<test::TempDir> dir_;
-  alignas(8) std::uint8_t memory_[64 * 1024];
-  Tracer tracer_;
-  ExporterConfig config_;
   SigV4Credentials credentials_;
   SigV4Signer signer_;
-  std::string ca_file_, endpoint_;
+  std::string endpoint_;
   NetConnector net_;
   Exporter exporter_;
   test::ChildProcess server_;
-  test::LogCapture log_;
 };
 
 TEST_F(SigV4Official, AcceptsSignedExportsWithLongTermCredentials) {

@@ -14,7 +14,9 @@
 #include "support/json_lite.h"
 #include "support/log_capture.h"
 #include "support/process.h"
+#include "support/json_text.h"
 #include "support/receiver_process.h"
+#include "support/tls_export_test.h"
 #include "tracelet/exporter.h"
 #include "tracelet/net_connector.h"
 #include "tracelet/net_port.h"
@@ -24,37 +26,13 @@
 namespace tracelet {
 namespace {
 
-std::string hex(const std::uint8_t* b, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[b[i] >> 4];
-    out += kDigits[b[i] & 15];
-  }
-  return out;
-}
-
 using test::LogCapture;
 
-class ExporterE2E : public ::testing::Test {
+class ExporterE2E : public test::TlsExportTest {
  protected:
   void SetUp() override {
-    dir_ = std::make_unique<test::TempDir>();
-    std::string error = test::make_test_ca(dir_->file("pki"));
-    ASSERT_EQ(error, "");
-    Options options;
-    options.service_name = "e2e-device";
-    options.ring_memory = ByteSpan{memory_, sizeof memory_};
-    ASSERT_EQ(tracer_.init(options), Status::kOk);
-    ca_file_ = dir_->file("pki/ca.crt");
-    config_.ca_file = ca_file_.c_str();
-    config_.timeout_ms = 3000;
-    config_.schedule_delay_ms = 10;
-    config_.initial_backoff_ms = 50;
-    config_.max_backoff_ms = 400;
+    set_up("e2e-device", 128 * 1024, 3000, 400);
     config_.max_export_batch_size = 25;
-    config_.log = &LogCapture::sink;
-    config_.log_ctx = &log_;
   }
   void TearDown() override {
     (void)exporter_.shutdown(1);
@@ -78,7 +56,7 @@ class ExporterE2E : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       auto span = tracer_.start_span("work-" + std::to_string(recorded_.size()));
       span.set_attribute("seq", static_cast<std::int64_t>(recorded_.size()));
-      recorded_.insert(hex(span.context().span_id.bytes, 8));
+      recorded_.insert(test::hex(span.context().span_id.bytes, 8));
     }
   }
   // Span id -> how many times the receiver recorded it (in acknowledged requests).
@@ -102,16 +80,10 @@ class ExporterE2E : public ::testing::Test {
     EXPECT_EQ(exporter_.pending_spans(), 0u);
   }
 
-  std::unique_ptr<test::TempDir> dir_;
-  alignas(8) std::uint8_t memory_[128 * 1024];
-  Tracer tracer_;
-  ExporterConfig config_;
-  std::string ca_file_;
   std::string endpoint_;
   NetConnector connector_;
   Exporter exporter_;
   test::ReceiverProcess receiver_;
-  LogCapture log_;
   std::set<std::string> recorded_;
 };
 

@@ -14,6 +14,7 @@
 #include "support/log_capture.h"
 #include "support/process.h"
 #include "support/receiver_process.h"
+#include "support/tls_export_test.h"
 #include "tracelet/exporter.h"
 #include "tracelet/log_record.h"
 #include "tracelet/net_connector.h"
@@ -22,23 +23,10 @@
 namespace tracelet {
 namespace {
 
-class LogsE2E : public ::testing::Test {
+class LogsE2E : public test::TlsExportTest {
  protected:
   void SetUp() override {
-    dir_ = std::make_unique<test::TempDir>();
-    ASSERT_EQ(test::make_test_ca(dir_->file("pki")), "");
-    Options options;
-    options.service_name = "logs-device";
-    options.ring_memory = ByteSpan{memory_, sizeof memory_};
-    ASSERT_EQ(tracer_.init(options), Status::kOk);
-    ca_file_ = dir_->file("pki/ca.crt");
-    config_.ca_file = ca_file_.c_str();
-    config_.timeout_ms = 3000;
-    config_.schedule_delay_ms = 10;
-    config_.initial_backoff_ms = 50;
-    config_.max_backoff_ms = 200;
-    config_.log = &test::LogCapture::sink;
-    config_.log_ctx = &log_;
+    set_up("logs-device", 64 * 1024, 3000, 200);
   }
   void TearDown() override {
     (void)exporter_.shutdown(1);
@@ -78,18 +66,12 @@ class LogsE2E : public ::testing::Test {
     }
   }
 
-  std::unique_ptr<test::TempDir> dir_;
-  alignas(8) std::uint8_t memory_[64 * 1024];
-  Tracer tracer_;
-  ExporterConfig config_;
-  std::string ca_file_;
   std::string endpoint_;
   std::string logs_endpoint_;
   NetConnector connector_;
   Exporter exporter_;
   test::ReceiverProcess receiver_;
   test::ReceiverProcess logs_receiver_;
-  test::LogCapture log_;
   std::string span_id_;
   std::string trace_id_;
 };
