@@ -10,9 +10,10 @@
 //
 // A sequence counter guards the line: odd while the writer replaces it (about 50 ns, once per
 // interval); readers retry then. A reader that used the old line read the counter before the
-// writer read its anchor point (the writer marks the sequence odd first; counter reads are
-// fenced against earlier loads, see read_counter()), so its time is at most the new line's
-// start: monotonic across threads too.
+// writer read its anchor point (the writer marks the sequence odd first), or at most the few
+// hundred cycles an unfenced counter read can run late (see read_counter()), over which two
+// lines differ by far less than a nanosecond: its time is at most the new line's start, so
+// time never goes back in one thread, and across threads by no more than kCrossThreadSlackNs.
 #include "clock_posix.h"
 
 #include <time.h>
@@ -47,13 +48,14 @@ std::int64_t clock_gettime_ns() noexcept {
 __extension__ typedef unsigned __int128 Wide;
 __extension__ typedef __int128 WideSigned;
 inline std::uint64_t read_counter() noexcept {
-  // lfence first, as the kernel's vDSO does: without it the CPU may read the counter before
-  // earlier loads complete (e.g. the lock another thread just released), and a read ordered
-  // after another thread's by that lock comes out tens of ns lower. (Measured here: a bare
-  // rdtsc costs 10 ns, fenced 19 ns, clock_gettime 24 ns.) A later move of the read, past the
-  // sequence re-check, is harmless: over a few hundred cycles two lines differ by far less
-  // than a nanosecond (their slopes differ by at most 2000 ppm).
-  _mm_lfence();
+  // A bare rdtsc, no lfence (the kernel's vDSO fences it; measured on a 2-vCPU KVM EPYC: bare
+  // 10 ns, lfence + rdtsc 19 ns, rdtscp 19 ns, clock_gettime 24 ns, and a span reads the clock
+  // twice). Successive reads on one CPU still come out in order, so time stays monotonic per
+  // thread. What the fence would add is order against earlier loads and locked instructions:
+  // without it a read that another thread's read precedes only through a lock may come out
+  // lower (kCrossThreadSlackNs); span timestamps need no such order. A read that moves past
+  // the sequence re-check is harmless: over a few hundred cycles two lines differ by far less
+  // than a nanosecond (their slopes differ by at most 2000 ppm), and time is clamped to a line.
   return __rdtsc();
 }
 bool cpu_counter_is_steady() noexcept {
@@ -70,7 +72,8 @@ __extension__ typedef unsigned __int128 Wide;
 __extension__ typedef __int128 WideSigned;
 inline std::uint64_t read_counter() noexcept {
   std::uint64_t ticks;
-  __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(ticks) : : "memory");  // isb: as lfence above
+  // isb: as the vDSO does (not measured without it on the Pi).
+  __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(ticks) : : "memory");
   return ticks;
 }
 std::uint64_t counter_hz() noexcept {
