@@ -162,7 +162,7 @@ void publish(std::uint64_t ticks, std::uint64_t ns, std::uint64_t slope, std::ui
   g_seq.store(seq + 2, std::memory_order_release);
 }
 
-void decide() noexcept {
+[[gnu::cold, gnu::noinline]] void decide() noexcept {
   int expected = kUndecided;
   const char* wanted = std::getenv("TRACELET_CLOCK");
   const bool forced = g_force_fallback.load(std::memory_order_relaxed) ||
@@ -195,7 +195,7 @@ void decide() noexcept {
 // record their value (seq_cst) before checking the mode, and the switching thread marks the
 // mode kSwitching before reading what was recorded. A reader that finds the mode changed
 // returns the line's time instead (its own value may not have been seen).
-std::uint64_t calibrating_read() noexcept {
+[[gnu::cold, gnu::noinline]] std::uint64_t calibrating_read() noexcept {
   const std::uint64_t ns = static_cast<std::uint64_t>(clock_gettime_ns());
   std::uint64_t seen = g_handed_out.load(std::memory_order_seq_cst);
   while (seen < ns && !g_handed_out.compare_exchange_weak(seen, ns, std::memory_order_seq_cst)) {
@@ -224,8 +224,9 @@ std::uint64_t calibrating_read() noexcept {
 }
 
 // A new line from the point `ticks` -> `now` of the current one, steered towards
-// CLOCK_MONOTONIC. The caller owns g_writer.
-void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns, std::uint64_t old_slope) noexcept {
+// CLOCK_MONOTONIC. The caller owns g_writer. Out of line and cold: once per interval, and the
+// readers' path then needs no registers saved.
+[[gnu::cold, gnu::noinline]] void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns, std::uint64_t old_slope) noexcept {
   // Mark the line as being replaced before reading the anchor point (see the top comment). The
   // exchange is a full barrier; no fences, which ThreadSanitizer does not model.
   const std::uint32_t seq = g_seq.load(std::memory_order_relaxed);
