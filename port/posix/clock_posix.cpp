@@ -226,7 +226,8 @@ void publish(std::uint64_t ticks, std::uint64_t ns, std::uint64_t slope, std::ui
 // A new line from the point `ticks` -> `now` of the current one, steered towards
 // CLOCK_MONOTONIC. The caller owns g_writer. Out of line and cold: once per interval, and the
 // readers' path then needs no registers saved.
-[[gnu::cold, gnu::noinline]] void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns, std::uint64_t old_slope) noexcept {
+[[gnu::cold, gnu::noinline]] void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns,
+                                           std::uint64_t old_slope) noexcept {
   // Mark the line as being replaced before reading the anchor point (see the top comment). The
   // exchange is a full barrier; no fences, which ThreadSanitizer does not model.
   const std::uint32_t seq = g_seq.load(std::memory_order_relaxed);
@@ -316,8 +317,9 @@ namespace tracelet::port {
 std::uint64_t monotonic_ns() noexcept {
   using namespace posix_clock;
   for (;;) {
-    switch (g_mode.load(std::memory_order_acquire)) {
-      case kCounter: return counter_read();
+    const int mode = g_mode.load(std::memory_order_acquire);
+    if (__builtin_expect(mode == kCounter, 1)) return counter_read();  // one test on the way
+    switch (mode) {
       case kClockGettime: return static_cast<std::uint64_t>(clock_gettime_ns());
       case kCalibrating: return calibrating_read();
       case kSwitching: break;  // the first line is being set up: ~100 ns, once per process
