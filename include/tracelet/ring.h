@@ -154,7 +154,8 @@ class Ring {
   static constexpr std::size_t kHeaderBytes = 4;
   bool place(ByteSpan memory) noexcept;
   std::uint8_t* begin_push_slow(std::size_t payload_len) noexcept;
-  bool claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad) noexcept;
+  bool claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad,
+             std::size_t keep_free = 0) noexcept;
   bool make_room(std::size_t lane, std::size_t pad_and_need) noexcept;
   bool make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept;
   void free_locked(std::size_t lane, std::uint32_t to) noexcept;

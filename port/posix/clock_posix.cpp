@@ -10,9 +10,10 @@
 //
 // A sequence counter guards the line: odd while the writer replaces it (about 50 ns, once per
 // interval); readers retry then. A reader that used the old line read the counter before the
-// writer read its anchor point (the writer marks the sequence odd first; counter reads are
-// fenced against earlier loads, see read_counter()), so its time is at most the new line's
-// start: monotonic across threads too.
+// writer read its anchor point (the writer marks the sequence odd first), or at most the few
+// hundred cycles an unfenced counter read can run late (see read_counter()), over which two
+// lines differ by far less than a nanosecond: its time is at most the new line's start, so
+// time never goes back in one thread, and across threads by no more than kCrossThreadSlackNs.
 #include "clock_posix.h"
 
 #include <time.h>
@@ -47,13 +48,14 @@ std::int64_t clock_gettime_ns() noexcept {
 __extension__ typedef unsigned __int128 Wide;
 __extension__ typedef __int128 WideSigned;
 inline std::uint64_t read_counter() noexcept {
-  // lfence first, as the kernel's vDSO does: without it the CPU may read the counter before
-  // earlier loads complete (e.g. the lock another thread just released), and a read ordered
-  // after another thread's by that lock comes out tens of ns lower. (Measured here: a bare
-  // rdtsc costs 10 ns, fenced 19 ns, clock_gettime 24 ns.) A later move of the read, past the
-  // sequence re-check, is harmless: over a few hundred cycles two lines differ by far less
-  // than a nanosecond (their slopes differ by at most 2000 ppm).
-  _mm_lfence();
+  // A bare rdtsc, no lfence (the kernel's vDSO fences it; measured on a 2-vCPU KVM EPYC: bare
+  // 10 ns, lfence + rdtsc 19 ns, rdtscp 19 ns, clock_gettime 24 ns, and a span reads the clock
+  // twice). Successive reads on one CPU still come out in order, so time stays monotonic per
+  // thread. What the fence would add is order against earlier loads and locked instructions:
+  // without it a read that another thread's read precedes only through a lock may come out
+  // lower (kCrossThreadSlackNs); span timestamps need no such order. A read that moves past
+  // the sequence re-check is harmless: over a few hundred cycles two lines differ by far less
+  // than a nanosecond (their slopes differ by at most 2000 ppm), and time is clamped to a line.
   return __rdtsc();
 }
 bool cpu_counter_is_steady() noexcept {
@@ -70,7 +72,8 @@ __extension__ typedef unsigned __int128 Wide;
 __extension__ typedef __int128 WideSigned;
 inline std::uint64_t read_counter() noexcept {
   std::uint64_t ticks;
-  __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(ticks) : : "memory");  // isb: as lfence above
+  // isb: as the vDSO does (not measured without it on the Pi).
+  __asm__ volatile("isb\n mrs %0, cntvct_el0" : "=r"(ticks) : : "memory");
   return ticks;
 }
 std::uint64_t counter_hz() noexcept {
@@ -159,7 +162,7 @@ void publish(std::uint64_t ticks, std::uint64_t ns, std::uint64_t slope, std::ui
   g_seq.store(seq + 2, std::memory_order_release);
 }
 
-void decide() noexcept {
+[[gnu::cold, gnu::noinline]] void decide() noexcept {
   int expected = kUndecided;
   const char* wanted = std::getenv("TRACELET_CLOCK");
   const bool forced = g_force_fallback.load(std::memory_order_relaxed) ||
@@ -192,7 +195,7 @@ void decide() noexcept {
 // record their value (seq_cst) before checking the mode, and the switching thread marks the
 // mode kSwitching before reading what was recorded. A reader that finds the mode changed
 // returns the line's time instead (its own value may not have been seen).
-std::uint64_t calibrating_read() noexcept {
+[[gnu::cold, gnu::noinline]] std::uint64_t calibrating_read() noexcept {
   const std::uint64_t ns = static_cast<std::uint64_t>(clock_gettime_ns());
   std::uint64_t seen = g_handed_out.load(std::memory_order_seq_cst);
   while (seen < ns && !g_handed_out.compare_exchange_weak(seen, ns, std::memory_order_seq_cst)) {
@@ -221,8 +224,10 @@ std::uint64_t calibrating_read() noexcept {
 }
 
 // A new line from the point `ticks` -> `now` of the current one, steered towards
-// CLOCK_MONOTONIC. The caller owns g_writer.
-void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns, std::uint64_t old_slope) noexcept {
+// CLOCK_MONOTONIC. The caller owns g_writer. Out of line and cold: once per interval, and the
+// readers' path then needs no registers saved.
+[[gnu::cold, gnu::noinline]] void reanchor(std::uint64_t old_ticks, std::uint64_t old_ns,
+                                           std::uint64_t old_slope) noexcept {
   // Mark the line as being replaced before reading the anchor point (see the top comment). The
   // exchange is a full barrier; no fences, which ThreadSanitizer does not model.
   const std::uint32_t seq = g_seq.load(std::memory_order_relaxed);
@@ -312,8 +317,9 @@ namespace tracelet::port {
 std::uint64_t monotonic_ns() noexcept {
   using namespace posix_clock;
   for (;;) {
-    switch (g_mode.load(std::memory_order_acquire)) {
-      case kCounter: return counter_read();
+    const int mode = g_mode.load(std::memory_order_acquire);
+    if (__builtin_expect(mode == kCounter, 1)) return counter_read();  // one test on the way
+    switch (mode) {
       case kClockGettime: return static_cast<std::uint64_t>(clock_gettime_ns());
       case kCalibrating: return calibrating_read();
       case kSwitching: break;  // the first line is being set up: ~100 ns, once per process

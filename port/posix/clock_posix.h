@@ -31,6 +31,13 @@ const char* counter_clocksource() noexcept;
 inline constexpr std::uint64_t kReanchorNs = 2000000;     // 2 ms
 inline constexpr std::uint64_t kDocumentedBoundNs = 20000;  // 20 µs, checked by the tests
 
+/// Reads never go back within a thread. A read that follows another thread's read only through
+/// a lock or an atomic may come out lower by up to this much: the counter is read unfenced, and
+/// the CPU may take it while the locked instruction before it still waits for its cache line
+/// (seen up to about 1 µs behind a contended mutex on a loaded 2-vCPU VM; a fence costs as much
+/// as the read itself, and span timestamps need no sub-microsecond order between threads).
+inline constexpr std::uint64_t kCrossThreadSlackNs = 10000;  // 10 µs, checked by the tests
+
 /// Tests only: forgets the source so the next read decides again; `force_clock_gettime`
 /// makes it take the fallback as TRACELET_CLOCK=clock_gettime does. Not thread-safe: call
 /// with no other thread reading the clock. Time read afterwards may be lower than before.

@@ -347,8 +347,10 @@ bool Ring::make_room_locked(std::size_t lane, std::size_t pad_and_need) noexcept
 
 // Claims `need` bytes (plus padding to the end of the lane if they do not fit before it) in
 // one lane: fills `at` (offset of the padding or record) and `pad`. With `evict`, a full lane
-// makes room in overwrite-oldest mode.
-bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad) noexcept {
+// makes room in overwrite-oldest mode. Without it, the claim fails unless `keep_free` bytes
+// stay free after it (lock-free claims only; the locked claim serves a single lane).
+bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad,
+                 std::size_t keep_free) noexcept {
   std::uint8_t* c = control(lane);
   std::uint64_t head_word = 0;
   if constexpr (kLockFreeClaim) {
@@ -366,7 +368,8 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
       const auto position = static_cast<std::uint32_t>(head_word);
       at = offset(position);
       pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
-      if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need <= capacity_) {
+      if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need + keep_free <=
+          capacity_) {
         const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
         if (__atomic_compare_exchange_n(word_at<std::uint64_t>(c, kHeadAt), &head_word, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -465,19 +468,30 @@ std::uint8_t* Ring::begin_push_slow(std::size_t payload_len) noexcept {
   std::size_t pad = 0;
   // The thread's own lane first; when it is full, the others (free room anywhere before any
   // eviction); overwrite-oldest then evicts in the thread's own lane.
+  // In overwrite-oldest mode another lane is used only while more than an eviction's worth of
+  // it (1/16) stays free: a lane with less has just made room by evicting, so its owner
+  // outruns the consumer too. Pushing there would cost one of its records instead of one of
+  // ours, and put two threads on one head word (its cache line bounced on every push).
+  const bool overwrite = overflow_ == Overflow::kOverwriteOldest;
   std::size_t used_lane = lane;
   bool claimed = false;
   if (lane_count() == 1) {
-    claimed = claim(lane, need, overflow_ == Overflow::kOverwriteOldest, at, pad);
+    claimed = claim(lane, need, overwrite, at, pad);
   } else {
     claimed = claim(lane, need, false, at, pad);
+    const std::size_t keep_free = overwrite ? capacity_ / 16 : 0;
     for (std::size_t i = 1; !claimed && i < lane_count(); ++i) {
       used_lane = (lane + i) % lane_count();
-      claimed = claim(used_lane, need, false, at, pad);
+      claimed = claim(used_lane, need, false, at, pad, keep_free);
     }
-    if (!claimed && overflow_ == Overflow::kOverwriteOldest) {
+    if (!claimed && overwrite) {
       used_lane = lane;
       claimed = claim(lane, need, true, at, pad);
+      // Nothing could go from our lane (the exporter holds it): any room elsewhere, then.
+      for (std::size_t i = 1; !claimed && i < lane_count(); ++i) {
+        used_lane = (lane + i) % lane_count();
+        claimed = claim(used_lane, need, false, at, pad);
+      }
     }
   }
   if (!claimed) {

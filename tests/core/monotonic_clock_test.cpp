@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include <atomic>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
@@ -91,11 +92,13 @@ TEST_F(MonotonicClock, StaysWithinTheBoundOfClockMonotonic) {
 
 TEST_F(MonotonicClock, NeverGoesBackwardsInOneThreadOrAcrossThreads) {
   // Each thread checks its own reads; and reads taken under one mutex are ordered by it, so a
-  // read must not be below the previous one any thread took under the mutex.
+  // read must not be below the previous one any thread took under the mutex by more than the
+  // slack of an unfenced counter read (kCrossThreadSlackNs).
   std::mutex order;
   std::uint64_t last_ordered = 0;
   std::atomic<int> backwards_own{0};
   std::atomic<int> backwards_ordered{0};
+  std::uint64_t worst_ordered = 0;  // under the mutex
   std::atomic<bool> stop{false};
   std::vector<std::thread> threads;
   for (int i = 0; i < 4; ++i) {
@@ -108,7 +111,8 @@ TEST_F(MonotonicClock, NeverGoesBackwardsInOneThreadOrAcrossThreads) {
         if ((n & 15) == 0) {
           std::lock_guard<std::mutex> lock(order);
           const std::uint64_t u = port::monotonic_ns();
-          if (u < last_ordered) backwards_ordered.fetch_add(1);
+          if (u + posix_clock::kCrossThreadSlackNs < last_ordered) backwards_ordered.fetch_add(1);
+          if (u < last_ordered && last_ordered - u > worst_ordered) worst_ordered = last_ordered - u;
           last_ordered = u;
         }
       }
@@ -118,7 +122,9 @@ TEST_F(MonotonicClock, NeverGoesBackwardsInOneThreadOrAcrossThreads) {
   stop = true;
   for (auto& t : threads) t.join();
   EXPECT_EQ(backwards_own.load(), 0);
-  EXPECT_EQ(backwards_ordered.load(), 0);
+  EXPECT_EQ(backwards_ordered.load(), 0) << "worst " << worst_ordered << " ns below";
+  std::printf("largest step back between threads (ordered by a mutex): %llu ns\n",
+              static_cast<unsigned long long>(worst_ordered));
 }
 
 TEST_F(MonotonicClock, FallbackIsClockMonotonic) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <thread>
 #include <vector>
@@ -367,6 +368,61 @@ TEST(Ring, LanesHoldEveryRecordOnce) {
   EXPECT_EQ(counters.written, accepted);
   EXPECT_EQ(counters.dropped_full, 5000u - accepted);
   EXPECT_EQ(counters.committed, accepted);
+}
+
+// Overwrite-oldest with several lanes: once its lane evicts, a thread stays in it rather than
+// taking the room another thread's eviction just made in that thread's lane (which would cost
+// that thread a record instead of one of its own, and put both threads on one head word).
+// The main thread fills the ring (lanes it does not own down to 1/16 free), a second thread
+// then records, then the main thread a few records more: each of the last two rounds lands in
+// one lane, and every record is accounted for. (With one lane, as on MCUs, trivially.)
+TEST(Ring, OverwriteOldestThreadsStayInTheirLanesOnceFull) {
+  static std::uint8_t memory[4 * TRACELET_RING_LANE_MIN_BYTES];
+  Ring ring;
+  ASSERT_EQ(ring.attach(ByteSpan{memory, sizeof memory}, Overflow::kOverwriteOldest), Status::kOk);
+  const std::size_t per_round = 2 * ring.capacity() / Ring::record_footprint(40);
+  auto record = [&](std::uint8_t round, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) {
+      std::uint8_t payload[40] = {};
+      payload[0] = round;
+      ASSERT_TRUE(ring.push(payload, sizeof payload, nullptr, 0));
+    }
+  };
+  record(1, per_round);
+  // Stop right after an eviction: our lane has about 1/16 free, room the other thread must
+  // leave alone.
+  const std::uint64_t evicted = ring.counters().dropped_overwritten;
+  EXPECT_GT(evicted, 0u);
+  std::size_t round_one = per_round;
+  while (ring.counters().dropped_overwritten == evicted) {
+    record(1, 1);
+    ++round_one;
+  }
+  std::thread other([&] { record(2, per_round); });
+  other.join();
+  record(3, 8);  // a few: so few that they evict none of what round 2 may have left in our lane
+  std::vector<std::size_t> lanes_of[4];
+  std::size_t pending = 0;
+  Batch batch;
+  while (ring.peek_batch(batch, 64) == Status::kOk) {
+    RecordCursor cursor = ring.cursor(batch);
+    const std::uint8_t* data = nullptr;
+    std::size_t len = 0;
+    while (ring.next(cursor, data, len)) {
+      ASSERT_TRUE(data[0] >= 1 && data[0] <= 3);
+      std::vector<std::size_t>& lanes = lanes_of[data[0]];
+      if (std::find(lanes.begin(), lanes.end(), batch.lane) == lanes.end()) lanes.push_back(batch.lane);
+      ++pending;
+    }
+    ring.commit(batch);
+  }
+  EXPECT_EQ(lanes_of[2].size(), 1u);
+  EXPECT_EQ(lanes_of[3].size(), 1u);
+  const RingCounters counters = ring.counters();
+  EXPECT_EQ(counters.written, round_one + per_round + 8);
+  EXPECT_EQ(counters.dropped_full, 0u);
+  EXPECT_EQ(counters.written, counters.committed + counters.dropped_overwritten);
+  EXPECT_EQ(counters.committed, pending);
 }
 
 }  // namespace
