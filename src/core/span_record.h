@@ -157,6 +157,11 @@ struct LinkEntry {
 class SpanRecordReader {
  public:
   bool parse(const std::uint8_t* record, std::size_t len) noexcept;
+  /// Whether the head of `record` carries the log flag, without checking the rest: only a
+  /// record that does can parse() as a log record.
+  static bool flagged_log(const std::uint8_t* record, std::size_t len) noexcept {
+    return len >= sizeof(SpanRecordHead) && (record[offsetof(SpanRecordHead, flags)] & kRecordFlagLog) != 0;
+  }
 
   const SpanRecordHead& head() const noexcept { return head_; }
   /// A log record (see the top of this file): name() is its body, head().kind its severity.

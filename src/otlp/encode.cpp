@@ -597,7 +597,9 @@ void count_signals(const Ring& ring, const Batch& batch, std::size_t& spans, std
   std::size_t len = 0;
   SpanRecordReader reader;
   while (ring.next(cursor, record, len)) {
-    if (reader.parse(record, len) && reader.is_log()) {
+    // Only a record flagged as a log record needs the full check; any other counts as a span
+    // either way (one that fails the check is skipped, and reported, by the traces request).
+    if (SpanRecordReader::flagged_log(record, len) && reader.parse(record, len)) {
       ++logs;
     } else {
       ++spans;
