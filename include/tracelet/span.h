@@ -127,6 +127,8 @@ class Span {
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
   /// end() of a sampled span: writes its record into the tracer's ring.
   void write_record(std::uint64_t end_unix_ns) noexcept;
+  /// detail::close_link() in the context whose slot is `slot`.
+  static void pop_link(void** slot, const detail::ContextLink& closing) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
   static Span* active_span_in(const detail::ContextLink* link) noexcept;
 
@@ -134,7 +136,7 @@ class Span {
   // memset call (a byte loop on newlib-nano).
   Tracer* tracer_ = nullptr;         // set while started and not yet ended
   detail::ContextLink link_{};       // this span's place in the thread's context chain
-  std::uint64_t start_unix_ns_ = 0;
+  std::uint64_t start_unix_ns_;      // set when a recording span starts; read only then
   SpanContext context_{};
   SpanId parent_span_id_{};
   bool is_current_ = false;

@@ -136,8 +136,9 @@ class Tracer {
   /// Blocks: never. Allocates: never (the Span lives on the caller's stack).
   Span start_span(std::string_view name, const StartOptions& options) noexcept;
   /// The same with default options (an internal span, child of the current span): the
-  /// caller builds no StartOptions.
-  Span start_span(std::string_view name) noexcept;
+  /// caller builds no StartOptions. Inline: on a small core a wrapper call costs a tenth of
+  /// starting the span.
+  Span start_span(std::string_view name) noexcept { return start_span(name, kDefaultStartOptions); }
 
   /// Runtime switch; off = every start_span returns a non-recording span.
   void set_enabled(bool enabled) noexcept { enabled_.store(enabled, std::memory_order_relaxed); }
@@ -166,6 +167,7 @@ class Tracer {
 
  private:
   friend class Span;
+  static constexpr StartOptions kDefaultStartOptions{};
   friend void log(Tracer& tracer, Severity severity, std::string_view body,
                   const Attribute* attributes, std::size_t count) noexcept;
   /// Fills `out` with `count` (even) random 32-bit words, in one atomic step or critical

@@ -446,12 +446,9 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
   return begin_push_slow(payload_len);
 }
 
-void Ring::end_push(std::uint8_t* payload) noexcept {
-  std::uint8_t* record = payload - kHeaderBytes;
-  store_header(record, __atomic_load_n(reinterpret_cast<const std::uint32_t*>(record), __ATOMIC_RELAXED) | kRecord);
-}
 
 std::uint8_t* Ring::begin_push_slow(std::size_t payload_len) noexcept {
+  static_assert(kRecord == kPublishedState, "end_push() (ring.h) publishes with kRecord");
   if (capacity_ == 0) return nullptr;
   const std::size_t payload = payload_len;
   const std::size_t need = record_footprint(payload);

@@ -6,6 +6,7 @@
 
 #include "core/id_words.h"
 #include "core/span_record.h"
+#include "core/word_block.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
 
@@ -69,6 +70,57 @@ void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*
   port::critical_exit(saved);
 }
 
+// The ids of a new span into `ids` (a SpanContext's bytes, word-aligned): the trace id's 16
+// (root only; a child's are the parent's) then the span id's 8, neither all zero. The 64-bit
+// generator: as random_words() would draw them.
+template <typename T>
+void draw_span_ids(std::atomic<T>& state, std::uint8_t* ids, bool root, const void* tracer,
+                   std::uint64_t epoch) noexcept {
+  std::uint32_t w[6];
+  if (root) {
+    draw_words(state, w, 6, tracer, epoch);
+    while ((w[0] | w[1] | w[2] | w[3]) == 0) draw_words(state, w, 4, tracer, epoch);
+    std::memcpy(ids, w, 16);
+  } else {
+    draw_words(state, w + 4, 2, tracer, epoch);
+  }
+  while ((w[4] | w[5]) == 0) draw_words(state, w + 4, 2, tracer, epoch);
+  std::memcpy(ids + 16, w + 4, 8);
+}
+// 32-bit cores: one critical section, the generator's words in registers, written straight
+// into the ids. A root's trace id is a whole new state (never zero); the span id is the pair
+// after it: the same sequence as xorshift128_blocks then xorshift128_pair.
+template <typename Words>
+void draw_span_ids(Words& state, std::uint8_t* ids, bool root, const void*) noexcept {
+  auto put = [ids](std::size_t word, std::uint32_t value) { std::memcpy(ids + 4 * word, &value, 4); };
+  for (;;) {
+    const std::uint32_t saved = port::critical_enter();
+    std::uint32_t a = state.s[0], b = state.s[1], c = state.s[2], d = state.s[3];
+    if (root) {
+      a = detail::xorshift128_step(a, d);
+      b = detail::xorshift128_step(b, a);
+      c = detail::xorshift128_step(c, b);
+      d = detail::xorshift128_step(d, c);
+    }
+    const std::uint32_t e = detail::xorshift128_step(a, d);
+    const std::uint32_t f = detail::xorshift128_step(b, e);
+    state.s[0] = c;
+    state.s[1] = d;
+    state.s[2] = e;
+    state.s[3] = f;
+    port::critical_exit(saved);
+    if (root) {
+      put(0, a);
+      put(1, b);
+      put(2, c);
+      put(3, d);
+    }
+    put(4, e);
+    put(5, f);
+    if ((e | f) != 0) return;
+  }
+}
+
 template <typename T>
 void seed_words(std::atomic<T>& state, const std::uint8_t* seed) noexcept {
   T v = 0;
@@ -87,6 +139,14 @@ void draw_ids(Ids& ids, std::uint32_t* out, std::size_t count, const void* trace
     draw_words(ids.counter, out, count, tracer, ids.epoch);
   } else {
     draw_words(ids, out, count, tracer);
+  }
+}
+template <typename Ids>
+void draw_context_ids(Ids& ids, std::uint8_t* out, bool root, const void* tracer) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    draw_span_ids(ids.counter, out, root, tracer, ids.epoch);
+  } else {
+    draw_span_ids(ids, out, root, tracer);
   }
 }
 template <typename Ids>
@@ -228,21 +288,10 @@ SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
   SpanContext context;  // built in the caller's span (returned in place)
   // The object's own bytes: the trace id's 16, then the span id's 8.
   auto* ids = reinterpret_cast<std::uint8_t*>(&context);
-  std::uint32_t w[6];
-  if (parent != nullptr) {
-    std::memcpy(ids, parent->trace_id.bytes, 16);
-    do {
-      random_words(w, 2);
-    } while ((w[0] | w[1]) == 0);
-    std::memcpy(ids + 16, w, 8);
-    return context;
-  }
-  random_words(w, 6);
-  // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
-  while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
-  while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
-  std::memcpy(ids, w, 24);
-  if (xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
+  const bool root = parent == nullptr;
+  if (!root) detail::copy_block<16>(ids, parent->trace_id.bytes);
+  draw_context_ids(id_state_, ids, root, this);
+  if (root && xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
   return context;
 }
 
