@@ -109,6 +109,23 @@ void store(std::uint8_t* control, std::size_t at, Word value, int order = __ATOM
   }
 }
 
+// Where a record of `need` bytes goes in a lane of `capacity` bytes whose head is at
+// `position` and whose producers stop at `reclaim`: its offset, the padding it needs first
+// (a record never wraps: it pads to the lane's end), and whether both fit. The one room
+// computation of every claim (Ring::claim and the fast path of Ring::begin_push).
+struct Room {
+  std::size_t at;
+  std::size_t pad;
+  bool fits;
+};
+[[gnu::always_inline]] inline Room room_for(std::uint32_t position, std::uint32_t reclaim,
+                                            std::size_t need, std::size_t capacity) noexcept {
+  const std::size_t at = position >= capacity ? position - capacity : position;
+  const std::size_t pad = capacity - at < need ? capacity - at : 0;
+  const std::size_t used = position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
+  return Room{at, pad, used + pad + need <= capacity};
+}
+
 class CriticalSection {
  public:
   CriticalSection() noexcept : state_(port::critical_enter()) {}
@@ -364,9 +381,10 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
         continue;
       }
       const auto position = static_cast<std::uint32_t>(head_word);
-      at = offset(position);
-      pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
-      if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need <= capacity_) {
+      const Room room = room_for(position, static_cast<std::uint32_t>(reclaim_word), need, capacity_);
+      at = room.at;
+      pad = room.pad;
+      if (room.fits) {
         const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
         if (__atomic_compare_exchange_n(word_at<std::uint64_t>(c, kHeadAt), &head_word, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -384,9 +402,10 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
       head_word = load<std::uint64_t>(c, kHeadAt);
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(load<std::uint64_t>(c, kReclaimAt));
-      at = offset(position);
-      pad = (capacity_ - at < need) ? capacity_ - at : 0;
-      if (distance(position, reclaim) + pad + need <= capacity_) {
+      const Room room = room_for(position, reclaim, need, capacity_);
+      at = room.at;
+      pad = room.pad;
+      if (room.fits) {
         store<std::uint64_t>(c, kHeadAt, (((head_word >> 32) + 1) << 32) | advance(position, pad + need));
         break;
       }
@@ -424,9 +443,9 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
       const std::size_t capacity = capacity_;
-      const std::size_t at = position >= capacity ? position - capacity : position;
-      const std::size_t used = position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
-      if (capacity - at >= need && used + need <= capacity && (head_word >> 32) != 0xFFFFFFFFu) {
+      const Room room = room_for(position, reclaim, need, capacity);
+      const std::size_t at = room.at;
+      if (room.pad == 0 && room.fits && (head_word >> 32) != 0xFFFFFFFFu) {
         std::size_t next = position + need;
         if (next >= 2 * capacity) next -= 2 * capacity;
         head_word = (((head_word >> 32) + 1) << 32) | next;
