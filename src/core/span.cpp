@@ -2,7 +2,9 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
+#include "core/id_words.h"
 #include "core/span_record.h"
 #include "core/word_block.h"
 #include "tracelet/fatal_error.h"
@@ -46,6 +48,25 @@ bool has_valid_ids(const SpanContext& context) noexcept {
   return origin;
 }
 
+template <typename IdState>
+[[gnu::always_inline]] inline void Span::draw_ids(Tracer& tracer, IdState& ids, const SpanContext* parent) noexcept {
+  if constexpr (std::is_same_v<IdState, detail::WordIdState>) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(&context_);
+    const bool root = parent == nullptr;
+    if (!root) detail::copy_block<16>(bytes, parent->trace_id.bytes);
+    for (;;) {
+      const std::uint32_t saved = port::critical_enter();  // ISRs start spans too
+      const bool valid = detail::xorshift128_span_ids(ids.s, bytes, root);
+      port::critical_exit(saved);
+      if (valid) break;
+    }
+    if (root && tracer.xray_trace_ids_) tracer.stamp_xray_time(context_.trace_id.bytes);
+  } else {
+    (void)ids;
+    context_ = tracer.start_context(parent);
+  }
+}
+
 // Here rather than in tracer.cpp: the span is built right here (the constructor and
 // find_origin() inline into it), the one call on the way to a started span.
 Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
@@ -53,16 +74,17 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
   return Span(*this, name, options, Span::find_origin(options));
 }
 
-// The ids are drawn first, straight into context_ (see Tracer::start_context): the span is
-// then filled in without zeroing its context first. The link is filled whether or not the
-// span becomes current (it is only published then): one set of stores instead of zeroing it.
+// The ids are drawn straight into context_, which starts as a copy of kNoContext (two
+// load/store-multiple pairs; see Span()). The link is filled whether or not the span becomes
+// current (it is only published then): one set of stores instead of zeroing it.
 [[gnu::always_inline]] inline Span::Span(Tracer& tracer, std::string_view name,
                                         const StartOptions& options, const Origin& origin) noexcept
     : tracer_(&tracer),
       link_{origin.top, this, origin.top != nullptr ? origin.top->baggage : nullptr},
-      context_(tracer.start_context(origin.parent)),
+      context_(kNoContext),
       parent_span_id_(origin.parent != nullptr ? origin.parent->span_id : SpanId{}) {
   const SpanContext* const parent = origin.parent;
+  draw_ids(tracer, tracer.id_state_, parent);
   const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;

@@ -88,36 +88,14 @@ void draw_span_ids(std::atomic<T>& state, std::uint8_t* ids, bool root, const vo
   std::memcpy(ids + 16, w + 4, 8);
 }
 // 32-bit cores: one critical section, the generator's words in registers, written straight
-// into the ids. A root's trace id is a whole new state (never zero); the span id is the pair
-// after it: the same sequence as xorshift128_blocks then xorshift128_pair.
+// into the ids (Span's constructor does the same inline).
 template <typename Words>
 void draw_span_ids(Words& state, std::uint8_t* ids, bool root, const void*) noexcept {
-  auto put = [ids](std::size_t word, std::uint32_t value) { std::memcpy(ids + 4 * word, &value, 4); };
   for (;;) {
     const std::uint32_t saved = port::critical_enter();
-    std::uint32_t a = state.s[0], b = state.s[1], c = state.s[2], d = state.s[3];
-    if (root) {
-      a = detail::xorshift128_step(a, d);
-      b = detail::xorshift128_step(b, a);
-      c = detail::xorshift128_step(c, b);
-      d = detail::xorshift128_step(d, c);
-    }
-    const std::uint32_t e = detail::xorshift128_step(a, d);
-    const std::uint32_t f = detail::xorshift128_step(b, e);
-    state.s[0] = c;
-    state.s[1] = d;
-    state.s[2] = e;
-    state.s[3] = f;
+    const bool valid = detail::xorshift128_span_ids(state.s, ids, root);
     port::critical_exit(saved);
-    if (root) {
-      put(0, a);
-      put(1, b);
-      put(2, c);
-      put(3, d);
-    }
-    put(4, e);
-    put(5, f);
-    if ((e | f) != 0) return;
+    if (valid) return;
   }
 }
 
