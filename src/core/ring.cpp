@@ -431,8 +431,10 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // One lane, claimed inside the port's critical section: the whole claim in a few loads
     // and stores (every span end on a small core comes through here). A full ring, a record
     // that wraps and everything rarer go the general way.
+    // payload_len checked before rounding: a length near SIZE_MAX would wrap `need` to a few
+    // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
-    if (need <= capacity_) {
+    if (payload_len <= capacity_) {
       const std::uint32_t saved = port::critical_enter();
       // Plain accesses: nothing else runs inside the critical section on a single core.
       std::uint8_t* c = base_;
