@@ -85,7 +85,7 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
       parent_span_id_(origin.parent != nullptr ? origin.parent->span_id : SpanId{}) {
   const SpanContext* const parent = origin.parent;
   draw_ids(tracer, tracer.id_state_, parent);
-  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
+  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name.data(), name.size(), options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;
@@ -176,10 +176,9 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
   detail::copy_block<16>(out + offsetof(SpanRecordHead, data_len), &data_.used);
   // Whole words: the record's room in the ring and SpanData::bytes are both whole words, and
   // finish() zeroed the bytes after the data in the last word.
-  const std::size_t words = (data_len + 3) / 4;
-  std::uint8_t* const data = out + sizeof(SpanRecordHead);
-  for (std::size_t at = 0; at + 8 <= 4 * words; at += 8) detail::copy_block<8>(data + at, data_.bytes + at);
-  if ((words & 1) != 0) detail::copy_block<4>(data + 4 * words - 4, data_.bytes + 4 * words - 4);
+  auto* to = reinterpret_cast<detail::WordBlock<1>*>(out + sizeof(SpanRecordHead));
+  const auto* from = reinterpret_cast<const detail::WordBlock<1>*>(data_.bytes);
+  for (std::size_t words = (data_len + 3) / 4; words != 0; --words) *to++ = *from++;
   Ring::end_push(out);
 }
 

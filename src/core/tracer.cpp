@@ -303,7 +303,7 @@ void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
 }
 
 SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const TraceId& trace_id,
-                                          std::string_view name,
+                                          const char* name, std::size_t name_size,
                                           const StartOptions& options) noexcept {
   if (sampler_.should_sample == nullptr) {  // the default drops an unsampled parent's child
     sampling_counters_.count(SamplingDecision::kDrop);
@@ -312,7 +312,7 @@ SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const Trace
   SamplingParams params;
   params.parent = parent;
   params.trace_id = trace_id;
-  params.name = name;
+  params.name = std::string_view(name, name_size);
   params.kind = options.kind;
   params.attributes = options.attributes;
   params.attribute_count = options.attribute_count;
