@@ -64,8 +64,11 @@ namespace tracelet::detail {
 /// then the span id is the pair after it; a child draws only the pair. The same sequence as
 /// xorshift128_blocks then xorshift128_pair. Returns false if the span id came out all zero
 /// (draw again). The caller keeps other contexts out of `state` meanwhile.
-[[gnu::always_inline]] inline bool xorshift128_span_ids(std::uint32_t* state, std::uint8_t* ids, bool root) noexcept {
-  auto put = [ids](std::size_t word, std::uint32_t value) { std::memcpy(ids + 4 * word, &value, 4); };
+[[gnu::always_inline]] inline bool xorshift128_span_ids(std::uint32_t* state, std::uint8_t* ids,
+                                                        bool root) noexcept {
+  auto put = [ids](std::size_t word, std::uint32_t value) {
+    std::memcpy(ids + 4 * word, &value, 4);
+  };
   std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
   if (root) {
     a = xorshift128_step(a, d);

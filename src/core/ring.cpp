@@ -122,7 +122,8 @@ struct Room {
                                             std::size_t need, std::size_t capacity) noexcept {
   const std::size_t at = position >= capacity ? position - capacity : position;
   const std::size_t pad = capacity - at < need ? capacity - at : 0;
-  const std::size_t used = position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
+  const std::size_t used =
+      position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
   return Room{at, pad, used + pad + need <= capacity};
 }
 
@@ -381,7 +382,8 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
         continue;
       }
       const auto position = static_cast<std::uint32_t>(head_word);
-      const Room room = room_for(position, static_cast<std::uint32_t>(reclaim_word), need, capacity_);
+      const Room room =
+          room_for(position, static_cast<std::uint32_t>(reclaim_word), need, capacity_);
       at = room.at;
       pad = room.pad;
       if (room.fits) {

@@ -49,7 +49,8 @@ bool has_valid_ids(const SpanContext& context) noexcept {
 }
 
 template <typename IdState>
-[[gnu::always_inline]] inline void Span::draw_ids(Tracer& tracer, IdState& ids, const SpanContext* parent) noexcept {
+[[gnu::always_inline]] inline void Span::draw_ids(Tracer& tracer, IdState& ids,
+                                                  const SpanContext* parent) noexcept {
   if constexpr (std::is_same_v<IdState, detail::WordIdState>) {
     auto* bytes = reinterpret_cast<std::uint8_t*>(&context_);
     const bool root = parent == nullptr;
@@ -85,7 +86,8 @@ Span Tracer::start_span(std::string_view name, const StartOptions& options) noex
       parent_span_id_(origin.parent != nullptr ? origin.parent->span_id : SpanId{}) {
   const SpanContext* const parent = origin.parent;
   draw_ids(tracer, tracer.id_state_, parent);
-  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name.data(), name.size(), options);
+  const SamplingDecision decision =
+      tracer.decide(parent, context_.trace_id, name.data(), name.size(), options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;
@@ -162,7 +164,8 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
 // fixed-size copies below are inlined as a few load/store-multiple instructions.
 [[gnu::always_inline]] inline void Span::write_record(std::uint64_t end_unix_ns) noexcept {
   using detail::SpanRecordHead;
-  static_assert(offsetof(SpanContext, span_id) == offsetof(SpanRecordHead, span_id) - offsetof(SpanRecordHead, trace_id),
+  static_assert(offsetof(SpanContext, span_id) ==
+                    offsetof(SpanRecordHead, span_id) - offsetof(SpanRecordHead, trace_id),
                 "the record's ids are the context's first 24 bytes");
   const std::size_t data_len = data_.finish();  // also zeroes the last word's spare bytes
   auto* out = static_cast<std::uint8_t*>(
@@ -188,7 +191,8 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
 }
 
 // Inline into end(), which every span takes, and close_link().
-[[gnu::always_inline]] inline void Span::pop_link(void** slot, const detail::ContextLink& closing) noexcept {
+[[gnu::always_inline]] inline void Span::pop_link(void** slot,
+                                                  const detail::ContextLink& closing) noexcept {
   if (*slot != &closing) return;
   // Skip links of spans ended out of order: their own link, with tracer_ cleared by end().
   // They are still alive here, as they were opened before the link being closed.
@@ -243,7 +247,9 @@ namespace detail {
 
 ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
 
-void close_link(const ContextLink& closing) noexcept { Span::pop_link(port::current_span_slot(), closing); }
+void close_link(const ContextLink& closing) noexcept {
+  Span::pop_link(port::current_span_slot(), closing);
+}
 
 Span* active_span() noexcept { return Span::active_span_in(top_link()); }
 

@@ -58,13 +58,15 @@ struct SpanData {
   /// until finish() moves it behind the data. Not zeroed: only `used` bytes are read. Aligned
   /// whole words, so the record is copied out as words, with room for one zero word after the
   /// last data byte (finish() clears the rest of the last word with it).
-  alignas(4) std::uint8_t bytes[(TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES + 4 + 3) / 4 * 4];
+  alignas(4) std::uint8_t
+      bytes[(TRACELET_SPAN_DATA_BYTES + 2 + TRACELET_MAX_STATUS_MESSAGE_BYTES + 4 + 3) / 4 * 4];
 
   /// Starts the data of a new span: its name (`name_size` bytes at `name`) first, every
   /// count zero. Inline: every span starts here. (Name as pointer and size: a string_view
   /// kept whole lives on the stack on a small core.)
   void start(const char* name, std::size_t name_size, const SpanLimitsResolved& span_limits,
-             std::uint8_t span_kind, std::uint8_t span_trace_flags, std::uint8_t record_flags) noexcept {
+             std::uint8_t span_kind, std::uint8_t span_trace_flags,
+             std::uint8_t record_flags) noexcept {
     if (name_size > TRACELET_MAX_STRING_BYTES) name_size = cut_name_size(name, name_size);
     limits = &span_limits;
     used = static_cast<std::uint16_t>(1 + name_size);
