@@ -118,7 +118,12 @@ class Ring {
   /// ISR-safe: yes. Blocks: never (as push()). Allocates: never.
   std::uint8_t* begin_push(std::size_t payload_len) noexcept;
   /// Publishes the record begun at `payload`. ISR-safe: yes. Blocks: never. Allocates: never.
-  static void end_push(std::uint8_t* payload) noexcept;
+  /// Inline: one load and one store, at the end of every span.
+  static void end_push(std::uint8_t* payload) noexcept {
+    auto* header = reinterpret_cast<std::uint32_t*>(payload - kHeaderBytes);
+    __atomic_store_n(header, __atomic_load_n(header, __ATOMIC_RELAXED) | kPublishedState,
+                     __ATOMIC_RELEASE);
+  }
 
   /// Consumer side: claims up to `max_records` of the oldest published records, not more than
   /// `max_bytes` of ring memory (0 = no byte limit), without removing them. Holds the port's
@@ -152,6 +157,8 @@ class Ring {
  private:
   struct Control;  // the control block at the start of each lane (ring.cpp)
   static constexpr std::size_t kHeaderBytes = 4;
+  // A record header's state once written (kRecord in ring.cpp, which checks they agree).
+  static constexpr std::uint32_t kPublishedState = 1;
   bool place(ByteSpan memory) noexcept;
   std::uint8_t* begin_push_slow(std::size_t payload_len) noexcept;
   bool claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at, std::size_t& pad,

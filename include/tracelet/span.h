@@ -53,7 +53,9 @@ struct StartOptions {
 class Span {
  public:
   /// A span that records nothing (what start_span returns when tracing is off or unsampled).
-  Span() noexcept {}
+  /// (Its context is copied from a zero constant: value-initialising it becomes a call to a
+  /// byte-wise memset on a small core.)
+  Span() noexcept : context_(kNoContext) {}
   ~Span() { end(); }
   Span(const Span&) = delete;
   Span& operator=(const Span&) = delete;
@@ -111,6 +113,7 @@ class Span {
 
  private:
   friend class Tracer;
+  static constexpr SpanContext kNoContext{};
   friend std::size_t fail_current_spans(std::string_view, std::string_view) noexcept;
   friend void detail::close_link(const detail::ContextLink&) noexcept;
   friend Span* detail::active_span() noexcept;
@@ -122,11 +125,17 @@ class Span {
     const SpanContext* parent;
   };
   static Origin find_origin(const StartOptions& options) noexcept;
+  /// Fills context_'s ids: Tracer::start_context, drawn inline where the tracer has the
+  /// 32-bit generator (every span on a small core starts here).
+  template <typename IdState>
+  void draw_ids(Tracer& tracer, IdState& ids, const SpanContext* parent) noexcept;
   /// Starts a span (Tracer::start_span): `origin` from find_origin(options).
   Span(Tracer& tracer, std::string_view name, const StartOptions& options, const Origin& origin) noexcept;
   void set_int_attribute(std::string_view key, std::int64_t value) noexcept;
   /// end() of a sampled span: writes its record into the tracer's ring.
   void write_record(std::uint64_t end_unix_ns) noexcept;
+  /// detail::close_link() in the context whose slot is `slot`.
+  static void pop_link(void** slot, const detail::ContextLink& closing) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
   static Span* active_span_in(const detail::ContextLink* link) noexcept;
 
@@ -134,7 +143,7 @@ class Span {
   // memset call (a byte loop on newlib-nano).
   Tracer* tracer_ = nullptr;         // set while started and not yet ended
   detail::ContextLink link_{};       // this span's place in the thread's context chain
-  std::uint64_t start_unix_ns_ = 0;
+  std::uint64_t start_unix_ns_;      // set when a recording span starts; read only then
   SpanContext context_{};
   SpanId parent_span_id_{};
   bool is_current_ = false;

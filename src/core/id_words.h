@@ -59,6 +59,38 @@ namespace tracelet::detail {
   out[1] = b;
 }
 
+/// The ids of a new span, written into `ids` (a SpanContext's first 24 bytes, word-aligned):
+/// for a root (`root`), the trace id is the generator's whole next state (never all zero),
+/// then the span id is the pair after it; a child draws only the pair. The same sequence as
+/// xorshift128_blocks then xorshift128_pair. Returns false if the span id came out all zero
+/// (draw again). The caller keeps other contexts out of `state` meanwhile.
+[[gnu::always_inline]] inline bool xorshift128_span_ids(std::uint32_t* state, std::uint8_t* ids,
+                                                        bool root) noexcept {
+  auto put = [ids](std::size_t word, std::uint32_t value) {
+    std::memcpy(ids + 4 * word, &value, 4);
+  };
+  std::uint32_t a = state[0], b = state[1], c = state[2], d = state[3];
+  if (root) {
+    a = xorshift128_step(a, d);
+    b = xorshift128_step(b, a);
+    c = xorshift128_step(c, b);
+    d = xorshift128_step(d, c);
+    put(0, a);
+    put(1, b);
+    put(2, c);
+    put(3, d);
+  }
+  const std::uint32_t e = xorshift128_step(a, d);
+  const std::uint32_t f = xorshift128_step(b, e);
+  state[0] = c;
+  state[1] = d;
+  state[2] = e;
+  state[3] = f;
+  put(4, e);
+  put(5, f);
+  return (e | f) != 0;
+}
+
 /// Fills a generator state from 16 seed bytes; an all-zero seed (the one state the generator
 /// cannot leave) becomes a fixed non-zero one.
 inline void xorshift128_seed(std::uint32_t* state, const std::uint8_t* seed) noexcept {

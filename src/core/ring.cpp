@@ -109,6 +109,26 @@ void store(std::uint8_t* control, std::size_t at, Word value, int order = __ATOM
   }
 }
 
+// Where a record of `need` bytes goes in a lane of `capacity` bytes whose head is at
+// `position` and whose producers stop at `reclaim`: its offset, the padding it needs first
+// (a record never wraps: it pads to the lane's end), and whether both fit with `keep_free`
+// bytes to spare. The one room computation of every claim (Ring::claim and the fast path of
+// Ring::begin_push).
+struct Room {
+  std::size_t at;
+  std::size_t pad;
+  bool fits;
+};
+[[gnu::always_inline]] inline Room room_for(std::uint32_t position, std::uint32_t reclaim,
+                                            std::size_t need, std::size_t capacity,
+                                            std::size_t keep_free = 0) noexcept {
+  const std::size_t at = position >= capacity ? position - capacity : position;
+  const std::size_t pad = capacity - at < need ? capacity - at : 0;
+  const std::size_t used =
+      position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
+  return Room{at, pad, used + pad + need + keep_free <= capacity};
+}
+
 class CriticalSection {
  public:
   CriticalSection() noexcept : state_(port::critical_enter()) {}
@@ -366,10 +386,11 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
         continue;
       }
       const auto position = static_cast<std::uint32_t>(head_word);
-      at = offset(position);
-      pad = (capacity_ - at < need) ? capacity_ - at : 0;  // a record never wraps: pad to the end
-      if (distance(position, static_cast<std::uint32_t>(reclaim_word)) + pad + need + keep_free <=
-          capacity_) {
+      const Room room = room_for(position, static_cast<std::uint32_t>(reclaim_word), need, capacity_,
+                                 keep_free);
+      at = room.at;
+      pad = room.pad;
+      if (room.fits) {
         const std::uint64_t next = (((head_word >> 32) + 1) << 32) | advance(position, pad + need);
         if (__atomic_compare_exchange_n(word_at<std::uint64_t>(c, kHeadAt), &head_word, next, true,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -387,9 +408,10 @@ bool Ring::claim(std::size_t lane, std::size_t need, bool evict, std::size_t& at
       head_word = load<std::uint64_t>(c, kHeadAt);
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(load<std::uint64_t>(c, kReclaimAt));
-      at = offset(position);
-      pad = (capacity_ - at < need) ? capacity_ - at : 0;
-      if (distance(position, reclaim) + pad + need <= capacity_) {
+      const Room room = room_for(position, reclaim, need, capacity_);
+      at = room.at;
+      pad = room.pad;
+      if (room.fits) {
         store<std::uint64_t>(c, kHeadAt, (((head_word >> 32) + 1) << 32) | advance(position, pad + need));
         break;
       }
@@ -415,8 +437,10 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // One lane, claimed inside the port's critical section: the whole claim in a few loads
     // and stores (every span end on a small core comes through here). A full ring, a record
     // that wraps and everything rarer go the general way.
+    // payload_len checked before rounding: a length near SIZE_MAX would wrap `need` to a few
+    // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
-    if (need <= capacity_) {
+    if (payload_len <= capacity_) {
       const std::uint32_t saved = port::critical_enter();
       // Plain accesses: nothing else runs inside the critical section on a single core.
       std::uint8_t* c = base_;
@@ -427,9 +451,9 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
       const std::size_t capacity = capacity_;
-      const std::size_t at = position >= capacity ? position - capacity : position;
-      const std::size_t used = position >= reclaim ? position - reclaim : position + 2 * capacity - reclaim;
-      if (capacity - at >= need && used + need <= capacity && (head_word >> 32) != 0xFFFFFFFFu) {
+      const Room room = room_for(position, reclaim, need, capacity);
+      const std::size_t at = room.at;
+      if (room.pad == 0 && room.fits && (head_word >> 32) != 0xFFFFFFFFu) {
         std::size_t next = position + need;
         if (next >= 2 * capacity) next -= 2 * capacity;
         head_word = (((head_word >> 32) + 1) << 32) | next;
@@ -449,12 +473,9 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
   return begin_push_slow(payload_len);
 }
 
-void Ring::end_push(std::uint8_t* payload) noexcept {
-  std::uint8_t* record = payload - kHeaderBytes;
-  store_header(record, __atomic_load_n(reinterpret_cast<const std::uint32_t*>(record), __ATOMIC_RELAXED) | kRecord);
-}
 
 std::uint8_t* Ring::begin_push_slow(std::size_t payload_len) noexcept {
+  static_assert(kRecord == kPublishedState, "end_push() (ring.h) publishes with kRecord");
   if (capacity_ == 0) return nullptr;
   const std::size_t payload = payload_len;
   const std::size_t need = record_footprint(payload);

@@ -2,8 +2,11 @@
 
 #include <cstddef>
 #include <cstring>
+#include <type_traits>
 
+#include "core/id_words.h"
 #include "core/span_record.h"
+#include "core/word_block.h"
 #include "tracelet/fatal_error.h"
 #include "tracelet/port.h"
 #include "tracelet/tracer.h"
@@ -30,13 +33,13 @@ bool has_valid_ids(const SpanContext& context) noexcept {
 
 }  // namespace
 
-// Inline into Tracer::start_span below, its only callers.
+// Inline into Tracer::start_span below, its only caller.
 [[gnu::always_inline]] inline Span::Origin Span::find_origin(const StartOptions& options) noexcept {
   Origin origin;
   origin.slot = port::current_span_slot();
   origin.top = static_cast<detail::ContextLink*>(*origin.slot);
   const SpanContext* parent = options.parent;
-  if (parent == nullptr && !options.new_trace) {
+  if (parent == nullptr && !options.new_trace && origin.top != nullptr) {
     const Span* current = active_span_in(origin.top);
     if (current != nullptr) parent = &current->context_;
   }
@@ -45,43 +48,58 @@ bool has_valid_ids(const SpanContext& context) noexcept {
   return origin;
 }
 
-// Here rather than in tracer.cpp so that find_origin() inlines into them.
+template <typename IdState>
+[[gnu::always_inline]] inline void Span::draw_ids(Tracer& tracer, IdState& ids,
+                                                  const SpanContext* parent) noexcept {
+  if constexpr (std::is_same_v<IdState, detail::WordIdState>) {
+    auto* bytes = reinterpret_cast<std::uint8_t*>(&context_);
+    const bool root = parent == nullptr;
+    if (!root) detail::copy_block<16>(bytes, parent->trace_id.bytes);
+    for (;;) {
+      const std::uint32_t saved = port::critical_enter();  // ISRs start spans too
+      const bool valid = detail::xorshift128_span_ids(ids.s, bytes, root);
+      port::critical_exit(saved);
+      if (valid) break;
+    }
+    if (root && tracer.xray_trace_ids_) tracer.stamp_xray_time(context_.trace_id.bytes);
+  } else {
+    (void)ids;
+    context_ = tracer.start_context(parent);
+  }
+}
+
+// Here rather than in tracer.cpp: the span is built right here (the constructor and
+// find_origin() inline into it), the one call on the way to a started span.
 Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
   if (!enabled()) return Span();
   return Span(*this, name, options, Span::find_origin(options));
 }
 
-Span Tracer::start_span(std::string_view name) noexcept {
-  static constexpr StartOptions kDefaults{};
-  if (!enabled()) return Span();
-  return Span(*this, name, kDefaults, Span::find_origin(kDefaults));
-}
-
-// The ids are drawn first, straight into context_ (see Tracer::start_context): the span is
-// then filled in without zeroing its context first.
-Span::Span(Tracer& tracer, std::string_view name, const StartOptions& options,
-           const Origin& origin) noexcept
-    : tracer_(&tracer), context_(tracer.start_context(origin.parent)) {
+// The ids are drawn straight into context_, which starts as a copy of kNoContext (two
+// load/store-multiple pairs; see Span()). The link is filled whether or not the span becomes
+// current (it is only published then): one set of stores instead of zeroing it.
+[[gnu::always_inline]] inline Span::Span(Tracer& tracer, std::string_view name,
+                                        const StartOptions& options, const Origin& origin) noexcept
+    : tracer_(&tracer),
+      link_{origin.top, this, origin.top != nullptr ? origin.top->baggage : nullptr},
+      context_(kNoContext),
+      parent_span_id_(origin.parent != nullptr ? origin.parent->span_id : SpanId{}) {
   const SpanContext* const parent = origin.parent;
-  if (parent != nullptr) parent_span_id_ = parent->span_id;
-  const SamplingDecision decision = tracer.decide(parent, context_.trace_id, name, options);
+  draw_ids(tracer, tracer.id_state_, parent);
+  const SamplingDecision decision =
+      tracer.decide(parent, context_.trace_id, name.data(), name.size(), options);
   // Children inherit this flag, so a trace is kept or dropped as a whole.
   context_.trace_flags = decision == SamplingDecision::kRecordAndSample ? kTraceFlagSampled : 0;
   recording_ = decision != SamplingDecision::kDrop;
   if (!options.not_current) {
     // The current baggage stays current inside the span (see internal/context_link.h).
-    detail::ContextLink* const top = origin.top;
-    link_.previous = top;
-    link_.span = this;
-    link_.baggage = top != nullptr ? top->baggage : nullptr;
     *origin.slot = &link_;
     is_current_ = true;
   }
   if (recording_) {
-    data_.start(name, tracer.limits_);
-    data_.kind = static_cast<std::uint8_t>(options.kind);
-    data_.trace_flags = context_.trace_flags;
-    if (parent != nullptr && parent->is_remote) data_.flags = detail::kRecordFlagParentRemote;
+    data_.start(name.data(), name.size(), tracer.limits_, static_cast<std::uint8_t>(options.kind),
+                context_.trace_flags,
+                parent != nullptr && parent->is_remote ? detail::kRecordFlagParentRemote : 0);
     for (std::size_t i = 0; i < options.attribute_count; ++i) {
       data_.set_attribute(options.attributes[i].key, options.attributes[i].value);
     }
@@ -138,50 +156,53 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
   std::memcpy(out + at, &value, sizeof value);
 }
 
-// A word at a time (byte order kept): a small core's library memcpy goes byte by byte.
-[[gnu::always_inline]] inline void copy_words(std::uint8_t* to, const std::uint8_t* from,
-                                             std::size_t words) noexcept {
-  for (std::size_t i = 0; i < words; ++i) {
-    std::uint32_t word;
-    std::memcpy(&word, from + 4 * i, 4);
-    std::memcpy(to + 4 * i, &word, 4);
-  }
-}
-
 }  // namespace
 
 // Writes the record straight into the ring, field by field, in SpanRecordHead's layout (the
 // reader copies the head out with one memcpy): no head assembled on the stack and copied
-// again, and no byte-wise library copy on a small core.
+// again, and no byte-wise library copy on a small core. Both sides are word-aligned, so the
+// fixed-size copies below are inlined as a few load/store-multiple instructions.
 [[gnu::always_inline]] inline void Span::write_record(std::uint64_t end_unix_ns) noexcept {
   using detail::SpanRecordHead;
-  const std::size_t data_len = data_.finish();
-  std::uint8_t* out = tracer_->ring_.begin_push(sizeof(SpanRecordHead) + data_len);
+  static_assert(offsetof(SpanContext, span_id) ==
+                    offsetof(SpanRecordHead, span_id) - offsetof(SpanRecordHead, trace_id),
+                "the record's ids are the context's first 24 bytes");
+  const std::size_t data_len = data_.finish();  // also zeroes the last word's spare bytes
+  auto* out = static_cast<std::uint8_t*>(
+      __builtin_assume_aligned(tracer_->ring_.begin_push(sizeof(SpanRecordHead) + data_len), 4));
   if (out == nullptr) return;  // dropped, and counted by the ring
-  put(out, offsetof(SpanRecordHead, start_unix_ns), start_unix_ns_);
+  detail::copy_block<8>(out + offsetof(SpanRecordHead, start_unix_ns), &start_unix_ns_);
   put(out, offsetof(SpanRecordHead, end_unix_ns), end_unix_ns);
-  copy_words(out + offsetof(SpanRecordHead, trace_id), context_.trace_id.bytes, 4);
-  copy_words(out + offsetof(SpanRecordHead, span_id), context_.span_id.bytes, 2);
-  copy_words(out + offsetof(SpanRecordHead, parent_span_id), parent_span_id_.bytes, 2);
+  detail::copy_block<24>(out + offsetof(SpanRecordHead, trace_id), &context_);
+  detail::copy_block<8>(out + offsetof(SpanRecordHead, parent_span_id), &parent_span_id_);
   // data_len to dropped_links (and the two padding bytes after them): see SpanData.
-  copy_words(out + offsetof(SpanRecordHead, data_len),
-             reinterpret_cast<const std::uint8_t*>(&data_) + offsetof(detail::SpanData, used), 4);
-  // Whole words: the record's room in the ring and SpanData::bytes are both whole words. The
-  // bytes after the data in the last word are zeroed again, so no stale stack byte reaches
-  // the ring (or a FileRing's file).
-  std::uint8_t* const data = out + sizeof(SpanRecordHead);
-  copy_words(data, data_.bytes, (data_len + 3) / 4);
-  // data_len >= 1 (the name's length byte): the last word holding data keeps its data bytes.
-  static constexpr std::uint8_t kKeep[4][4] = {
-      {0xFF, 0xFF, 0xFF, 0xFF}, {0xFF, 0, 0, 0}, {0xFF, 0xFF, 0, 0}, {0xFF, 0xFF, 0xFF, 0}};
-  std::uint8_t* const last = data + ((data_len - 1) & ~std::size_t{3});
-  std::uint32_t word;
-  std::uint32_t keep;
-  std::memcpy(&word, last, 4);
-  std::memcpy(&keep, kKeep[data_len & 3], 4);
-  word &= keep;
-  std::memcpy(last, &word, 4);
+  detail::copy_block<16>(out + offsetof(SpanRecordHead, data_len), &data_.used);
+  // Whole words: the record's room in the ring and SpanData::bytes are both whole words, and
+  // finish() zeroed the bytes after the data in the last word.
+  auto* to = reinterpret_cast<detail::WordBlock<1>*>(out + sizeof(SpanRecordHead));
+  const auto* from = reinterpret_cast<const detail::WordBlock<1>*>(data_.bytes);
+  // At least one word (the name's length byte); tested at the end of each step, which GCC at
+  // -Os compiles to four instructions per word (a for loop: five).
+  std::size_t words = (data_len + 3) / 4;
+  do {
+    *to++ = *from++;
+  } while (--words != 0);
   Ring::end_push(out);
+}
+
+// Inline into end(), which every span takes, and close_link().
+[[gnu::always_inline]] inline void Span::pop_link(void** slot,
+                                                  const detail::ContextLink& closing) noexcept {
+  if (*slot != &closing) return;
+  // Skip links of spans ended out of order: their own link, with tracer_ cleared by end().
+  // They are still alive here, as they were opened before the link being closed.
+  detail::ContextLink* link = closing.previous;
+  for (std::size_t guard = 0; link != nullptr && guard < 1024; ++guard) {
+    Span* span = link->span;
+    if (span == nullptr || &span->link_ != link || span->tracer_ != nullptr) break;
+    link = link->previous;
+  }
+  *slot = link;
 }
 
 void Span::end() noexcept {
@@ -195,8 +216,8 @@ void Span::end() noexcept {
   if (is_current_) {
     // Not on top (a newer span or baggage scope is still open): the link stays in the chain,
     // marked ended by tracer_ == nullptr, and is dropped when the links above it are gone.
-    detail::close_link(link_);
-    is_current_ = false;
+    // (is_current_ stays set: end() does nothing more once tracer_ is cleared.)
+    pop_link(port::current_span_slot(), link_);
   }
 }
 
@@ -227,17 +248,7 @@ namespace detail {
 ContextLink* top_link() noexcept { return static_cast<ContextLink*>(*port::current_span_slot()); }
 
 void close_link(const ContextLink& closing) noexcept {
-  void** slot = port::current_span_slot();
-  if (*slot != &closing) return;
-  // Skip links of spans ended out of order: their own link, with tracer_ cleared by end().
-  // They are still alive here, as they were opened before the link being closed.
-  ContextLink* link = closing.previous;
-  for (std::size_t guard = 0; link != nullptr && guard < 1024; ++guard) {
-    Span* span = link->span;
-    if (span == nullptr || &span->link_ != link || span->tracer_ != nullptr) break;
-    link = link->previous;
-  }
-  *slot = link;
+  Span::pop_link(port::current_span_slot(), closing);
 }
 
 Span* active_span() noexcept { return Span::active_span_in(top_link()); }
@@ -262,7 +273,6 @@ Span* Span::active_span_in(const detail::ContextLink* link) noexcept {
 
 namespace tracelet {
 Span Tracer::start_span(std::string_view, const StartOptions&) noexcept { return Span(); }
-Span Tracer::start_span(std::string_view) noexcept { return Span(); }
 std::size_t fail_current_spans(std::string_view, std::string_view) noexcept { return 0; }
 
 // Spans never join the chain in this build; baggage scopes still do.

@@ -68,8 +68,8 @@ void append_nested_attributes(std::uint8_t* bytes, std::size_t& at_used, const A
 
 }  // namespace
 
-std::string_view SpanData::cut_name(std::string_view name) noexcept {
-  return utf8_cut(name, TRACELET_MAX_STRING_BYTES);
+std::size_t SpanData::cut_name_size(const char* name, std::size_t size) noexcept {
+  return utf8_cut(std::string_view(name, size), TRACELET_MAX_STRING_BYTES).size();
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {

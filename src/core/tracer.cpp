@@ -6,6 +6,7 @@
 
 #include "core/id_words.h"
 #include "core/span_record.h"
+#include "core/word_block.h"
 #include "tracelet/port.h"
 #include "tracelet/version.h"
 
@@ -69,6 +70,35 @@ void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*
   port::critical_exit(saved);
 }
 
+// The ids of a new span into `ids` (a SpanContext's bytes, word-aligned): the trace id's 16
+// (root only; a child's are the parent's) then the span id's 8, neither all zero. The 64-bit
+// generator: as random_words() would draw them.
+template <typename T>
+void draw_span_ids(std::atomic<T>& state, std::uint8_t* ids, bool root, const void* tracer,
+                   std::uint64_t epoch) noexcept {
+  std::uint32_t w[6];
+  if (root) {
+    draw_words(state, w, 6, tracer, epoch);
+    while ((w[0] | w[1] | w[2] | w[3]) == 0) draw_words(state, w, 4, tracer, epoch);
+    std::memcpy(ids, w, 16);
+  } else {
+    draw_words(state, w + 4, 2, tracer, epoch);
+  }
+  while ((w[4] | w[5]) == 0) draw_words(state, w + 4, 2, tracer, epoch);
+  std::memcpy(ids + 16, w + 4, 8);
+}
+// 32-bit cores: one critical section, the generator's words in registers, written straight
+// into the ids (Span's constructor does the same inline).
+template <typename Words>
+void draw_span_ids(Words& state, std::uint8_t* ids, bool root, const void*) noexcept {
+  for (;;) {
+    const std::uint32_t saved = port::critical_enter();
+    const bool valid = detail::xorshift128_span_ids(state.s, ids, root);
+    port::critical_exit(saved);
+    if (valid) return;
+  }
+}
+
 template <typename T>
 void seed_words(std::atomic<T>& state, const std::uint8_t* seed) noexcept {
   T v = 0;
@@ -87,6 +117,14 @@ void draw_ids(Ids& ids, std::uint32_t* out, std::size_t count, const void* trace
     draw_words(ids.counter, out, count, tracer, ids.epoch);
   } else {
     draw_words(ids, out, count, tracer);
+  }
+}
+template <typename Ids>
+void draw_context_ids(Ids& ids, std::uint8_t* out, bool root, const void* tracer) noexcept {
+  if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
+    draw_span_ids(ids.counter, out, root, tracer, ids.epoch);
+  } else {
+    draw_span_ids(ids, out, root, tracer);
   }
 }
 template <typename Ids>
@@ -228,21 +266,10 @@ SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
   SpanContext context;  // built in the caller's span (returned in place)
   // The object's own bytes: the trace id's 16, then the span id's 8.
   auto* ids = reinterpret_cast<std::uint8_t*>(&context);
-  std::uint32_t w[6];
-  if (parent != nullptr) {
-    std::memcpy(ids, parent->trace_id.bytes, 16);
-    do {
-      random_words(w, 2);
-    } while ((w[0] | w[1]) == 0);
-    std::memcpy(ids + 16, w, 8);
-    return context;
-  }
-  random_words(w, 6);
-  // A fresh block of the 32-bit generator is never all zero; the 64-bit one may be (2^-128).
-  while ((w[0] | w[1] | w[2] | w[3]) == 0) random_words(w, 4);
-  while ((w[4] | w[5]) == 0) random_words(w + 4, 2);
-  std::memcpy(ids, w, 24);
-  if (xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
+  const bool root = parent == nullptr;
+  if (!root) detail::copy_block<16>(ids, parent->trace_id.bytes);
+  draw_context_ids(id_state_, ids, root, this);
+  if (root && xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
   return context;
 }
 
@@ -276,7 +303,7 @@ void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
 }
 
 SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const TraceId& trace_id,
-                                          std::string_view name,
+                                          const char* name, std::size_t name_size,
                                           const StartOptions& options) noexcept {
   if (sampler_.should_sample == nullptr) {  // the default drops an unsampled parent's child
     sampling_counters_.count(SamplingDecision::kDrop);
@@ -285,7 +312,7 @@ SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const Trace
   SamplingParams params;
   params.parent = parent;
   params.trace_id = trace_id;
-  params.name = name;
+  params.name = std::string_view(name, name_size);
   params.kind = options.kind;
   params.attributes = options.attributes;
   params.attribute_count = options.attribute_count;

@@ -126,6 +126,10 @@ void test_wrap_and_drop_newest() {
   for (int i = 0; i < 5; ++i) CHECK_EQ(seqs[i], want[i]);
   CHECK(!push_seq(ring, ++seq, 300));  // larger than the whole ring
   CHECK_EQ(ring.counters().dropped_too_large, 1u);
+  // A length so large that rounding it up to the record's footprint wraps to a few bytes must
+  // still be refused (the single-core fast path checks the length itself, not the rounded one).
+  CHECK(ring.begin_push(SIZE_MAX - 3) == nullptr);
+  CHECK_EQ(ring.counters().dropped_too_large, 2u);
 }
 
 void test_overwrite_oldest() {
