@@ -501,9 +501,10 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
                                 " not supported; use application/x-protobuf", &head);
   }
   const std::string* coding = head.header("content-encoding");
-  std::string plain;
+  std::string decoded;
   HeadError coding_error;
-  if (!decode_content(coding, body, options_.max_body, plain, coding_error)) {
+  // Without Content-Encoding the body is decoded where it is, not copied first.
+  if (coding != nullptr && !decode_content(coding, body, options_.max_body, decoded, coding_error)) {
     Reply r = error_reply(coding_error.status, coding_error.reason, &head);
     if (coding_error.status == 415) {
       // RFC 9110 15.5.16: name the codings that would have been accepted.
@@ -511,6 +512,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     }
     return r;
   }
+  const std::string& plain = coding != nullptr ? decoded : body;
   std::string coding_note;
   if (coding != nullptr && !split_codings(*coding).empty()) {
     coding_note = "Content-Encoding " + *coding + ": " + std::to_string(body.size()) + " -> " +
@@ -525,11 +527,17 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return undecodable(head, "ExportTraceServiceRequest", error, too_large, coding_note);
   }
   spans = request.span_count();
-  span_names_.remember(request);
+  // The names are only for printing log records under their span, which --quiet skips.
+  if (!options_.quiet) span_names_.remember(request);
+  std::string jsonl;  // built outside the lock: connections on other threads only wait for the write
+  if (!options_.jsonl_file.empty()) write_jsonl(jsonl, request, seq);
   {
     std::lock_guard<std::mutex> lock(output_mutex_);
     if (!options_.quiet) print_trees(std::cout, request, seq);
-    if (jsonl_.is_open()) write_jsonl(jsonl_, request, seq);
+    if (jsonl_.is_open()) {
+      jsonl_.write(jsonl.data(), static_cast<std::streamsize>(jsonl.size()));
+      jsonl_.flush();
+    }
   }
   Reply r;
 #if TRACELET_RECEIVER_HAVE_STORE
@@ -576,10 +584,15 @@ Server::Reply Server::handle_logs(const RequestHead& head, const std::string& pl
     return undecodable(head, "ExportLogsServiceRequest", error, too_large, coding_note);
   }
   const std::size_t records = request.log_record_count();
+  std::string jsonl;
+  if (!options_.jsonl_file.empty()) write_logs_jsonl(jsonl, request, seq);
   {
     std::lock_guard<std::mutex> lock(output_mutex_);
     if (!options_.quiet) print_logs(std::cout, request, seq, span_names_);
-    if (jsonl_.is_open()) write_logs_jsonl(jsonl_, request, seq);
+    if (jsonl_.is_open()) {
+      jsonl_.write(jsonl.data(), static_cast<std::streamsize>(jsonl.size()));
+      jsonl_.flush();
+    }
   }
   Reply r;
   r.content_type = "application/x-protobuf";
