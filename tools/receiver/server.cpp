@@ -356,6 +356,12 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
       if (!read_more(std::to_string(decoder.decoded()) + " decoded bytes of a chunked body")) return false;
     }
   } else {
+    // Room for the announced body up front, so it arrives without the buffer being regrown
+    // (and copied) on the way; capped, so a client announcing a large body and sending
+    // nothing does not make every connection hold --max-body.
+    constexpr std::uint64_t kMaxReserve = 256 * 1024;
+    const auto reserve = static_cast<std::size_t>(framing.length < kMaxReserve ? framing.length : kMaxReserve);
+    if (buffer.capacity() < reserve) buffer.reserve(reserve);
     while (buffer.size() < framing.length) {
       if (!read_more(std::to_string(buffer.size()) + " of " + std::to_string(framing.length) + " bytes")) {
         return false;
@@ -363,8 +369,12 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     }
     // framing.length <= --max-body <= INT32_MAX, so it fits a size_t on 32-bit hosts too.
     const auto length = static_cast<std::size_t>(framing.length);
-    body = buffer.substr(0, length);
-    buffer.erase(0, length);  // anything after it is the next (pipelined) request
+    if (buffer.size() == length) {
+      body.swap(buffer);  // the usual case, nothing pipelined behind it: taken, not copied
+    } else {
+      body = buffer.substr(0, length);
+      buffer.erase(0, length);  // anything after it is the next (pipelined) request
+    }
   }
 
   // ---- answer, with the faults the options ask for ----
