@@ -93,7 +93,10 @@ const report = {
     spans_per_second_batch_64: exp64 && exp64.items_per_second,
     cpu_ms_per_1000_spans_batch_512: exp512 && exp512.cpu_ms_per_1000_spans,
     cpu_ms_per_1000_spans_batch_64: exp64 && exp64.cpu_ms_per_1000_spans,
+    receiver_cpu_ms_per_1000_spans_batch_512: exp512 ? exp512.receiver_cpu_ms_per_1000_spans : null,
     baseline_tls_client_alone_spans_per_second_batch_512: tlsOnly512 && tlsOnly512.items_per_second,
+    baseline_cpu_ms_per_1000_spans_batch_512: tlsOnly512 && tlsOnly512.cpu_ms_per_1000_spans,
+    baseline_receiver_cpu_ms_per_1000_spans_batch_512: tlsOnly512 ? tlsOnly512.receiver_cpu_ms_per_1000_spans : null,
     vs_baseline: ratio(exp512 && exp512.items_per_second, tlsOnly512 && tlsOnly512.items_per_second),
   },
   cortex_m4: null,
@@ -148,10 +151,14 @@ const rows = [
    `floor ${fixed(e.floor_vs_encode, 0)}× faster`, '`encode_bench`'],
   ['OTLP bytes per span (batch 512)', `${fixed(e.bytes_per_span, 1)}`, '–', '–', '`encode_bench`'],
   ['export over TLS to the local receiver, loopback (batch 512)',
-   `${fixed(x.spans_per_second_batch_512, 0)} spans/s, exporter CPU ${fixed(x.cpu_ms_per_1000_spans_batch_512, 2)} ms/1000 spans`,
+   `${fixed(x.spans_per_second_batch_512, 0)} spans/s, exporter CPU ${fixed(x.cpu_ms_per_1000_spans_batch_512, 2)} ms/1000 spans` +
+     (x.receiver_cpu_ms_per_1000_spans_batch_512 == null ? ''
+       : `, receiver CPU ${fixed(x.receiver_cpu_ms_per_1000_spans_batch_512, 2)} ms/1000 spans`),
    x.baseline_tls_client_alone_spans_per_second_batch_512 == null
      ? 'no baseline in this export_bench'
-     : `same bytes, TLS client alone: ${fixed(x.baseline_tls_client_alone_spans_per_second_batch_512, 0)} spans/s`,
+     : `same bytes, TLS client alone: ${fixed(x.baseline_tls_client_alone_spans_per_second_batch_512, 0)} spans/s` +
+       (x.baseline_cpu_ms_per_1000_spans_batch_512 == null ? ''
+         : `, client CPU ${fixed(x.baseline_cpu_ms_per_1000_spans_batch_512, 2)} ms/1000 spans`),
    x.vs_baseline == null ? '–' : `${fixed(x.vs_baseline, 2)}× the baseline's spans/s`, '`export_bench`'],
 ];
 if (report.cortex_m4) {

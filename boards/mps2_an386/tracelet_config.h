@@ -14,6 +14,7 @@
 #define TRACELET_MAX_RESOURCE_ATTRIBUTES 8
 #define TRACELET_EXPORT_SIZE_CACHE 64      // an exporter's batch sizes kept between passes (128 B)
 #define TRACELET_RING_LINE_BYTES 32        // no data cache: the ring's control block needs no 64-byte lines
+#define TRACELET_HTTP_SEND_BUFFER_BYTES 512 // on the exporting task's stack: small records suit a small task
 
 // port/cortex_m options (see port/cortex_m/tracelet_cortex_m.h).
 // The board's startup sets AIRCR.PRIGROUP so that 3 bits preempt (8 group priorities).

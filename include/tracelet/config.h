@@ -62,6 +62,10 @@
 #define TRACELET_EXPORT_SIZE_CACHE 512  // spans per batch whose OTLP size an exporter keeps (2 B each) between sizing and writing; spans past it are sized twice
 #endif
 
+#ifndef TRACELET_HTTP_SEND_BUFFER_BYTES
+#define TRACELET_HTTP_SEND_BUFFER_BYTES 4096  // bytes an HTTP request is gathered into (on the sending thread's stack) before each transport send: one TLS record and one socket write each, so larger means fewer of both
+#endif
+
 #ifndef TRACELET_RING_LINE_BYTES
 #define TRACELET_RING_LINE_BYTES 64  // spacing of the ring's control words in ring memory (the cache line; 32 on cores without a data cache saves ring bytes)
 #endif
@@ -87,6 +91,8 @@ static_assert(TRACELET_RING_LINE_BYTES >= 32 && TRACELET_RING_LINE_BYTES % 8 == 
               "TRACELET_RING_LINE_BYTES: a multiple of 8, at least 32.");
 static_assert(TRACELET_EXPORT_SIZE_CACHE <= 65535,
               "TRACELET_EXPORT_SIZE_CACHE: 0..65535 spans (0 = size every span twice, no RAM).");
+static_assert(TRACELET_HTTP_SEND_BUFFER_BYTES >= 256 && TRACELET_HTTP_SEND_BUFFER_BYTES <= 16384,
+              "TRACELET_HTTP_SEND_BUFFER_BYTES: 256..16384 (a TLS record carries at most 16384 bytes).");
 static_assert(TRACELET_MAX_LOG_BODY_BYTES >= 8 && TRACELET_MAX_LOG_BODY_BYTES <= 255,
               "TRACELET_MAX_LOG_BODY_BYTES: the body length is stored in one byte; pick 8..255.");
 static_assert(TRACELET_LOG_RECORD_BYTES >= TRACELET_MAX_LOG_BODY_BYTES + 1 &&

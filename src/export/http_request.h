@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "export/http_response.h"
+#include "tracelet/config.h"
 #include "tracelet/status.h"
 #include "tracelet/transport.h"
 
@@ -35,7 +36,7 @@ class TransportWriter {
   Status status_ = Status::kOk;
   std::uint64_t bytes_ = 0;
   std::size_t used_ = 0;
-  std::uint8_t buffer_[512];
+  std::uint8_t buffer_[TRACELET_HTTP_SEND_BUFFER_BYTES];
 };
 
 std::uint64_t monotonic_ms() noexcept;

@@ -14,6 +14,7 @@
 
 #include "otlp_decode.h"  // tools/receiver: a full decoder of ExportTraceServiceRequest
 #include "support/log_capture.h"
+#include "tracelet/config.h"
 #include "tracelet/fake_port.h"
 #include "tracelet/log_record.h"
 #include "tracelet/serial_frame.h"
@@ -304,10 +305,11 @@ TEST_F(SerialExporterTest, PayloadIsStreamedInSmallWritesNotBuffered) {
   ASSERT_EQ(exporter.init(tracer_, link_.transport(), config_), Status::kOk);
   record(150);
   EXPECT_EQ(exporter.poll(), 150u);
-  // A frame of several KiB went out through the exporter's 512-byte write buffer.
-  EXPECT_GT(link_.bytes.size(), 4000u);
-  EXPECT_LE(link_.largest_write, 512u);
-  EXPECT_GT(link_.calls, link_.bytes.size() / 512);
+  // A frame of several write buffers went out through the exporter's write buffer
+  // (TRACELET_HTTP_SEND_BUFFER_BYTES), never as one piece.
+  EXPECT_GT(link_.bytes.size(), 2u * TRACELET_HTTP_SEND_BUFFER_BYTES);
+  EXPECT_LE(link_.largest_write, std::size_t{TRACELET_HTTP_SEND_BUFFER_BYTES});
+  EXPECT_GT(link_.calls, link_.bytes.size() / TRACELET_HTTP_SEND_BUFFER_BYTES);
 }
 
 // The link fails once after `cut` bytes, for every cut position of a small frame: the batch

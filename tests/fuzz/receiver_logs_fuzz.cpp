@@ -59,9 +59,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const Tally t = count(request);
   if (2 * t.elements > size || t.string_bytes > size) std::abort();
 
-  std::ostringstream jsonl;
+  std::string jsonl;
   write_logs_jsonl(jsonl, request, 7);
-  const long records = tracelet::fuzz::json_lines_objects(jsonl.str());
+  const long records = tracelet::fuzz::json_lines_objects(jsonl);
   if (records < 0 || static_cast<std::size_t>(records) != request.log_record_count()) std::abort();
 
   std::ostringstream printed;

@@ -226,10 +226,129 @@ bool read_link_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
   return true;
 }
 
+// ---- Span: a hand walk for the usual shape, nanopb for everything else ---------------------
+// nanopb's descriptor walk (field lookup, defaults, per-field dispatch) was most of the cost
+// of decoding a span. A span whose fields all arrive with the expected wire types and sizes,
+// with no unknown field and at most one status, is read here; anything else (a wrong wire
+// type, an id of the wrong length, an out-of-range number, an unknown field, any error) is
+// decoded again from its first byte by nanopb, so errors and odd inputs keep nanopb's exact
+// behaviour and messages.
+
+// A varint field of a uint32 or enum: false (-> nanopb) when malformed or out of range.
+bool fast_uint32(pb_istream_t* stream, pb_wire_type_t wt, std::uint32_t& out) {
+  std::uint64_t v = 0;
+  if (wt != PB_WT_VARINT || !pb_decode_varint(stream, &v) || v > UINT32_MAX) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+// Reads a length-delimited field with `read` over its contents; false (-> nanopb) when the
+// wire type differs or `read` fails.
+template <class Read>
+bool fast_delimited(pb_istream_t* stream, pb_wire_type_t wt, Read&& read) {
+  return wt == PB_WT_STRING && parse_delimited(stream, read);
+}
+
+bool fast_bytes(pb_istream_t* stream, pb_wire_type_t wt, std::uint8_t* out, std::size_t min, std::size_t max,
+                std::size_t& size) {
+  return fast_delimited(stream, wt, [&](pb_istream_t* sub) {
+    size = sub->bytes_left;
+    return size >= min && size <= max && pb_read(sub, out, size);
+  });
+}
+
+int enum_bits(std::uint32_t v) {  // as enum_value() reads a nanopb enum field
+  std::int32_t out;
+  std::memcpy(&out, &v, sizeof out);
+  return static_cast<int>(out);
+}
+
+bool read_span_fast(pb_istream_t* stream, Span& s) {
+  bool has_status = false;
+  std::uint32_t status_code = 0;
+  while (stream->bytes_left > 0) {
+    pb_wire_type_t wt;
+    std::uint32_t tag = 0;
+    bool eof = false;
+    if (!pb_decode_tag(stream, &wt, &tag, &eof) || tag == 0) return false;
+    void* list = nullptr;
+    std::size_t size = 0;
+    bool ok = false;
+    switch (tag) {
+      case 1: ok = fast_bytes(stream, wt, s.trace_id.data(), 16, 16, size); break;
+      case 2: ok = fast_bytes(stream, wt, s.span_id.data(), 8, 8, size); break;
+      case 3: ok = wt == PB_WT_STRING && read_delimited(stream, s.trace_state); break;
+      case 4: {
+        std::uint8_t parent[8];
+        ok = fast_bytes(stream, wt, parent, 0, sizeof parent, size);
+        if (ok) s.parent_span_id.assign(parent, parent + size);
+        break;
+      }
+      case 5: ok = wt == PB_WT_STRING && read_delimited(stream, s.name); break;
+      case 6: {
+        std::uint32_t kind = 0;
+        ok = fast_uint32(stream, wt, kind);
+        s.kind = enum_bits(kind);
+        break;
+      }
+      case 7: ok = wt == PB_WT_64BIT && pb_decode_fixed64(stream, &s.start_time_unix_nano); break;
+      case 8: ok = wt == PB_WT_64BIT && pb_decode_fixed64(stream, &s.end_time_unix_nano); break;
+      case 9:
+        list = &s.attributes.items;
+        ok = fast_delimited(stream, wt, [&](pb_istream_t* sub) { return read_key_value_cb(sub, nullptr, &list); });
+        break;
+      case 10: ok = fast_uint32(stream, wt, s.attributes.dropped); break;
+      case 11:
+        list = &s.events;
+        ok = fast_delimited(stream, wt, [&](pb_istream_t* sub) { return read_event_cb(sub, nullptr, &list); });
+        break;
+      case 12: ok = fast_uint32(stream, wt, s.dropped_events_count); break;
+      case 13:
+        list = &s.links;
+        ok = fast_delimited(stream, wt, [&](pb_istream_t* sub) { return read_link_cb(sub, nullptr, &list); });
+        break;
+      case 14: ok = fast_uint32(stream, wt, s.dropped_links_count); break;
+      case 15:  // Status { string message = 2; StatusCode code = 3; }, once
+        ok = !has_status && fast_delimited(stream, wt, [&](pb_istream_t* sub) {
+          while (sub->bytes_left > 0) {
+            pb_wire_type_t swt;
+            std::uint32_t stag = 0;
+            bool seof = false;
+            if (!pb_decode_tag(sub, &swt, &stag, &seof)) return false;
+            if (stag == 2) {
+              if (swt != PB_WT_STRING || !read_delimited(sub, s.status_message)) return false;
+            } else if (stag == 3) {
+              if (!fast_uint32(sub, swt, status_code)) return false;
+            } else {
+              return false;
+            }
+          }
+          return true;
+        });
+        has_status = true;
+        break;
+      case 16: ok = wt == PB_WT_32BIT && pb_decode_fixed32(stream, &s.flags); break;
+      default: break;  // unknown field: nanopb skips it
+    }
+    if (!ok) return false;
+  }
+  s.status_code = has_status ? enum_bits(status_code) : 0;
+  return true;
+}
+
 bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
   Span* s_slot = append<Span>(stream, arg);
   if (s_slot == nullptr) return false;
   Span& s = *s_slot;
+  // The fast walk reads from a copy of the stream's position, so nanopb can start over.
+  const pb_istream_t start = *stream;
+  const std::size_t budget = t_budget_left;
+  const bool over_budget = t_over_budget;
+  if (read_span_fast(stream, s)) return true;
+  *stream = start;
+  t_budget_left = budget;
+  t_over_budget = over_budget;
+  s = Span{};
   opentelemetry_proto_trace_v1_Span msg = opentelemetry_proto_trace_v1_Span_init_zero;
   msg.trace_state = decoder(read_string_cb, &s.trace_state);
   msg.name = decoder(read_string_cb, &s.name);

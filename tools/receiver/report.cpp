@@ -1,8 +1,10 @@
 #include "report.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <sstream>
@@ -44,9 +46,20 @@ std::size_t utf8_sequence(const std::string& s, std::size_t i) {
 
 }  // namespace
 
-std::string json_string(const std::string& s) {
-  std::string out = "\"";
-  for (std::size_t i = 0; i < s.size();) {
+void append_json_string(std::string& out, const std::string& s) {
+  out += '"';
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Printable ASCII other than '"' and '\\' is copied as it is, a run at a time.
+    std::size_t plain = i;
+    while (plain < s.size()) {
+      const auto c = static_cast<unsigned char>(s[plain]);
+      if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') break;
+      ++plain;
+    }
+    out.append(s, i, plain - i);
+    i = plain;
+    if (i == s.size()) break;
     const auto c = static_cast<unsigned char>(s[i]);
     if (c == '"' || c == '\\') {
       out += '\\';
@@ -75,6 +88,11 @@ std::string json_string(const std::string& s) {
     }
   }
   out += '"';
+}
+
+std::string json_string(const std::string& s) {
+  std::string out;
+  append_json_string(out, s);
   return out;
 }
 
@@ -247,43 +265,75 @@ class TraceTree {
 };
 
 // ---- JSON ---------------------------------------------------------------------------------
+// Appended to one string per request (written to the file at once): the receiver writes a
+// line per span, and iostreams' per-insertion overhead was most of its cost.
 
-void json_value(std::ostream& out, const AnyValue& v);
-
-void json_attributes(std::ostream& out, const std::vector<KeyValue>& items) {
-  out << '[';
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    if (i) out << ',';
-    out << "{\"key\":" << json_string(items[i].key) << ",\"value\":";
-    json_value(out, items[i].value);
-    out << '}';
-  }
-  out << ']';
+template <class Int>
+void append_int(std::string& out, Int v) {
+  char text[24];
+  const std::to_chars_result r = std::to_chars(text, text + sizeof text, v);
+  out.append(text, static_cast<std::size_t>(r.ptr - text));
 }
 
-void json_value(std::ostream& out, const AnyValue& v) {
+void append_hex(std::string& out, const std::uint8_t* data, std::size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  for (std::size_t i = 0; i < n; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xF];
+  }
+}
+
+void json_value(std::string& out, const AnyValue& v);
+
+void json_attributes(std::string& out, const std::vector<KeyValue>& items) {
+  out += '[';
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) out += ',';
+    out += "{\"key\":";
+    append_json_string(out, items[i].key);
+    out += ",\"value\":";
+    json_value(out, items[i].value);
+    out += '}';
+  }
+  out += ']';
+}
+
+void json_value(std::string& out, const AnyValue& v) {
   switch (v.type) {
-    case AnyValue::Type::kEmpty: out << "{}"; break;
-    case AnyValue::Type::kString: out << "{\"stringValue\":" << json_string(v.bytes) << '}'; break;
-    case AnyValue::Type::kBool: out << "{\"boolValue\":" << (v.bool_value ? "true" : "false") << '}'; break;
-    case AnyValue::Type::kInt: out << "{\"intValue\":\"" << v.int_value << "\"}"; break;
-    case AnyValue::Type::kDouble: out << "{\"doubleValue\":" << json_double(v.double_value) << '}'; break;
+    case AnyValue::Type::kEmpty: out += "{}"; break;
+    case AnyValue::Type::kString:
+      out += "{\"stringValue\":";
+      append_json_string(out, v.bytes);
+      out += '}';
+      break;
+    case AnyValue::Type::kBool: out += v.bool_value ? "{\"boolValue\":true}" : "{\"boolValue\":false}"; break;
+    case AnyValue::Type::kInt:
+      out += "{\"intValue\":\"";
+      append_int(out, v.int_value);
+      out += "\"}";
+      break;
+    case AnyValue::Type::kDouble:
+      out += "{\"doubleValue\":";
+      out += json_double(v.double_value);
+      out += '}';
+      break;
     case AnyValue::Type::kBytes:
-      out << "{\"bytesValue\":\""
-          << to_hex(reinterpret_cast<const std::uint8_t*>(v.bytes.data()), v.bytes.size()) << "\"}";
+      out += "{\"bytesValue\":\"";
+      append_hex(out, reinterpret_cast<const std::uint8_t*>(v.bytes.data()), v.bytes.size());
+      out += "\"}";
       break;
     case AnyValue::Type::kArray:
-      out << "{\"arrayValue\":{\"values\":[";
+      out += "{\"arrayValue\":{\"values\":[";
       for (std::size_t i = 0; i < v.array.size(); ++i) {
-        if (i) out << ',';
+        if (i) out += ',';
         json_value(out, v.array[i]);
       }
-      out << "]}}";
+      out += "]}}";
       break;
     case AnyValue::Type::kKvList:
-      out << "{\"kvlistValue\":{\"values\":";
+      out += "{\"kvlistValue\":{\"values\":";
       json_attributes(out, v.kvlist);
-      out << "}}";
+      out += "}}";
       break;
   }
 }
@@ -331,16 +381,24 @@ void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t 
 
 // ---- logs ---------------------------------------------------------------------------------
 
+std::size_t SpanNames::KeyHash::operator()(const Key& key) const noexcept {
+  std::uint64_t trace_half = 0;
+  std::uint64_t span = 0;
+  std::memcpy(&trace_half, key.data() + 8, 8);
+  std::memcpy(&span, key.data() + 16, 8);
+  return static_cast<std::size_t>(trace_half ^ (span * 0x9E3779B97F4A7C15ull));
+}
+
 void SpanNames::remember(const ExportRequest& request) {
   std::lock_guard<std::mutex> lock(mutex_);
   for (const ResourceSpans& rs : request.resource_spans) {
     for (const ScopeSpans& ss : rs.scope_spans) {
       for (const Span& s : ss.spans) {
-        std::string key(reinterpret_cast<const char*>(s.trace_id.data()), s.trace_id.size());
-        key.append(reinterpret_cast<const char*>(s.span_id.data()), s.span_id.size());
-        auto inserted = names_.emplace(key, s.name);
-        if (!inserted.second) continue;
-        order_.push_back(std::move(key));
+        Key key;
+        std::memcpy(key.data(), s.trace_id.data(), 16);
+        std::memcpy(key.data() + 16, s.span_id.data(), 8);
+        if (!names_.emplace(key, s.name).second) continue;
+        order_.push_back(key);
         if (order_.size() > capacity_) {
           names_.erase(order_.front());
           order_.pop_front();
@@ -352,8 +410,10 @@ void SpanNames::remember(const ExportRequest& request) {
 
 bool SpanNames::find(const std::vector<std::uint8_t>& trace_id, const std::vector<std::uint8_t>& span_id,
                      std::string& name) const {
-  std::string key(trace_id.begin(), trace_id.end());
-  key.append(span_id.begin(), span_id.end());
+  if (trace_id.size() != 16 || span_id.size() != 8) return false;  // no span has such ids
+  Key key;
+  std::memcpy(key.data(), trace_id.data(), 16);
+  std::memcpy(key.data() + 16, span_id.data(), 8);
   std::lock_guard<std::mutex> lock(mutex_);
   auto it = names_.find(key);
   if (it == names_.end()) return false;
@@ -448,86 +508,141 @@ void print_logs(std::ostream& out, const LogsRequest& request, std::uint64_t req
   out.flush();
 }
 
-void write_logs_jsonl(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq) {
+void write_logs_jsonl(std::string& out, const LogsRequest& request, std::uint64_t request_seq) {
   for (const ResourceLogs& rl : request.resource_logs) {
     for (const ScopeLogs& sl : rl.scope_logs) {
       for (const LogRecord& r : sl.log_records) {
-        out << "{\"signal\":\"log\",\"request\":" << request_seq << ",\"resource\":{\"attributes\":";
+        out += "{\"signal\":\"log\",\"request\":";
+        append_int(out, request_seq);
+        out += ",\"resource\":{\"attributes\":";
         json_attributes(out, rl.resource.items);
-        out << "},\"scope\":{\"name\":" << json_string(sl.scope.name)
-            << ",\"version\":" << json_string(sl.scope.version) << '}'
-            << ",\"time_unix_nano\":\"" << r.time_unix_nano << '"'
-            << ",\"observed_time_unix_nano\":\"" << r.observed_time_unix_nano << '"'
-            << ",\"severity_number\":" << r.severity_number
-            << ",\"severity_text\":" << json_string(r.severity_text) << ",\"body\":";
+        out += "},\"scope\":{\"name\":";
+        append_json_string(out, sl.scope.name);
+        out += ",\"version\":";
+        append_json_string(out, sl.scope.version);
+        out += "},\"time_unix_nano\":\"";
+        append_int(out, r.time_unix_nano);
+        out += "\",\"observed_time_unix_nano\":\"";
+        append_int(out, r.observed_time_unix_nano);
+        out += "\",\"severity_number\":";
+        append_int(out, r.severity_number);
+        out += ",\"severity_text\":";
+        append_json_string(out, r.severity_text);
+        out += ",\"body\":";
         json_value(out, r.body);
-        out << ",\"attributes\":";
+        out += ",\"attributes\":";
         json_attributes(out, r.attributes.items);
-        out << ",\"dropped_attributes_count\":" << r.attributes.dropped << ",\"flags\":" << r.flags
-            << ",\"trace_id\":\"" << to_hex(r.trace_id.data(), r.trace_id.size()) << '"'
-            << ",\"span_id\":\"" << to_hex(r.span_id.data(), r.span_id.size()) << '"'
-            << ",\"event_name\":" << json_string(r.event_name) << "}\n";
+        out += ",\"dropped_attributes_count\":";
+        append_int(out, r.attributes.dropped);
+        out += ",\"flags\":";
+        append_int(out, r.flags);
+        out += ",\"trace_id\":\"";
+        append_hex(out, r.trace_id.data(), r.trace_id.size());
+        out += "\",\"span_id\":\"";
+        append_hex(out, r.span_id.data(), r.span_id.size());
+        out += "\",\"event_name\":";
+        append_json_string(out, r.event_name);
+        out += "}\n";
       }
     }
   }
-  out.flush();
 }
 
-void write_jsonl(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq) {
+void write_jsonl(std::string& out, const ExportRequest& request, std::uint64_t request_seq) {
+  std::string prefix;  // what every line of a scope starts with: request, resource, scope
   for (const ResourceSpans& rs : request.resource_spans) {
-    std::ostringstream resource;
-    resource << "{\"attributes\":";
+    std::string resource = "{\"attributes\":";
     json_attributes(resource, rs.resource.items);
-    resource << ",\"dropped_attributes_count\":" << rs.resource.dropped
-             << ",\"schema_url\":" << json_string(rs.schema_url) << '}';
+    resource += ",\"dropped_attributes_count\":";
+    append_int(resource, rs.resource.dropped);
+    resource += ",\"schema_url\":";
+    append_json_string(resource, rs.schema_url);
+    resource += '}';
     for (const ScopeSpans& ss : rs.scope_spans) {
-      std::ostringstream scope;
-      scope << "{\"name\":" << json_string(ss.scope.name)
-            << ",\"version\":" << json_string(ss.scope.version) << ",\"attributes\":";
-      json_attributes(scope, ss.scope.attributes.items);
-      scope << ",\"dropped_attributes_count\":" << ss.scope.attributes.dropped
-            << ",\"schema_url\":" << json_string(ss.schema_url) << '}';
+      prefix = "{\"request\":";
+      append_int(prefix, request_seq);
+      prefix += ",\"resource\":";
+      prefix += resource;
+      prefix += ",\"scope\":{\"name\":";
+      append_json_string(prefix, ss.scope.name);
+      prefix += ",\"version\":";
+      append_json_string(prefix, ss.scope.version);
+      prefix += ",\"attributes\":";
+      json_attributes(prefix, ss.scope.attributes.items);
+      prefix += ",\"dropped_attributes_count\":";
+      append_int(prefix, ss.scope.attributes.dropped);
+      prefix += ",\"schema_url\":";
+      append_json_string(prefix, ss.schema_url);
+      prefix += "},\"trace_id\":\"";
+      // About the prefix and 300 bytes more per span: one allocation for most requests.
+      out.reserve(out.size() + ss.spans.size() * (prefix.size() + 300));
       for (const Span& s : ss.spans) {
-        out << "{\"request\":" << request_seq << ",\"resource\":" << resource.str()
-            << ",\"scope\":" << scope.str()
-            << ",\"trace_id\":\"" << to_hex(s.trace_id.data(), 16) << '"'
-            << ",\"span_id\":\"" << to_hex(s.span_id.data(), 8) << '"'
-            << ",\"parent_span_id\":\"" << to_hex(s.parent_span_id.data(), s.parent_span_id.size()) << '"'
-            << ",\"trace_state\":" << json_string(s.trace_state)
-            << ",\"flags\":" << s.flags
-            << ",\"name\":" << json_string(s.name)
-            << ",\"kind\":" << s.kind
-            << ",\"start_time_unix_nano\":\"" << s.start_time_unix_nano << '"'
-            << ",\"end_time_unix_nano\":\"" << s.end_time_unix_nano << '"'
-            << ",\"attributes\":";
+        out += prefix;
+        append_hex(out, s.trace_id.data(), 16);
+        out += "\",\"span_id\":\"";
+        append_hex(out, s.span_id.data(), 8);
+        out += "\",\"parent_span_id\":\"";
+        append_hex(out, s.parent_span_id.data(), s.parent_span_id.size());
+        out += "\",\"trace_state\":";
+        append_json_string(out, s.trace_state);
+        out += ",\"flags\":";
+        append_int(out, s.flags);
+        out += ",\"name\":";
+        append_json_string(out, s.name);
+        out += ",\"kind\":";
+        append_int(out, s.kind);
+        out += ",\"start_time_unix_nano\":\"";
+        append_int(out, s.start_time_unix_nano);
+        out += "\",\"end_time_unix_nano\":\"";
+        append_int(out, s.end_time_unix_nano);
+        out += "\",\"attributes\":";
         json_attributes(out, s.attributes.items);
-        out << ",\"dropped_attributes_count\":" << s.attributes.dropped << ",\"events\":[";
+        out += ",\"dropped_attributes_count\":";
+        append_int(out, s.attributes.dropped);
+        out += ",\"events\":[";
         for (std::size_t i = 0; i < s.events.size(); ++i) {
           const Event& e = s.events[i];
-          if (i) out << ',';
-          out << "{\"time_unix_nano\":\"" << e.time_unix_nano << "\",\"name\":" << json_string(e.name)
-              << ",\"attributes\":";
+          if (i) out += ',';
+          out += "{\"time_unix_nano\":\"";
+          append_int(out, e.time_unix_nano);
+          out += "\",\"name\":";
+          append_json_string(out, e.name);
+          out += ",\"attributes\":";
           json_attributes(out, e.attributes.items);
-          out << ",\"dropped_attributes_count\":" << e.attributes.dropped << '}';
+          out += ",\"dropped_attributes_count\":";
+          append_int(out, e.attributes.dropped);
+          out += '}';
         }
-        out << "],\"dropped_events_count\":" << s.dropped_events_count << ",\"links\":[";
+        out += "],\"dropped_events_count\":";
+        append_int(out, s.dropped_events_count);
+        out += ",\"links\":[";
         for (std::size_t i = 0; i < s.links.size(); ++i) {
           const Link& l = s.links[i];
-          if (i) out << ',';
-          out << "{\"trace_id\":\"" << to_hex(l.trace_id.data(), 16) << "\",\"span_id\":\""
-              << to_hex(l.span_id.data(), 8) << "\",\"trace_state\":" << json_string(l.trace_state)
-              << ",\"attributes\":";
+          if (i) out += ',';
+          out += "{\"trace_id\":\"";
+          append_hex(out, l.trace_id.data(), 16);
+          out += "\",\"span_id\":\"";
+          append_hex(out, l.span_id.data(), 8);
+          out += "\",\"trace_state\":";
+          append_json_string(out, l.trace_state);
+          out += ",\"attributes\":";
           json_attributes(out, l.attributes.items);
-          out << ",\"dropped_attributes_count\":" << l.attributes.dropped << ",\"flags\":" << l.flags
-              << '}';
+          out += ",\"dropped_attributes_count\":";
+          append_int(out, l.attributes.dropped);
+          out += ",\"flags\":";
+          append_int(out, l.flags);
+          out += '}';
         }
-        out << "],\"dropped_links_count\":" << s.dropped_links_count
-            << ",\"status\":{\"code\":" << s.status_code
-            << ",\"message\":" << json_string(s.status_message) << "}}\n";
+        out += "],\"dropped_links_count\":";
+        append_int(out, s.dropped_links_count);
+        out += ",\"status\":{\"code\":";
+        append_int(out, s.status_code);
+        out += ",\"message\":";
+        append_json_string(out, s.status_message);
+        out += "}}\n";
       }
     }
   }
-  out.flush();
 }
 
 }  // namespace tracelet::receiver

@@ -1,10 +1,11 @@
 #pragma once
 #include <cstdint>
 #include <deque>
-#include <map>
+#include <array>
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <unordered_map>
 
 #include "otlp_decode.h"
 
@@ -15,10 +16,10 @@ namespace tracelet::receiver {
 /// in ms, attributes inline, events and links beneath, ERROR status marked.
 void print_trees(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq);
 
-/// Writes one JSON object per span, one per line (JSON Lines), with every decoded field:
-/// ids as lowercase hex, times as decimal strings, attributes in OTLP/JSON shape
+/// Appends one JSON object per span to `out`, one per line (JSON Lines), with every decoded
+/// field: ids as lowercase hex, times as decimal strings, attributes in OTLP/JSON shape
 /// ({"key":..,"value":{"stringValue":..}}; bytes as hex), plus the resource and scope.
-void write_jsonl(std::ostream& out, const ExportRequest& request, std::uint64_t request_seq);
+void write_jsonl(std::string& out, const ExportRequest& request, std::uint64_t request_seq);
 
 /// The names of the spans that arrived lately, so log records (which come in requests of
 /// their own) can be shown under their span. Keeps the last `capacity` spans. Thread-safe.
@@ -31,10 +32,15 @@ class SpanNames {
             std::string& name) const;
 
  private:
+  using Key = std::array<std::uint8_t, 24>;  // trace id + span id
+  struct KeyHash {
+    // Ids are random, so eight of their bytes are already a good hash.
+    std::size_t operator()(const Key& key) const noexcept;
+  };
   std::size_t capacity_;
   mutable std::mutex mutex_;
-  std::map<std::string, std::string> names_;  // trace id + span id bytes -> name
-  std::deque<std::string> order_;             // oldest first, for forgetting
+  std::unordered_map<Key, std::string, KeyHash> names_;
+  std::deque<Key> order_;  // oldest first, for forgetting
 };
 
 /// Prints the log records of `request`: per resource and scope, grouped by trace and by span
@@ -43,11 +49,14 @@ class SpanNames {
 void print_logs(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq,
                 const SpanNames& spans);
 
-/// One JSON object per log record (JSON Lines), with "signal":"log" and every decoded field.
-void write_logs_jsonl(std::ostream& out, const LogsRequest& request, std::uint64_t request_seq);
+/// Appends one JSON object per log record (JSON Lines), with "signal":"log" and every decoded
+/// field.
+void write_logs_jsonl(std::string& out, const LogsRequest& request, std::uint64_t request_seq);
 
 /// JSON string literal; invalid UTF-8 bytes become U+FFFD so every output stays valid JSON.
 std::string json_string(const std::string& s);
+/// The same literal, appended to `out`.
+void append_json_string(std::string& out, const std::string& s);
 
 /// JSON number for `d`; NaN and infinities as the strings OTLP/JSON uses ("NaN", "Infinity").
 std::string json_double(double d);

@@ -356,6 +356,12 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
       if (!read_more(std::to_string(decoder.decoded()) + " decoded bytes of a chunked body")) return false;
     }
   } else {
+    // Room for the announced body up front, so it arrives without the buffer being regrown
+    // (and copied) on the way; capped, so a client announcing a large body and sending
+    // nothing does not make every connection hold --max-body.
+    constexpr std::uint64_t kMaxReserve = 256 * 1024;
+    const auto reserve = static_cast<std::size_t>(framing.length < kMaxReserve ? framing.length : kMaxReserve);
+    if (buffer.capacity() < reserve) buffer.reserve(reserve);
     while (buffer.size() < framing.length) {
       if (!read_more(std::to_string(buffer.size()) + " of " + std::to_string(framing.length) + " bytes")) {
         return false;
@@ -363,8 +369,12 @@ bool Server::serve_request(Connection& conn, std::string& buffer, std::uint64_t 
     }
     // framing.length <= --max-body <= INT32_MAX, so it fits a size_t on 32-bit hosts too.
     const auto length = static_cast<std::size_t>(framing.length);
-    body = buffer.substr(0, length);
-    buffer.erase(0, length);  // anything after it is the next (pipelined) request
+    if (buffer.size() == length) {
+      body.swap(buffer);  // the usual case, nothing pipelined behind it: taken, not copied
+    } else {
+      body = buffer.substr(0, length);
+      buffer.erase(0, length);  // anything after it is the next (pipelined) request
+    }
   }
 
   // ---- answer, with the faults the options ask for ----
@@ -501,9 +511,10 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
                                 " not supported; use application/x-protobuf", &head);
   }
   const std::string* coding = head.header("content-encoding");
-  std::string plain;
+  std::string decoded;
   HeadError coding_error;
-  if (!decode_content(coding, body, options_.max_body, plain, coding_error)) {
+  // Without Content-Encoding the body is decoded where it is, not copied first.
+  if (coding != nullptr && !decode_content(coding, body, options_.max_body, decoded, coding_error)) {
     Reply r = error_reply(coding_error.status, coding_error.reason, &head);
     if (coding_error.status == 415) {
       // RFC 9110 15.5.16: name the codings that would have been accepted.
@@ -511,6 +522,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     }
     return r;
   }
+  const std::string& plain = coding != nullptr ? decoded : body;
   std::string coding_note;
   if (coding != nullptr && !split_codings(*coding).empty()) {
     coding_note = "Content-Encoding " + *coding + ": " + std::to_string(body.size()) + " -> " +
@@ -525,11 +537,17 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return undecodable(head, "ExportTraceServiceRequest", error, too_large, coding_note);
   }
   spans = request.span_count();
-  span_names_.remember(request);
+  // The names are only for printing log records under their span, which --quiet skips.
+  if (!options_.quiet) span_names_.remember(request);
+  std::string jsonl;  // built outside the lock: connections on other threads only wait for the write
+  if (!options_.jsonl_file.empty()) write_jsonl(jsonl, request, seq);
   {
     std::lock_guard<std::mutex> lock(output_mutex_);
     if (!options_.quiet) print_trees(std::cout, request, seq);
-    if (jsonl_.is_open()) write_jsonl(jsonl_, request, seq);
+    if (jsonl_.is_open()) {
+      jsonl_.write(jsonl.data(), static_cast<std::streamsize>(jsonl.size()));
+      jsonl_.flush();
+    }
   }
   Reply r;
 #if TRACELET_RECEIVER_HAVE_STORE
@@ -576,10 +594,15 @@ Server::Reply Server::handle_logs(const RequestHead& head, const std::string& pl
     return undecodable(head, "ExportLogsServiceRequest", error, too_large, coding_note);
   }
   const std::size_t records = request.log_record_count();
+  std::string jsonl;
+  if (!options_.jsonl_file.empty()) write_logs_jsonl(jsonl, request, seq);
   {
     std::lock_guard<std::mutex> lock(output_mutex_);
     if (!options_.quiet) print_logs(std::cout, request, seq, span_names_);
-    if (jsonl_.is_open()) write_logs_jsonl(jsonl_, request, seq);
+    if (jsonl_.is_open()) {
+      jsonl_.write(jsonl.data(), static_cast<std::streamsize>(jsonl.size()));
+      jsonl_.flush();
+    }
   }
   Reply r;
   r.content_type = "application/x-protobuf";
