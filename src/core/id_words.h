@@ -12,6 +12,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "tracelet/port.h"
+
 namespace tracelet::detail {
 
 /// One xorshift128 step: `oldest` and `newest` are the state's first and last words; the
@@ -89,6 +91,18 @@ namespace tracelet::detail {
   put(4, e);
   put(5, f);
   return (e | f) != 0;
+}
+
+/// xorshift128_span_ids under the port's critical section (ISRs start spans too), drawn again
+/// in the 2^-64 case of an all-zero span id: how a 32-bit core gives a span its ids.
+[[gnu::always_inline]] inline void xorshift128_span_ids_masked(std::uint32_t* state, std::uint8_t* ids,
+                                                               bool root) noexcept {
+  for (;;) {
+    const std::uint32_t saved = port::critical_enter();
+    const bool valid = xorshift128_span_ids(state, ids, root);
+    port::critical_exit(saved);
+    if (valid) return;
+  }
 }
 
 /// Fills a generator state from 16 seed bytes; an all-zero seed (the one state the generator

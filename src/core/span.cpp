@@ -55,12 +55,7 @@ template <typename IdState>
     auto* bytes = reinterpret_cast<std::uint8_t*>(&context_);
     const bool root = parent == nullptr;
     if (!root) detail::copy_block<16>(bytes, parent->trace_id.bytes);
-    for (;;) {
-      const std::uint32_t saved = port::critical_enter();  // ISRs start spans too
-      const bool valid = detail::xorshift128_span_ids(ids.s, bytes, root);
-      port::critical_exit(saved);
-      if (valid) break;
-    }
+    detail::xorshift128_span_ids_masked(ids.s, bytes, root);
     if (root && tracer.xray_trace_ids_) tracer.stamp_xray_time(context_.trace_id.bytes);
   } else {
     (void)ids;

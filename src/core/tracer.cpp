@@ -91,12 +91,7 @@ void draw_span_ids(std::atomic<T>& state, std::uint8_t* ids, bool root, const vo
 // into the ids (Span's constructor does the same inline).
 template <typename Words>
 void draw_span_ids(Words& state, std::uint8_t* ids, bool root, const void*) noexcept {
-  for (;;) {
-    const std::uint32_t saved = port::critical_enter();
-    const bool valid = detail::xorshift128_span_ids(state.s, ids, root);
-    port::critical_exit(saved);
-    if (valid) return;
-  }
+  detail::xorshift128_span_ids_masked(state.s, ids, root);
 }
 
 template <typename T>
