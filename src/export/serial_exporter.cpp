@@ -171,7 +171,6 @@ SerialExporter::Result SerialExporter::export_one(std::size_t& records) noexcept
     }
     if (ok && logs != 0) {
       source.signal = otlp::Signal::kLogs;
-      if (spans != 0) (void)plan_signal(source, otlp::Signal::kLogs, logs_plan);  // sizes as written
       ok = write_frame(source, logs_plan);
       if (ok) ++sequence_;
     }
