@@ -749,13 +749,9 @@ class EnvLoader {
     // generic one when the traces' variable replaced it (possibly no headers at all).
     value = get_either("OTEL_EXPORTER_OTLP_LOGS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS", name);
     if (!get("OTEL_EXPORTER_OTLP_LOGS_HEADERS").empty() || traces_own) {
-      const HttpHeader* existing = exporter.logs_headers;
-      std::size_t existing_count = existing != nullptr ? exporter.logs_header_count : 0;
-      if (existing == nullptr) existing = s_.logs_headers_;  // empty: nothing to copy
-      if (!load_header_list(name != nullptr ? name : "OTEL_EXPORTER_OTLP_LOGS_HEADERS", value, existing,
-                            existing_count, s_.logs_headers_, exporter.logs_headers, exporter.logs_header_count)) {
-        return;
-      }
+      (void)load_header_list(name != nullptr ? name : "OTEL_EXPORTER_OTLP_LOGS_HEADERS", value,
+                             exporter.logs_headers, exporter.logs_header_count, s_.logs_headers_,
+                             exporter.logs_headers, exporter.logs_header_count);
     }
   }
 
@@ -1359,7 +1355,7 @@ class EnvLoader {
       {"OTEL_EXPORTER_OTLP_METRICS_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_EXPORTER_OTLP_LOGS_", LogLevel::kInfo,
        "log records share the OTEL_EXPORTER_OTLP_* settings of traces; of the LOGS_ ones only "
-       "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT is read"},
+       "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT and OTEL_EXPORTER_OTLP_LOGS_HEADERS are read"},
       {"OTEL_EXPORTER_PROMETHEUS_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_BLRP_", LogLevel::kInfo, kOtherSignal},
       {"OTEL_LOGRECORD_", LogLevel::kInfo, kOtherSignal},
