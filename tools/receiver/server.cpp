@@ -452,18 +452,8 @@ Server::Reply Server::error_reply(int status, const std::string& reason, const R
 }
 
 // The X-Ray sampling API (--xray-sampling-rules), signed like the rest with --aws-sigv4.
+// Reached after handle()'s method and signature checks, which it shares with the exports.
 Server::Reply Server::sampling_reply(const RequestHead& head, const std::string& body) {
-  if (head.method != "POST") {
-    Reply r = error_reply(405, "method " + head.method + " not allowed on " + head.path + " (use POST)", &head);
-    r.headers.push_back("Allow: POST");
-    return r;
-  }
-  std::string refused;
-  if (aws_sigv4_ && !check_sigv4(head, body, aws_key_, std::time(nullptr), refused)) {
-    Reply r = error_reply(403, "AWS SigV4: " + refused, &head);
-    r.headers.push_back("Date: " + http_date(std::time(nullptr)));
-    return r;
-  }
   Reply r;
   r.status = 200;
   r.content_type = "application/json";
@@ -487,11 +477,9 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     return r;
   }
 #endif
-  if (sampling_api_ && (head.path == "/GetSamplingRules" || head.path == "/SamplingTargets")) {
-    return sampling_reply(head, body);
-  }
+  const bool sampling = sampling_api_ && (head.path == "/GetSamplingRules" || head.path == "/SamplingTargets");
   const bool logs = head.path == "/v1/logs";
-  if (head.path != "/v1/traces" && !logs) {
+  if (!sampling && head.path != "/v1/traces" && !logs) {
     return error_reply(404, "no such endpoint " + head.path + " (only /v1/traces and /v1/logs)", &head);
   }
   if (head.method != "POST") {
@@ -505,6 +493,7 @@ Server::Reply Server::handle(const RequestHead& head, const std::string& body, s
     r.headers.push_back("Date: " + http_date(std::time(nullptr)));  // clients without a clock
     return r;
   }
+  if (sampling) return sampling_reply(head, body);
   const std::string* type = head.header("content-type");
   if (type == nullptr || media_type(*type) != "application/x-protobuf") {
     return error_reply(415, "Content-Type " + (type ? "'" + *type + "'" : std::string("(missing)")) +
