@@ -341,12 +341,9 @@ void json_value(std::string& out, const AnyValue& v) {
 }  // namespace
 
 std::string to_hex(const std::uint8_t* data, std::size_t n) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out(n * 2, '0');
-  for (std::size_t i = 0; i < n; ++i) {
-    out[2 * i] = kDigits[data[i] >> 4];
-    out[2 * i + 1] = kDigits[data[i] & 0xF];
-  }
+  std::string out;
+  out.reserve(n * 2);
+  append_hex(out, data, n);
   return out;
 }
 

@@ -80,7 +80,7 @@ bool check_sigv4(const RequestHead& head, const std::string& body, const SigV4Ke
     return false;
   }
   // Log records go to CloudWatch Logs: their own service, and the group and stream it needs.
-  const std::string path = head.target.substr(0, head.target.find('?'));
+  const std::string& path = head.path;
   const bool logs = path.size() >= 8 && path.compare(path.size() - 8, 8, "/v1/logs") == 0;
   const std::string service = logs ? "logs" : key.service;
   if (logs && (head.header("x-aws-log-group") == nullptr || head.header("x-aws-log-stream") == nullptr)) {
