@@ -136,10 +136,11 @@ class Exporter {
   Target traces_{};
   Target logs_{};
   const Target* connected_to_ = nullptr;  // the target the open connection reaches
+  bool targets_share_connection_ = true;  // logs_ is traces_'s collector (host, port, TLS)
   // A batch whose spans were delivered while its log records wait for a retry: the retry
-  // claims the same records and sends only the logs.
+  // claims the same records and sends only the logs. None: count 0 (a claimed batch has one
+  // record at least).
   Batch traces_delivered_{};
-  bool has_traces_delivered_ = false;
   std::uint64_t last_export_ms_ = 0;
   std::uint64_t next_attempt_ms_ = 0;
   std::uint32_t backoff_ms_ = 0;

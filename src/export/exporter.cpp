@@ -162,6 +162,8 @@ Status Exporter::init(Tracer& tracer, const ExporterConfig& config, Connector co
   } else {
     logs_ = logs_endpoint_beside(traces_);
   }
+  targets_share_connection_ = logs_.port == traces_.port && logs_.tls == traces_.tls &&
+                              std::strcmp(logs_.host, traces_.host) == 0;
   for (std::size_t i = 0; i < config.header_count; ++i) {
     if (!otlp::is_valid_header(config.headers[i])) {
       logf(LogLevel::kError, "exporter: header %lu is malformed (empty, or contains CR/LF/':')",
@@ -247,9 +249,9 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   std::size_t spans = 0;
   std::size_t logs = 0;
   otlp::count_signals(tracer_->ring(), batch, spans, logs);
-  const bool spans_done = has_traces_delivered_ && traces_delivered_.lane == batch.lane &&
-                          traces_delivered_.begin == batch.begin && traces_delivered_.count == batch.count;
-  has_traces_delivered_ = false;
+  const bool spans_done = traces_delivered_.count == batch.count && traces_delivered_.lane == batch.lane &&
+                          traces_delivered_.begin == batch.begin;
+  traces_delivered_ = Batch{};
   Outcome traces = Outcome::kDelivered;
   if (spans != 0 && !spans_done) {
     traces = export_signal(batch, Signal::kTraces, spans, retry_after_ms);
@@ -263,7 +265,6 @@ Exporter::Outcome Exporter::export_batch(const Batch& batch, std::uint32_t& retr
   const Outcome outcome = export_signal(batch, Signal::kLogs, logs, retry_after_ms);
   if (outcome == Outcome::kRetry && spans != 0) {
     traces_delivered_ = batch;  // the retry claims these records again and sends only the logs
-    has_traces_delivered_ = true;
   }
   return outcome == Outcome::kDelivered ? traces : outcome;
 }
@@ -299,9 +300,7 @@ Exporter::Outcome Exporter::export_signal(const Batch& batch, Signal signal, std
 
   Transport transport{};
   char error[224] = {};  // room for a TLS reason such as the names a refused certificate carries
-  if (connected_ && connected_to_ != &target &&
-      (connected_to_->port != target.port || connected_to_->tls != target.tls ||
-       std::strcmp(connected_to_->host, target.host) != 0)) {
+  if (connected_ && connected_to_ != &target && !targets_share_connection_) {
     connector_.close(connector_.ctx);  // the other signal's collector: connect anew
     connected_ = false;
   }
@@ -511,7 +510,7 @@ std::uint32_t Exporter::poll_export() noexcept {
     return since >= delay ? delay : static_cast<std::uint32_t>(delay - since);
   }
   Batch batch;
-  const std::size_t claim = has_traces_delivered_ ? traces_delivered_.count : batch_size;
+  const std::size_t claim = traces_delivered_.count != 0 ? traces_delivered_.count : batch_size;
   if (tracer_->ring().peek_batch(batch, claim) != Status::kOk) return delay;
   std::uint32_t retry_after_ms = 0;
   Outcome outcome = export_batch(batch, retry_after_ms);
