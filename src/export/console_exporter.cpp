@@ -58,6 +58,16 @@ class LineBuilder {
   void hex(const std::uint8_t* bytes, std::size_t n) noexcept {
     for (std::size_t i = 0; i < n; ++i) add("%02x", bytes[i]);
   }
+  // An id in hex, or "-" when it is all zero (none).
+  void id_or_dash(const std::uint8_t* bytes, std::size_t n) noexcept {
+    std::uint8_t any = 0;
+    for (std::size_t i = 0; i < n; ++i) any |= bytes[i];
+    if (any == 0) {
+      add("-");
+    } else {
+      hex(bytes, n);
+    }
+  }
   void value(const AttributeValue& v) noexcept {
     switch (v.type()) {
       case AttributeValue::Type::kBool: add("%s", v.as_bool() ? "true" : "false"); break;
@@ -121,17 +131,9 @@ std::size_t format_log_line(const detail::SpanRecordReader& log, LineBuilder& li
   line.add("log severity=%s", severity[0] != '\0' ? severity : "UNSPECIFIED");
   if (head.kind != 0) line.add("(%u)", static_cast<unsigned>(head.kind));
   line.add(" trace=");
-  if (TraceId none; std::memcmp(none.bytes, head.trace_id, 16) == 0) {
-    line.add("-");
-  } else {
-    line.hex(head.trace_id, 16);
-  }
+  line.id_or_dash(head.trace_id, 16);
   line.add(" span=");
-  if (SpanId none; std::memcmp(none.bytes, head.span_id, 8) == 0) {
-    line.add("-");
-  } else {
-    line.hex(head.span_id, 8);
-  }
+  line.id_or_dash(head.span_id, 8);
   line.add(" body=");
   line.quoted(log.name());
   line.add(" attrs={");
@@ -164,11 +166,7 @@ std::size_t format_span_line(const std::uint8_t* record, std::size_t len, char* 
   line.add(" span=");
   line.hex(head.span_id, 8);
   line.add(" parent=");
-  if (SpanId parent; std::memcmp(parent.bytes, head.parent_span_id, 8) == 0) {
-    line.add("-");
-  } else {
-    line.hex(head.parent_span_id, 8);
-  }
+  line.id_or_dash(head.parent_span_id, 8);
   line.add(" name=\"%.*s\" kind=%s", static_cast<int>(span.name().size()), span.name().data(),
            kind_name(head.kind));
   std::uint64_t duration = head.end_unix_ns >= head.start_unix_ns
