@@ -125,7 +125,7 @@ class Span {
     const SpanContext* parent;
   };
   static Origin find_origin(const StartOptions& options) noexcept;
-  /// Fills context_'s ids: Tracer::start_context, drawn inline where the tracer has the
+  /// Fills context_'s ids: Tracer::draw_context_ids, drawn inline where the tracer has the
   /// 32-bit generator (every span on a small core starts here).
   template <typename IdState>
   void draw_ids(Tracer& tracer, IdState& ids, const SpanContext* parent) noexcept;

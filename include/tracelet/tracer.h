@@ -174,9 +174,11 @@ class Tracer {
   /// section.
   void random_words(std::uint32_t* out, std::size_t count) noexcept;
   void stamp_xray_time(std::uint8_t* trace_id) const noexcept;  // Options::xray_trace_ids
-  /// The ids of a new span, flags clear: a new span id in `parent`'s trace, or (parent
-  /// nullptr) a new trace. Returned by value so Span builds it in place.
-  SpanContext start_context(const SpanContext* parent) noexcept;
+  /// Writes the ids of a new span into `context` (its flags untouched): a new span id in
+  /// `parent`'s trace, or (parent nullptr) a new trace. Written in place: a context returned
+  /// by value and then assigned is read back from memory its words were just stored to in
+  /// other sizes, which stalls the load.
+  void draw_context_ids(const SpanContext* parent, SpanContext& context) noexcept;
 
   /// Decides and counts, for Span's constructor. `parent` is nullptr for a root. The default
   /// sampler (none set) keeps a root or a sampled parent's child inline, with nothing to count;

@@ -59,7 +59,7 @@ template <typename IdState>
     if (root && tracer.xray_trace_ids_) tracer.stamp_xray_time(context_.trace_id.bytes);
   } else {
     (void)ids;
-    context_ = tracer.start_context(parent);
+    tracer.draw_context_ids(parent, context_);
   }
 }
 

@@ -27,17 +27,34 @@ constexpr std::uint64_t kGolden = 0x9e3779b97f4a7c15ULL;
 // ids from a stream of its own: the first draw of a thread takes the next window of
 // kStreamWords golden-ratio steps from the tracer's shared counter, later draws advance the
 // thread's copy, so no cache line written by every span is shared between threads. A single
-// thread gets exactly the sequence the shared counter would give. The thread's word is an
-// atomic only so a signal handler that records a span on the same thread cannot tear it.
+// thread gets exactly the sequence the shared counter would give. The thread's copy is plain
+// words, advanced without a locked instruction (which would drain the core's store buffer on
+// every span): only its own thread touches it, as hosted ports do not record spans from signal
+// handlers (port.h).
 constexpr std::uint64_t kStreamWords = std::uint64_t{1} << 40;
 struct ThreadIdStream {
   const void* tracer = nullptr;
   std::uint64_t epoch = 0;
-  std::atomic<std::uint64_t> state{0};
+  std::uint64_t state = 0;
 };
 std::uint64_t next_epoch() noexcept {
   static std::atomic<std::uint64_t> epochs{0};
   return epochs.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+// The first of `steps` golden-ratio steps of the calling thread's stream, taken.
+template <typename T>
+std::uint64_t take_steps(std::atomic<T>& shared, std::uint64_t steps, const void* tracer,
+                         std::uint64_t epoch) noexcept {
+  thread_local ThreadIdStream mine;
+  if (mine.tracer != tracer || mine.epoch != epoch) {
+    mine.state = shared.fetch_add(kStreamWords * kGolden, std::memory_order_relaxed);
+    mine.tracer = tracer;
+    mine.epoch = epoch;
+  }
+  const std::uint64_t base = mine.state;
+  mine.state = base + steps * kGolden;
+  return base;
 }
 
 // 64-bit atomics: one step of the thread's stream per two words; each step's splitmix64
@@ -45,15 +62,8 @@ std::uint64_t next_epoch() noexcept {
 template <typename T>
 void draw_words(std::atomic<T>& state, std::uint32_t* out, std::size_t count, const void* tracer,
                 std::uint64_t epoch) noexcept {
-  thread_local ThreadIdStream mine;
-  if (mine.tracer != tracer || mine.epoch != epoch) {
-    mine.state.store(state.fetch_add(kStreamWords * kGolden, std::memory_order_relaxed),
-                     std::memory_order_relaxed);
-    mine.tracer = tracer;
-    mine.epoch = epoch;
-  }
   const std::uint64_t steps = (count + 1) / 2;
-  const std::uint64_t base = mine.state.fetch_add(steps * kGolden, std::memory_order_relaxed);
+  const std::uint64_t base = take_steps(state, steps, tracer, epoch);
   for (std::size_t i = 0; i < count; i += 2) {
     const std::uint64_t v = mix64(base + (i / 2 + 1) * kGolden);
     out[i] = static_cast<std::uint32_t>(v);
@@ -72,20 +82,27 @@ void draw_words(Words& state, std::uint32_t* out, std::size_t count, const void*
 
 // The ids of a new span into `ids` (a SpanContext's bytes, word-aligned): the trace id's 16
 // (root only; a child's are the parent's) then the span id's 8, neither all zero. The 64-bit
-// generator: as random_words() would draw them.
+// generator: the words random_words() would draw, each step's 64 bits stored whole (on a
+// little-endian core, the same bytes as its two 32-bit words).
 template <typename T>
 void draw_span_ids(std::atomic<T>& state, std::uint8_t* ids, bool root, const void* tracer,
                    std::uint64_t epoch) noexcept {
-  std::uint32_t w[6];
+  const std::uint64_t base = take_steps(state, root ? 3 : 1, tracer, epoch);
+  std::uint64_t span = mix64(base + kGolden);
   if (root) {
-    draw_words(state, w, 6, tracer, epoch);
-    while ((w[0] | w[1] | w[2] | w[3]) == 0) draw_words(state, w, 4, tracer, epoch);
-    std::memcpy(ids, w, 16);
-  } else {
-    draw_words(state, w + 4, 2, tracer, epoch);
+    std::uint64_t high = span;
+    std::uint64_t low = mix64(base + 2 * kGolden);
+    span = mix64(base + 3 * kGolden);
+    while ((high | low) == 0) {
+      const std::uint64_t again = take_steps(state, 2, tracer, epoch);
+      high = mix64(again + kGolden);
+      low = mix64(again + 2 * kGolden);
+    }
+    std::memcpy(ids, &high, 8);
+    std::memcpy(ids + 8, &low, 8);
   }
-  while ((w[4] | w[5]) == 0) draw_words(state, w + 4, 2, tracer, epoch);
-  std::memcpy(ids + 16, w + 4, 8);
+  while (span == 0) span = mix64(take_steps(state, 1, tracer, epoch) + kGolden);
+  std::memcpy(ids + 16, &span, 8);
 }
 // 32-bit cores: one critical section, the generator's words in registers, written straight
 // into the ids (Span's constructor does the same inline).
@@ -115,7 +132,7 @@ void draw_ids(Ids& ids, std::uint32_t* out, std::size_t count, const void* trace
   }
 }
 template <typename Ids>
-void draw_context_ids(Ids& ids, std::uint8_t* out, bool root, const void* tracer) noexcept {
+void fill_span_ids(Ids& ids, std::uint8_t* out, bool root, const void* tracer) noexcept {
   if constexpr (std::is_same_v<Ids, detail::AtomicIdState>) {
     draw_span_ids(ids.counter, out, root, tracer, ids.epoch);
   } else {
@@ -256,16 +273,14 @@ void Tracer::stamp_xray_time(std::uint8_t* trace_id) const noexcept {
   trace_id[3] = static_cast<std::uint8_t>(seconds);
 }
 
-SpanContext Tracer::start_context(const SpanContext* parent) noexcept {
+void Tracer::draw_context_ids(const SpanContext* parent, SpanContext& context) noexcept {
   static_assert(offsetof(SpanContext, span_id) == 16, "span id words follow the trace id words");
-  SpanContext context;  // built in the caller's span (returned in place)
   // The object's own bytes: the trace id's 16, then the span id's 8.
   auto* ids = reinterpret_cast<std::uint8_t*>(&context);
   const bool root = parent == nullptr;
   if (!root) detail::copy_block<16>(ids, parent->trace_id.bytes);
-  draw_context_ids(id_state_, ids, root, this);
+  fill_span_ids(id_state_, ids, root, this);
   if (root && xray_trace_ids_) stamp_xray_time(context.trace_id.bytes);
-  return context;
 }
 
 // All-zero ids are invalid; the chance is 2^-64 or less, but never hand one out. (Tested on
@@ -292,7 +307,8 @@ SpanId Tracer::new_span_id() noexcept {
 }
 
 void Tracer::new_root_ids(TraceId& trace_id, SpanId& span_id) noexcept {
-  const SpanContext context = start_context(nullptr);
+  SpanContext context;
+  draw_context_ids(nullptr, context);
   trace_id = context.trace_id;
   span_id = context.span_id;
 }
