@@ -174,14 +174,8 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
   detail::copy_block<16>(out + offsetof(SpanRecordHead, data_len), &data_.used);
   // Whole words: the record's room in the ring and SpanData::bytes are both whole words, and
   // finish() zeroed the bytes after the data in the last word.
-  auto* to = reinterpret_cast<detail::WordBlock<1>*>(out + sizeof(SpanRecordHead));
-  const auto* from = reinterpret_cast<const detail::WordBlock<1>*>(data_.bytes);
-  // At least one word (the name's length byte); tested at the end of each step, which GCC at
-  // -Os compiles to four instructions per word (a for loop: five).
-  std::size_t words = (data_len + 3) / 4;
-  do {
-    *to++ = *from++;
-  } while (--words != 0);
+  // At least one word (the name's length byte).
+  detail::copy_words(out + sizeof(SpanRecordHead), data_.bytes, (data_len + 3) / 4);
   Ring::end_push(out);
 }
 

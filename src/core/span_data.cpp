@@ -73,6 +73,32 @@ std::size_t SpanData::cut_name_size(const char* name, std::size_t size) noexcept
 }
 
 void SpanData::set_attribute(std::string_view key, const AttributeValue& value) noexcept {
+  if constexpr (kWideWords) {
+    // A 64-bit core's short path for a string value, as set_int_attribute() has for an
+    // integer: key and value that need no cut, a new key, room and count to spare. (Left out
+    // on small cores, where the general path below is fast enough for the flash it saves.)
+    if (value.type() == AttributeValue::Type::kString) {
+      const std::string_view text = value.as_string();
+      const std::size_t at = used;
+      const std::uint8_t count = attribute_count;
+      const std::size_t size = 2 + key.size() + 1 + text.size();
+      std::size_t unused = 0;
+      if (key.size() <= TRACELET_MAX_STRING_BYTES && text.size() < 0x80 &&
+          text.size() <= limits->value_bytes && count < limits->attributes &&
+          kCapacity - at >= size &&
+          (count == 0 || find_attribute(bytes, at, key, unused) == kCapacity)) {
+        std::uint8_t* p = bytes + at;
+        p[0] = static_cast<std::uint8_t>(AttributeValue::Type::kString);
+        p[1] = static_cast<std::uint8_t>(key.size());
+        copy_short(p + 2, key.data(), key.size());
+        p[2 + key.size()] = static_cast<std::uint8_t>(text.size());
+        copy_short(p + 3 + key.size(), text.data(), text.size());
+        used = static_cast<std::uint16_t>(at + size);
+        attribute_count = static_cast<std::uint8_t>(count + 1);
+        return;
+      }
+    }
+  }
   key = utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
   std::size_t at_used = used;
   std::size_t old_size = 0;
@@ -121,8 +147,7 @@ void SpanData::set_int_attribute(std::string_view key, std::int64_t value) noexc
     std::uint8_t* p = bytes + at;
     p[0] = static_cast<std::uint8_t>(AttributeValue::Type::kInt);
     p[1] = static_cast<std::uint8_t>(key_len);
-    // Keys are short: a byte loop beats a library call's set-up.
-    for (std::size_t i = 0; i < key_len; ++i) p[2 + i] = static_cast<std::uint8_t>(key[i]);
+    copy_short(p + 2, key.data(), key_len);
     std::memcpy(p + 2 + key_len, &value, 8);
     used = static_cast<std::uint16_t>(at + size);
     attribute_count = static_cast<std::uint8_t>(count + 1);
