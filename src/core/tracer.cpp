@@ -132,25 +132,38 @@ void seed_ids(Ids& ids, const std::uint8_t* seed) noexcept {
   }
 }
 
+bool valid(const Options& options) noexcept {
+  return options.service_name != nullptr && options.service_name[0] != '\0' &&
+         (options.resource_attribute_count == 0 || options.resource_attributes != nullptr);
+}
 }  // namespace
 
 Status Tracer::init(const Options& options) noexcept {
+  if (initialised_) return Status::kFailedPrecondition;
+  if (!valid(options) || ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
+    return Status::kInvalidArgument;
+  }
+  adopted_ring_ = false;
+  configure(options);
+  return Status::kOk;
+}
+
+// Apart from init() so that only firmware that keeps its ring across resets links the ring's
+// adoption (Ring::adopt walks and repairs every record: several hundred bytes of flash).
+Status Tracer::init_keeping_ring(const Options& options) noexcept {
   // A Tracer kept across resets holds whatever the last boot left: nothing in it is trusted
   // except what Ring::adopt() can verify.
   // (Not even its flags are read then: RAM left by a power-on holds no valid bool.)
-  if (!options.keep_ring_across_reset && initialised_) return Status::kFailedPrecondition;
-  if (options.service_name == nullptr || options.service_name[0] == '\0') {
-    return Status::kInvalidArgument;
-  }
-  if (options.resource_attribute_count != 0 && options.resource_attributes == nullptr) {
-    return Status::kInvalidArgument;
-  }
-  adopted_ring_ = options.keep_ring_across_reset &&
-                  ring_.adopt(options.ring_memory, options.overflow) == Status::kOk;
+  if (!valid(options)) return Status::kInvalidArgument;
+  adopted_ring_ = ring_.adopt(options.ring_memory, options.overflow) == Status::kOk;
   if (!adopted_ring_ && ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
     return Status::kInvalidArgument;
   }
+  configure(options);
+  return Status::kOk;
+}
 
+void Tracer::configure(const Options& options) noexcept {
   // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing. (A loop over
   // tables: init runs once, and seven inlined copies cost flash.)
   const SpanLimits& l = options.limits;
@@ -234,7 +247,6 @@ Status Tracer::init(const Options& options) noexcept {
   xray_trace_ids_ = options.xray_trace_ids;
   initialised_ = true;
   enabled_.store(!options.start_disabled, std::memory_order_relaxed);
-  return Status::kOk;
 }
 
 void Tracer::shutdown() noexcept {
