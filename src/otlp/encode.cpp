@@ -482,12 +482,27 @@ void put_log_record(Out& o, const SpanRecordReader& log, std::size_t size) noexc
   put_fixed64(o, kLogObservedTime, head.end_unix_ns);
 }
 
-bool wants(const RequestSource& source, const SpanRecordReader& record) noexcept {
-  return record.is_log() == (source.signal == Signal::kLogs);
-}
+// Each signal's records: which records it takes, their size and their writer. The loops over a
+// batch below are templates on it, so a firmware that encodes one signal (spans only, say)
+// links the sizing and writing code of that one alone, and the writer is inlined in its loop.
+struct SpanRecords {
+  static constexpr Signal kSignal = Signal::kTraces;
+  static std::size_t size(const SpanRecordReader& span) noexcept { return span_size(span); }
+  TRACELET_HOT static void put(Out& o, const SpanRecordReader& span, std::size_t size) noexcept {
+    put_span(o, span, size);
+  }
+};
+struct LogRecords {
+  static constexpr Signal kSignal = Signal::kLogs;
+  static std::size_t size(const SpanRecordReader& log) noexcept { return log_record_size(log); }
+  TRACELET_HOT static void put(Out& o, const SpanRecordReader& log, std::size_t size) noexcept {
+    put_log_record(o, log, size);
+  }
+};
 
-std::size_t record_size(const RequestSource& source, const SpanRecordReader& record) noexcept {
-  return source.signal == Signal::kLogs ? log_record_size(record) : span_size(record);
+template <typename Records>
+bool wants(const SpanRecordReader& record) noexcept {
+  return record.is_log() == (Records::kSignal == Signal::kLogs);
 }
 
 // ---- the request: ResourceSpans { Resource, ScopeSpans { scope, spans... } } -------------
@@ -514,9 +529,9 @@ AttributeReader resource_attributes(const ResourceView& r) noexcept {
   return AttributeReader(r.data, r.data + r.len, r.attribute_count);
 }
 
-}  // namespace
-
-bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
+// The envelope's sizes (resource and scope: the same for every signal); keeps the span size
+// scratch, resets the rest. False without a ring.
+bool plan_envelope(const RequestSource& source, RequestPlan& plan) noexcept {
   std::uint16_t* const sizes = plan.span_sizes;
   const std::size_t cap = sizes != nullptr ? plan.span_size_cap : 0;
   plan = RequestPlan{};
@@ -527,6 +542,14 @@ bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
   plan.resource_size = attributes_size(kResourceAttributes, resource_attributes(source.resource)) +
                        varint_field_size(kResourceDropped, source.resource.dropped_attributes);
   plan.scope_size = text_field_size(kScopeName, scope.name) + text_field_size(kScopeVersion, scope.version);
+  return true;
+}
+
+template <typename Records>
+bool plan_records(const RequestSource& source, RequestPlan& plan) noexcept {
+  if (!plan_envelope(source, plan)) return false;
+  std::uint16_t* const sizes = plan.span_sizes;
+  const std::size_t cap = plan.span_size_cap;
   const Ring& ring = *source.ring;
   RecordCursor cursor = ring.cursor(source.batch);
   const std::uint8_t* record = nullptr;
@@ -534,14 +557,14 @@ bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
   SpanRecordReader span;  // one reader, re-parsed per record (constructing one clears its head)
   while (ring.next(cursor, record, len)) {
     if (!span.parse(record, len)) {
-      if (source.signal == Signal::kTraces) ++plan.skipped;  // reported once, by the traces request
+      if (Records::kSignal == Signal::kTraces) ++plan.skipped;  // reported once, by the traces request
       continue;
     }
-    if (!wants(source, span)) {
+    if (!wants<Records>(span)) {
       ++plan.other;
       continue;
     }
-    const std::size_t size = record_size(source, span);
+    const std::size_t size = Records::size(span);
     if (plan.spans < cap) sizes[plan.spans] = size <= 0xFFFFu ? static_cast<std::uint16_t>(size) : 0;
     plan.spans_size += delimited_size(kScopeSpansSpans, size);
     ++plan.spans;
@@ -550,10 +573,10 @@ bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
   return true;
 }
 
-bool encode_request(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
-  if (source.ring == nullptr) return false;
+// Everything before the first record: the request, resource and scope message heads, the
+// resource's attributes and the scope.
+void put_envelope(Out& o, const RequestSource& source, const RequestPlan& plan) noexcept {
   const Scope scope = scope_of(source);
-  Out o(stream);
   put_delimited_head(o, kRequestResourceSpans, resource_spans_size(plan));
   put_delimited_head(o, kResourceSpansResource, plan.resource_size);
   put_attributes(o, kResourceAttributes, resource_attributes(source.resource));
@@ -562,6 +585,13 @@ bool encode_request(const RequestSource& source, const RequestPlan& plan, pb_ost
   put_delimited_head(o, kScopeSpansScope, plan.scope_size);
   put_text(o, kScopeName, scope.name);
   put_text(o, kScopeVersion, scope.version);
+}
+
+template <typename Records>
+bool encode_records(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
+  if (source.ring == nullptr) return false;
+  Out o(stream);
+  put_envelope(o, source, plan);
   const Ring& ring = *source.ring;
   RecordCursor cursor = ring.cursor(source.batch);
   const std::uint8_t* record = nullptr;
@@ -569,17 +599,35 @@ bool encode_request(const RequestSource& source, const RequestPlan& plan, pb_ost
   std::size_t index = 0;
   SpanRecordReader span;
   while (o.ok() && ring.next(cursor, record, len)) {
-    if (!span.parse(record, len) || !wants(source, span)) continue;  // counted by plan_request()
+    if (!span.parse(record, len) || !wants<Records>(span)) continue;  // counted by the plan
     const std::size_t known = index < plan.span_size_cap ? plan.span_sizes[index] : 0;
-    const std::size_t size = known != 0 ? known : record_size(source, span);
-    if (source.signal == Signal::kLogs) {
-      put_log_record(o, span, size);
-    } else {
-      put_span(o, span, size);
-    }
+    Records::put(o, span, known != 0 ? known : Records::size(span));
     ++index;
   }
   return o.flush();
+}
+
+}  // namespace
+
+bool plan_traces_request(const RequestSource& source, RequestPlan& plan) noexcept {
+  return plan_records<SpanRecords>(source, plan);
+}
+bool plan_logs_request(const RequestSource& source, RequestPlan& plan) noexcept {
+  return plan_records<LogRecords>(source, plan);
+}
+bool plan_request(const RequestSource& source, RequestPlan& plan) noexcept {
+  return source.signal == Signal::kLogs ? plan_logs_request(source, plan) : plan_traces_request(source, plan);
+}
+
+bool encode_traces_request(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
+  return encode_records<SpanRecords>(source, plan, stream);
+}
+bool encode_logs_request(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
+  return encode_records<LogRecords>(source, plan, stream);
+}
+bool encode_request(const RequestSource& source, const RequestPlan& plan, pb_ostream_t* stream) noexcept {
+  return source.signal == Signal::kLogs ? encode_logs_request(source, plan, stream)
+                                        : encode_traces_request(source, plan, stream);
 }
 
 bool encode_request(const RequestSource& source, pb_ostream_t* stream, std::size_t* skipped_records) noexcept {
