@@ -10,9 +10,6 @@ namespace {
 bool is_attribute_tag(std::uint8_t tag) noexcept {
   return tag == 'b' || tag == 'i' || tag == 'd' || tag == 's' || tag == 'a';
 }
-bool is_replaced_tag(std::uint8_t tag) noexcept {
-  return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S' || tag == 'A';
-}
 
 // Reads the length prefix of a string value at `v`; returns its size (1 or 2), 0 if cut off.
 std::size_t read_string_length(const std::uint8_t* v, const std::uint8_t* end,
@@ -167,74 +164,67 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
   return true;
 }
 
-std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
-                           AttributeEntry& out) noexcept {
-  if (end - p < 2) return 0;
-  std::uint8_t tag = p[0];
-  bool replaced = is_replaced_tag(tag);
-  if (!is_attribute_tag(tag) && !replaced) return 0;
-  if (replaced) tag = static_cast<std::uint8_t>(tag + ('a' - 'A'));
-  std::size_t key_len = p[1];
-  const std::uint8_t* v = p + 2 + key_len;
-  if (v > end) return 0;
-  std::string_view key(reinterpret_cast<const char*>(p + 2), key_len);
-  std::size_t value_size = 0;
-  switch (tag) {
-    case 'b':
-      if (end - v < 1) return 0;
-      out.value = AttributeValue(v[0] != 0);
-      value_size = 1;
-      break;
+namespace {
+
+// An attribute tag of either case: upper case marks a replaced attribute.
+bool is_any_attribute_tag(std::uint8_t tag) noexcept { return is_attribute_tag(tag | 0x20u); }
+
+// Fills `out` from the attribute entry at `p`, which entry_size() has checked: the bounds
+// are checked once, there, for the readers and the walkers alike.
+void fill_attribute(const std::uint8_t* p, const std::uint8_t* end, AttributeEntry& out) noexcept {
+  const std::uint8_t tag = p[0];
+  const std::uint8_t* v = p + 2 + p[1];
+  switch (tag | 0x20u) {
+    case 'b': out.value = AttributeValue(v[0] != 0); break;
     case 'i': {
-      if (end - v < 8) return 0;
       std::int64_t i = 0;
       std::memcpy(&i, v, 8);
       out.value = AttributeValue(i);
-      value_size = 8;
       break;
     }
     case 'd': {
-      if (end - v < 8) return 0;
       double d = 0;
       std::memcpy(&d, v, 8);
       out.value = AttributeValue(d);
-      value_size = 8;
       break;
     }
-    case 'a': {
-      if (end - v < 2) return 0;
-      if (!is_array_element_type(v[0])) return 0;
-      const std::size_t elements = array_elements_size(v[0], v[1], v + 2, end);
-      if (elements == 0 && v[1] != 0) return 0;
-      out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1],
-                                                &record_element);
-      value_size = 2 + elements;
+    case 'a':
+      out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1], &record_element);
       break;
-    }
     default: {  // 's'
       std::size_t len = 0;
       const std::size_t prefix = read_string_length(v, end, len);
-      if (prefix == 0 || static_cast<std::size_t>(end - v) < prefix + len) return 0;
       out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + prefix), len));
-      value_size = prefix + len;
       break;
     }
   }
-  out.key = key;
-  out.replaced = replaced;
-  return 2 + key_len + value_size;
+  out.key = std::string_view(reinterpret_cast<const char*>(p + 2), p[1]);
+  out.replaced = (tag & 0x20u) == 0;
+}
+
+}  // namespace
+
+std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
+                           AttributeEntry& out) noexcept {
+  if (end - p < 2 || !is_any_attribute_tag(p[0])) return 0;
+  const std::size_t size = entry_size(p, end);
+  if (size != 0) fill_attribute(p, end, out);
+  return size;
 }
 
 bool AttributeReader::next(AttributeEntry& out) noexcept {
   while (remaining_ != 0 && p_ < end_) {
-    const bool is_attribute = is_attribute_tag(*p_) || is_replaced_tag(*p_);
-    // Events and links carry their own attributes, which are not ours: skip them whole.
-    std::size_t size = is_attribute ? read_attribute(p_, end_, out) : entry_size(p_, end_);
+    // Events and links carry their own attributes, which are not ours: skipped whole.
+    const std::size_t size = entry_size(p_, end_);
     if (size == 0) break;
+    const std::uint8_t* entry = p_;
     p_ += size;
-    if (!is_attribute) continue;
+    if (!is_any_attribute_tag(*entry)) continue;
     --remaining_;
-    if (!out.replaced) return true;
+    if ((*entry & 0x20u) != 0) {  // live, not replaced
+      fill_attribute(entry, end_, out);
+      return true;
+    }
   }
   remaining_ = 0;
   return false;
@@ -282,9 +272,9 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
 // Walks `count` attribute entries from `p`; returns where they end, or nullptr if malformed.
 static const std::uint8_t* skip_attributes(const std::uint8_t* p, const std::uint8_t* end,
                                            std::size_t count) noexcept {
-  AttributeEntry entry;
   for (std::size_t i = 0; i < count; ++i) {
-    std::size_t size = read_attribute(p, end, entry);
+    if (p >= end || !is_any_attribute_tag(*p)) return nullptr;
+    const std::size_t size = entry_size(p, end);
     if (size == 0) return nullptr;
     p += size;
   }
