@@ -132,6 +132,12 @@ void seed_ids(Ids& ids, const std::uint8_t* seed) noexcept {
   }
 }
 
+// A run-time limit within its compile-time cap: 0 = the cap, kNone = nothing. A call, not
+// inlined: init resolves seven of them once, and each inlined copy costs flash.
+[[gnu::noinline]] std::uint16_t resolve_limit(std::uint16_t wanted, std::uint16_t cap) noexcept {
+  return wanted == SpanLimits::kNone ? std::uint16_t{0} : wanted == 0 || wanted > cap ? cap : wanted;
+}
+
 bool valid(const Options& options) noexcept {
   return options.service_name != nullptr && options.service_name[0] != '\0' &&
          (options.resource_attribute_count == 0 || options.resource_attributes != nullptr);
@@ -164,28 +170,15 @@ Status Tracer::init_keeping_ring(const Options& options) noexcept {
 }
 
 void Tracer::configure(const Options& options) noexcept {
-  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing. (A loop over
-  // tables: init runs once, and seven inlined copies cost flash.)
   const SpanLimits& l = options.limits;
-  const std::uint16_t wanted[7] = {l.attributes,      l.events,      l.links,      l.event_attributes,
-                                   l.link_attributes, l.value_bytes, l.value_bytes};
-  static constexpr std::uint16_t kCaps[7] = {
-      TRACELET_MAX_ATTRIBUTES,      TRACELET_MAX_EVENTS,       TRACELET_MAX_LINKS,
-      TRACELET_MAX_EVENT_ATTRIBUTES, TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
-      TRACELET_MAX_EVENT_STRING_BYTES};
-  std::uint16_t resolved[7];
-  for (std::size_t i = 0; i < 7; ++i) {
-    resolved[i] = wanted[i] == SpanLimits::kNone                  ? std::uint16_t{0}
-                  : wanted[i] == 0 || wanted[i] > kCaps[i] ? kCaps[i]
-                                                           : wanted[i];
-  }
-  limits_.attributes = static_cast<std::uint8_t>(resolved[0]);
-  limits_.events = static_cast<std::uint8_t>(resolved[1]);
-  limits_.links = static_cast<std::uint8_t>(resolved[2]);
-  limits_.event_attributes = static_cast<std::uint8_t>(resolved[3]);
-  limits_.link_attributes = static_cast<std::uint8_t>(resolved[4]);
-  limits_.value_bytes = resolved[5];
-  limits_.event_value_bytes = resolved[6];
+  limits_.attributes = static_cast<std::uint8_t>(resolve_limit(l.attributes, TRACELET_MAX_ATTRIBUTES));
+  limits_.events = static_cast<std::uint8_t>(resolve_limit(l.events, TRACELET_MAX_EVENTS));
+  limits_.links = static_cast<std::uint8_t>(resolve_limit(l.links, TRACELET_MAX_LINKS));
+  limits_.event_attributes =
+      static_cast<std::uint8_t>(resolve_limit(l.event_attributes, TRACELET_MAX_EVENT_ATTRIBUTES));
+  limits_.link_attributes = static_cast<std::uint8_t>(resolve_limit(l.link_attributes, TRACELET_MAX_LINK_ATTRIBUTES));
+  limits_.value_bytes = resolve_limit(l.value_bytes, TRACELET_MAX_STRING_BYTES);
+  limits_.event_value_bytes = resolve_limit(l.value_bytes, TRACELET_MAX_EVENT_STRING_BYTES);
 
   std::size_t used = 0;
   resource_count_ = 0;
@@ -194,17 +187,13 @@ void Tracer::configure(const Options& options) noexcept {
   auto add = [&](std::string_view key, const AttributeValue& value) {
     // Resource keys are unique: a later value for a key (e.g. from OTEL_RESOURCE_ATTRIBUTES)
     // retires the earlier entry, as span attributes do.
-    std::string_view cut = detail::utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
-    detail::AttributeEntry entry;
-    for (std::size_t at = 0; at < used;) {
-      std::size_t size = detail::read_attribute(resource_ + at, resource_ + used, entry);
-      if (size == 0) break;
-      if (!entry.replaced && entry.key == cut) {
-        resource_[at] = static_cast<std::uint8_t>(resource_[at] - ('a' - 'A'));
-        --resource_count_;
-        break;
-      }
-      at += size;
+    std::size_t size = 0;
+    const std::uint8_t* found = detail::find_live_attribute(
+        resource_, resource_ + used, detail::utf8_prefix(key, TRACELET_MAX_STRING_BYTES), size);
+    if (found != nullptr) {
+      std::uint8_t& tag = resource_[found - resource_];
+      tag = static_cast<std::uint8_t>(tag - ('a' - 'A'));  // replaced
+      --resource_count_;
     }
     if (resource_count_ < TRACELET_MAX_RESOURCE_ATTRIBUTES &&
         detail::append_attribute(resource_, sizeof resource_, used, key, value)) {
