@@ -291,10 +291,6 @@ class Out {
     chunk_[used_++] = static_cast<std::uint8_t>(v);
   }
   void varint(std::uint64_t v) noexcept {
-    if (v <= 0xFFFFFFFFu) {
-      varint32(static_cast<std::uint32_t>(v));
-      return;
-    }
     room(10);
     while (v >= 0x80) {
       chunk_[used_++] = static_cast<std::uint8_t>(v | 0x80);
@@ -373,13 +369,12 @@ void put_id(Out& o, std::uint32_t field, const std::uint8_t* id, std::size_t n) 
 void put_scalar_value(Out& o, const AttributeValue& value) noexcept {
   switch (value.type()) {
     case AttributeValue::Type::kBool:
-      o.tag(PB_WT_VARINT, kAnyBool);
-      o.varint(value.as_bool() ? 1 : 0);
+    case AttributeValue::Type::kInt: {  // both varints: one tag and one varint write
+      const bool is_bool = value.type() == AttributeValue::Type::kBool;
+      o.tag(PB_WT_VARINT, is_bool ? kAnyBool : kAnyInt);
+      o.varint(is_bool ? std::uint64_t{value.as_bool() ? 1u : 0u} : static_cast<std::uint64_t>(value.as_int()));
       return;
-    case AttributeValue::Type::kInt:
-      o.tag(PB_WT_VARINT, kAnyInt);
-      o.varint(static_cast<std::uint64_t>(value.as_int()));
-      return;
+    }
     case AttributeValue::Type::kDouble: {
       const double v = value.as_double();
       std::uint64_t bits = 0;
