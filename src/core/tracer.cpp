@@ -305,14 +305,14 @@ SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const Trace
     sampling_counters_.count(SamplingDecision::kDrop);
     return SamplingDecision::kDrop;
   }
-  SamplingParams params;
-  params.parent = parent;
-  params.trace_id = trace_id;
-  params.name = std::string_view(name, name_size);
-  params.kind = options.kind;
-  params.attributes = options.attributes;
-  params.attribute_count = options.attribute_count;
-  params.now_ns = port::monotonic_ns();  // reservoirs count per second
+  // Every field given: no default-initialised copy to build first.
+  const SamplingParams params{parent,
+                              trace_id,
+                              std::string_view(name, name_size),
+                              options.kind,
+                              options.attributes,
+                              options.attribute_count,
+                              port::monotonic_ns()};  // reservoirs count per second
   return sample(sampler_, params, &sampling_counters_);
 }
 
