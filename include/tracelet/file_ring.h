@@ -7,8 +7,8 @@
 namespace tracelet {
 
 /// Ring memory kept in a file (hosted ports: port/posix), so buffered spans survive a killed
-/// or crashed process: pass memory() as Options::ring_memory with keep_ring_across_reset, and
-/// the next process's Tracer::init() adopts what the last one recorded (at whatever address
+/// or crashed process: pass memory() as Options::ring_memory to Tracer::init_keeping_ring(), and
+/// the next process's init_keeping_ring() adopts what the last one recorded (at whatever address
 /// the file maps), for its exporter to send.
 ///
 /// What survives what: the mapping is MAP_SHARED, so every store is in the kernel's page cache
@@ -20,7 +20,7 @@ namespace tracelet {
 /// adopt() may also find a torn ring and start over (Status kDataLoss from adopt, counted).
 ///
 /// Tracer::shutdown() (also run by ~Tracer) leaves the ring's contents in the file: spans not
-/// yet exported are adopted by the next process's Tracer::init (keep_ring_across_reset).
+/// yet exported are adopted by the next process's Tracer::init_keeping_ring().
 ///
 /// One process at a time: open() takes an exclusive flock() on the file and refuses a file
 /// another process holds (the lock goes with the process, however it ends).

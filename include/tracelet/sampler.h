@@ -83,9 +83,8 @@ class SamplerCounters {
   void reset() noexcept;
 
  private:
-  std::atomic<std::uint32_t> sampled_{0};
-  std::atomic<std::uint32_t> record_only_{0};
-  std::atomic<std::uint32_t> dropped_{0};
+  // Indexed by SamplingDecision (kDrop, kRecordOnly, kRecordAndSample): one increment to count.
+  std::atomic<std::uint32_t> counts_[3] = {};
 };
 
 /// Runs `sampler` (the spec default ParentBased(AlwaysOn) when it has no function) and counts

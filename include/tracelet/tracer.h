@@ -43,11 +43,6 @@ struct Options {
   ByteSpan ring_memory{};                  // required: caller-owned span storage
   Overflow overflow = Overflow::kDropNewest;
   bool start_disabled = false;            // true = init, but record nothing until set_enabled(true)
-  /// ring_memory outlives the process or the boot: RAM the startup code leaves alone (.noinit,
-  /// with the Tracer there too) or a file (FileRing, include/tracelet/file_ring.h). init()
-  /// first tries to adopt the spans the last run left in the ring (Ring::adopt, at any
-  /// address) and only starts an empty ring if there is nothing intact.
-  bool keep_ring_across_reset = false;
   /// Trace ids for AWS X-Ray's older paths (the X-Ray daemon and SDKs, some X-Ray APIs):
   /// the first 4 bytes are the Unix time in seconds (big-endian) when the trace started, the
   /// other 12 random, so "1-<8 hex>-<24 hex>" carries the start time as X-Ray expects. Needs
@@ -123,12 +118,24 @@ class Tracer {
   ///   kInvalidArgument    – service_name or ring_memory missing, or ring too small
   ///   kFailedPrecondition – already initialised (call shutdown() first)
   [[nodiscard]] Status init(const Options& options) noexcept;
+  /// init() for ring memory that outlives the process or the boot: RAM the startup code
+  /// leaves alone (.noinit, with the Tracer there too) or a file (FileRing,
+  /// include/tracelet/file_ring.h). First tries to adopt the spans the last run left in the
+  /// ring (Ring::adopt, at any address) and only starts an empty ring if there is nothing
+  /// intact; reads nothing of the Tracer object itself, which may hold any bytes. A separate
+  /// call so that only firmware that keeps its ring links the adoption code.
+  /// ISR-safe: no. Blocks: only as long as port::entropy() (briefly) and the walk over the
+  /// kept records. Allocates: never.
+  /// Return values:
+  ///   kOk              – ready (adopted_ring() says whether spans were kept)
+  ///   kInvalidArgument – service_name or ring_memory missing, or ring too small
+  [[nodiscard]] Status init_keeping_ring(const Options& options) noexcept;
   /// Detaches the ring (buffered spans are forgotten: flush through an exporter first).
   /// Idempotent; safe after a failed init. Spans must have ended before.
   /// ISR-safe: no. Blocks: never. Allocates: never.
   void shutdown() noexcept;
   bool initialised() const noexcept { return initialised_; }
-  /// True if the last init() kept spans recorded before a warm reset.
+  /// True if the last init_keeping_ring() kept spans recorded before a warm reset.
   bool adopted_ring() const noexcept { return adopted_ring_; }
 
   /// Starts a span. Cheap no-op (a non-recording span) when disabled or not initialised.
@@ -174,6 +181,8 @@ class Tracer {
   /// section.
   void random_words(std::uint32_t* out, std::size_t count) noexcept;
   void stamp_xray_time(std::uint8_t* trace_id) const noexcept;  // Options::xray_trace_ids
+  /// What init() and init_keeping_ring() do once the ring is attached or adopted.
+  void configure(const Options& options) noexcept;
   /// Writes the ids of a new span into `context` (its flags untouched): a new span id in
   /// `parent`'s trace, or (parent nullptr) a new trace. Written in place: a context returned
   /// by value and then assigned is read back from memory its words were just stored to in

@@ -24,7 +24,8 @@ class TickClock {
     if (hz < 1000000u) return false;
     hz_ = hz;
     ns_per_tick_q28_ = (std::uint64_t{1000000000u} << kBaseShift) / hz;
-    ns_per_tick_q22_ = static_cast<std::uint32_t>((std::uint64_t{1000000000u} << kReadShift) / hz);
+    // (1e9 << 22) / hz exactly (floor of a floor): one 64-bit division, not two.
+    ns_per_tick_q22_ = static_cast<std::uint32_t>(ns_per_tick_q28_ >> (kBaseShift - kReadShift));
     seconds_ = 0;
     sub_ticks_ = 0;
     base_ns_ = 0;

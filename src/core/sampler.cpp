@@ -23,31 +23,20 @@ SamplingDecision always_off_fn(void*, const SamplingParams&) noexcept {
 }  // namespace detail
 
 void SamplerCounters::count(SamplingDecision decision) noexcept {
-  switch (decision) {
-    case SamplingDecision::kRecordAndSample:
-      sampled_.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case SamplingDecision::kRecordOnly:
-      record_only_.fetch_add(1, std::memory_order_relaxed);
-      break;
-    case SamplingDecision::kDrop:
-      dropped_.fetch_add(1, std::memory_order_relaxed);
-      break;
-  }
+  const auto index = static_cast<std::size_t>(decision);
+  if (index < 3) counts_[index].fetch_add(1, std::memory_order_relaxed);
 }
 
 SamplerStats SamplerCounters::snapshot() const noexcept {
   SamplerStats s;
-  s.sampled = sampled_.load(std::memory_order_relaxed);
-  s.record_only = record_only_.load(std::memory_order_relaxed);
-  s.dropped = dropped_.load(std::memory_order_relaxed);
+  s.dropped = counts_[static_cast<std::size_t>(SamplingDecision::kDrop)].load(std::memory_order_relaxed);
+  s.record_only = counts_[static_cast<std::size_t>(SamplingDecision::kRecordOnly)].load(std::memory_order_relaxed);
+  s.sampled = counts_[static_cast<std::size_t>(SamplingDecision::kRecordAndSample)].load(std::memory_order_relaxed);
   return s;
 }
 
 void SamplerCounters::reset() noexcept {
-  sampled_.store(0, std::memory_order_relaxed);
-  record_only_.store(0, std::memory_order_relaxed);
-  dropped_.store(0, std::memory_order_relaxed);
+  for (auto& count : counts_) count.store(0, std::memory_order_relaxed);
 }
 
 SamplingDecision sample(const Sampler& sampler, const SamplingParams& params,

@@ -7,11 +7,14 @@
 namespace tracelet::detail {
 namespace {
 
-bool is_attribute_tag(std::uint8_t tag) noexcept {
-  return tag == 'b' || tag == 'i' || tag == 'd' || tag == 's' || tag == 'a';
+// One bit per letter from 'a': a shift and a test instead of five compares.
+constexpr std::uint32_t letter_bit(char c) noexcept { return std::uint32_t{1} << static_cast<unsigned>(c - 'a'); }
+bool letter_in(std::uint8_t c, std::uint32_t letters) noexcept {
+  const unsigned index = static_cast<unsigned>(c) - static_cast<unsigned>('a');
+  return index < 26 && ((letters >> index) & 1u) != 0;
 }
-bool is_replaced_tag(std::uint8_t tag) noexcept {
-  return tag == 'B' || tag == 'I' || tag == 'D' || tag == 'S' || tag == 'A';
+bool is_attribute_tag(std::uint8_t tag) noexcept {
+  return letter_in(tag, letter_bit('b') | letter_bit('i') | letter_bit('d') | letter_bit('s') | letter_bit('a'));
 }
 
 // Reads the length prefix of a string value at `v`; returns its size (1 or 2), 0 if cut off.
@@ -72,7 +75,7 @@ AttributeValue record_element(const void* items, std::size_t index) noexcept {
 }
 
 bool is_array_element_type(std::uint8_t type) noexcept {
-  return type == 'b' || type == 'i' || type == 'd' || type == 's';
+  return letter_in(type, letter_bit('b') | letter_bit('i') | letter_bit('d') | letter_bit('s'));
 }
 
 }  // namespace
@@ -167,88 +170,108 @@ bool append_attribute(std::uint8_t* buf, std::size_t cap, std::size_t& used,
   return true;
 }
 
-std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
-                           AttributeEntry& out) noexcept {
-  if (end - p < 2) return 0;
-  std::uint8_t tag = p[0];
-  bool replaced = is_replaced_tag(tag);
-  if (!is_attribute_tag(tag) && !replaced) return 0;
-  if (replaced) tag = static_cast<std::uint8_t>(tag + ('a' - 'A'));
-  std::size_t key_len = p[1];
-  const std::uint8_t* v = p + 2 + key_len;
-  if (v > end) return 0;
-  std::string_view key(reinterpret_cast<const char*>(p + 2), key_len);
-  std::size_t value_size = 0;
-  switch (tag) {
-    case 'b':
-      if (end - v < 1) return 0;
-      out.value = AttributeValue(v[0] != 0);
-      value_size = 1;
-      break;
+namespace {
+
+// An attribute tag of either case: upper case marks a replaced attribute.
+bool is_any_attribute_tag(std::uint8_t tag) noexcept { return is_attribute_tag(tag | 0x20u); }
+
+// Fills `out` from the attribute entry at `p`, which entry_size() has checked: the bounds
+// are checked once, there, for the readers and the walkers alike.
+void fill_attribute(const std::uint8_t* p, AttributeEntry& out) noexcept {
+  const std::uint8_t tag = p[0];
+  const std::uint8_t* v = p + 2 + p[1];
+  switch (tag | 0x20u) {
+    case 'b': out.value = AttributeValue(v[0] != 0); break;
     case 'i': {
-      if (end - v < 8) return 0;
       std::int64_t i = 0;
       std::memcpy(&i, v, 8);
       out.value = AttributeValue(i);
-      value_size = 8;
       break;
     }
     case 'd': {
-      if (end - v < 8) return 0;
       double d = 0;
       std::memcpy(&d, v, 8);
       out.value = AttributeValue(d);
-      value_size = 8;
       break;
     }
-    case 'a': {
-      if (end - v < 2) return 0;
-      if (!is_array_element_type(v[0])) return 0;
-      const std::size_t elements = array_elements_size(v[0], v[1], v + 2, end);
-      if (elements == 0 && v[1] != 0) return 0;
-      out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1],
-                                                &record_element);
-      value_size = 2 + elements;
+    case 'a':
+      out.value = AttributeValue::from_elements(static_cast<AttributeValue::Type>(v[0]), v, v[1], &record_element);
       break;
-    }
-    default: {  // 's'
-      std::size_t len = 0;
-      const std::size_t prefix = read_string_length(v, end, len);
-      if (prefix == 0 || static_cast<std::size_t>(end - v) < prefix + len) return 0;
-      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + prefix), len));
-      value_size = prefix + len;
+    default: {  // 's': [len] or [0x80 | len >> 8][len & 0xFF]
+      const bool long_value = (v[0] & 0x80u) != 0;
+      const std::size_t len = long_value ? (static_cast<std::size_t>(v[0] & 0x7Fu) << 8) | v[1] : v[0];
+      out.value = AttributeValue(std::string_view(reinterpret_cast<const char*>(v + 1 + long_value), len));
       break;
     }
   }
-  out.key = key;
-  out.replaced = replaced;
-  return 2 + key_len + value_size;
+  out.key = std::string_view(reinterpret_cast<const char*>(p + 2), p[1]);
+  out.replaced = (tag & 0x20u) == 0;
+}
+
+}  // namespace
+
+std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
+                           AttributeEntry& out) noexcept {
+  if (end - p < 2 || !is_any_attribute_tag(p[0])) return 0;
+  const std::size_t size = entry_size(p, end);
+  if (size != 0) fill_attribute(p, out);
+  return size;
+}
+
+const std::uint8_t* find_live_attribute(const std::uint8_t* p, const std::uint8_t* end, std::string_view key,
+                                        std::size_t& size) noexcept {
+  while (p < end) {
+    const std::size_t entry = entry_size(p, end);
+    if (entry == 0) break;
+    if (is_attribute_tag(p[0]) && p[1] == key.size() && std::memcmp(p + 2, key.data(), key.size()) == 0) {
+      size = entry;
+      return p;
+    }
+    p += entry;
+  }
+  return nullptr;
 }
 
 bool AttributeReader::next(AttributeEntry& out) noexcept {
   while (remaining_ != 0 && p_ < end_) {
-    const bool is_attribute = is_attribute_tag(*p_) || is_replaced_tag(*p_);
-    // Events and links carry their own attributes, which are not ours: skip them whole.
-    std::size_t size = is_attribute ? read_attribute(p_, end_, out) : entry_size(p_, end_);
+    // Events and links carry their own attributes, which are not ours: skipped whole.
+    const std::size_t size = entry_size(p_, end_);
     if (size == 0) break;
+    const std::uint8_t* entry = p_;
     p_ += size;
-    if (!is_attribute) continue;
+    if (!is_any_attribute_tag(*entry)) continue;
     --remaining_;
-    if (!out.replaced) return true;
+    if ((*entry & 0x20u) != 0) {  // live, not replaced
+      fill_attribute(entry, out);
+      return true;
+    }
   }
   remaining_ = 0;
   return false;
 }
 
+// Walks `count` attribute entries from `p`; returns where they end, or nullptr if malformed.
+static const std::uint8_t* skip_attributes(const std::uint8_t* p, const std::uint8_t* end,
+                                           std::size_t count) noexcept {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (p >= end || !is_any_attribute_tag(*p)) return nullptr;
+    const std::size_t size = entry_size(p, end);
+    if (size == 0) return nullptr;
+    p += size;
+  }
+  return p;
+}
+
 std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept {
   const std::size_t left = static_cast<std::size_t>(end - p);
   if (left < 2) return 0;
-  std::size_t size = 0;
-  switch (p[0]) {
-    case 'b': case 'B': size = 2u + p[1] + 1u; break;
-    case 'i': case 'I': case 'd': case 'D': size = 2u + p[1] + 8u; break;
-    case 's': case 'S': {
-      size = 2u + p[1];
+  std::size_t size = 2u + p[1];
+  // Attribute tags of either case in one switch (upper case: replaced; `| 0x20` maps nothing
+  // else onto them); the other tags are exact.
+  switch (p[0] | 0x20u) {
+    case 'b': size += 1u; break;
+    case 'i': case 'd': size += 8u; break;
+    case 's': {
       if (size >= left) return 0;
       std::size_t len = 0;
       const std::size_t prefix = read_string_length(p + size, end, len);
@@ -256,8 +279,7 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
       size += prefix + len;
       break;
     }
-    case 'a': case 'A': {
-      size = 2u + p[1];
+    case 'a': {
       if (size + 2 > left) return 0;
       if (!is_array_element_type(p[size])) return 0;
       const std::size_t elements = array_elements_size(p[size], p[size + 1], p + size + 2, p + left);
@@ -265,34 +287,28 @@ std::size_t entry_size(const std::uint8_t* p, const std::uint8_t* end) noexcept 
       size += 2u + elements;
       break;
     }
-    case kStatusMessageTag: size = 2u + p[1]; break;
-    case kEventTag: {
-      EventEntry event;
-      return read_event(p, end, event);
-    }
-    case kLinkTag: {
-      LinkEntry link;
-      return read_link(p, end, link);
-    }
-    default: return 0;
+    default:
+      if (p[0] == kStatusMessageTag) break;
+      if (p[0] == kEventTag) {  // [name_len][name][time u64][attribute_count][dropped] + attributes
+        size += 10u;
+        if (size > left) return 0;
+        const std::uint8_t* attributes_end = skip_attributes(p + size, end, p[size - 2]);
+        return attributes_end == nullptr ? 0 : static_cast<std::size_t>(attributes_end - p);
+      }
+      if (p[0] == kLinkTag) {  // [trace_id][span_id][flags][flags][attribute_count][dropped] + attributes
+        if (left < 29) return 0;
+        const std::uint8_t* attributes_end = skip_attributes(p + 29, end, p[27]);
+        return attributes_end == nullptr ? 0 : static_cast<std::size_t>(attributes_end - p);
+      }
+      return 0;
   }
   return size <= left ? size : 0;
 }
 
-// Walks `count` attribute entries from `p`; returns where they end, or nullptr if malformed.
-static const std::uint8_t* skip_attributes(const std::uint8_t* p, const std::uint8_t* end,
-                                           std::size_t count) noexcept {
-  AttributeEntry entry;
-  for (std::size_t i = 0; i < count; ++i) {
-    std::size_t size = read_attribute(p, end, entry);
-    if (size == 0) return nullptr;
-    p += size;
-  }
-  return p;
-}
-
 std::size_t read_link(const std::uint8_t* p, const std::uint8_t* end, LinkEntry& out) noexcept {
-  if (end - p < 29 || p[0] != kLinkTag) return 0;
+  if (end - p < 1 || p[0] != kLinkTag) return 0;
+  const std::size_t size = entry_size(p, end);  // checks the bounds
+  if (size == 0) return 0;
   std::memcpy(out.context.trace_id.bytes, p + 1, 16);
   std::memcpy(out.context.span_id.bytes, p + 17, 8);
   out.context.trace_flags = p[25];
@@ -300,25 +316,23 @@ std::size_t read_link(const std::uint8_t* p, const std::uint8_t* end, LinkEntry&
   out.attribute_count = p[27];
   out.dropped_attributes = p[28];
   out.attributes = p + 29;
-  out.attributes_end = skip_attributes(out.attributes, end, out.attribute_count);
-  if (out.attributes_end == nullptr) return 0;
-  return static_cast<std::size_t>(out.attributes_end - p);
+  out.attributes_end = p + size;
+  return size;
 }
 
 std::size_t read_event(const std::uint8_t* p, const std::uint8_t* end, EventEntry& out) noexcept {
-  if (end - p < 2 || p[0] != kEventTag) return 0;
-  std::size_t name_len = p[1];
+  if (end - p < 1 || p[0] != kEventTag) return 0;
+  const std::size_t size = entry_size(p, end);  // checks the bounds
+  if (size == 0) return 0;
+  const std::size_t name_len = p[1];
   const std::uint8_t* q = p + 2 + name_len;
-  if (q > end || end - q < 10) return 0;
   out.name = std::string_view(reinterpret_cast<const char*>(p + 2), name_len);
   std::memcpy(&out.time_unix_ns, q, 8);
   out.attribute_count = q[8];
   out.dropped_attributes = q[9];
-  q += 10;
-  out.attributes = q;
-  out.attributes_end = skip_attributes(q, end, out.attribute_count);
-  if (out.attributes_end == nullptr) return 0;
-  return static_cast<std::size_t>(out.attributes_end - p);
+  out.attributes = q + 10;
+  out.attributes_end = p + size;
+  return size;
 }
 
 bool SpanRecordReader::parse(const std::uint8_t* record, std::size_t len) noexcept {
@@ -361,29 +375,30 @@ AttributeReader SpanRecordReader::attributes() const noexcept {
 }
 
 namespace {
-// Moves `cursor` past the next entry tagged `tag`, read into `out` by `read`; skips the others.
-template <typename Entry>
-bool next_tagged(const std::uint8_t*& cursor, const std::uint8_t* end, std::uint8_t tag, Entry& out,
-                 std::size_t (*read)(const std::uint8_t*, const std::uint8_t*, Entry&) noexcept) noexcept {
+// Moves `cursor` past the next entry tagged `tag` and returns where that entry starts (nullptr
+// at the end or on a malformed entry); skips the others. One walker for events and links.
+[[gnu::noinline]] const std::uint8_t* next_tagged(const std::uint8_t*& cursor, const std::uint8_t* end, std::uint8_t tag) noexcept {
   while (cursor < end) {
-    const bool found = *cursor == tag;
-    const std::size_t size = found ? read(cursor, end, out) : entry_size(cursor, end);
-    if (size == 0) return false;
+    const std::uint8_t* entry = cursor;
+    const std::size_t size = entry_size(entry, end);
+    if (size == 0) return nullptr;
     cursor += size;
-    if (found) return true;
+    if (*entry == tag) return entry;
   }
-  return false;
+  return nullptr;
 }
 }  // namespace
 
 bool SpanRecordReader::next_event(const std::uint8_t*& cursor, EventEntry& out) const noexcept {
   if (cursor == nullptr) cursor = entries_;
-  return next_tagged(cursor, end_, kEventTag, out, &read_event);
+  const std::uint8_t* entry = next_tagged(cursor, end_, kEventTag);
+  return entry != nullptr && read_event(entry, end_, out) != 0;
 }
 
 bool SpanRecordReader::next_link(const std::uint8_t*& cursor, LinkEntry& out) const noexcept {
   if (cursor == nullptr) cursor = entries_;
-  return next_tagged(cursor, end_, kLinkTag, out, &read_link);
+  const std::uint8_t* entry = next_tagged(cursor, end_, kLinkTag);
+  return entry != nullptr && read_link(entry, end_, out) != 0;
 }
 
 }  // namespace tracelet::detail

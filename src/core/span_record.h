@@ -116,6 +116,12 @@ struct AttributeEntry {
   bool replaced = false;
 };
 
+/// The live (not replaced) attribute entry keyed `key` among the entries in [p, end) (events
+/// and links are stepped over whole), or nullptr; its size in `size`. `key` is compared as
+/// given (cut it first as append_attribute() does).
+const std::uint8_t* find_live_attribute(const std::uint8_t* p, const std::uint8_t* end, std::string_view key,
+                                        std::size_t& size) noexcept;
+
 /// Size of the attribute entry at `p` (0 if it is malformed or runs past `end`); fills `out`.
 std::size_t read_attribute(const std::uint8_t* p, const std::uint8_t* end,
                            AttributeEntry& out) noexcept;

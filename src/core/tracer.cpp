@@ -149,47 +149,53 @@ void seed_ids(Ids& ids, const std::uint8_t* seed) noexcept {
   }
 }
 
+// A run-time limit within its compile-time cap: 0 = the cap, kNone = nothing. A call, not
+// inlined: init resolves seven of them once, and each inlined copy costs flash.
+[[gnu::noinline]] std::uint16_t resolve_limit(std::uint16_t wanted, std::uint16_t cap) noexcept {
+  return wanted == SpanLimits::kNone ? std::uint16_t{0} : wanted == 0 || wanted > cap ? cap : wanted;
+}
+
+bool valid(const Options& options) noexcept {
+  return options.service_name != nullptr && options.service_name[0] != '\0' &&
+         (options.resource_attribute_count == 0 || options.resource_attributes != nullptr);
+}
 }  // namespace
 
 Status Tracer::init(const Options& options) noexcept {
+  if (initialised_) return Status::kFailedPrecondition;
+  if (!valid(options) || ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
+    return Status::kInvalidArgument;
+  }
+  adopted_ring_ = false;
+  configure(options);
+  return Status::kOk;
+}
+
+// Apart from init() so that only firmware that keeps its ring across resets links the ring's
+// adoption (Ring::adopt walks and repairs every record: several hundred bytes of flash).
+Status Tracer::init_keeping_ring(const Options& options) noexcept {
   // A Tracer kept across resets holds whatever the last boot left: nothing in it is trusted
   // except what Ring::adopt() can verify.
   // (Not even its flags are read then: RAM left by a power-on holds no valid bool.)
-  if (!options.keep_ring_across_reset && initialised_) return Status::kFailedPrecondition;
-  if (options.service_name == nullptr || options.service_name[0] == '\0') {
-    return Status::kInvalidArgument;
-  }
-  if (options.resource_attribute_count != 0 && options.resource_attributes == nullptr) {
-    return Status::kInvalidArgument;
-  }
-  adopted_ring_ = options.keep_ring_across_reset &&
-                  ring_.adopt(options.ring_memory, options.overflow) == Status::kOk;
+  if (!valid(options)) return Status::kInvalidArgument;
+  adopted_ring_ = ring_.adopt(options.ring_memory, options.overflow) == Status::kOk;
   if (!adopted_ring_ && ring_.attach(options.ring_memory, options.overflow) != Status::kOk) {
     return Status::kInvalidArgument;
   }
+  configure(options);
+  return Status::kOk;
+}
 
-  // Run-time limits within the compile-time caps: 0 = the cap, kNone = nothing. (A loop over
-  // tables: init runs once, and seven inlined copies cost flash.)
+void Tracer::configure(const Options& options) noexcept {
   const SpanLimits& l = options.limits;
-  const std::uint16_t wanted[7] = {l.attributes,      l.events,      l.links,      l.event_attributes,
-                                   l.link_attributes, l.value_bytes, l.value_bytes};
-  static constexpr std::uint16_t kCaps[7] = {
-      TRACELET_MAX_ATTRIBUTES,      TRACELET_MAX_EVENTS,       TRACELET_MAX_LINKS,
-      TRACELET_MAX_EVENT_ATTRIBUTES, TRACELET_MAX_LINK_ATTRIBUTES, TRACELET_MAX_STRING_BYTES,
-      TRACELET_MAX_EVENT_STRING_BYTES};
-  std::uint16_t resolved[7];
-  for (std::size_t i = 0; i < 7; ++i) {
-    resolved[i] = wanted[i] == SpanLimits::kNone                  ? std::uint16_t{0}
-                  : wanted[i] == 0 || wanted[i] > kCaps[i] ? kCaps[i]
-                                                           : wanted[i];
-  }
-  limits_.attributes = static_cast<std::uint8_t>(resolved[0]);
-  limits_.events = static_cast<std::uint8_t>(resolved[1]);
-  limits_.links = static_cast<std::uint8_t>(resolved[2]);
-  limits_.event_attributes = static_cast<std::uint8_t>(resolved[3]);
-  limits_.link_attributes = static_cast<std::uint8_t>(resolved[4]);
-  limits_.value_bytes = resolved[5];
-  limits_.event_value_bytes = resolved[6];
+  limits_.attributes = static_cast<std::uint8_t>(resolve_limit(l.attributes, TRACELET_MAX_ATTRIBUTES));
+  limits_.events = static_cast<std::uint8_t>(resolve_limit(l.events, TRACELET_MAX_EVENTS));
+  limits_.links = static_cast<std::uint8_t>(resolve_limit(l.links, TRACELET_MAX_LINKS));
+  limits_.event_attributes =
+      static_cast<std::uint8_t>(resolve_limit(l.event_attributes, TRACELET_MAX_EVENT_ATTRIBUTES));
+  limits_.link_attributes = static_cast<std::uint8_t>(resolve_limit(l.link_attributes, TRACELET_MAX_LINK_ATTRIBUTES));
+  limits_.value_bytes = resolve_limit(l.value_bytes, TRACELET_MAX_STRING_BYTES);
+  limits_.event_value_bytes = resolve_limit(l.value_bytes, TRACELET_MAX_EVENT_STRING_BYTES);
 
   std::size_t used = 0;
   resource_count_ = 0;
@@ -198,17 +204,13 @@ Status Tracer::init(const Options& options) noexcept {
   auto add = [&](std::string_view key, const AttributeValue& value) {
     // Resource keys are unique: a later value for a key (e.g. from OTEL_RESOURCE_ATTRIBUTES)
     // retires the earlier entry, as span attributes do.
-    std::string_view cut = detail::utf8_prefix(key, TRACELET_MAX_STRING_BYTES);
-    detail::AttributeEntry entry;
-    for (std::size_t at = 0; at < used;) {
-      std::size_t size = detail::read_attribute(resource_ + at, resource_ + used, entry);
-      if (size == 0) break;
-      if (!entry.replaced && entry.key == cut) {
-        resource_[at] = static_cast<std::uint8_t>(resource_[at] - ('a' - 'A'));
-        --resource_count_;
-        break;
-      }
-      at += size;
+    std::size_t size = 0;
+    const std::uint8_t* found = detail::find_live_attribute(
+        resource_, resource_ + used, detail::utf8_prefix(key, TRACELET_MAX_STRING_BYTES), size);
+    if (found != nullptr) {
+      std::uint8_t& tag = resource_[found - resource_];
+      tag = static_cast<std::uint8_t>(tag - ('a' - 'A'));  // replaced
+      --resource_count_;
     }
     if (resource_count_ < TRACELET_MAX_RESOURCE_ATTRIBUTES &&
         detail::append_attribute(resource_, sizeof resource_, used, key, value)) {
@@ -251,7 +253,6 @@ Status Tracer::init(const Options& options) noexcept {
   xray_trace_ids_ = options.xray_trace_ids;
   initialised_ = true;
   enabled_.store(!options.start_disabled, std::memory_order_relaxed);
-  return Status::kOk;
 }
 
 void Tracer::shutdown() noexcept {
@@ -320,14 +321,14 @@ SamplingDecision Tracer::decide_and_count(const SpanContext* parent, const Trace
     sampling_counters_.count(SamplingDecision::kDrop);
     return SamplingDecision::kDrop;
   }
-  SamplingParams params;
-  params.parent = parent;
-  params.trace_id = trace_id;
-  params.name = std::string_view(name, name_size);
-  params.kind = options.kind;
-  params.attributes = options.attributes;
-  params.attribute_count = options.attribute_count;
-  params.now_ns = port::monotonic_ns();  // reservoirs count per second
+  // Every field given: no default-initialised copy to build first.
+  const SamplingParams params{parent,
+                              trace_id,
+                              std::string_view(name, name_size),
+                              options.kind,
+                              options.attributes,
+                              options.attribute_count,
+                              port::monotonic_ns()};  // reservoirs count per second
   return sample(sampler_, params, &sampling_counters_);
 }
 

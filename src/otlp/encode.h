@@ -57,6 +57,16 @@ struct RequestPlan {
 [[nodiscard]] bool encode_request(const RequestSource& source, const RequestPlan& plan,
                                   pb_ostream_t* stream) noexcept;
 
+/// The same for one signal, whatever source.signal says. A firmware that exports only spans
+/// (or only log records) calls these and links no encoder for the other signal;
+/// plan_request() and encode_request() link both.
+[[nodiscard]] bool plan_traces_request(const RequestSource& source, RequestPlan& plan) noexcept;
+[[nodiscard]] bool encode_traces_request(const RequestSource& source, const RequestPlan& plan,
+                                         pb_ostream_t* stream) noexcept;
+[[nodiscard]] bool plan_logs_request(const RequestSource& source, RequestPlan& plan) noexcept;
+[[nodiscard]] bool encode_logs_request(const RequestSource& source, const RequestPlan& plan,
+                                       pb_ostream_t* stream) noexcept;
+
 /// plan_request() and encode_request() in one call; `skipped_records` (if given) counts the
 /// records left out.
 [[nodiscard]] bool encode_request(const RequestSource& source, pb_ostream_t* stream,

@@ -288,7 +288,7 @@ TEST_F(KillTest, EveryCompletedRecordSurvivesSigkill) {
 }
 
 // The same through the Tracer: a process records spans into a FileRing and is killed; the
-// next process's Tracer::init() (keep_ring_across_reset) adopts them, and its exporter side
+// next process's Tracer::init_keeping_ring() adopts them, and its exporter side
 // reads them back as spans.
 TEST_F(KillTest, TracerAdoptsTheSpansOfAKilledProcess) {
   constexpr int kSpans = 50;
@@ -302,8 +302,7 @@ TEST_F(KillTest, TracerAdoptsTheSpansOfAKilledProcess) {
     Options options;
     options.service_name = "killed";
     options.ring_memory = file.memory();
-    options.keep_ring_across_reset = true;
-    if (tracer.init(options) != Status::kOk) _exit(4);
+    if (tracer.init_keeping_ring(options) != Status::kOk) _exit(4);
     for (int i = 0; i < kSpans; ++i) {
       auto span = tracer.start_span("before-the-kill");
       span.set_attribute("i", i);
@@ -321,8 +320,7 @@ TEST_F(KillTest, TracerAdoptsTheSpansOfAKilledProcess) {
   Options options;
   options.service_name = "restarted";
   options.ring_memory = file.memory();
-  options.keep_ring_across_reset = true;
-  ASSERT_EQ(tracer.init(options), Status::kOk);
+  ASSERT_EQ(tracer.init_keeping_ring(options), Status::kOk);
   EXPECT_TRUE(tracer.adopted_ring());
   EXPECT_EQ(tracer.counters().spans_recorded, static_cast<std::uint64_t>(kSpans));
   std::vector<bool> seen(kSpans, false);

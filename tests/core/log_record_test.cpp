@@ -151,6 +151,65 @@ TEST_F(LogRecordTest, TracesRequestLeavesLogRecordsOutAndLogsRequestLeavesSpansO
   tracer_.ring().release(batch);
 }
 
+// The one-signal entry points (what a firmware that exports only spans links) plan and write
+// exactly what plan_request/encode_request do for that signal, whatever source.signal says.
+TEST_F(LogRecordTest, OneSignalEncodersMatchTheGeneralOne) {
+  {
+    auto span = tracer_.start_span("mixed");
+    span.set_attribute("n", 7);
+    log(tracer_, Severity::kWarn, "between", nullptr, 0);
+  }
+  { auto other = tracer_.start_span("second"); }
+  log(tracer_, Severity::kInfo, "last");
+  Batch batch;
+  ASSERT_EQ(tracer_.ring().peek_batch(batch, 100), Status::kOk);
+  ASSERT_EQ(batch.count, 4u);
+  otlp::RequestSource source;
+  source.ring = &tracer_.ring();
+  source.batch = batch;
+  source.resource = tracer_.resource();
+  auto encode = [&](otlp::Signal signal, bool one_signal, otlp::RequestPlan& plan) {
+    // The one-signal calls ignore source.signal: give them the other one.
+    source.signal = one_signal ? static_cast<otlp::Signal>(1 - static_cast<int>(signal)) : signal;
+    const bool logs = signal == otlp::Signal::kLogs;
+    bool ok = one_signal ? (logs ? otlp::plan_logs_request(source, plan) : otlp::plan_traces_request(source, plan))
+                         : otlp::plan_request(source, plan);
+    EXPECT_TRUE(ok);
+    std::string out(plan.bytes, '\0');
+    pb_ostream_t stream = pb_ostream_from_buffer(reinterpret_cast<pb_byte_t*>(&out[0]), out.size());
+    ok = one_signal ? (logs ? otlp::encode_logs_request(source, plan, &stream)
+                            : otlp::encode_traces_request(source, plan, &stream))
+                    : otlp::encode_request(source, plan, &stream);
+    EXPECT_TRUE(ok);
+    EXPECT_EQ(stream.bytes_written, plan.bytes);
+    return out;
+  };
+  for (const otlp::Signal signal : {otlp::Signal::kTraces, otlp::Signal::kLogs}) {
+    otlp::RequestPlan general;
+    otlp::RequestPlan one;
+    const std::string expected = encode(signal, false, general);
+    EXPECT_EQ(encode(signal, true, one), expected);
+    EXPECT_EQ(one.bytes, general.bytes);
+    EXPECT_EQ(one.spans, 2u);
+    EXPECT_EQ(one.other, 2u);
+    EXPECT_EQ(one.skipped, general.skipped);
+  }
+  source.signal = otlp::Signal::kTraces;
+  otlp::RequestPlan plan;
+  receiver::ExportRequest traces;
+  std::string error;
+  const std::string body = encode(otlp::Signal::kTraces, true, plan);
+  ASSERT_TRUE(receiver::decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(),
+                                              traces, error))
+      << error;
+  ASSERT_EQ(traces.span_count(), 2u);
+  EXPECT_EQ(traces.resource_spans[0].scope_spans[0].spans[0].name, "mixed");
+  const receiver::LogsRequest logs = decode_logs(encode(otlp::Signal::kLogs, true, plan));
+  ASSERT_EQ(logs.resource_logs[0].scope_logs[0].log_records.size(), 2u);
+  EXPECT_EQ(logs.resource_logs[0].scope_logs[0].log_records[1].body.bytes, "last");
+  tracer_.ring().release(batch);
+}
+
 TEST_F(LogRecordTest, LongBodyIsCutAtUtf8BoundaryAndExtraAttributesAreCounted) {
   std::string body(TRACELET_MAX_LOG_BODY_BYTES - 1, 'x');
   body += "\xc3\xa9tail";  // a two-byte character across the limit

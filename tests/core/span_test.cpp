@@ -697,8 +697,7 @@ TEST(TracerReset, SpansRecordedBeforeAWarmResetAreKept) {
   Options options;
   options.service_name = "reset";
   options.ring_memory = ByteSpan{memory, sizeof memory};
-  options.keep_ring_across_reset = true;
-  ASSERT_EQ(tracer.init(options), Status::kOk);
+  ASSERT_EQ(tracer.init_keeping_ring(options), Status::kOk);
   EXPECT_FALSE(tracer.adopted_ring()) << "a fresh ring on first boot";
   SpanContext before;
   {
@@ -707,7 +706,7 @@ TEST(TracerReset, SpansRecordedBeforeAWarmResetAreKept) {
     before = span.context();
   }
   // Warm reset: no shutdown, the object is not reconstructed, init runs again at boot.
-  ASSERT_EQ(tracer.init(options), Status::kOk);
+  ASSERT_EQ(tracer.init_keeping_ring(options), Status::kOk);
   EXPECT_TRUE(tracer.adopted_ring());
   { auto span = tracer.start_span("after-reset"); }
   auto spans = drain(tracer);
@@ -726,8 +725,7 @@ TEST(TracerReset, ColdBootGarbageStartsAnEmptyRing) {
   Options options;
   options.service_name = "cold";
   options.ring_memory = ByteSpan{memory, sizeof memory};
-  options.keep_ring_across_reset = true;
-  ASSERT_EQ(tracer->init(options), Status::kOk);
+  ASSERT_EQ(tracer->init_keeping_ring(options), Status::kOk);
   EXPECT_FALSE(tracer->adopted_ring());
   { auto span = tracer->start_span("first"); }
   auto spans = drain(*tracer);

@@ -1,7 +1,7 @@
 // Warm resets at random instructions lose at most the spans being written, never the ring.
 //
 // One QEMU run boots this image many times. Each boot adopts the ring the last boot left in
-// .noinit (Tracer::init with keep_ring_across_reset), records numbered spans from the main
+// .noinit (Tracer::init_keeping_ring), records numbered spans from the main
 // loop and from a timer interrupt (which preempts the main loop's pushes), and exports them
 // itself: claims a batch, checks every record, tallies it, commits it, or releases it to try
 // again (a failed send). The CMSDK watchdog resets the board at a pseudo-random moment of
@@ -302,7 +302,6 @@ tracelet::Options options() {
   tracelet::Options o;
   o.service_name = "random-reset-test";
   o.ring_memory = tracelet::ByteSpan{g_ring_memory, sizeof g_ring_memory};
-  o.keep_ring_across_reset = true;
   return o;
 }
 
@@ -471,7 +470,7 @@ int main() {
   if (!last && g_boot > 1) arm_reset();  // the first boot has no ring yet: arm after attach
 
   if (tracelet::cortex_m::init(board::kCoreClockHz) != Status::kOk) fail("cortex_m::init", g_boot, 0, 0);
-  if (g_tracer.init(options()) != Status::kOk) fail("Tracer::init", g_boot, 0, 0);
+  if (g_tracer.init_keeping_ring(options()) != Status::kOk) fail("Tracer::init_keeping_ring", g_boot, 0, 0);
   volatile BootTally& boot = g_run.boots[g_boot];
   const tracelet::TracerCounters at_start = g_tracer.counters();
   boot.adopted = g_tracer.adopted_ring() ? 1u : 0u;

@@ -18,7 +18,7 @@ __attribute__((section(".noinit"))) std::uint32_t g_boot_marker;
 __attribute__((section(".noinit"))) alignas(8) std::uint8_t g_ring_memory[4096];
 // GCC accepts only zero-initialised objects in .noinit, and a constructor would wipe the ring
 // state at every boot: keep raw storage and use it as the Tracer without constructing it.
-// init() with keep_ring_across_reset trusts nothing in it that Ring::adopt() cannot verify.
+// init_keeping_ring() trusts nothing in it that Ring::adopt() cannot verify.
 __attribute__((section(".noinit"))) alignas(tracelet::Tracer) unsigned char g_tracer_storage[sizeof(tracelet::Tracer)];
 tracelet::Tracer& g_tracer = *reinterpret_cast<tracelet::Tracer*>(g_tracer_storage);
 
@@ -34,7 +34,6 @@ tracelet::Options options() {
   tracelet::Options o;
   o.service_name = "warm-reset-test";
   o.ring_memory = tracelet::ByteSpan{g_ring_memory, sizeof g_ring_memory};
-  o.keep_ring_across_reset = true;
   return o;
 }
 
@@ -47,7 +46,7 @@ int main() {
   }
   if (g_boot_marker != kFirstBootDone) {
     board::write("first boot: recording spans, then SYSRESETREQ\n");
-    CHECK(g_tracer.init(options()) == tracelet::Status::kOk);
+    CHECK(g_tracer.init_keeping_ring(options()) == tracelet::Status::kOk);
     CHECK(!g_tracer.adopted_ring());
     {
       auto outer = g_tracer.start_span("before-reset");
@@ -61,7 +60,7 @@ int main() {
   }
   board::write("second boot: adopting the ring\n");
   g_boot_marker = 0;  // the next cold run starts over
-  CHECK(g_tracer.init(options()) == tracelet::Status::kOk);
+  CHECK(g_tracer.init_keeping_ring(options()) == tracelet::Status::kOk);
   CHECK(g_tracer.adopted_ring());
   tracelet::Batch batch;
   CHECK(g_tracer.ring().peek_batch(batch, 10) == tracelet::Status::kOk);

@@ -202,9 +202,8 @@ int main(int argc, char** argv) {
   tracelet::Options options;
   options.service_name = "tracelet-soak";
   options.ring_memory = file.memory();
-  options.keep_ring_across_reset = true;
-  if (tracer.init(options) != tracelet::Status::kOk) {
-    std::fprintf(stderr, "soak producer: Tracer::init failed\n");
+  if (tracer.init_keeping_ring(options) != tracelet::Status::kOk) {
+    std::fprintf(stderr, "soak producer: Tracer::init_keeping_ring failed\n");
     return 2;
   }
   const tracelet::TracerCounters at_start = tracer.counters();

@@ -87,11 +87,16 @@ int main() {
   source.ring = &g_tracer.ring();
   source.batch = batch;
   source.resource = g_tracer.resource();
-  std::size_t size = 0;
-  if (!tracelet::otlp::request_size(source, size)) return 1;
+  // The traces-only calls, as a firmware that records no log records makes them (the exporter
+  // calls plan_request/encode_request, which take either signal).
+  tracelet::otlp::RequestPlan plan;
+  if (!tracelet::otlp::plan_traces_request(source, plan)) return 1;
   pb_ostream_t stream = {&discard, nullptr, SIZE_MAX, 0, nullptr};
-  if (!tracelet::otlp::encode_request(source, &stream)) return 1;
-  report("otlp_request_bytes", size);
+  if (!tracelet::otlp::encode_traces_request(source, plan, &stream) ||
+      stream.bytes_written != plan.bytes) {
+    return 1;
+  }
+  report("otlp_request_bytes", plan.bytes);
 #endif
   g_tracer.ring().commit(batch);
   report("ring_bytes", kRingBytes);
