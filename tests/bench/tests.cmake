@@ -32,6 +32,17 @@ if(TARGET tracelet_net_test_support)
   set_tests_properties(export_bench_smoke PROPERTIES LABELS "bench;net")
 endif()
 
+# The receiver's decoding and JSON Lines per span, against copying the same request bytes.
+if(TARGET tracelet_receiver_parsers)
+  add_executable(receiver_bench ${CMAKE_CURRENT_LIST_DIR}/receiver_bench.cpp)
+  target_link_libraries(receiver_bench PRIVATE tracelet_receiver_parsers tracelet_test_modules tracelet_port_posix
+                                               benchmark::benchmark Threads::Threads)
+  target_include_directories(receiver_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(receiver_bench PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME receiver_bench_smoke COMMAND receiver_bench --benchmark_min_time=0.01)
+  set_tests_properties(receiver_bench_smoke PROPERTIES LABELS "bench;receiver")
+endif()
+
 # CPU and bytes per span of gzip bodies against the uncompressed encoding (the floor).
 if(TARGET tracelet_gzip)
   add_executable(gzip_bench ${CMAKE_CURRENT_LIST_DIR}/gzip_bench.cpp)

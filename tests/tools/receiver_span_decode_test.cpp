@@ -1,6 +1,7 @@
-// tools/receiver: decoding spans. The usual shape is read by a hand walk, anything else by
-// nanopb from the span's first byte; both must give the same tree, and odd or broken spans
-// must keep nanopb's results and messages. Requests are written byte by byte here, so each
+// tools/receiver: decoding spans. The device's shape is read by a walk over the bytes in
+// memory, the usual shape by a hand walk over nanopb's stream, anything else by nanopb from the
+// span's first byte; all must give the same tree, and odd or broken spans must keep nanopb's
+// results and messages. Requests are written byte by byte here, so each
 // case says exactly what is on the wire.
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "otlp_decode.h"
+#include "report.h"
 
 namespace tracelet::receiver {
 namespace {
@@ -63,6 +65,14 @@ Bytes full_span() {
          field_bytes(9, attribute) + field_varint(10, 2) + field_bytes(11, event) + field_varint(12, 1) +
          field_bytes(13, link) + field_varint(14, 4) + field_bytes(15, field_bytes(2, "bad") + field_varint(3, 2)) +
          field_fixed32(16, 0x301);
+}
+
+// A span as the device sends it: nothing the walk over memory leaves to the others.
+Bytes device_span() {
+  return field_bytes(1, ids('A', 16)) + field_bytes(2, ids('a', 8)) + field_bytes(5, "read-sensor") +
+         field_varint(6, 1) + field_fixed64(7, 1000) + field_fixed64(8, 2000) +
+         field_bytes(9, field_bytes(1, "sensor.id") + field_bytes(2, field_varint(3, 7))) +
+         field_bytes(9, field_bytes(1, "unit") + field_bytes(2, field_bytes(1, "celsius"))) + field_fixed32(16, 0x101);
 }
 
 bool decode(const Bytes& body, ExportRequest& out, std::string& error) {
@@ -139,6 +149,11 @@ TEST(SpanDecode, BrokenSpansFailTheRequestWhereverTheyStand) {
       field_varint(10, 1ull << 32),                      // a uint32 count past 32 bits
       field_fixed64(5, 1) + field_bytes(9, "\x0a\x01"),  // an attribute key cut short
       field_varint(7, 1),                                // start time as a varint
+      // An attribute's string value claims 5 bytes and has 2.
+      field_bytes(5, "n") + field_bytes(9, field_bytes(1, "k") + key(2, 2) + varint(5) + "ab"),
+      field_bytes(2, ids('a', 8)) + key(5, 2) + varint(40) + "short",  // a name cut short
+      field_bytes(5, "n") + "\x80\x80\x80\x80\x80\x80\x01",          // a key past 32 bits
+      field_bytes(5, "n") + field_fixed32(8, 1),                       // end time as 32 bits
   };
   for (const Bytes& span : broken) {
     ExportRequest alone;
@@ -153,6 +168,13 @@ TEST(SpanDecode, BrokenSpansFailTheRequestWhereverTheyStand) {
     EXPECT_FALSE(decode(request({full_span(), span}), r, error));
     EXPECT_FALSE(error.empty());
     EXPECT_TRUE(r.resource_spans.empty());
+    // After a span of the device's shape (read from memory, which leaves no error text behind)
+    // the reason is the broken span's own.
+    ExportRequest after_device_span;
+    std::string after_error;
+    EXPECT_FALSE(decode(request({device_span(), span}), after_device_span, after_error));
+    EXPECT_EQ(after_error, alone_error);
+    EXPECT_TRUE(after_device_span.resource_spans.empty());
   }
 }
 
@@ -168,6 +190,102 @@ TEST(SpanDecode, AnOddSpanAmongUsualOnesKeepsItsNeighbours) {
     EXPECT_EQ(s.events.size(), 1u);
     EXPECT_EQ(s.status_message, "bad");
   }
+}
+
+// Every case of the device's shape is decoded twice: as it is (the walk over memory) and with an
+// unknown field at its end (which sends the whole span to nanopb). The JSON Lines of both, which
+// show every decoded field, must be the same.
+std::string decoded_jsonl(const Bytes& span, std::string& error) {
+  ExportRequest r;
+  if (!decode(request({span}), r, error)) return "(failed)";
+  std::string out;
+  write_jsonl(out, r, 1);
+  return out;
+}
+
+TEST(SpanDecode, TheWalkOverMemoryReadsWhatNanopbReads) {
+  const auto attribute = [](const Bytes& k, const Bytes& value) {
+    return field_bytes(9, field_bytes(1, k) + field_bytes(2, value));
+  };
+  const Bytes cases[] = {
+      device_span(),
+      Bytes(),  // an empty span
+      field_bytes(5, "n") + field_bytes(4, ids('p', 8)) + field_bytes(3, "k=v") + field_varint(10, 3) +
+          field_varint(12, 4) + field_varint(14, 5),
+      field_bytes(5, "n") + field_bytes(4, ""),                            // an empty parent id
+      field_bytes(5, "first") + field_bytes(5, "second"),                  // the last name wins
+      field_bytes(1, ids('A', 16)) + field_bytes(1, ids('B', 16)),         // the last id wins
+      field_bytes(5, "n") + key(6, 0) + Bytes("\x85\x80\x80\x00", 4),              // an overlong varint
+      field_bytes(5, "n") + field_varint(6, 0xFFFFFFFFull),                // an enum past int32
+      field_bytes(5, "n") + Bytes("\xaa\x80\x80\x00", 4) + varint(1) + "x",           // an overlong key
+      field_bytes(5, "n") + attribute("b", field_varint(2, 1)) + attribute("f", field_varint(2, 0)) +
+          attribute("d", field_fixed64(4, 0x400921FB54442D18ull)) + attribute("x", field_bytes(7, "\x01\xff")) +
+          attribute("neg", field_varint(3, 0xFFFFFFFFFFFFFFFFull)) + attribute("e", "") +
+          attribute("", field_bytes(1, "")) + attribute("u", field_bytes(1, "\xc3\xa9\"\n")),
+      field_bytes(5, "n") + attribute("twice", field_bytes(1, "a") + field_varint(3, 2)),  // last wins
+      field_bytes(9, field_bytes(2, field_bytes(1, "v")) + field_bytes(1, "key after value")),
+      field_bytes(15, field_varint(3, 1)) + field_bytes(5, "status first"),
+      field_bytes(15, field_bytes(2, "only a message")),
+      field_bytes(15, "") + field_fixed32(16, 0xFFFFFFFF),
+  };
+  for (const Bytes& span : cases) {
+    std::string error, nanopb_error;
+    const std::string in_memory = decoded_jsonl(span, error);
+    EXPECT_EQ(in_memory, decoded_jsonl(span + field_varint(99, 5), nanopb_error)) << error << nanopb_error;
+    EXPECT_NE(in_memory, "(failed)") << error << " case " << (&span - cases);
+  }
+}
+
+// Values and fields the walk over memory leaves to the others are still read in full.
+TEST(SpanDecode, ArraysKvlistsEventsAndLinksAmongDeviceFields) {
+  const Bytes array = field_bytes(5, field_bytes(1, field_bytes(1, "a")) + field_bytes(1, field_varint(3, 2)));
+  const Bytes kvlist = field_bytes(6, field_bytes(1, field_bytes(1, "k") + field_bytes(2, field_bytes(1, "v"))));
+  const Bytes span = device_span() + field_bytes(9, field_bytes(1, "list") + field_bytes(2, array)) +
+                     field_bytes(9, field_bytes(1, "map") + field_bytes(2, kvlist)) +
+                     field_bytes(11, field_fixed64(1, 5) + field_bytes(2, "ev"));
+  ExportRequest r;
+  std::string error;
+  ASSERT_TRUE(decode(request({device_span(), span, device_span()}), r, error)) << error;
+  const auto& spans = r.resource_spans.at(0).scope_spans.at(0).spans;
+  ASSERT_EQ(spans.size(), 3u);
+  const Span& s = spans[1];
+  ASSERT_EQ(s.attributes.items.size(), 4u);
+  EXPECT_EQ(s.attributes.items[2].value.type, AnyValue::Type::kArray);
+  ASSERT_EQ(s.attributes.items[2].value.array.size(), 2u);
+  EXPECT_EQ(s.attributes.items[2].value.array[1].int_value, 2);
+  EXPECT_EQ(s.attributes.items[3].value.type, AnyValue::Type::kKvList);
+  ASSERT_EQ(s.attributes.items[3].value.kvlist.size(), 1u);
+  EXPECT_EQ(s.attributes.items[3].value.kvlist[0].value.bytes, "v");
+  ASSERT_EQ(s.events.size(), 1u);
+  EXPECT_EQ(s.events[0].name, "ev");
+  for (const Span& neighbour : {spans[0], spans[2]}) {
+    EXPECT_EQ(neighbour.name, "read-sensor");
+    EXPECT_EQ(neighbour.attributes.items.size(), 2u);
+    EXPECT_EQ(neighbour.flags, 0x101u);
+  }
+}
+
+// The decode budget is charged alike on every path: a limit refuses the same requests whether
+// the spans are read from memory or by nanopb.
+TEST(SpanDecode, TheBudgetIsChargedAlikeOnEveryPath) {
+  std::vector<Bytes> spans(20, device_span()), odd(20, device_span() + field_varint(99, 5));
+  const Bytes body = request(spans), odd_body = request(odd);
+  int refused = 0;
+  for (std::size_t limit = 0; limit < 40000; limit += 250) {
+    ExportRequest r;
+    std::string error;
+    bool too_large = false, odd_too_large = false;
+    const bool ok = decode_export_request(reinterpret_cast<const std::uint8_t*>(body.data()), body.size(), r,
+                                          error, limit, &too_large);
+    const bool odd_ok = decode_export_request(reinterpret_cast<const std::uint8_t*>(odd_body.data()),
+                                              odd_body.size(), r, error, limit, &odd_too_large);
+    EXPECT_EQ(ok, odd_ok) << limit;
+    EXPECT_EQ(too_large, odd_too_large) << limit;
+    EXPECT_EQ(ok, !too_large) << limit;
+    refused += ok ? 0 : 1;
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_LT(refused, 160);  // the largest limits take the request
 }
 
 }  // namespace

@@ -11,6 +11,9 @@ tracelet_add_test(receiver_parsers_test SOURCES ${_dir}/receiver_parsers_test.cp
 # Span decoding: the hand walk for the usual shape and nanopb for the rest give one result.
 tracelet_add_test(receiver_span_decode_test SOURCES ${_dir}/receiver_span_decode_test.cpp
                   LIBS tracelet_receiver_parsers LABELS receiver)
+# The JSON text pieces of the receiver's output (doubles as "%.17g" writes them, hex).
+tracelet_add_test(receiver_json_test SOURCES ${_dir}/receiver_json_test.cpp
+                  LIBS tracelet_receiver_parsers LABELS receiver)
 
 foreach(receiver_test receiver_http_test receiver_faults_test)
   tracelet_add_net_test(${receiver_test} SOURCES ${_dir}/${receiver_test}.cpp

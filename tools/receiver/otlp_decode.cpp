@@ -336,19 +336,252 @@ bool read_span_fast(pb_istream_t* stream, Span& s) {
   return true;
 }
 
+// ---- Span: a walk over the bytes in memory, before both of the above ----------------------
+// Even the hand walk reads every byte through nanopb's stream callback, and for the spans a
+// device sends that call per byte was most of what was left of decoding. A request is always
+// decoded from memory, so the span's bytes are read here through a pointer, for the shape a
+// device sends: ids, name, times, kind, counts, status, flags and scalar attributes. Anything
+// else (an event, a link, an array or kvlist value, an unknown field, a wrong wire type, a
+// number out of range, bytes cut short) returns false and the span is read again from its
+// first byte by the walks above, so their results and error messages stay as they are. The
+// budget is charged exactly as the walks above charge it.
+
+struct ByteRange {
+  const std::uint8_t* p;
+  const std::uint8_t* end;
+};
+
+// A varint of up to 64 bits, refusing what nanopb's pb_decode_varint refuses.
+bool take_varint(ByteRange& in, std::uint64_t& out) {
+  std::uint64_t v = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    if (in.p == in.end) return false;
+    const std::uint8_t b = *in.p++;
+    if (shift == 63 && (b & 0xFE) != 0) return false;
+    v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+    if ((b & 0x80) == 0) {
+      out = v;
+      return true;
+    }
+  }
+  return false;
+}
+
+// A varint that nanopb reads as 32 bits (a field key, a length): five bytes at most and no
+// bits past 32, so nanopb's sign-extension forms are left to nanopb.
+bool take_varint32(ByteRange& in, std::uint32_t& out) {
+  const std::uint8_t* start = in.p;
+  std::uint64_t v = 0;
+  if (!take_varint(in, v) || in.p - start > 5 || v > UINT32_MAX) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+bool take_key(ByteRange& in, std::uint32_t& tag, pb_wire_type_t& wt) {
+  std::uint32_t key = 0;
+  if (!take_varint32(in, key) || (key >> 3) == 0) return false;
+  tag = key >> 3;
+  wt = static_cast<pb_wire_type_t>(key & 7);
+  return true;
+}
+
+bool take_delimited(ByteRange& in, pb_wire_type_t wt, ByteRange& field) {
+  std::uint32_t len = 0;
+  if (wt != PB_WT_STRING || !take_varint32(in, len) || len > static_cast<std::size_t>(in.end - in.p)) {
+    return false;
+  }
+  field = ByteRange{in.p, in.p + len};
+  in.p += len;
+  return true;
+}
+
+bool take_fixed(ByteRange& in, pb_wire_type_t wt, std::uint64_t& out) {
+  const std::size_t n = wt == PB_WT_64BIT ? 8 : wt == PB_WT_32BIT ? 4 : 0;
+  if (n == 0 || static_cast<std::size_t>(in.end - in.p) < n) return false;
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v |= static_cast<std::uint64_t>(in.p[i]) << (8 * i);
+  in.p += n;
+  out = v;
+  return true;
+}
+
+bool take_uint32(ByteRange& in, pb_wire_type_t wt, std::uint32_t& out) {
+  std::uint64_t v = 0;
+  if (wt != PB_WT_VARINT || !take_varint(in, v) || v > UINT32_MAX) return false;
+  out = static_cast<std::uint32_t>(v);
+  return true;
+}
+
+// A string field, charged like read_rest().
+bool take_string(pb_istream_t* stream, ByteRange& in, pb_wire_type_t wt, std::string& out) {
+  ByteRange field{};
+  if (!take_delimited(in, wt, field)) return false;
+  const auto size = static_cast<std::size_t>(field.end - field.p);
+  if (!charge(stream, size)) return false;
+  out.assign(reinterpret_cast<const char*>(field.p), size);
+  return true;
+}
+
+// An id of `min`..`max` bytes into `out`; its size in `size`.
+bool take_id(ByteRange& in, pb_wire_type_t wt, std::uint8_t* out, std::size_t min, std::size_t max,
+             std::size_t& size) {
+  ByteRange field{};
+  if (!take_delimited(in, wt, field)) return false;
+  size = static_cast<std::size_t>(field.end - field.p);
+  if (size < min || size > max) return false;
+  if (size > 0) std::memcpy(out, field.p, size);
+  return true;
+}
+
+// AnyValue with a string, bool, int, double or bytes in it, as parse_any_value() reads it.
+bool take_scalar_value(pb_istream_t* stream, ByteRange in, AnyValue& v) {
+  while (in.p != in.end) {
+    std::uint32_t tag = 0;
+    pb_wire_type_t wt;
+    if (!take_key(in, tag, wt)) return false;
+    switch (tag) {
+      case 1:  // string_value
+      case 7:  // bytes_value
+        v.type = tag == 1 ? AnyValue::Type::kString : AnyValue::Type::kBytes;
+        if (!take_string(stream, in, wt, v.bytes)) return false;
+        break;
+      case 2:    // bool_value
+      case 3: {  // int_value
+        std::uint64_t raw = 0;
+        if (wt != PB_WT_VARINT || !take_varint(in, raw)) return false;
+        if (tag == 2) {
+          v.type = AnyValue::Type::kBool;
+          v.bool_value = raw != 0;
+        } else {
+          v.type = AnyValue::Type::kInt;
+          v.int_value = static_cast<std::int64_t>(raw);
+        }
+        break;
+      }
+      case 4: {  // double_value
+        std::uint64_t bits = 0;
+        if (wt != PB_WT_64BIT || !take_fixed(in, wt, bits)) return false;
+        v.type = AnyValue::Type::kDouble;
+        std::memcpy(&v.double_value, &bits, sizeof bits);
+        break;
+      }
+      default: return false;  // array, kvlist or unknown: the walks above
+    }
+  }
+  return true;
+}
+
+// One KeyValue of a span's attributes, appended and charged like read_key_value_cb().
+bool take_attribute(pb_istream_t* stream, ByteRange in, std::vector<KeyValue>& list) {
+  if (!charge(stream, 2 * sizeof(KeyValue))) return false;
+  list.emplace_back();
+  KeyValue& kv = list.back();
+  while (in.p != in.end) {
+    std::uint32_t tag = 0;
+    pb_wire_type_t wt;
+    if (!take_key(in, tag, wt)) return false;
+    if (tag == 1) {
+      if (!take_string(stream, in, wt, kv.key)) return false;
+    } else if (tag == 2) {
+      ByteRange value{};
+      kv.value = AnyValue{};
+      if (!take_delimited(in, wt, value) || !take_scalar_value(stream, value, kv.value)) return false;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// `stream` reads from memory (nanopb's own buffer reader): its next bytes are at `state`.
+bool reads_from_memory(const pb_istream_t& stream) {
+  static const pb_byte_t none = 0;
+  return stream.callback == pb_istream_from_buffer(&none, 0).callback;
+}
+
+bool read_span_in_memory(pb_istream_t* stream, Span& s) {
+  const auto* first = static_cast<const std::uint8_t*>(stream->state);
+  ByteRange in{first, first + stream->bytes_left};
+  bool has_status = false;
+  std::uint32_t status_code = 0;
+  while (in.p != in.end) {
+    std::uint32_t tag = 0;
+    pb_wire_type_t wt;
+    if (!take_key(in, tag, wt)) return false;
+    std::size_t size = 0;
+    std::uint64_t fixed = 0;
+    ByteRange field{};
+    bool ok = false;
+    switch (tag) {
+      case 1: ok = take_id(in, wt, s.trace_id.data(), 16, 16, size); break;
+      case 2: ok = take_id(in, wt, s.span_id.data(), 8, 8, size); break;
+      case 3: ok = take_string(stream, in, wt, s.trace_state); break;
+      case 4: {
+        std::uint8_t parent[8];
+        ok = take_id(in, wt, parent, 0, sizeof parent, size);
+        if (ok) s.parent_span_id.assign(parent, parent + size);
+        break;
+      }
+      case 5: ok = take_string(stream, in, wt, s.name); break;
+      case 6: {
+        std::uint32_t kind = 0;
+        ok = take_uint32(in, wt, kind);
+        s.kind = enum_bits(kind);
+        break;
+      }
+      case 7: ok = wt == PB_WT_64BIT && take_fixed(in, wt, s.start_time_unix_nano); break;
+      case 8: ok = wt == PB_WT_64BIT && take_fixed(in, wt, s.end_time_unix_nano); break;
+      case 9: ok = take_delimited(in, wt, field) && take_attribute(stream, field, s.attributes.items); break;
+      case 10: ok = take_uint32(in, wt, s.attributes.dropped); break;
+      case 12: ok = take_uint32(in, wt, s.dropped_events_count); break;
+      case 14: ok = take_uint32(in, wt, s.dropped_links_count); break;
+      case 15:  // Status { string message = 2; StatusCode code = 3; }, once
+        ok = !has_status && take_delimited(in, wt, field);
+        while (ok && field.p != field.end) {
+          std::uint32_t stag = 0;
+          pb_wire_type_t swt;
+          ok = take_key(field, stag, swt) &&
+               (stag == 2   ? take_string(stream, field, swt, s.status_message)
+                : stag == 3 ? take_uint32(field, swt, status_code)
+                            : false);
+        }
+        has_status = true;
+        break;
+      case 16:
+        ok = wt == PB_WT_32BIT && take_fixed(in, wt, fixed);
+        s.flags = static_cast<std::uint32_t>(fixed);
+        break;
+      default: break;  // events, links, unknown fields: the walks above
+    }
+    if (!ok) return false;
+  }
+  s.status_code = has_status ? enum_bits(status_code) : 0;
+  // Consumed, as if nanopb had read the bytes.
+  stream->state = const_cast<std::uint8_t*>(in.end);
+  stream->bytes_left = 0;
+  return true;
+}
+
 bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
   Span* s_slot = append<Span>(stream, arg);
   if (s_slot == nullptr) return false;
   Span& s = *s_slot;
-  // The fast walk reads from a copy of the stream's position, so nanopb can start over.
+  // The fast walks read from a copy of the stream's position, so the next one can start over.
   const pb_istream_t start = *stream;
   const std::size_t budget = t_budget_left;
   const bool over_budget = t_over_budget;
+  const auto start_over = [&] {
+    *stream = start;
+    t_budget_left = budget;
+    t_over_budget = over_budget;
+    s = Span{};
+  };
+  if (reads_from_memory(*stream)) {
+    if (read_span_in_memory(stream, s)) return true;
+    start_over();
+  }
   if (read_span_fast(stream, s)) return true;
-  *stream = start;
-  t_budget_left = budget;
-  t_over_budget = over_budget;
-  s = Span{};
+  start_over();
   opentelemetry_proto_trace_v1_Span msg = opentelemetry_proto_trace_v1_Span_init_zero;
   msg.trace_state = decoder(read_string_cb, &s.trace_state);
   msg.name = decoder(read_string_cb, &s.name);

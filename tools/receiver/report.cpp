@@ -100,9 +100,11 @@ std::string json_double(double d) {
   // JSON has no NaN/Infinity; OTLP/JSON writes them as strings.
   if (std::isnan(d)) return "\"NaN\"";
   if (std::isinf(d)) return d > 0 ? "\"Infinity\"" : "\"-Infinity\"";
+  // What printf's "%.17g" writes (to_chars with a precision is specified to match it), without
+  // printf's multi-precision arithmetic, which was most of the cost of a double attribute.
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", d);
-  return buf;
+  const std::to_chars_result r = std::to_chars(buf, buf + sizeof buf, d, std::chars_format::general, 17);
+  return std::string(buf, r.ptr);
 }
 
 namespace {
@@ -277,9 +279,17 @@ void append_int(std::string& out, Int v) {
 
 void append_hex(std::string& out, const std::uint8_t* data, std::size_t n) {
   static const char kDigits[] = "0123456789abcdef";
-  for (std::size_t i = 0; i < n; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0xF];
+  // Ids, the usual case, go through a buffer on the stack and one append, not two per byte.
+  char text[64];
+  while (n > 0) {
+    const std::size_t chunk = n < sizeof text / 2 ? n : sizeof text / 2;
+    for (std::size_t i = 0; i < chunk; ++i) {
+      text[2 * i] = kDigits[data[i] >> 4];
+      text[2 * i + 1] = kDigits[data[i] & 0xF];
+    }
+    out.append(text, 2 * chunk);
+    data += chunk;
+    n -= chunk;
   }
 }
 
