@@ -67,7 +67,9 @@ class TickClock {
   }
   /// Nanoseconds at counter value `count`; the counter must not have gone a whole 2^32 past
   /// the last advance_to() (at 480 MHz, 8.9 s: the SysTick interrupt comes far more often).
-  std::uint64_t now_ns_at(std::uint32_t count) noexcept { return now_ns(count - last_count_); }
+  std::uint64_t now_ns_at(std::uint32_t count) noexcept { return now_ns(ticks_to(count)); }
+  /// Ticks from the last advance_to() to counter value `count` (what now_ns() takes).
+  std::uint32_t ticks_to(std::uint32_t count) const noexcept { return count - last_count_; }
   /// Starts counting a free-running counter from `count` (time is not reset).
   void anchor(std::uint32_t count) noexcept { last_count_ = count; }
 
