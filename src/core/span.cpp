@@ -203,7 +203,9 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
 void Span::end() noexcept {
   if (tracer_ == nullptr) return;
   // Record-only spans (sampled flag clear) served local decisions; only sampled ones are kept.
-  if (recording_ && context_.is_sampled()) {
+  // A sampled span is a recording one (the constructor sets both from one decision, and only
+  // the end of the span clears recording_), so the flag alone decides.
+  if (context_.is_sampled()) {
     write_record(tracer_->now_unix_ns());
   }
   tracer_ = nullptr;
