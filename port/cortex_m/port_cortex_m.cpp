@@ -2,6 +2,7 @@
 // board-facing part and docs/porting.md for the reasoning.
 #include "tracelet_cortex_m.h"
 
+#include "critical_inline.h"
 #include "tick_clock.h"
 
 #include "tracelet/config.h"
@@ -56,14 +57,9 @@ constexpr std::uint32_t kDwtNoCycCnt = 1u << 25;
 constexpr std::uint32_t kDwtCycCntEna = 1u << 0;
 constexpr std::uint32_t kDwtUnlock = 0xC5ACCE55u;
 
-inline std::uint32_t read_primask_and_disable() noexcept {
-  std::uint32_t primask;
-  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-  return primask;
-}
-inline void write_primask(std::uint32_t primask) noexcept {
-  __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
+// The critical section (critical_inline.h, which the core inlines on its hot paths).
+inline std::uint32_t read_primask_and_disable() noexcept { return port_inline::critical_enter(); }
+inline void write_primask(std::uint32_t primask) noexcept { port_inline::critical_exit(primask); }
 inline std::uint32_t read_ipsr() noexcept {
   std::uint32_t ipsr;
   __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));

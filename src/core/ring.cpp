@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/contract_check.h"
+#include "core/critical.h"
 #include "tracelet/port.h"
 
 namespace tracelet {
@@ -441,7 +442,7 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
     if (payload_len <= capacity_) {
-      const std::uint32_t saved = port::critical_enter();
+      const std::uint32_t saved = detail::enter_critical();
       // Plain accesses: nothing else runs inside the critical section on a single core.
       std::uint8_t* c = base_;
       std::uint64_t head_word;
@@ -463,11 +464,11 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
         // so the length is stored before any payload byte (see begin_push_slow).
         __atomic_store_n(reinterpret_cast<std::uint32_t*>(record),
                          static_cast<std::uint32_t>(payload_len << 2) | kWriting, __ATOMIC_RELAXED);
-        port::critical_exit(saved);
+        detail::exit_critical(saved);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return record + kHeaderBytes;
       }
-      port::critical_exit(saved);
+      detail::exit_critical(saved);
     }
   }
   return begin_push_slow(payload_len);
