@@ -441,8 +441,10 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // payload_len checked before rounding: a length near SIZE_MAX would wrap `need` to a few
     // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
-    if (payload_len <= capacity_) {
-      const std::uint32_t saved = detail::enter_critical();
+    const std::uint32_t saved = detail::enter_critical();
+    // capacity_ read once, inside: the section's compiler barrier would load it again.
+    const std::size_t capacity = capacity_;
+    if (payload_len <= capacity) {  // also keeps a detached ring's null memory untouched
       // Plain accesses: nothing else runs inside the critical section on a single core.
       std::uint8_t* c = base_;
       std::uint64_t head_word;
@@ -451,13 +453,14 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
       std::memcpy(&reclaim_word, c + kReclaimAt, 8);
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
-      const std::size_t capacity = capacity_;
       const Room room = room_for(position, reclaim, need, capacity);
       const std::size_t at = room.at;
-      if (room.pad == 0 && room.fits && (head_word >> 32) != 0xFFFFFFFFu) {
+      // Reservations counted so far plus this one; 0 when the count wraps (counted there).
+      const auto reservations = static_cast<std::uint32_t>((head_word >> 32) + 1);
+      if (room.pad == 0 && room.fits && reservations != 0) {
         std::size_t next = position + need;
         if (next >= 2 * capacity) next -= 2 * capacity;
-        head_word = (((head_word >> 32) + 1) << 32) | next;
+        head_word = (std::uint64_t{reservations} << 32) | next;
         std::memcpy(c + kHeadAt, &head_word, 8);
         std::uint8_t* record = c + kControlBytes + at;
         // Still inside the critical section: a reset stops this context at an instruction,
@@ -468,8 +471,8 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return record + kHeaderBytes;
       }
-      detail::exit_critical(saved);
     }
+    detail::exit_critical(saved);
   }
   return begin_push_slow(payload_len);
 }
