@@ -30,11 +30,11 @@ class TickClock {
     if (hz < 1000000u) return false;
     hz_ = hz;
     ns_per_tick_q28_ = (std::uint64_t{1000000000u} << kBaseShift) / hz;
-    ns_per_tick_q22_ = static_cast<std::uint32_t>((std::uint64_t{1000000000u} << kReadShift) / hz);
+    read_.ns_per_tick_q22 = static_cast<std::uint32_t>((std::uint64_t{1000000000u} << kReadShift) / hz);
     seconds_ = 0;
     sub_ticks_ = 0;
     base_ns_ = 0;
-    held_ticks_ = 0;
+    read_.held_ticks = 0;
     last_count_ = 0;
     return true;
   }
@@ -51,14 +51,15 @@ class TickClock {
       ++seconds_;
     }
     base_ns_ = std::uint64_t{seconds_} * 1000000000u + ((std::uint64_t{sub_ticks_} * ns_per_tick_q28_) >> kBaseShift);
-    held_ticks_ = 0;
-    if (latest > base_ns_ && ns_per_tick_q22_ != 0) {
+    read_.held_ticks = 0;
+    const std::uint32_t scale = read_.ns_per_tick_q22;
+    if (latest > base_ns_ && scale != 0) {
       // The first tick of the new period at or after `latest`: (ticks * q22) >> 22 >= ahead.
       // Rare (a reader counted the wrap itself, or a few ns of rounding), and here in the
       // handler rather than in every read. Bounded: `ahead` is at most a few periods.
       const std::uint64_t ahead = latest - base_ns_;
-      std::uint64_t hold = ((ahead << kReadShift) + ns_per_tick_q22_ - 1) / ns_per_tick_q22_;
-      held_ticks_ = hold > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(hold);
+      std::uint64_t hold = ((ahead << kReadShift) + scale - 1) / scale;
+      read_.held_ticks = hold > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(hold);
     }
   }
 
@@ -68,9 +69,10 @@ class TickClock {
   std::uint64_t now_ns(std::uint32_t ticks_since_advance) noexcept {
     // A reader that sees a wrap late (or from inside the SysTick handler, before it accounts
     // it) would step back: it gets the latest time instead (see the class comment).
-    if (ticks_since_advance < held_ticks_) ticks_since_advance = held_ticks_;
-    held_ticks_ = ticks_since_advance;
-    return ns_at(ticks_since_advance);
+    const Read read = read_;  // both words in one double-word load on a small core
+    if (ticks_since_advance < read.held_ticks) ticks_since_advance = read.held_ticks;
+    read_.held_ticks = ticks_since_advance;
+    return base_ns_ + ((std::uint64_t{ticks_since_advance} * read.ns_per_tick_q22) >> kReadShift);
   }
 
   /// For a free-running 32-bit up-counter (the DWT cycle counter): accounts the ticks since
@@ -90,17 +92,21 @@ class TickClock {
 
   /// The latest value now_ns() returned (or, before any read since the last advance(), that
   /// advance's base when it is later).
-  std::uint64_t last_ns() const noexcept { return ns_at(held_ticks_); }
+  std::uint64_t last_ns() const noexcept { return ns_at(read_.held_ticks); }
 
  private:
   static constexpr unsigned kBaseShift = 28;
   static constexpr unsigned kReadShift = 22;
   std::uint64_t ns_at(std::uint32_t ticks_since_advance) const noexcept {
-    return base_ns_ + ((std::uint64_t{ticks_since_advance} * ns_per_tick_q22_) >> kReadShift);
+    return base_ns_ + ((std::uint64_t{ticks_since_advance} * read_.ns_per_tick_q22) >> kReadShift);
   }
   std::uint32_t hz_ = 0;
-  std::uint32_t ns_per_tick_q22_ = 0;  // (1e9 << 22) / hz, below 2^32 for hz >= 1 MHz
-  std::uint32_t held_ticks_ = 0;       // the most ticks a read took since the last advance()
+  // What every read loads, side by side.
+  struct Read {
+    std::uint32_t held_ticks = 0;       // the most ticks a read took since the last advance()
+    std::uint32_t ns_per_tick_q22 = 0;  // (1e9 << 22) / hz, below 2^32 for hz >= 1 MHz
+  };
+  Read read_;
   std::uint64_t ns_per_tick_q28_ = 0;  // (1e9 << 28) / hz, below 2^38 for hz >= 1 MHz
   std::uint64_t base_ns_ = 0;          // time at the last advance()
   std::uint32_t sub_ticks_ = 0;        // ticks into the current second (below hz after advance)
