@@ -60,10 +60,12 @@ constexpr std::uint32_t kDwtUnlock = 0xC5ACCE55u;
 // The critical section (critical_inline.h, which the core inlines on its hot paths).
 inline std::uint32_t read_primask_and_disable() noexcept { return port_inline::critical_enter(); }
 inline void write_primask(std::uint32_t primask) noexcept { port_inline::critical_exit(primask); }
+// The active exception's number, 0 in thread mode. (IPSR's bits above it read as zero: no
+// mask needed.)
 inline std::uint32_t read_ipsr() noexcept {
   std::uint32_t ipsr;
   __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-  return ipsr & 0x1FFu;
+  return ipsr;
 }
 
 // ---- clock: changed only with interrupts masked ---------------------------------------------
@@ -215,8 +217,10 @@ std::uint64_t monotonic_ns() noexcept {
     if ((*kIcsr & kIcsrPendStSet) != 0) {
       // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count
       // the wrap here, and re-read the counter so the value is certainly from after it.
+      // Except for the one tick where the counter has reached 0 (which pends the interrupt)
+      // and reloads only on the next edge: that is still the period's last tick.
       value = kSysTick->val;
-      unaccounted = reload + 1u;
+      if (value != 0) unaccounted = reload + 1u;
     }
     ticks = unaccounted + (reload - value);
   } else if (source == ClockSource::kCycleCounter) {
@@ -253,9 +257,7 @@ bool critical_try_enter(std::uint32_t& state) noexcept {
 void critical_exit(std::uint32_t state) noexcept { write_primask(state); }
 
 void** current_span_slot() noexcept {
-  // IPSR's bits above the exception number read as zero: no mask needed.
-  std::uint32_t exception;
-  __asm__ volatile("mrs %0, ipsr" : "=r"(exception));
+  const std::uint32_t exception = read_ipsr();
   if (exception != 0) return cortex_m::handler_slot(exception);  // a tail call
   // Thread mode (most span starts and ends): no call and no stack frame unless the board
   // has its own slots.
