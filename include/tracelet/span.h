@@ -138,6 +138,9 @@ class Span {
   static void pop_link(void** slot, const detail::ContextLink& closing) noexcept;
   /// The innermost span not yet ended, from `link` down the chain; nullptr if none.
   static Span* active_span_in(const detail::ContextLink* link) noexcept;
+  /// Span() out of line, for Tracer::start_span when tracing is off: building it inline
+  /// there ties up registers and stack in the path of every recording span.
+  [[gnu::noinline]] static Span not_recording() noexcept;
 
   // Ordered so the ids start word-aligned: zeroing them is then a few word stores, not a
   // memset call (a byte loop on newlib-nano).

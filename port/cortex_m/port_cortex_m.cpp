@@ -2,6 +2,7 @@
 // board-facing part and docs/porting.md for the reasoning.
 #include "tracelet_cortex_m.h"
 
+#include "critical_inline.h"
 #include "tick_clock.h"
 
 #include "tracelet/config.h"
@@ -18,6 +19,10 @@
 #endif
 static_assert(TRACELET_CORTEX_M_PRIORITY_BITS >= 1 && TRACELET_CORTEX_M_PRIORITY_BITS <= 8,
               "TRACELET_CORTEX_M_PRIORITY_BITS must be 1..8 (ARMv7-M has at most 8 priority bits).");
+
+// A board's own thread slots, if it defines them (an undefined weak reference is null); the
+// port's one slot for the bare-metal main loop otherwise.
+extern "C" __attribute__((weak)) void** tracelet_board_thread_slot(void);
 
 namespace tracelet {
 namespace {
@@ -52,25 +57,27 @@ constexpr std::uint32_t kDwtNoCycCnt = 1u << 25;
 constexpr std::uint32_t kDwtCycCntEna = 1u << 0;
 constexpr std::uint32_t kDwtUnlock = 0xC5ACCE55u;
 
-inline std::uint32_t read_primask_and_disable() noexcept {
-  std::uint32_t primask;
-  __asm__ volatile("mrs %0, primask\n cpsid i" : "=r"(primask) : : "memory");
-  return primask;
-}
-inline void write_primask(std::uint32_t primask) noexcept {
-  __asm__ volatile("msr primask, %0" : : "r"(primask) : "memory");
-}
+// The critical section (critical_inline.h, which the core inlines on its hot paths).
+inline std::uint32_t read_primask_and_disable() noexcept { return port_inline::critical_enter(); }
+inline void write_primask(std::uint32_t primask) noexcept { port_inline::critical_exit(primask); }
+// The active exception's number, 0 in thread mode. (IPSR's bits above it read as zero: no
+// mask needed.)
 inline std::uint32_t read_ipsr() noexcept {
   std::uint32_t ipsr;
   __asm__ volatile("mrs %0, ipsr" : "=r"(ipsr));
-  return ipsr & 0x1FFu;
+  return ipsr;
 }
 
 // ---- clock: changed only with interrupts masked ---------------------------------------------
-cortex_m::TickClock g_clock;
-// true: the DWT cycle counter times spans (SysTick's interrupt only keeps its count within
-// 32 bits); false: SysTick itself (no DWT, as on QEMU, or SysTick not on the core clock).
-bool g_cycle_counter = false;
+// What times spans: nothing before init(); the DWT cycle counter (SysTick's interrupt only
+// keeps its count within 32 bits); or SysTick itself (no DWT, as on QEMU, or SysTick not on
+// the core clock). Kept beside the clock so a read finds both from one address.
+enum class ClockSource : std::uint8_t { kNone, kSysTickCounter, kCycleCounter };
+struct Clock {
+  cortex_m::TickClock ticks;
+  ClockSource source = ClockSource::kNone;
+};
+Clock g_clock;
 
 // Turns the cycle counter on and says whether it is there and counts at the core clock.
 // Interrupts are masked. Leaves DEMCR as it was if the counter is not used.
@@ -122,11 +129,11 @@ Status init(std::uint32_t systick_hz) noexcept {
   if (group_bits > TRACELET_CORTEX_M_PRIORITY_BITS) return Status::kFailedPrecondition;
 
   saved = read_primask_and_disable();
-  if (g_clock.running()) {  // a second call keeps the running clock: time must not restart
+  if (g_clock.ticks.running()) {  // a second call keeps the running clock: time must not restart
     write_primask(saved);
     return Status::kOk;
   }
-  (void)g_clock.set_rate(systick_hz);  // >= 1 MHz checked above
+  (void)g_clock.ticks.set_rate(systick_hz);  // >= 1 MHz checked above
   if ((kSysTick->ctrl & kSysTickEnable) == 0) {
     kSysTick->load = kSysTickMaxReload;
     kSysTick->val = 0;
@@ -140,20 +147,24 @@ Status init(std::uint32_t systick_hz) noexcept {
   } else {
     kSysTick->ctrl = kSysTick->ctrl | kSysTickInt;
   }
-  g_cycle_counter = start_cycle_counter();
-  if (g_cycle_counter) g_clock.anchor(*kDwtCyccnt);
+  if (start_cycle_counter()) {
+    g_clock.ticks.anchor(*kDwtCyccnt);
+    g_clock.source = ClockSource::kCycleCounter;
+  } else {
+    g_clock.source = ClockSource::kSysTickCounter;
+  }
   write_primask(saved);
   return Status::kOk;
 }
 
-bool uses_cycle_counter() noexcept { return g_cycle_counter; }
+bool uses_cycle_counter() noexcept { return g_clock.source == ClockSource::kCycleCounter; }
 
 void on_systick() noexcept {
   std::uint32_t saved = read_primask_and_disable();
-  if (g_cycle_counter) {
-    g_clock.advance_to(*kDwtCyccnt);
+  if (g_clock.source == ClockSource::kCycleCounter) {
+    g_clock.ticks.advance_to(*kDwtCyccnt);
   } else {
-    g_clock.advance(kSysTick->load + 1u);
+    g_clock.ticks.advance(kSysTick->load + 1u);
   }
   write_primask(saved);
 }
@@ -163,7 +174,7 @@ void weak_jitter_entropy(std::uint8_t* out, std::size_t len) noexcept {
   // folds each sample into a 64-bit state with a multiply-xorshift mixer. What varies is
   // interrupt and bus timing; on an emulator, host scheduling. Predictable enough on quiet
   // hardware that it must never key anything secret.
-  std::uint64_t state = 0x6a09e667f3bcc908ULL ^ g_clock.last_ns();
+  std::uint64_t state = 0x6a09e667f3bcc908ULL ^ g_clock.ticks.last_ns();
   for (std::size_t i = 0; i < len; ++i) {
     for (int round = 0; round < 16; ++round) {
       std::uint32_t spins = static_cast<std::uint32_t>(state & 0x3Fu) + 8u;
@@ -177,6 +188,19 @@ void weak_jitter_entropy(std::uint8_t* out, std::size_t len) noexcept {
   }
 }
 
+// The current-span slot of a handler (`exception` = IPSR's exception number, not 0).
+// Out of line: see port::current_span_slot().
+namespace {
+[[gnu::noinline]] void** handler_slot(std::uint32_t exception) noexcept {
+  if (exception == 2) return &g_handler_slots[0];  // NMI
+  if (exception == 3) return &g_handler_slots[1];  // HardFault
+  std::uint8_t priority = exception >= 16 ? kNvicIpr[exception - 16] : kShpr[exception];
+  return &g_handler_slots[2 + (priority >> kPriorityShift)];
+}
+// The board's hook, called from here: GCC does not tail-call a weak function.
+[[gnu::noinline]] void** board_thread_slot() noexcept { return tracelet_board_thread_slot(); }
+}  // namespace
+
 }  // namespace cortex_m
 
 // ---- tracelet::port ------------------------------------------------------------------------
@@ -184,25 +208,29 @@ namespace port {
 
 std::uint64_t monotonic_ns() noexcept {
   std::uint32_t saved = read_primask_and_disable();
-  if (!g_clock.running()) {
-    write_primask(saved);
-    panic(__FILE__, __LINE__);  // tracelet::cortex_m::init() was not called
-  }
-  std::uint64_t ns;
-  if (g_cycle_counter) {
-    ns = g_clock.now_ns_at(*kDwtCyccnt);  // a late SysTick handler changes nothing here
-  } else {
+  const ClockSource source = g_clock.source;
+  std::uint32_t ticks;  // since the SysTick handler last accounted
+  if (source == ClockSource::kSysTickCounter) {
     std::uint32_t reload = kSysTick->load;
     std::uint32_t value = kSysTick->val;
     std::uint32_t unaccounted = 0;
     if ((*kIcsr & kIcsrPendStSet) != 0) {
       // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count
       // the wrap here, and re-read the counter so the value is certainly from after it.
+      // Except for the one tick where the counter has reached 0 (which pends the interrupt)
+      // and reloads only on the next edge: that is still the period's last tick.
       value = kSysTick->val;
-      unaccounted = reload + 1u;
+      if (value != 0) unaccounted = reload + 1u;
     }
-    ns = g_clock.now_ns(unaccounted + (reload - value));
+    ticks = unaccounted + (reload - value);
+  } else if (source == ClockSource::kCycleCounter) {
+    ticks = g_clock.ticks.ticks_to(*kDwtCyccnt);  // a late SysTick handler changes nothing here
+  } else {
+    write_primask(saved);
+    panic(__FILE__, __LINE__);  // tracelet::cortex_m::init() was not called
   }
+  // One conversion for both sources.
+  const std::uint64_t ns = g_clock.ticks.now_ns(ticks);
   write_primask(saved);
   return ns;
 }
@@ -229,12 +257,12 @@ bool critical_try_enter(std::uint32_t& state) noexcept {
 void critical_exit(std::uint32_t state) noexcept { write_primask(state); }
 
 void** current_span_slot() noexcept {
-  std::uint32_t exception = read_ipsr();
-  if (exception == 0) return tracelet_board_thread_slot();
-  if (exception == 2) return &g_handler_slots[0];  // NMI
-  if (exception == 3) return &g_handler_slots[1];  // HardFault
-  std::uint8_t priority = exception >= 16 ? kNvicIpr[exception - 16] : kShpr[exception];
-  return &g_handler_slots[2 + (priority >> kPriorityShift)];
+  const std::uint32_t exception = read_ipsr();
+  if (exception != 0) return cortex_m::handler_slot(exception);  // a tail call
+  // Thread mode (most span starts and ends): no call and no stack frame unless the board
+  // has its own slots.
+  if (tracelet_board_thread_slot != nullptr) return cortex_m::board_thread_slot();  // a tail call
+  return &g_thread_slot;
 }
 
 void panic(const char* file, int line) noexcept { tracelet_board_panic(file, line); }
@@ -249,7 +277,6 @@ __attribute__((weak)) bool tracelet_board_entropy(std::uint8_t*, std::size_t) { 
 
 __attribute__((weak)) std::int64_t tracelet_board_unix_offset_ns(void) { return 0; }
 
-__attribute__((weak)) void** tracelet_board_thread_slot(void) { return &tracelet::g_thread_slot; }
 
 __attribute__((weak, noreturn)) void tracelet_board_panic(const char*, int) {
   __asm__ volatile("cpsid i" ::: "memory");

@@ -12,7 +12,7 @@
 #include <cstdint>
 #include <cstring>
 
-#include "tracelet/port.h"
+#include "core/critical.h"
 
 namespace tracelet::detail {
 
@@ -98,9 +98,9 @@ namespace tracelet::detail {
 [[gnu::always_inline]] inline void xorshift128_span_ids_masked(std::uint32_t* state, std::uint8_t* ids,
                                                                bool root) noexcept {
   for (;;) {
-    const std::uint32_t saved = port::critical_enter();
+    const std::uint32_t saved = enter_critical();
     const bool valid = xorshift128_span_ids(state, ids, root);
-    port::critical_exit(saved);
+    exit_critical(saved);
     if (valid) return;
   }
 }

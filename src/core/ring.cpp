@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/contract_check.h"
+#include "core/critical.h"
 #include "tracelet/port.h"
 
 namespace tracelet {
@@ -440,8 +441,10 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // payload_len checked before rounding: a length near SIZE_MAX would wrap `need` to a few
     // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
-    if (payload_len <= capacity_) {
-      const std::uint32_t saved = port::critical_enter();
+    const std::uint32_t saved = detail::enter_critical();
+    // capacity_ read once, inside: the section's compiler barrier would load it again.
+    const std::size_t capacity = capacity_;
+    if (payload_len <= capacity) {  // also keeps a detached ring's null memory untouched
       // Plain accesses: nothing else runs inside the critical section on a single core.
       std::uint8_t* c = base_;
       std::uint64_t head_word;
@@ -450,25 +453,26 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
       std::memcpy(&reclaim_word, c + kReclaimAt, 8);
       const auto position = static_cast<std::uint32_t>(head_word);
       const auto reclaim = static_cast<std::uint32_t>(reclaim_word);
-      const std::size_t capacity = capacity_;
       const Room room = room_for(position, reclaim, need, capacity);
       const std::size_t at = room.at;
-      if (room.pad == 0 && room.fits && (head_word >> 32) != 0xFFFFFFFFu) {
+      // Reservations counted so far plus this one; 0 when the count wraps (counted there).
+      const auto reservations = static_cast<std::uint32_t>((head_word >> 32) + 1);
+      if (room.pad == 0 && room.fits && reservations != 0) {
         std::size_t next = position + need;
         if (next >= 2 * capacity) next -= 2 * capacity;
-        head_word = (((head_word >> 32) + 1) << 32) | next;
+        head_word = (std::uint64_t{reservations} << 32) | next;
         std::memcpy(c + kHeadAt, &head_word, 8);
         std::uint8_t* record = c + kControlBytes + at;
         // Still inside the critical section: a reset stops this context at an instruction,
         // so the length is stored before any payload byte (see begin_push_slow).
         __atomic_store_n(reinterpret_cast<std::uint32_t*>(record),
                          static_cast<std::uint32_t>(payload_len << 2) | kWriting, __ATOMIC_RELAXED);
-        port::critical_exit(saved);
+        detail::exit_critical(saved);
         __atomic_signal_fence(__ATOMIC_SEQ_CST);
         return record + kHeaderBytes;
       }
-      port::critical_exit(saved);
     }
+    detail::exit_critical(saved);
   }
   return begin_push_slow(payload_len);
 }

@@ -65,8 +65,10 @@ template <typename IdState>
 
 // Here rather than in tracer.cpp: the span is built right here (the constructor and
 // find_origin() inline into it), the one call on the way to a started span.
+Span Span::not_recording() noexcept { return Span(); }
+
 Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
-  if (!enabled()) return Span();
+  if (!enabled()) return Span::not_recording();
   return Span(*this, name, options, Span::find_origin(options));
 }
 
@@ -197,7 +199,9 @@ void put(std::uint8_t* out, std::size_t at, const T& value) noexcept {
 void Span::end() noexcept {
   if (tracer_ == nullptr) return;
   // Record-only spans (sampled flag clear) served local decisions; only sampled ones are kept.
-  if (recording_ && context_.is_sampled()) {
+  // A sampled span is a recording one (the constructor sets both from one decision, and only
+  // the end of the span clears recording_), so the flag alone decides.
+  if (context_.is_sampled()) {
     write_record(tracer_->now_unix_ns());
   }
   tracer_ = nullptr;

@@ -53,6 +53,37 @@ TEST_P(TickClockRates, TracksExactTimeWithoutDriftAndNeverGoesBack) {
   EXPECT_GE(previous, 5000000000u);
 }
 
+// The SysTick handler runs late after each wrap (interrupts masked elsewhere): readers in
+// between see the wrap pending and count the period themselves, as the port does. Time stays
+// exact and never steps back when the handler finally accounts the period.
+TEST_P(TickClockRates, LateHandlerAfterReadersCountedTheWrapKeepsTimeExact) {
+  const Rate rate = GetParam();
+  TickClock clock;
+  ASSERT_TRUE(clock.set_rate(rate.hz));
+  std::uint64_t total = 0;    // ticks since start
+  std::uint64_t wrapped = 0;  // ticks accounted through advance
+  std::uint64_t previous = 0;
+  std::uint64_t step = 5;
+  std::uint64_t max_error = 0;
+  const std::uint64_t end = std::uint64_t{rate.hz} * 3 + 4321;
+  while (total < end) {
+    total += step;
+    step = (step * 5 + 11) % (rate.period / 7 + 1) + 1;  // below a seventh of a period
+    // The handler accounts a wrap only once the counter is a quarter period past it.
+    while (total - wrapped >= rate.period + rate.period / 4) {
+      clock.advance(rate.period);
+      wrapped += rate.period;
+    }
+    const std::uint64_t ns = clock.now_ns(static_cast<std::uint32_t>(total - wrapped));
+    ASSERT_GE(ns, previous) << "went backwards at tick " << total;
+    previous = ns;
+    const std::uint64_t want = exact_ns(total, rate.hz);
+    const std::uint64_t error = ns > want ? ns - want : want - ns;
+    if (error > max_error) max_error = error;
+  }
+  EXPECT_LE(max_error, 16u) << "at " << rate.hz << " Hz";
+}
+
 // A wrap the handler has not accounted yet is passed in by the reader as one extra period.
 TEST_P(TickClockRates, UnaccountedWrapCountsAsOnePeriod) {
   const Rate rate = GetParam();
@@ -98,6 +129,23 @@ TEST(TickClock, ReadInsideHandlerBeforeAccountingDoesNotGoBack) {
   EXPECT_EQ(inside, before);
   clock.advance(period);
   EXPECT_GT(clock.now_ns(6), before);
+}
+
+// The latest time handed out before an advance() bounds every read after it, even one that
+// passes fewer ticks than the reader before the advance had counted (a read from a handler
+// that preempted the SysTick handler after its pending flag cleared).
+TEST(TickClock, ReadsAfterAdvanceNeverGoBelowTheLatestTime) {
+  TickClock clock;
+  ASSERT_TRUE(clock.set_rate(25000000u));
+  const std::uint32_t period = 25000u;
+  clock.advance(period);
+  const std::uint64_t late = clock.now_ns(period + 1000);  // counted the pending wrap
+  clock.advance(period);                                   // the handler accounts it
+  EXPECT_EQ(clock.now_ns(10), late);                       // held, not 990 ticks back
+  EXPECT_EQ(clock.last_ns(), late);
+  const std::uint64_t later = clock.now_ns(2000);
+  EXPECT_GT(later, late);
+  EXPECT_EQ(later, exact_ns(std::uint64_t{period} * 2 + 2000, 25000000u));
 }
 
 // The DWT cycle counter: a free-running 32-bit up-counter, read directly and accounted at
