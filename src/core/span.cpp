@@ -63,10 +63,10 @@ template <typename IdState>
   }
 }
 
-// Here rather than in tracer.cpp: the span is built right here (the constructor and
-// find_origin() inline into it), the one call on the way to a started span.
 Span Span::not_recording() noexcept { return Span(); }
 
+// Here rather than in tracer.cpp: the span is built right here (the constructor and
+// find_origin() inline into it), the one call on the way to a started span.
 Span Tracer::start_span(std::string_view name, const StartOptions& options) noexcept {
   if (!enabled()) return Span::not_recording();
   return Span(*this, name, options, Span::find_origin(options));
