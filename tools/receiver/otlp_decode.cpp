@@ -83,6 +83,17 @@ T* append(pb_istream_t* stream, void** arg) {
 
 bool parse_key_value(pb_istream_t* stream, KeyValue& kv, int depth);
 
+// AnyValue's bool_value (field 2) or int_value (field 3) from its varint; both decoders use it.
+void set_bool_or_int(AnyValue& v, std::uint32_t tag, std::uint64_t raw) {
+  if (tag == 2) {
+    v.type = AnyValue::Type::kBool;
+    v.bool_value = raw != 0;
+  } else {
+    v.type = AnyValue::Type::kInt;
+    v.int_value = static_cast<std::int64_t>(raw);
+  }
+}
+
 bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
   if (depth > kMaxValueDepth) PB_RETURN_ERROR(stream, "AnyValue nested too deeply");
   for (;;) {
@@ -103,13 +114,7 @@ bool parse_any_value(pb_istream_t* stream, AnyValue& v, int depth) {
         if (wt != PB_WT_VARINT) PB_RETURN_ERROR(stream, "AnyValue bool/int: wrong wire type");
         std::uint64_t raw = 0;
         if (!pb_decode_varint(stream, &raw)) return false;
-        if (tag == 2) {
-          v.type = AnyValue::Type::kBool;
-          v.bool_value = raw != 0;
-        } else {
-          v.type = AnyValue::Type::kInt;
-          v.int_value = static_cast<std::int64_t>(raw);
-        }
+        set_bool_or_int(v, tag, raw);
         break;
       }
       case 4: {  // double_value
@@ -449,13 +454,7 @@ bool take_scalar_value(pb_istream_t* stream, ByteRange in, AnyValue& v) {
       case 3: {  // int_value
         std::uint64_t raw = 0;
         if (wt != PB_WT_VARINT || !take_varint(in, raw)) return false;
-        if (tag == 2) {
-          v.type = AnyValue::Type::kBool;
-          v.bool_value = raw != 0;
-        } else {
-          v.type = AnyValue::Type::kInt;
-          v.int_value = static_cast<std::int64_t>(raw);
-        }
+        set_bool_or_int(v, tag, raw);
         break;
       }
       case 4: {  // double_value
