@@ -28,6 +28,7 @@ enum class SamplingDecision : std::uint8_t {
 };
 
 /// What a sampler may look at: the OTel ShouldSample arguments, minus links, plus the time.
+/// (Tracer builds it with a braced list, in this order: a new field goes last.)
 struct SamplingParams {
   /// Parent context; nullptr or an invalid context means the span is a root.
   const SpanContext* parent = nullptr;

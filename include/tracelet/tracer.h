@@ -99,9 +99,9 @@ struct WordIdState {
 
 /// Owns the span pipeline of one process or firmware: resource, id generator, ring.
 /// Constant-initialisable, so a global Tracer has no static-initialisation-order risk.
-/// Every method: Allocates: never. All but init() and shutdown() are ISR-safe on MCU ports
-/// and never block (at most the port's critical section); init() and shutdown() are for
-/// thread context, not concurrent with spans being recorded.
+/// Every method: Allocates: never. All but init(), init_keeping_ring() and shutdown() are
+/// ISR-safe on MCU ports and never block (at most the port's critical section); those three
+/// are for thread context, not concurrent with spans being recorded.
 enum class Severity : std::uint8_t;  // tracelet/log_record.h
 
 class Tracer {

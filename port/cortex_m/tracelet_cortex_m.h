@@ -51,7 +51,7 @@ void weak_jitter_entropy(std::uint8_t* out, std::size_t len) noexcept;
 
 }  // namespace tracelet::cortex_m
 
-// ---- board hooks: weak defaults in port_cortex_m.cpp; a board overrides what it has -------
+// ---- board hooks: a board defines what it has; the port has a default for each -------------
 extern "C" {
 /// Hardware random bytes (TRNG). Return false if the board has none (the default).
 bool tracelet_board_entropy(std::uint8_t* out, std::size_t len);
@@ -59,7 +59,9 @@ bool tracelet_board_entropy(std::uint8_t* out, std::size_t len);
 /// default 0 means span times count from boot.
 std::int64_t tracelet_board_unix_offset_ns(void);
 /// Current-span slot of the running thread, for an RTOS (e.g. a thread-local-storage pointer
-/// in the task control block). The default is one slot for the bare-metal main loop.
+/// in the task control block). Optional, and declared weak: without a definition the port
+/// uses one slot for the bare-metal main loop, read inline, and the function does not exist
+/// (never call it from board code; call port::current_span_slot()).
 void** tracelet_board_thread_slot(void);
 /// Broken API contract: report and stop. Must not return. The default masks interrupts and
 /// waits forever (a watchdog, if any, resets the chip).

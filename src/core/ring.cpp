@@ -438,8 +438,9 @@ std::uint8_t* Ring::begin_push(std::size_t payload_len) noexcept {
     // One lane, claimed inside the port's critical section: the whole claim in a few loads
     // and stores (every span end on a small core comes through here). A full ring, a record
     // that wraps and everything rarer go the general way.
-    // payload_len checked before rounding: a length near SIZE_MAX would wrap `need` to a few
-    // bytes. (capacity_ < 2^30, so `need` cannot wrap after this; room_for() checks the rest.)
+    // The check below is on payload_len, not on the rounded `need`: a length near SIZE_MAX
+    // wraps `need` to a few bytes. (capacity_ < 2^30, so `need` cannot wrap once payload_len
+    // passed it; room_for() checks the rest.)
     const std::size_t need = record_footprint(payload_len);
     const std::uint32_t saved = detail::enter_critical();
     // capacity_ read once, inside: the section's compiler barrier would load it again.

@@ -133,12 +133,17 @@ constexpr std::size_t fixed32_field_size(std::uint32_t field, std::uint32_t v) n
 constexpr std::size_t text_field_size(std::uint32_t field, std::string_view text) noexcept {
   return text.empty() ? 0 : delimited_size(field, text.size());
 }
-// Ids are 8 or 16 bytes: a word at a time (a root span's zero parent id is 2 words, not 8 bytes).
+// Ids are 8 or 16 bytes: a word at a time (a root span's zero parent id is 2 words, not 8
+// bytes), and any bytes after the last whole word one by one.
 bool all_zero(const std::uint8_t* p, std::size_t n) noexcept {
-  for (std::size_t i = 0; i < n; i += 4) {
+  std::size_t i = 0;
+  for (; i + 4 <= n; i += 4) {
     std::uint32_t word = 0;
     std::memcpy(&word, p + i, 4);
     if (word != 0) return false;
+  }
+  for (; i < n; ++i) {
+    if (p[i] != 0) return false;
   }
   return true;
 }

@@ -53,7 +53,9 @@ struct RequestPlan {
 
 /// Streams the request into `stream` straight from the ring records (no request buffer),
 /// writing exactly `plan.bytes` bytes; `plan` must come from plan_request() on the same
-/// source. Records that fail validation are skipped. Returns false if the stream failed.
+/// source (for the one-signal pairs below: from the plan_* of the same signal; a plan of the
+/// other signal gives a wrong Content-Length). Records that fail validation are skipped.
+/// Returns false if the stream failed.
 [[nodiscard]] bool encode_request(const RequestSource& source, const RequestPlan& plan,
                                   pb_ostream_t* stream) noexcept;
 

@@ -8,6 +8,7 @@ tracelet_add_test(log_record_test
   SOURCES ${_dir}/log_record_test.cpp ${PROJECT_SOURCE_DIR}/tools/receiver/otlp_decode.cpp
   LIBS tracelet_test_modules tracelet_port_fake)
 target_include_directories(log_record_test PRIVATE ${PROJECT_SOURCE_DIR}/tools/receiver)
+tracelet_add_test(word_copy_test SOURCES ${_dir}/word_copy_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 tracelet_add_test(id_words_test SOURCES ${_dir}/id_words_test.cpp LIBS tracelet_test_modules tracelet_port_fake)
 
 # The same API test against a core compiled with TRACELET_ENABLED=0 (STYLE C11).
