@@ -230,8 +230,11 @@ TEST(SpanDecode, TheWalkOverMemoryReadsWhatNanopbReads) {
   };
   for (const Bytes& span : cases) {
     std::string error, nanopb_error;
+    const std::size_t walked = spans_decoded_in_memory();
     const std::string in_memory = decoded_jsonl(span, error);
+    EXPECT_EQ(spans_decoded_in_memory(), walked + 1) << "case " << (&span - cases) << " left the walk";
     EXPECT_EQ(in_memory, decoded_jsonl(span + field_varint(99, 5), nanopb_error)) << error << nanopb_error;
+    EXPECT_EQ(spans_decoded_in_memory(), walked + 1) << "an unknown field stayed in the walk";
     EXPECT_NE(in_memory, "(failed)") << error << " case " << (&span - cases);
   }
 }

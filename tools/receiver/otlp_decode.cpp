@@ -27,6 +27,7 @@ using DecodeFn = bool (*)(pb_istream_t*, const pb_field_t*, void**);
 // request is refused when it would grow past this. One decode per thread at a time.
 thread_local std::size_t t_budget_left = SIZE_MAX;
 thread_local bool t_over_budget = false;
+thread_local std::size_t t_spans_in_memory = 0;  // spans_decoded_in_memory()
 
 bool charge(pb_istream_t* stream, std::size_t bytes) {
   if (bytes <= t_budget_left) {
@@ -576,7 +577,10 @@ bool read_span_cb(pb_istream_t* stream, const pb_field_t*, void** arg) {
     s = Span{};
   };
   if (reads_from_memory(*stream)) {
-    if (read_span_in_memory(stream, s)) return true;
+    if (read_span_in_memory(stream, s)) {
+      ++t_spans_in_memory;
+      return true;
+    }
     start_over();
   }
   if (read_span_fast(stream, s)) return true;
@@ -820,6 +824,8 @@ bool decode_logs_request(const std::uint8_t* data, std::size_t size, LogsRequest
   }
   return true;
 }
+
+std::size_t spans_decoded_in_memory() noexcept { return t_spans_in_memory; }
 
 std::string encode_export_response(std::int64_t rejected_spans, const std::string& error_message) {
   opentelemetry_proto_collector_trace_v1_ExportTraceServiceResponse msg =

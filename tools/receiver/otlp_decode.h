@@ -134,6 +134,10 @@ bool decode_export_request(const std::uint8_t* data, std::size_t size, ExportReq
                            std::string& error, std::size_t max_decoded_bytes = SIZE_MAX,
                            bool* too_large = nullptr);
 
+/// Spans this thread has decoded with the walk over memory, the fast path for spans of the
+/// device's shape (the rest go to nanopb): for the tests that check the walk is taken.
+std::size_t spans_decoded_in_memory() noexcept;
+
 /// Encodes an ExportTraceServiceResponse: empty, or with partial_success when
 /// `rejected_spans` >= 0. The same bytes are an ExportLogsServiceResponse with
 /// rejected_log_records (both number their fields alike).
