@@ -211,18 +211,13 @@ std::uint64_t monotonic_ns() noexcept {
   const ClockSource source = g_clock.source;
   std::uint32_t ticks;  // since the SysTick handler last accounted
   if (source == ClockSource::kSysTickCounter) {
-    std::uint32_t reload = kSysTick->load;
+    const std::uint32_t reload = kSysTick->load;
     std::uint32_t value = kSysTick->val;
-    std::uint32_t unaccounted = 0;
-    if ((*kIcsr & kIcsrPendStSet) != 0) {
-      // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): count
-      // the wrap here, and re-read the counter so the value is certainly from after it.
-      // Except for the one tick where the counter has reached 0 (which pends the interrupt)
-      // and reloads only on the next edge: that is still the period's last tick.
-      value = kSysTick->val;
-      if (value != 0) unaccounted = reload + 1u;
-    }
-    ticks = unaccounted + (reload - value);
+    // Wrapped, and the handler has not run yet (it cannot while we mask interrupts): the
+    // counter is read again, after the check (see systick_ticks()).
+    const bool wrap_pending = (*kIcsr & kIcsrPendStSet) != 0;
+    if (wrap_pending) value = kSysTick->val;
+    ticks = cortex_m::systick_ticks(reload, value, wrap_pending);
   } else if (source == ClockSource::kCycleCounter) {
     ticks = g_clock.ticks.ticks_to(*kDwtCyccnt);  // a late SysTick handler changes nothing here
   } else {

@@ -3,6 +3,17 @@
 
 namespace tracelet::cortex_m {
 
+/// SysTick: the ticks since its handler last accounted a wrap, from one read of the
+/// down-counter (`reload` .. 0). `wrap_pending`: the wrap interrupt is pending, which a reader
+/// with interrupts masked sees before the handler runs; `value` must then be read after that
+/// check, so it is certainly from after the wrap and a whole period more has passed. Except at
+/// 0: the counter pends the interrupt on reaching 0 and reloads only on the next tick, so 0
+/// is still the last tick of the period being counted.
+constexpr std::uint32_t systick_ticks(std::uint32_t reload, std::uint32_t value,
+                                      bool wrap_pending) noexcept {
+  return (wrap_pending && value != 0 ? reload + 1u : 0u) + (reload - value);
+}
+
 /// Turns a hardware tick counter (SysTick, or the DWT cycle counter) into nanoseconds since
 /// start, with no drift over uptime and never going backwards. Pure arithmetic, no registers,
 /// so host tests can drive it; the port calls it with interrupts masked.

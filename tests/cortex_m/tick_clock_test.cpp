@@ -110,6 +110,21 @@ INSTANTIATE_TEST_SUITE_P(
       return std::to_string(p.param.hz) + "Hz_" + std::to_string(p.param.period);
     });
 
+// The port's SysTick read: ticks since the handler last ran, for each state of the counter.
+TEST(SysTickTicks, CountsAPendingWrapExceptOnTheTickAtZero) {
+  constexpr std::uint32_t kReload = 24999;  // 25 MHz, 1 ms periods
+  EXPECT_EQ(systick_ticks(kReload, kReload, false), 0u);           // just accounted
+  EXPECT_EQ(systick_ticks(kReload, 1, false), kReload - 1);        // late in the period
+  EXPECT_EQ(systick_ticks(kReload, 0, false), kReload);            // its last tick
+  // At 0 the interrupt is already pending, but the counter reloads only on the next tick:
+  // still the last tick of the same period, not one period more.
+  EXPECT_EQ(systick_ticks(kReload, 0, true), kReload);
+  EXPECT_EQ(systick_ticks(kReload, kReload, true), kReload + 1);   // reloaded: one period on
+  EXPECT_EQ(systick_ticks(kReload, kReload - 7, true), kReload + 8);
+  // Time read across the tick at 0 never steps: the last tick, then the first of the next.
+  EXPECT_EQ(systick_ticks(kReload, kReload, true) - systick_ticks(kReload, 0, true), 1u);
+}
+
 TEST(TickClock, RejectsRatesBelowOneMegahertz) {
   TickClock clock;
   EXPECT_FALSE(clock.set_rate(999999u));
