@@ -56,12 +56,23 @@ constexpr std::size_t kMaxCapacity = std::size_t{1} << 30;
 constexpr bool kLockFreeClaim = std::atomic<std::uint64_t>::is_always_lock_free;
 constexpr std::size_t kMaxLanes = kLockFreeClaim ? TRACELET_RING_LANES : 1;
 
-// The lane a thread claims in first: threads get lanes round robin as they first push.
+// The lane a thread claims in first, in a ring of `lanes` lanes: threads get lanes round
+// robin as they first push. The thread keeps its lane for the lane count it last saw, so a
+// push takes no division (a 64-bit one costs more than the rest of the lane choice).
 template <bool kLockFree>
-std::size_t home_lane() noexcept {
+std::size_t home_lane(std::size_t lanes) noexcept {
   static std::atomic<std::size_t> next{0};
-  thread_local std::size_t mine = next.fetch_add(1, std::memory_order_relaxed);
-  return mine;
+  struct Home {
+    std::size_t number;  // the thread's place in the round robin
+    std::size_t lanes;   // the lane count `lane` is for (0: none yet)
+    std::size_t lane;
+  };
+  thread_local Home mine{next.fetch_add(1, std::memory_order_relaxed), 0, 0};
+  if (mine.lanes != lanes) {
+    mine.lane = mine.number % lanes;
+    mine.lanes = lanes;
+  }
+  return mine.lane;
 }
 
 std::uint32_t check_of(std::uint32_t capacity) noexcept {
@@ -485,7 +496,7 @@ std::uint8_t* Ring::begin_push_slow(std::size_t payload_len) noexcept {
   const std::size_t payload = payload_len;
   const std::size_t need = record_footprint(payload);
   std::size_t lane = 0;
-  if constexpr (kMaxLanes > 1) lane = lanes_ == 1 ? 0 : home_lane<kLockFreeClaim>() % lanes_;
+  if constexpr (kMaxLanes > 1) lane = lanes_ == 1 ? 0 : home_lane<kLockFreeClaim>(lanes_);
   if (need > capacity_ || payload > (0xFFFFFFFFu >> 2)) {
     count(control(lane), kTooLargeAt);
     return nullptr;
