@@ -30,7 +30,11 @@ run() {  # run NAME [benchmark args...]: console to the terminal, JSON to $out/N
   echo "== $name"
   "$out/tests/$name" --benchmark_out="$out/$name.json" --benchmark_out_format=json "$@"
 }
-run span_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
+# Repetitions of the span rows and their floor interleaved at random: on a shared VM a
+# neighbour on the same physical core slows a span (not the clock-bound floor) for seconds at
+# a time, and back-to-back repetitions would put one row wholly in such a stretch.
+run span_bench --benchmark_repetitions="$reps" --benchmark_enable_random_interleaving=true \
+  --benchmark_report_aggregates_only=true
 run encode_bench --benchmark_repetitions="$reps" --benchmark_report_aggregates_only=true
 run export_bench
 run store_bench --benchmark_repetitions=3 --benchmark_report_aggregates_only=true
