@@ -5,14 +5,23 @@ if(NOT benchmark_FOUND)
   list(APPEND TRACELET_TESTS_LEFT_OUT "bench (needs Google Benchmark: apt-get install -y libbenchmark-dev)")
   return()
 endif()
-foreach(bench span_bench encode_bench)
-  add_executable(${bench} ${CMAKE_CURRENT_LIST_DIR}/${bench}.cpp)
-  target_link_libraries(${bench} PRIVATE tracelet_test_modules tracelet_port_posix benchmark::benchmark Threads::Threads)
-  target_include_directories(${bench} PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_compile_options(${bench} PRIVATE ${TRACELET_STRICT_FLAGS})
-  add_test(NAME ${bench}_smoke COMMAND ${bench} --benchmark_min_time=0.01)
-  set_tests_properties(${bench}_smoke PROPERTIES LABELS bench)
-endforeach()
+# tracelet_add_bench(NAME [LIBS ...] [LABELS ...]): NAME.cpp built against the test modules and
+# Google Benchmark (with `LIBS` before them), and its brief CTest run NAME_smoke labelled
+# `bench` and `LABELS`.
+function(tracelet_add_bench name)
+  cmake_parse_arguments(ARG "" "" "LIBS;LABELS" ${ARGN})
+  list(PREPEND ARG_LABELS bench)
+  add_executable(${name} ${CMAKE_CURRENT_FUNCTION_LIST_DIR}/${name}.cpp)
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} tracelet_test_modules tracelet_port_posix
+                                        benchmark::benchmark Threads::Threads)
+  target_include_directories(${name} PRIVATE ${PROJECT_SOURCE_DIR}/src)
+  target_compile_options(${name} PRIVATE ${TRACELET_STRICT_FLAGS})
+  add_test(NAME ${name}_smoke COMMAND ${name} --benchmark_min_time=0.01)
+  set_tests_properties(${name}_smoke PROPERTIES LABELS "${ARG_LABELS}")
+endfunction()
+
+tracelet_add_bench(span_bench)
+tracelet_add_bench(encode_bench)
 
 # Producer tail latency (p50..p99.99, max of start+end) with more producers than cores, and
 # the 1-vs-2-thread scaling of recording (--scaling). Smoke run: counters must add up.
@@ -34,24 +43,12 @@ endif()
 
 # The receiver's decoding and JSON Lines per span, against copying the same request bytes.
 if(TARGET tracelet_receiver_parsers)
-  add_executable(receiver_bench ${CMAKE_CURRENT_LIST_DIR}/receiver_bench.cpp)
-  target_link_libraries(receiver_bench PRIVATE tracelet_receiver_parsers tracelet_test_modules tracelet_port_posix
-                                               benchmark::benchmark Threads::Threads)
-  target_include_directories(receiver_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_compile_options(receiver_bench PRIVATE ${TRACELET_STRICT_FLAGS})
-  add_test(NAME receiver_bench_smoke COMMAND receiver_bench --benchmark_min_time=0.01)
-  set_tests_properties(receiver_bench_smoke PROPERTIES LABELS "bench;receiver")
+  tracelet_add_bench(receiver_bench LIBS tracelet_receiver_parsers LABELS receiver)
 endif()
 
 # CPU and bytes per span of gzip bodies against the uncompressed encoding (the floor).
 if(TARGET tracelet_gzip)
-  add_executable(gzip_bench ${CMAKE_CURRENT_LIST_DIR}/gzip_bench.cpp)
-  target_link_libraries(gzip_bench PRIVATE tracelet_gzip tracelet_test_modules tracelet_port_posix
-                                           benchmark::benchmark Threads::Threads)
-  target_include_directories(gzip_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_compile_options(gzip_bench PRIVATE ${TRACELET_STRICT_FLAGS})
-  add_test(NAME gzip_bench_smoke COMMAND gzip_bench --benchmark_min_time=0.01)
-  set_tests_properties(gzip_bench_smoke PROPERTIES LABELS bench)
+  tracelet_add_bench(gzip_bench LIBS tracelet_gzip)
 endif()
 
 # The receiver's SQLite store: spans/s committed, next to the receiver's answers without it.
@@ -66,11 +63,5 @@ endif()
 # CPU per span of SigV4-signed bodies (an extra hashing pass plus the signature) against
 # unsigned ones (the floor), in the same run.
 if(TARGET tracelet_aws)
-  add_executable(sigv4_bench ${CMAKE_CURRENT_LIST_DIR}/sigv4_bench.cpp)
-  target_link_libraries(sigv4_bench PRIVATE tracelet_test_modules tracelet_port_posix benchmark::benchmark
-                                            Threads::Threads)
-  target_include_directories(sigv4_bench PRIVATE ${PROJECT_SOURCE_DIR}/src)
-  target_compile_options(sigv4_bench PRIVATE ${TRACELET_STRICT_FLAGS})
-  add_test(NAME sigv4_bench_smoke COMMAND sigv4_bench --benchmark_min_time=0.01)
-  set_tests_properties(sigv4_bench_smoke PROPERTIES LABELS "bench;aws")
+  tracelet_add_bench(sigv4_bench LABELS aws)
 endif()
