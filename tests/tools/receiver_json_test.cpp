@@ -49,7 +49,7 @@ TEST(JsonDouble, NanAndInfinitiesAreStrings) {
 TEST(Hex, AnyLength) {
   std::vector<std::uint8_t> bytes(100);
   for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 37 + 11);
-  for (std::size_t n : {0, 1, 8, 16, 31, 32, 33, 64, 100}) {
+  for (std::size_t n : {0u, 1u, 8u, 16u, 31u, 32u, 33u, 64u, 100u}) {
     std::string want;
     for (std::size_t i = 0; i < n; ++i) {
       char two[3];
